@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages kurier needs to build (and, with --test, to run its tests).
+# Idempotent: packages already present are skipped, and apt-get update runs only when needed.
+set -euo pipefail
+
+build_pkgs=(g++ cmake ninja-build ccache pkg-config libboost-dev libssl-dev libsqlite3-dev sqlite3
+            libcrypt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+            libc-ares-dev zlib1g-dev libgtest-dev libgmock-dev)
+test_pkgs=(python3 python3-pytest swaks isync curl postfix openssl python3-dkim procps)
+
+want=("${build_pkgs[@]}")
+[[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+echo "installing: ${missing[*]}" >&2
+# postfix asks a debconf question; answer it so the install never blocks.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+$SUDO apt-get update -q >/dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
