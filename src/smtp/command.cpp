@@ -154,7 +154,7 @@ ParsedPath parse_path(PathText text, bool allow_utf8) {
   if (result.mailbox) {
     result.status = PathStatus::Ok;
   } else if (!allow_utf8 && has_non_ascii(inner) && Address::parse(inner, true)) {
-    // RFC 6531 3.5: a UTF-8 address without SMTPUTF8 gets 553 5.6.7.
+    // RFC 6531 3.5: a UTF-8 address without SMTPUTF8 is refused with X.6.7.
     result.status = PathStatus::Utf8NotAllowed;
   }
   return result;
@@ -389,7 +389,8 @@ ParseResult parse_mail(std::string_view rest, bool smtputf8_offered) {
   switch (path.status) {
     case PathStatus::TooLong: return fail(501, "5.1.7", "Sender address too long");
     case PathStatus::Utf8NotAllowed:
-      return fail(553, "5.6.7", "Non-ASCII addresses not permitted for that sender");
+      // RFC 6531 3.5: 550 for MAIL, 553 for RCPT, both with X.6.7.
+      return fail(550, "5.6.7", "Non-ASCII addresses not permitted for that sender");
     case PathStatus::BadSyntax: return fail(501, "5.1.7", "Bad sender address syntax");
     case PathStatus::Ok: break;
   }
@@ -431,10 +432,17 @@ ParseResult parse_without_arguments(Verb verb, std::string_view rest) {
 }
 
 ParseResult parse_string_argument(Verb verb, std::string_view rest, bool required) {
-  if (required && rest.empty())
-    return syntax_error("Syntax: " + std::string(verb_name(verb)) + " string");
   Command command;
   command.verb = verb;
+  // RFC 6531 3.7.4.2: vrfy = "VRFY" SP String [ SP "SMTPUTF8" ]; likewise EXPN.
+  constexpr std::string_view kUtf8Param = " SMTPUTF8";
+  if (required && rest.size() > kUtf8Param.size() &&
+      iequals(rest.substr(rest.size() - kUtf8Param.size()), kUtf8Param)) {
+    command.smtputf8 = true;
+    rest = trim(rest.substr(0, rest.size() - kUtf8Param.size()));
+  }
+  if (required && rest.empty())
+    return syntax_error("Syntax: " + std::string(verb_name(verb)) + " string");
   command.argument = std::string(rest);
   return ok(std::move(command));
 }

@@ -53,6 +53,8 @@ struct Command {
   // HELO/EHLO/LHLO: the argument is a syntactically valid Domain or address-literal. Kept as a
   // flag because real clients send "EHLO my_host" and whether to refuse that is policy.
   bool helo_is_valid = false;
+  // VRFY/EXPN: the client sent the SMTPUTF8 parameter, allowing UTF-8 in the reply (RFC 6531 3.7.4.2).
+  bool smtputf8 = false;
 
   // MAIL/RCPT. Empty for the null reverse-path <> (MAIL) and for <postmaster> (RCPT).
   std::optional<Address> mailbox;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/strings.h"
+#include "smtp/syntax.h"
 
 namespace kurier::smtp {
 
@@ -33,10 +34,19 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 
 
 constexpr std::string_view kTraceForbidden = "()[];<>\\\"";
 
-// Printable ASCII minus what would let a client-chosen name fake structure in a trace field.
-std::string sanitize_trace_text(std::string_view s, bool allow_space = false) {
+// Printable ASCII (and with allow_utf8 well-formed UTF-8) minus what would let a client-chosen
+// name fake structure in a trace field.
+std::string sanitize_trace_text(std::string_view s, bool allow_space = false, bool allow_utf8 = false) {
   std::string out;
-  for (char c : s.substr(0, kMaxHeloInReceived)) {
+  s = s.substr(0, kMaxHeloInReceived);
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    size_t n = allow_utf8 && is_non_ascii(c) ? utf8_sequence_length(s, i) : 0;
+    if (n > 0) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+      continue;
+    }
     bool bad = c < ' ' || c > '~' || (c == ' ' && !allow_space) || kTraceForbidden.find(c) != std::string_view::npos;
     out.push_back(bad ? '?' : c);
   }
@@ -76,9 +86,9 @@ std::string format_rfc5322_date(std::chrono::system_clock::time_point when, int 
   return buf;
 }
 
-std::string received_protocol(bool lmtp, bool esmtp, bool tls, bool authenticated) {
-  std::string out = lmtp ? "LMTP" : esmtp ? "ESMTP" : "SMTP";
-  if (!lmtp && !esmtp) return out;  // RFC 3848 defines the suffixes for ESMTP and LMTP only
+std::string received_protocol(bool lmtp, bool esmtp, bool tls, bool authenticated, bool smtputf8) {
+  if (!lmtp && !esmtp) return "SMTP";  // RFC 3848 defines the suffixes for ESMTP and LMTP only
+  std::string out = smtputf8 ? (lmtp ? "UTF8LMTP" : "UTF8SMTP") : (lmtp ? "LMTP" : "ESMTP");
   if (tls) out += "S";
   if (authenticated) out += "A";
   return out;
@@ -91,9 +101,10 @@ std::string build_received(const ReceivedInfo& info) {
   std::string out = "Received: from " + helo_text(info.helo) + " (" + rdns + " " + ip_literal(info.ip) + ")\r\n";
   if (!info.tls_details.empty()) out += "\t(" + sanitize_trace_text(info.tls_details, true) + ")\r\n";
   out += "\tby " + sanitize_trace_text(info.by_host);
-  out += " with " + received_protocol(info.lmtp, info.esmtp, info.tls, info.authenticated);
+  out += " with " + received_protocol(info.lmtp, info.esmtp, info.tls, info.authenticated, info.smtputf8);
   if (!info.id.empty()) out += " id " + sanitize_trace_text(info.id);
-  if (!info.recipient.empty()) out += "\r\n\tfor <" + sanitize_trace_text(info.recipient) + ">";
+  if (!info.recipient.empty())
+    out += "\r\n\tfor <" + sanitize_trace_text(info.recipient, false, info.smtputf8) + ">";
   out += "; " + format_rfc5322_date(info.time, info.utc_offset_minutes) + "\r\n";
   return out;
 }

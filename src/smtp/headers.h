@@ -17,8 +17,9 @@ namespace kurier::smtp {
 std::string format_rfc5322_date(std::chrono::system_clock::time_point when, int utc_offset_minutes = 0);
 
 // RFC 3848 / RFC 5321 4.4 "with" keyword: SMTP, ESMTP, ESMTPA, ESMTPS, ESMTPSA, LMTP, LMTPA, LMTPS,
-// LMTPSA. `esmtp` is false for a client that said HELO (ignored for LMTP).
-std::string received_protocol(bool lmtp, bool esmtp, bool tls, bool authenticated);
+// LMTPSA; for a transaction with SMTPUTF8, RFC 6531 4.3 UTF8SMTP[S][A] / UTF8LMTP[S][A].
+// `esmtp` is false for a client that said HELO (ignored for LMTP).
+std::string received_protocol(bool lmtp, bool esmtp, bool tls, bool authenticated, bool smtputf8 = false);
 
 struct ReceivedInfo {
   std::string helo;            // the client's HELO/EHLO/LHLO argument as sent
@@ -29,6 +30,7 @@ struct ReceivedInfo {
   bool esmtp = true;
   bool tls = false;
   bool authenticated = false;
+  bool smtputf8 = false;       // MAIL carried SMTPUTF8: UTF-8 allowed in "for" (RFC 6531 3.7.3)
   std::string tls_details;     // e.g. "using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384"; optional
   std::string id;              // queue or message id
   std::string recipient;       // set only when the message has exactly one recipient

@@ -143,8 +143,8 @@ TEST(Mail, PathLengthLimits) {
 
 TEST(Mail, Utf8RequiresSmtputf8) {
   const std::string from = "MAIL FROM:<J\xC3\xB6rg@b\xC3\xBC" "cher.example>";
-  EXPECT_EQ(parse_error(from), "553 5.6.7 Non-ASCII addresses not permitted for that sender");
-  EXPECT_EQ(parse_error(from, true), "553 5.6.7 Non-ASCII addresses not permitted for that sender");
+  EXPECT_EQ(parse_error(from), "550 5.6.7 Non-ASCII addresses not permitted for that sender");
+  EXPECT_EQ(parse_error(from, true), "550 5.6.7 Non-ASCII addresses not permitted for that sender");
   Command c = parse_ok(from + " SMTPUTF8", true);
   EXPECT_TRUE(c.mail.smtputf8);
   EXPECT_TRUE(c.mailbox->is_utf8());
@@ -291,6 +291,12 @@ TEST(Command, StringArguments) {
   EXPECT_EQ(vrfy.verb, Verb::Vrfy);
   EXPECT_EQ(vrfy.argument, "Smith");
   EXPECT_EQ(parse_ok("EXPN staff").verb, Verb::Expn);
+  EXPECT_FALSE(parse_ok("EXPN staff").smtputf8);
+  Command utf8 = parse_ok("VRFY J\xC3\xB6rg smtputf8");
+  EXPECT_TRUE(utf8.smtputf8);
+  EXPECT_EQ(utf8.argument, "J\xC3\xB6rg");
+  EXPECT_EQ(parse_ok("VRFY SMTPUTF8").argument, "SMTPUTF8");  // a String that happens to be the keyword
+  EXPECT_FALSE(parse_ok("VRFY SMTPUTF8").smtputf8);
   EXPECT_EQ(parse_error("VRFY"), "501 5.5.4 Syntax: VRFY string");
   EXPECT_EQ(parse_error("EXPN "), "501 5.5.4 Syntax: EXPN string");
 }

@@ -30,6 +30,9 @@ TEST(Received, ProtocolNames) {
   EXPECT_EQ(received_protocol(true, false, false, false), "LMTP");
   EXPECT_EQ(received_protocol(true, true, true, false), "LMTPS");
   EXPECT_EQ(received_protocol(true, true, true, true), "LMTPSA");
+  EXPECT_EQ(received_protocol(false, true, false, false, true), "UTF8SMTP");
+  EXPECT_EQ(received_protocol(false, true, true, true, true), "UTF8SMTPSA");
+  EXPECT_EQ(received_protocol(true, true, true, false, true), "UTF8LMTPS");
 }
 
 ReceivedInfo sample() {
@@ -63,6 +66,16 @@ TEST(Received, UnknownReverseDnsIpv6AndNoRecipient) {
   EXPECT_EQ(build_received(info),
             "Received: from client.example (unknown [IPv6:2001:db8::7])\r\n"
             "\tby mx.kurier.example with LMTP id 4XyZ12; Fri, 27 Nov 2026 00:49:31 +0000\r\n");
+}
+
+TEST(Received, Utf8RecipientOnlyWithSmtputf8) {
+  ReceivedInfo info = sample();
+  info.recipient = "J\xC3\xB6rg@example.com";
+  EXPECT_NE(build_received(info).find("for <J??rg@example.com>"), std::string::npos);
+  info.smtputf8 = true;
+  std::string field = build_received(info);
+  EXPECT_NE(field.find("for <J\xC3\xB6rg@example.com>"), std::string::npos);
+  EXPECT_NE(field.find("with UTF8SMTP id"), std::string::npos);
 }
 
 TEST(Received, HostileHeloIsNeutralised) {
