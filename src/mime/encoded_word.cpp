@@ -1,6 +1,7 @@
 // RFC 2047 encoded-word decoding and charset conversion to UTF-8 (glibc iconv); see header.h.
 #include <iconv.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/strings.h"
@@ -36,11 +37,14 @@ bool is_token(std::string_view s) {
 }
 
 // Matches "=?charset?X?text?=" starting at pos (which points at "=?").
-std::optional<EncodedWord> match_word(std::string_view s, size_t pos) {
+// Searches only a bounded window so that a long header full of "=?" stays linear.
+std::optional<EncodedWord> match_word(std::string_view text, size_t start) {
+  std::string_view s = text.substr(0, std::min(text.size(), start + kMaxEncodedWord));
+  size_t pos = start;
   size_t q1 = s.find('?', pos + 2);
   if (q1 == std::string_view::npos || q1 + 3 >= s.size() || s[q1 + 2] != '?') return std::nullopt;
   size_t close = s.find("?=", q1 + 3);
-  if (close == std::string_view::npos || close - pos > kMaxEncodedWord) return std::nullopt;
+  if (close == std::string_view::npos) return std::nullopt;
   EncodedWord w;
   w.charset = s.substr(pos + 2, q1 - pos - 2);
   w.charset = w.charset.substr(0, w.charset.find('*'));
@@ -179,7 +183,9 @@ std::string decode_encoded_words(std::string_view text) {
       after_word = false;
       continue;
     }
-    if (!(after_word && is_blank(gap))) {
+    if (after_word && is_blank(gap)) {
+      run.raw.append(gap);  // dropped when decoded (RFC 2047 6.2), kept in the fallback
+    } else {
       run.flush(out);
       out.append(gap);
     }

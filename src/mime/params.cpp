@@ -28,7 +28,7 @@ class Cursor {
     int depth = 0;
     for (; !done(); ++pos_) {
       char c = s_[pos_];
-      if (depth > 0 && c == '\\') ++pos_;
+      if (depth > 0 && c == '\\' && pos_ + 1 < s_.size()) ++pos_;
       else if (c == '(') ++depth;
       else if (c == ')' && depth > 0) --depth;
       else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') return;

@@ -73,7 +73,7 @@ void apply_content_field(Part& part, std::string_view name, const HeaderField& f
     if (!seen_type) apply_content_type(part, f.value());  // invalid: the default stays
     seen_type = true;
   } else if (iequals(name, "transfer-encoding")) {
-    std::string v = f.value();
+    std::string v = parse_structured_value(f.value()).value;  // drops comments
     if (part.encoding.empty() && is_mime_token(v)) part.encoding = to_lower(v);
   } else if (iequals(name, "id")) {
     if (!part.id) part.id = f.value();

@@ -41,6 +41,20 @@ std::optional<SectionContent> header_section(const Part& entity, std::string_vie
 
 }  // namespace
 
+size_t crlf_size(std::string_view bytes) {
+  size_t bare = 0;
+  for (size_t i = 0; i < bytes.size(); ++i)
+    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) ++bare;
+  return bytes.size() + bare;
+}
+
+void append_crlf(std::string& out, std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) out += '\r';
+    out += bytes[i];
+  }
+}
+
 const Part* find_part(const Part& root, const std::vector<uint32_t>& path) {
   const Part* entity = &root;  // a message: the root or an embedded message
   const Part* part = nullptr;
@@ -63,16 +77,23 @@ const Part* find_part(const Part& root, const std::vector<uint32_t>& path) {
   return part;
 }
 
+// The line ending the block uses: LF for bare-LF messages, CRLF otherwise.
+std::string_view eol_style(std::string_view block) {
+  size_t lf = block.find('\n');
+  return (lf != std::string_view::npos && (lf == 0 || block[lf - 1] != '\r')) ? "\n" : "\r\n";
+}
+
 std::string filter_header_fields(std::string_view header_block,
                                  const std::vector<std::string>& names, bool keep) {
+  std::string_view eol = eol_style(header_block);
   std::string out;
   for (const HeaderField& f : parse_header_fields(header_block)) {
     if (name_listed(f.name, names) != keep) continue;
     std::string_view raw = header_block.substr(f.offset, f.size);
     out.append(raw);
-    if (!ends_with_eol(raw)) out += "\r\n";
+    if (!ends_with_eol(raw)) out += eol;
   }
-  out += "\r\n";
+  out += eol;
   return out;
 }
 

@@ -49,8 +49,15 @@ std::optional<SectionContent> resolve_section(const Part& root, std::string_view
 const Part* find_part(const Part& root, const std::vector<uint32_t>& path);
 
 // The fields of header_block whose names are (keep=true) or are not (keep=false) in names,
-// each with its original bytes, followed by a CRLF blank line.
+// each with its original bytes, followed by a blank line. Added line endings follow the
+// block's own style (LF for a bare-LF message) so output conversion treats them alike.
 std::string filter_header_fields(std::string_view header_block,
                                  const std::vector<std::string>& names, bool keep);
+
+// IMAP sends CRLF (RFC 3501 2.2); for messages stored with bare LF these give the size of
+// the bytes once converted (to announce a literal) and append the converted bytes.
+// A byte range inside a message may start right after a CR; callers convert whole sections.
+size_t crlf_size(std::string_view bytes);
+void append_crlf(std::string& out, std::string_view bytes);
 
 }  // namespace kurier::mime

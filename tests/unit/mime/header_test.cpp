@@ -141,3 +141,9 @@ TEST(Date, GarbageIsRejected) {
   EXPECT_EQ(parse_date("Thu, 15 Feb 99999999999 01:02:03 +0200"), std::nullopt);
   EXPECT_EQ(parse_date("Thu, -1 Feb 2007 01:02:03 +0200"), std::nullopt);
 }
+
+TEST(EncodedWords, ManyUnterminatedWordsStayFast) {
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += "=?a?b?";
+  EXPECT_EQ(decode_encoded_words(text), text);
+}

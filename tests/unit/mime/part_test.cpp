@@ -297,3 +297,15 @@ TEST(ParseMessage, GarbageNeverCrashes) {
     EXPECT_LE(p.end(), msg.size());
   }
 }
+
+TEST(ParseMessage, GarbageHeaderLinesDoNotHideContentFields) {
+  std::string_view msg =
+      "this line has no colon\n"
+      "Content-Type: text/html\n"
+      "Content-Transfer-Encoding: Base64 (with a comment)\n"
+      "\n"
+      "PGI+\n";
+  Part p = parse_message(msg);
+  EXPECT_EQ(p.subtype, "html");
+  EXPECT_EQ(p.encoding, "base64");
+}
