@@ -1,0 +1,229 @@
+// FileBlobStore: durable, streamed blob files (see blob_store.h for the layout and guarantees).
+#include "store/blob_store.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "store/errors.h"
+
+namespace kurier::store {
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void throw_io(const std::string& what, const fs::path& path, int err = errno) {
+  throw StoreError(StoreErrc::io, what + " " + path.string() + ": " + std::strerror(err));
+}
+
+bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+void fsync_dir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_io("open directory", dir);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) throw_io("fsync directory", dir, err);
+}
+
+// Creates DIR if missing; a newly created directory entry is made durable by syncing its parent.
+void ensure_dir(const fs::path& dir) {
+  if (::mkdir(dir.c_str(), 0750) == 0) {
+    fsync_dir(dir.parent_path());
+  } else if (errno != EEXIST) {
+    throw_io("mkdir", dir);
+  }
+}
+
+void write_all(int fd, std::string_view data, const fs::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_io("write", path);
+    }
+    data.remove_prefix(size_t(n));
+  }
+}
+
+class FileBlobWriter final : public BlobWriter {
+ public:
+  FileBlobWriter(const FileBlobStore& store, uint64_t max_bytes)
+      : store_(store), id_(BlobId::random()), max_bytes_(max_bytes) {
+    temp_path_ = store.temp_dir() / (id_.str() + ".tmp");
+    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd_ < 0) throw_io("create", temp_path_);
+  }
+
+  ~FileBlobWriter() override { discard(); }
+
+  void write(std::string_view chunk) override {
+    if (fd_ < 0) throw StoreError(StoreErrc::invalid_argument, "blob writer already finished");
+    if (max_bytes_ != 0 && written_ + chunk.size() > max_bytes_) {
+      discard();
+      throw StoreError(StoreErrc::limit_exceeded,
+                       "blob exceeds " + std::to_string(max_bytes_) + " bytes");
+    }
+    write_all(fd_, chunk, temp_path_);
+    written_ += chunk.size();
+  }
+
+  uint64_t bytes_written() const override { return written_; }
+
+  BlobId commit() override {
+    if (fd_ < 0) throw StoreError(StoreErrc::invalid_argument, "blob writer already finished");
+    if (::fdatasync(fd_) != 0) throw_io("fdatasync", temp_path_);
+    int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) throw_io("close", temp_path_);
+    fs::path final_path = store_.path_of(id_);
+    ensure_dir(final_path.parent_path().parent_path());
+    ensure_dir(final_path.parent_path());
+    if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) throw_io("rename", final_path);
+    temp_path_.clear();
+    fsync_dir(final_path.parent_path());
+    return id_;
+  }
+
+ private:
+  void discard() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+  }
+
+  const FileBlobStore& store_;
+  BlobId id_;
+  uint64_t max_bytes_;
+  uint64_t written_ = 0;
+  fs::path temp_path_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+std::optional<BlobId> BlobId::parse(std::string_view text) {
+  if (text.size() != 32) return std::nullopt;
+  for (char c : text)
+    if (!is_lower_hex(c)) return std::nullopt;
+  BlobId id;
+  id.hex_ = std::string(text);
+  return id;
+}
+
+BlobId BlobId::random() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1)
+    throw StoreError(StoreErrc::io, "RAND_bytes failed while naming a blob");
+  static const char digits[] = "0123456789abcdef";
+  BlobId id;
+  id.hex_.reserve(32);
+  for (unsigned char b : bytes) {
+    id.hex_.push_back(digits[b >> 4]);
+    id.hex_.push_back(digits[b & 15]);
+  }
+  return id;
+}
+
+BlobView::BlobView(BlobView&& other) noexcept : addr_(other.addr_), size_(other.size_) {
+  other.addr_ = nullptr;
+  other.size_ = 0;
+}
+
+BlobView& BlobView::operator=(BlobView&& other) noexcept {
+  if (this != &other) {
+    unmap();
+    addr_ = other.addr_;
+    size_ = other.size_;
+    other.addr_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+BlobView::~BlobView() { unmap(); }
+
+void BlobView::unmap() {
+  if (addr_ != nullptr && size_ > 0) ::munmap(const_cast<void*>(addr_), size_);
+  addr_ = nullptr;
+  size_ = 0;
+}
+
+FileBlobStore::FileBlobStore(fs::path root) : root_(std::move(root)) {
+  std::error_code ec;
+  fs::create_directories(root_, ec);
+  if (ec) throw StoreError(StoreErrc::io, "create " + root_.string() + ": " + ec.message());
+  ensure_dir(temp_dir());
+  // A temp file is never referenced by the mail store (only committed ids are), so anything
+  // left here is from a writer that crashed or was abandoned mid-blob.
+  for (const auto& entry : fs::directory_iterator(temp_dir(), ec)) fs::remove(entry.path(), ec);
+}
+
+std::unique_ptr<BlobWriter> FileBlobStore::create(uint64_t max_bytes) {
+  return std::make_unique<FileBlobWriter>(*this, max_bytes);
+}
+
+fs::path FileBlobStore::path_of(const BlobId& id) const {
+  if (id.empty()) throw StoreError(StoreErrc::invalid_argument, "empty blob id");
+  const std::string& h = id.str();
+  return root_ / h.substr(0, 2) / h.substr(2, 2) / h;
+}
+
+BlobView FileBlobStore::open(const BlobId& id) const {
+  fs::path path = path_of(id);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) throw StoreError(StoreErrc::not_found, "blob " + id.str() + " not found");
+    throw_io("open", path);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw_io("fstat", path, err);
+  }
+  if (st.st_size == 0) {
+    ::close(fd);
+    return BlobView();
+  }
+  void* addr = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
+  int err = errno;
+  ::close(fd);
+  if (addr == MAP_FAILED) throw_io("mmap", path, err);
+  return BlobView(addr, size_t(st.st_size));
+}
+
+std::optional<uint64_t> FileBlobStore::size(const BlobId& id) const {
+  struct stat st {};
+  if (::stat(path_of(id).c_str(), &st) != 0) return std::nullopt;
+  return uint64_t(st.st_size);
+}
+
+void FileBlobStore::remove(const BlobId& id) {
+  fs::path path = path_of(id);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_io("unlink", path);
+}
+
+void FileBlobStore::for_each(const std::function<void(const BlobId&, int64_t)>& fn) const {
+  std::error_code ec;
+  const auto now = std::time(nullptr);
+  for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->path().parent_path() == temp_dir() || !it->is_regular_file(ec)) continue;
+    auto id = BlobId::parse(it->path().filename().string());
+    if (!id) continue;
+    struct stat st {};
+    if (::stat(it->path().c_str(), &st) != 0) continue;
+    fn(*id, int64_t(now - st.st_mtime));
+  }
+}
+
+}  // namespace kurier::store

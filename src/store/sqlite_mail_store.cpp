@@ -1,0 +1,355 @@
+// SqliteMailStore: argument validation, the read-connection pool and the group-commit writer
+// around the operations in sqlite_*_ops.cpp. Threading model: sqlite_mail_store.h.
+#include "store/sqlite_mail_store.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "store/errors.h"
+#include "store/flags.h"
+#include "store/group_commit.h"
+#include "store/mailbox_name.h"
+#include "store/sqlite_ops.h"
+#include "store/sqlite_sql.h"
+#include "store/uid_set.h"
+
+namespace kurier::store {
+namespace {
+
+constexpr size_t kMaxDeliveryTargets = 10000;
+
+struct DefaultMailbox {
+  const char* name;
+  const char* special_use;
+};
+// RFC 6154 2 attributes for the mailboxes every new account gets.
+constexpr DefaultMailbox kDefaultMailboxes[] = {
+    {"INBOX", ""},        {"Drafts", "\\Drafts"}, {"Sent", "\\Sent"},
+    {"Trash", "\\Trash"}, {"Junk", "\\Junk"},     {"Archive", "\\Archive"},
+};
+
+std::string checked_special_use(std::string_view special_use) {
+  if (!is_valid_special_use(special_use))
+    throw StoreError(StoreErrc::invalid_argument,
+                     "unknown special-use attribute \"" + std::string(special_use) + "\"");
+  return std::string(special_use);
+}
+
+// RFC 7162 3.1.1: mod-sequence values are at most 2^63-1.
+ModSeq clamp_modseq(ModSeq value) { return std::min<ModSeq>(value, ModSeq(INT64_MAX)); }
+
+}  // namespace
+
+class SqliteMailStore::ReadLease {
+ public:
+  ReadLease(SqliteMailStore& store, SqliteDb* db) : store_(store), db_(db) {}
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+  ~ReadLease() {
+    {
+      std::lock_guard lock(store_.readers_mutex_);
+      store_.idle_readers_.push_back(db_);
+    }
+    store_.reader_returned_.notify_one();
+  }
+  SqliteDb& db() { return *db_; }
+
+ private:
+  SqliteMailStore& store_;
+  SqliteDb* db_;
+};
+
+SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
+    : options_(std::move(options)), blobs_(blobs) {
+  writer_db_ = std::make_unique<SqliteDb>(options_.db_path, SqliteDb::Role::writer);
+  migrate();
+  unlink_garbage_blobs(*writer_db_);
+  for (size_t i = 0; i < std::max<size_t>(1, options_.read_connections); ++i) {
+    readers_.push_back(std::make_unique<SqliteDb>(options_.db_path, SqliteDb::Role::reader));
+    idle_readers_.push_back(readers_.back().get());
+  }
+  GroupCommitter::Hooks hooks;
+  hooks.begin = [this](SqliteDb& db) {
+    for (const auto& id : unlinked_) Query(db, sql::kForgetGarbage, id.str()).run();
+    unlinked_.clear();
+  };
+  hooks.before_commit = [this](SqliteDb& db) {
+    Query q(db, sql::kBlobGarbage);
+    while (q.next())
+      if (auto id = BlobId::parse(q.text(0))) garbage_.push_back(*id);
+  };
+  hooks.after_commit = [this](const std::vector<MailboxChange>& changes) {
+    for (const auto& id : garbage_) {
+      try {
+        blobs_.remove(id);
+        unlinked_.push_back(id);
+      } catch (const StoreError&) {
+        // left in blob_garbage: retried after the next batch
+      }
+    }
+    garbage_.clear();
+    for (const auto& change : changes) {
+      try {
+        hub_.publish(change);
+      } catch (...) {
+        // a subscriber's failure must not affect the writer
+      }
+    }
+  };
+  committer_ = std::make_unique<GroupCommitter>(*writer_db_, options_.max_batch, std::move(hooks));
+}
+
+SqliteMailStore::~SqliteMailStore() {
+  committer_.reset();  // drains queued writes first
+  readers_.clear();
+}
+
+void SqliteMailStore::migrate() {
+  SqliteDb& db = *writer_db_;
+  db.exec(sql::kCreateMigrationsTable);
+  int64_t version = Query(db, sql::kSchemaVersion).single_int64();
+  for (const auto& migration : sql::kMigrations) {
+    if (migration.version <= version) continue;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(migration.script);
+      Query(db, sql::kRecordMigration, migration.version, int64_t(std::time(nullptr))).run();
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+// Finishes unlinks that a crash interrupted (rows committed to blob_garbage, files maybe left).
+void SqliteMailStore::unlink_garbage_blobs(SqliteDb& db) {
+  std::vector<BlobId> ids;
+  {
+    Query q(db, sql::kBlobGarbage);
+    while (q.next())
+      if (auto id = BlobId::parse(q.text(0))) ids.push_back(*id);
+  }
+  if (ids.empty()) return;
+  for (const auto& id : ids) blobs_.remove(id);
+  db.exec("BEGIN IMMEDIATE");
+  for (const auto& id : ids) Query(db, sql::kForgetGarbage, id.str()).run();
+  db.exec("COMMIT");
+}
+
+SqliteMailStore::ReadLease SqliteMailStore::read() {
+  std::unique_lock lock(readers_mutex_);
+  reader_returned_.wait(lock, [this] { return !idle_readers_.empty(); });
+  SqliteDb* db = idle_readers_.back();
+  idle_readers_.pop_back();
+  return ReadLease(*this, db);
+}
+
+uint64_t SqliteMailStore::write_batches() const { return committer_->batches_committed(); }
+
+void SqliteMailStore::check_blob(const NewMessage& message) const {
+  if (message.blob.empty()) throw StoreError(StoreErrc::invalid_argument, "message has no blob");
+  if (!blobs_.size(message.blob))
+    throw StoreError(StoreErrc::not_found, "blob " + message.blob.str() + " is not stored");
+}
+
+// ---- mailboxes ----
+
+std::vector<MailboxInfo> SqliteMailStore::create_default_mailboxes(AccountId account) {
+  committer_->run([&](WriteContext& ctx) {
+    for (const auto& def : kDefaultMailboxes) {
+      auto existing = sqlite_ops::find_mailbox(ctx.db, account, def.name);
+      if (!existing || existing->noselect)
+        sqlite_ops::create_mailbox(ctx, account, def.name, def.special_use);
+      Query(ctx.db, sql::kSubscribe, account, def.name).run();
+    }
+  });
+  return list_mailboxes(account);
+}
+
+std::vector<MailboxInfo> SqliteMailStore::list_mailboxes(AccountId account) {
+  auto lease = read();
+  return sqlite_ops::list_mailboxes(lease.db(), account);
+}
+
+std::optional<MailboxInfo> SqliteMailStore::find_mailbox(AccountId account, std::string_view name) {
+  std::string canonical = normalize_mailbox_name(name);
+  auto lease = read();
+  return sqlite_ops::find_mailbox(lease.db(), account, canonical);
+}
+
+std::optional<MailboxInfo> SqliteMailStore::mailbox(MailboxId id) {
+  auto lease = read();
+  return sqlite_ops::find_mailbox(lease.db(), id);
+}
+
+MailboxInfo SqliteMailStore::create_mailbox(AccountId account, std::string_view name,
+                                            std::string_view special_use) {
+  std::string canonical = normalize_mailbox_name(name);
+  std::string use = checked_special_use(special_use);
+  return committer_->run([&](WriteContext& ctx) {
+    return sqlite_ops::create_mailbox(ctx, account, canonical, use);
+  });
+}
+
+void SqliteMailStore::delete_mailbox(AccountId account, std::string_view name) {
+  std::string canonical = normalize_mailbox_name(name);
+  committer_->run(
+      [&](WriteContext& ctx) { sqlite_ops::delete_mailbox(ctx, account, canonical); });
+}
+
+void SqliteMailStore::rename_mailbox(AccountId account, std::string_view from,
+                                     std::string_view to) {
+  std::string source = normalize_mailbox_name(from);
+  std::string target = normalize_mailbox_name(to);
+  committer_->run(
+      [&](WriteContext& ctx) { sqlite_ops::rename_mailbox(ctx, account, source, target); });
+}
+
+void SqliteMailStore::set_special_use(AccountId account, std::string_view name,
+                                      std::string_view special_use) {
+  std::string canonical = normalize_mailbox_name(name);
+  std::string use = checked_special_use(special_use);
+  committer_->run(
+      [&](WriteContext& ctx) { sqlite_ops::set_special_use(ctx, account, canonical, use); });
+}
+
+// RFC 9051 6.3.7: subscribing to a name that does not exist is allowed, and a subscription
+// outlives DELETE of its mailbox.
+void SqliteMailStore::subscribe(AccountId account, std::string_view name) {
+  std::string canonical = normalize_mailbox_name(name);
+  committer_->run(
+      [&](WriteContext& ctx) { Query(ctx.db, sql::kSubscribe, account, canonical).run(); });
+}
+
+void SqliteMailStore::unsubscribe(AccountId account, std::string_view name) {
+  std::string canonical = normalize_mailbox_name(name);
+  committer_->run(
+      [&](WriteContext& ctx) { Query(ctx.db, sql::kUnsubscribe, account, canonical).run(); });
+}
+
+std::vector<std::string> SqliteMailStore::subscriptions(AccountId account) {
+  auto lease = read();
+  return sqlite_ops::subscriptions(lease.db(), account);
+}
+
+// ---- mailbox state ----
+
+MailboxStatus SqliteMailStore::mailbox_status(MailboxId mailbox) {
+  auto lease = read();
+  return sqlite_ops::mailbox_status(lease.db(), mailbox);
+}
+
+MailboxSnapshot SqliteMailStore::snapshot(MailboxId mailbox) {
+  auto lease = read();
+  ReadTransaction txn(lease.db());
+  MailboxSnapshot snap;
+  snap.info = sqlite_ops::require_mailbox(lease.db(), mailbox);
+  snap.messages = sqlite_ops::messages(lease.db(), mailbox, all_uids());
+  return snap;
+}
+
+std::vector<MessageMeta> SqliteMailStore::messages(MailboxId mailbox, const UidSet& uids) {
+  UidSet normalized = normalize_uid_set(uids);
+  auto lease = read();
+  return sqlite_ops::messages(lease.db(), mailbox, normalized);
+}
+
+std::vector<std::pair<Uid, std::string>> SqliteMailStore::cached_structures(MailboxId mailbox,
+                                                                             const UidSet& uids) {
+  UidSet normalized = normalize_uid_set(uids);
+  auto lease = read();
+  return sqlite_ops::structures(lease.db(), mailbox, normalized);
+}
+
+Changes SqliteMailStore::changes_since(MailboxId mailbox, ModSeq since) {
+  auto lease = read();
+  ReadTransaction txn(lease.db());
+  return sqlite_ops::changes_since(lease.db(), mailbox, clamp_modseq(since));
+}
+
+// ---- writes ----
+
+AppendResult SqliteMailStore::append(MailboxId mailbox, const NewMessage& message,
+                                     const Flags& flags) {
+  Flags canonical = canonical_flags(flags);
+  check_blob(message);
+  return committer_->run(
+      [&](WriteContext& ctx) { return sqlite_ops::append(ctx, mailbox, message, canonical); });
+}
+
+std::vector<AppendResult> SqliteMailStore::deliver(const std::vector<DeliveryTarget>& targets,
+                                                   const NewMessage& message) {
+  if (targets.empty() || targets.size() > kMaxDeliveryTargets)
+    throw StoreError(StoreErrc::invalid_argument,
+                     "delivery needs 1 to " + std::to_string(kMaxDeliveryTargets) + " targets");
+  std::vector<Flags> flags;
+  for (const auto& target : targets) flags.push_back(canonical_flags(target.flags));
+  check_blob(message);
+  return committer_->run([&](WriteContext& ctx) {
+    std::vector<AppendResult> results;
+    for (size_t i = 0; i < targets.size(); ++i)
+      results.push_back(sqlite_ops::append(ctx, targets[i].mailbox, message, flags[i]));
+    return results;
+  });
+}
+
+StoreFlagsResult SqliteMailStore::store_flags(MailboxId mailbox, const UidSet& uids, FlagMode mode,
+                                              const Flags& flags,
+                                              std::optional<ModSeq> unchanged_since) {
+  UidSet normalized = normalize_uid_set(uids);
+  Flags canonical = canonical_flags(flags);
+  if (unchanged_since) unchanged_since = clamp_modseq(*unchanged_since);
+  return committer_->run([&](WriteContext& ctx) {
+    return sqlite_ops::store_flags(ctx, mailbox, normalized, mode, canonical, unchanged_since);
+  });
+}
+
+CopyResult SqliteMailStore::copy(MailboxId from, const UidSet& uids, MailboxId to) {
+  UidSet normalized = normalize_uid_set(uids);
+  return committer_->run(
+      [&](WriteContext& ctx) { return sqlite_ops::copy(ctx, from, normalized, to, false); });
+}
+
+CopyResult SqliteMailStore::move(MailboxId from, const UidSet& uids, MailboxId to) {
+  UidSet normalized = normalize_uid_set(uids);
+  return committer_->run(
+      [&](WriteContext& ctx) { return sqlite_ops::copy(ctx, from, normalized, to, true); });
+}
+
+std::vector<Uid> SqliteMailStore::expunge(MailboxId mailbox, const std::optional<UidSet>& uids) {
+  UidSet normalized = normalize_uid_set(uids ? *uids : all_uids());
+  return committer_->run([&](WriteContext& ctx) {
+    return sqlite_ops::expunge(ctx, mailbox, normalized, true);
+  });
+}
+
+// ---- accounts and maintenance ----
+
+QuotaUsage SqliteMailStore::quota_usage(AccountId account) {
+  auto lease = read();
+  return sqlite_ops::quota_usage(lease.db(), account);
+}
+
+void SqliteMailStore::delete_account(AccountId account) {
+  committer_->run([&](WriteContext& ctx) { sqlite_ops::delete_account(ctx, account); });
+}
+
+size_t SqliteMailStore::sweep_orphan_blobs(int64_t min_age_seconds) {
+  std::vector<BlobId> candidates;
+  blobs_.for_each([&](const BlobId& id, int64_t age) {
+    if (age >= min_age_seconds) candidates.push_back(id);
+  });
+  // Checked on the writer thread, so no append of these blobs can be in flight meanwhile.
+  return committer_->run([&](WriteContext& ctx) {
+    size_t removed = 0;
+    for (const auto& id : candidates) {
+      if (Query(ctx.db, sql::kBlobKnown, id.str()).single_int64() != 0) continue;
+      blobs_.remove(id);
+      ++removed;
+    }
+    return removed;
+  });
+}
+
+}  // namespace kurier::store

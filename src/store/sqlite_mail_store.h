@@ -1,0 +1,112 @@
+// SqliteMailStore: the MailStore backend on one SQLite database file (DATA/store.db), with
+// message bytes in a BlobStore (DATA/blobs). Schema and SQL: sqlite_sql.h.
+//
+// Threading model
+// - Every public method may be called from any thread and blocks until done.
+// - Writes are queued to ONE writer thread that owns the only write connection (GroupCommitter,
+//   group_commit.h). It runs all queued writes in a single transaction, so concurrent deliveries
+//   share one commit and one WAL fsync. A write returns after its batch committed
+//   (synchronous=FULL: on disk), blob files that lost their last reference were unlinked, and
+//   the ChangeHub subscribers were notified.
+// - Reads take a connection from a small pool (WAL: readers never block the writer or each
+//   other) and see everything committed before they started. Multi-query reads (snapshot,
+//   changes_since) run in one read transaction.
+// - Blob bytes are written by the caller (BlobStore::create → commit, with its own fsync) before
+//   append/deliver; those fsyncs run in the callers' threads, in parallel.
+// - ChangeHub callbacks run on the writer thread after COMMIT, with no database lock held; they
+//   must only post work elsewhere. Calling the store from a callback would deadlock for writes.
+//
+// Durability and crash safety
+// - A message row names its blob only after the blob was committed (fsynced and renamed), so a
+//   crash can leave an unreferenced blob (swept by sweep_orphan_blobs) but never a message
+//   without its bytes. Unlinking a blob happens after the COMMIT that dropped its last
+//   reference; ids pending unlink stay in blob_garbage until done, so a crash in between only
+//   delays the unlink to the next open.
+#pragma once
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/blob_store.h"
+#include "store/mail_store.h"
+
+namespace kurier::store {
+
+class SqliteDb;
+class GroupCommitter;
+
+class SqliteMailStore final : public MailStore {
+ public:
+  struct Options {
+    std::filesystem::path db_path;  // e.g. DATA/store.db
+    size_t read_connections = 4;
+    size_t max_batch = 256;         // writes per transaction; 1 disables group commit
+  };
+
+  // Opens (creating if needed) the database, applies pending migrations, finishes blob unlinks
+  // interrupted by a crash, and starts the writer thread. `blobs` must outlive the store.
+  SqliteMailStore(Options options, BlobStore& blobs);
+  ~SqliteMailStore() override;
+
+  std::vector<MailboxInfo> create_default_mailboxes(AccountId account) override;
+  std::vector<MailboxInfo> list_mailboxes(AccountId account) override;
+  std::optional<MailboxInfo> find_mailbox(AccountId account, std::string_view name) override;
+  std::optional<MailboxInfo> mailbox(MailboxId id) override;
+  MailboxInfo create_mailbox(AccountId account, std::string_view name,
+                             std::string_view special_use = {}) override;
+  void delete_mailbox(AccountId account, std::string_view name) override;
+  void rename_mailbox(AccountId account, std::string_view from, std::string_view to) override;
+  void set_special_use(AccountId account, std::string_view name,
+                       std::string_view special_use) override;
+  void subscribe(AccountId account, std::string_view name) override;
+  void unsubscribe(AccountId account, std::string_view name) override;
+  std::vector<std::string> subscriptions(AccountId account) override;
+
+  MailboxStatus mailbox_status(MailboxId mailbox) override;
+  MailboxSnapshot snapshot(MailboxId mailbox) override;
+  std::vector<MessageMeta> messages(MailboxId mailbox, const UidSet& uids = all_uids()) override;
+  std::vector<std::pair<Uid, std::string>> cached_structures(MailboxId mailbox,
+                                                              const UidSet& uids) override;
+  Changes changes_since(MailboxId mailbox, ModSeq since) override;
+
+  AppendResult append(MailboxId mailbox, const NewMessage& message, const Flags& flags) override;
+  std::vector<AppendResult> deliver(const std::vector<DeliveryTarget>& targets,
+                                    const NewMessage& message) override;
+  StoreFlagsResult store_flags(MailboxId mailbox, const UidSet& uids, FlagMode mode,
+                               const Flags& flags,
+                               std::optional<ModSeq> unchanged_since = std::nullopt) override;
+  CopyResult copy(MailboxId from, const UidSet& uids, MailboxId to) override;
+  CopyResult move(MailboxId from, const UidSet& uids, MailboxId to) override;
+  std::vector<Uid> expunge(MailboxId mailbox,
+                           const std::optional<UidSet>& uids = std::nullopt) override;
+
+  QuotaUsage quota_usage(AccountId account) override;
+  void delete_account(AccountId account) override;
+  size_t sweep_orphan_blobs(int64_t min_age_seconds) override;
+
+  ChangeHub& changes() override { return hub_; }
+  uint64_t write_batches() const;  // committed write transactions (for tests and metrics)
+
+ private:
+  class ReadLease;
+  ReadLease read();
+  void migrate();
+  void unlink_garbage_blobs(SqliteDb& db);
+  void check_blob(const NewMessage& message) const;
+
+  Options options_;
+  BlobStore& blobs_;
+  ChangeHub hub_;
+  std::unique_ptr<SqliteDb> writer_db_;
+  std::vector<std::unique_ptr<SqliteDb>> readers_;
+  std::vector<SqliteDb*> idle_readers_;
+  std::mutex readers_mutex_;
+  std::condition_variable reader_returned_;
+  std::vector<BlobId> garbage_;   // writer thread only: blobs to unlink after this commit
+  std::vector<BlobId> unlinked_;  // writer thread only: garbage rows to forget next batch
+  std::unique_ptr<GroupCommitter> committer_;
+};
+
+}  // namespace kurier::store

@@ -1,0 +1,135 @@
+// Read operations of the SQLite backend (see sqlite_ops.h); SQL text in sqlite_sql.h.
+#include "store/errors.h"
+#include "store/flags.h"
+#include "store/sqlite_ops.h"
+#include "store/sqlite_sql.h"
+
+namespace kurier::store::sqlite_ops {
+namespace {
+
+MailboxInfo read_mailbox_row(const Query& q) {
+  MailboxInfo info;
+  info.id = MailboxId(q.int64(0));
+  info.account = AccountId(q.int64(1));
+  info.name = q.text(2);
+  info.uidvalidity = uint32_t(q.int64(3));
+  info.uidnext = Uid(q.int64(4));
+  info.highest_modseq = ModSeq(q.int64(5));
+  info.special_use = q.text(6);
+  info.noselect = q.int64(7) != 0;
+  info.subscribed = q.int64(8) != 0;
+  return info;
+}
+
+MessageMeta read_message_row(const Query& q) {
+  MessageMeta meta;
+  meta.uid = Uid(q.int64(0));
+  meta.modseq = ModSeq(q.int64(1));
+  meta.flags.system = uint32_t(q.int64(2));
+  meta.flags.keywords = split_keywords(q.text(3));
+  meta.internal_date = q.int64(4);
+  meta.internal_tz = int32_t(q.int64(5));
+  meta.size = uint64_t(q.int64(6));
+  if (auto blob = BlobId::parse(q.text(7))) meta.blob = *blob;
+  return meta;
+}
+
+std::vector<MailboxInfo> mailbox_rows(Query& q) {
+  std::vector<MailboxInfo> out;
+  while (q.next()) out.push_back(read_mailbox_row(q));
+  return out;
+}
+
+}  // namespace
+
+std::optional<MailboxInfo> find_mailbox(SqliteDb& db, MailboxId id) {
+  Query q(db, sql::kMailboxById, id);
+  if (!q.next()) return std::nullopt;
+  return read_mailbox_row(q);
+}
+
+std::optional<MailboxInfo> find_mailbox(SqliteDb& db, AccountId account, const std::string& name) {
+  Query q(db, sql::kMailboxByName, account, name);
+  if (!q.next()) return std::nullopt;
+  return read_mailbox_row(q);
+}
+
+MailboxInfo require_mailbox(SqliteDb& db, MailboxId id) {
+  auto info = find_mailbox(db, id);
+  if (!info) throw StoreError(StoreErrc::not_found, "mailbox #" + std::to_string(id) + " not found");
+  return *info;
+}
+
+std::vector<MailboxInfo> list_mailboxes(SqliteDb& db, AccountId account) {
+  Query q(db, sql::kListMailboxes, account);
+  return mailbox_rows(q);
+}
+
+std::vector<MailboxInfo> inferiors(SqliteDb& db, AccountId account, const std::string& name) {
+  Query q(db, sql::kInferiors, account, name);
+  return mailbox_rows(q);
+}
+
+std::vector<std::string> subscriptions(SqliteDb& db, AccountId account) {
+  Query q(db, sql::kSubscriptions, account);
+  std::vector<std::string> out;
+  while (q.next()) out.push_back(q.text(0));
+  return out;
+}
+
+MailboxStatus mailbox_status(SqliteDb& db, MailboxId id) {
+  Query q(db, sql::kMailboxStatus, id);
+  if (!q.next()) throw StoreError(StoreErrc::not_found, "mailbox #" + std::to_string(id) + " not found");
+  MailboxStatus status;
+  status.messages = uint32_t(q.int64(0));
+  status.unseen = uint32_t(q.int64(1));
+  status.deleted = uint32_t(q.int64(2));
+  status.size = uint64_t(q.int64(3));
+  status.uidnext = Uid(q.int64(4));
+  status.uidvalidity = uint32_t(q.int64(5));
+  status.highest_modseq = ModSeq(q.int64(6));
+  return status;
+}
+
+std::vector<MessageMeta> messages(SqliteDb& db, MailboxId id, const UidSet& normalized) {
+  std::vector<MessageMeta> out;
+  for (const auto& range : normalized) {
+    Query q(db, sql::kMessagesInRange, id, range.first, range.last);
+    while (q.next()) out.push_back(read_message_row(q));
+  }
+  return out;
+}
+
+std::vector<std::pair<Uid, std::string>> structures(SqliteDb& db, MailboxId id,
+                                                    const UidSet& normalized) {
+  std::vector<std::pair<Uid, std::string>> out;
+  for (const auto& range : normalized) {
+    Query q(db, sql::kStructuresInRange, id, range.first, range.last);
+    while (q.next()) out.emplace_back(Uid(q.int64(0)), q.blob(1));
+  }
+  return out;
+}
+
+Changes changes_since(SqliteDb& db, MailboxId id, ModSeq since) {
+  Changes changes;
+  changes.highest_modseq = require_mailbox(db, id).highest_modseq;
+  {
+    Query q(db, sql::kMessagesChangedSince, id, since);
+    while (q.next()) changes.changed.push_back(read_message_row(q));
+  }
+  Query q(db, sql::kVanishedSince, id, since);
+  while (q.next()) changes.vanished.push_back(Uid(q.int64(0)));
+  return changes;
+}
+
+QuotaUsage quota_usage(SqliteDb& db, AccountId account) {
+  Query q(db, sql::kQuotaUsage, account);
+  QuotaUsage usage;
+  if (q.next()) {
+    usage.bytes = uint64_t(q.int64(0));
+    usage.messages = uint64_t(q.int64(1));
+  }
+  return usage;
+}
+
+}  // namespace kurier::store::sqlite_ops

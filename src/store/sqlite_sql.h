@@ -1,0 +1,220 @@
+// Every SQL statement of the SQLite backend, in one place: the versioned schema (migrations)
+// and the parameterized statements the store prepares once per connection and caches.
+// Statements are identified by the address of their text (inline constexpr arrays have one
+// address program-wide), see SqliteDb::statement().
+//
+// Invariants kept by triggers (so no code path can forget them):
+// - mailboxes.msg_count/msg_bytes/unseen_count/deleted_count follow the messages table;
+// - blobs.refcount counts the messages rows naming the blob; when it reaches 0 the blob row
+//   moves to blob_garbage, whose files the store unlinks after the transaction committed.
+#pragma once
+#include <array>
+
+namespace kurier::store::sql {
+
+struct Migration {
+  int version;
+  const char* script;
+};
+
+inline constexpr char kCreateMigrationsTable[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations("
+    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
+inline constexpr char kSchemaVersion[] = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+inline constexpr char kRecordMigration[] =
+    "INSERT INTO schema_migrations(version, applied_at) VALUES(?1, ?2)";
+
+inline constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES('last_uidvalidity', 0);
+
+CREATE TABLE mailboxes(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,   -- AUTOINCREMENT: ids are never reused
+  account_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  uidvalidity INTEGER NOT NULL,
+  uidnext INTEGER NOT NULL DEFAULT 1,
+  highest_modseq INTEGER NOT NULL DEFAULT 1,
+  special_use TEXT NOT NULL DEFAULT '',
+  noselect INTEGER NOT NULL DEFAULT 0,
+  msg_count INTEGER NOT NULL DEFAULT 0,
+  msg_bytes INTEGER NOT NULL DEFAULT 0,
+  unseen_count INTEGER NOT NULL DEFAULT 0,
+  deleted_count INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(account_id, name));
+
+CREATE TABLE subscriptions(
+  account_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY(account_id, name)) WITHOUT ROWID;
+
+CREATE TABLE blobs(
+  id TEXT PRIMARY KEY,
+  refcount INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  structure BLOB NOT NULL);
+
+CREATE TABLE blob_garbage(id TEXT PRIMARY KEY) WITHOUT ROWID;
+
+CREATE TABLE messages(
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  keywords TEXT NOT NULL,
+  internal_date INTEGER NOT NULL,
+  internal_tz INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  blob_id TEXT NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+CREATE INDEX messages_by_modseq ON messages(mailbox_id, modseq);
+
+CREATE TABLE expunged(
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+CREATE INDEX expunged_by_modseq ON expunged(mailbox_id, modseq);
+
+-- flags bit 1 = \Seen, bit 8 = \Deleted (store/types.h)
+CREATE TRIGGER messages_counted_in AFTER INSERT ON messages BEGIN
+  UPDATE mailboxes SET msg_count = msg_count + 1, msg_bytes = msg_bytes + new.size,
+    unseen_count = unseen_count + ((new.flags & 1) = 0),
+    deleted_count = deleted_count + ((new.flags & 8) != 0)
+  WHERE id = new.mailbox_id;
+  UPDATE blobs SET refcount = refcount + 1 WHERE id = new.blob_id;
+END;
+
+CREATE TRIGGER messages_counted_out AFTER DELETE ON messages BEGIN
+  UPDATE mailboxes SET msg_count = msg_count - 1, msg_bytes = msg_bytes - old.size,
+    unseen_count = unseen_count - ((old.flags & 1) = 0),
+    deleted_count = deleted_count - ((old.flags & 8) != 0)
+  WHERE id = old.mailbox_id;
+  UPDATE blobs SET refcount = refcount - 1 WHERE id = old.blob_id;
+  INSERT OR IGNORE INTO blob_garbage(id)
+    SELECT id FROM blobs WHERE id = old.blob_id AND refcount <= 0;
+  DELETE FROM blobs WHERE id = old.blob_id AND refcount <= 0;
+END;
+
+CREATE TRIGGER messages_recounted AFTER UPDATE OF flags, mailbox_id ON messages
+WHEN old.mailbox_id != new.mailbox_id OR (old.flags & 9) != (new.flags & 9) BEGIN
+  UPDATE mailboxes SET msg_count = msg_count - 1, msg_bytes = msg_bytes - old.size,
+    unseen_count = unseen_count - ((old.flags & 1) = 0),
+    deleted_count = deleted_count - ((old.flags & 8) != 0)
+  WHERE id = old.mailbox_id;
+  UPDATE mailboxes SET msg_count = msg_count + 1, msg_bytes = msg_bytes + new.size,
+    unseen_count = unseen_count + ((new.flags & 1) = 0),
+    deleted_count = deleted_count + ((new.flags & 8) != 0)
+  WHERE id = new.mailbox_id;
+END;
+)sql";
+
+inline constexpr std::array<Migration, 1> kMigrations = {{{1, kSchemaV1}}};
+
+// ---- meta ----
+inline constexpr char kLastUidValidity[] = "SELECT value FROM meta WHERE key = 'last_uidvalidity'";
+inline constexpr char kSetLastUidValidity[] =
+    "UPDATE meta SET value = ?1 WHERE key = 'last_uidvalidity'";
+
+// ---- mailboxes ----
+// Column order shared by every mailbox query (read by read_mailbox_row()).
+#define KURIER_MAILBOX_COLUMNS                                                          \
+  "m.id, m.account_id, m.name, m.uidvalidity, m.uidnext, m.highest_modseq, m.special_use, " \
+  "m.noselect, EXISTS(SELECT 1 FROM subscriptions s "                                  \
+  "WHERE s.account_id = m.account_id AND s.name = m.name)"
+
+inline constexpr char kMailboxById[] =
+    "SELECT " KURIER_MAILBOX_COLUMNS " FROM mailboxes m WHERE m.id = ?1";
+inline constexpr char kMailboxByName[] =
+    "SELECT " KURIER_MAILBOX_COLUMNS " FROM mailboxes m WHERE m.account_id = ?1 AND m.name = ?2";
+inline constexpr char kListMailboxes[] =
+    "SELECT " KURIER_MAILBOX_COLUMNS " FROM mailboxes m WHERE m.account_id = ?1 ORDER BY m.name";
+// Inferiors of ?2: names in ("?2/", "?20"), '0' being the character after '/'.
+inline constexpr char kInferiors[] =
+    "SELECT " KURIER_MAILBOX_COLUMNS " FROM mailboxes m WHERE m.account_id = ?1"
+    " AND m.name > ?2 || '/' AND m.name < ?2 || '0' ORDER BY m.name";
+#undef KURIER_MAILBOX_COLUMNS
+
+inline constexpr char kHasInferiors[] =
+    "SELECT EXISTS(SELECT 1 FROM mailboxes WHERE account_id = ?1"
+    " AND name > ?2 || '/' AND name < ?2 || '0')";
+inline constexpr char kInsertMailbox[] =
+    "INSERT INTO mailboxes(account_id, name, uidvalidity, special_use) VALUES(?1, ?2, ?3, ?4)"
+    " RETURNING id";
+inline constexpr char kDeleteMailbox[] = "DELETE FROM mailboxes WHERE id = ?1";
+inline constexpr char kMakeNoselect[] =
+    "UPDATE mailboxes SET noselect = 1, special_use = '' WHERE id = ?1";
+inline constexpr char kMakeSelectable[] =
+    "UPDATE mailboxes SET noselect = 0, uidvalidity = ?2, uidnext = 1, special_use = ?3"
+    " WHERE id = ?1";
+inline constexpr char kRenameMailbox[] = "UPDATE mailboxes SET name = ?2 WHERE id = ?1";
+inline constexpr char kSetSpecialUse[] = "UPDATE mailboxes SET special_use = ?2 WHERE id = ?1";
+inline constexpr char kSetUidNext[] = "UPDATE mailboxes SET uidnext = ?2 WHERE id = ?1";
+inline constexpr char kSetHighestModseq[] =
+    "UPDATE mailboxes SET highest_modseq = ?2 WHERE id = ?1";
+inline constexpr char kSetUidNextAndModseq[] =
+    "UPDATE mailboxes SET uidnext = ?2, highest_modseq = ?3 WHERE id = ?1";
+inline constexpr char kMailboxStatus[] =
+    "SELECT msg_count, unseen_count, deleted_count, msg_bytes, uidnext, uidvalidity,"
+    " highest_modseq FROM mailboxes WHERE id = ?1";
+inline constexpr char kAccountMailboxIds[] = "SELECT id FROM mailboxes WHERE account_id = ?1";
+inline constexpr char kQuotaUsage[] =
+    "SELECT coalesce(sum(msg_bytes), 0), coalesce(sum(msg_count), 0) FROM mailboxes"
+    " WHERE account_id = ?1";
+
+// ---- subscriptions ----
+inline constexpr char kSubscribe[] =
+    "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES(?1, ?2)";
+inline constexpr char kUnsubscribe[] =
+    "DELETE FROM subscriptions WHERE account_id = ?1 AND name = ?2";
+inline constexpr char kSubscriptions[] =
+    "SELECT name FROM subscriptions WHERE account_id = ?1 ORDER BY name";
+inline constexpr char kDeleteSubscriptions[] = "DELETE FROM subscriptions WHERE account_id = ?1";
+
+// ---- messages ----
+#define KURIER_MESSAGE_COLUMNS \
+  "uid, modseq, flags, keywords, internal_date, internal_tz, size, blob_id"
+inline constexpr char kMessagesInRange[] =
+    "SELECT " KURIER_MESSAGE_COLUMNS " FROM messages"
+    " WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid";
+inline constexpr char kMessagesChangedSince[] =
+    "SELECT " KURIER_MESSAGE_COLUMNS " FROM messages"
+    " WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid";
+#undef KURIER_MESSAGE_COLUMNS
+inline constexpr char kDeletedInRange[] =
+    "SELECT uid FROM messages WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3"
+    " AND (flags & 8) != 0 ORDER BY uid";
+inline constexpr char kUidsInRange[] =
+    "SELECT uid FROM messages WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid";
+inline constexpr char kStructuresInRange[] =
+    "SELECT m.uid, b.structure FROM messages m JOIN blobs b ON b.id = m.blob_id"
+    " WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid";
+inline constexpr char kInsertMessage[] =
+    "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, internal_tz,"
+    " size, blob_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+inline constexpr char kUpdateFlags[] =
+    "UPDATE messages SET flags = ?3, keywords = ?4, modseq = ?5 WHERE mailbox_id = ?1 AND uid = ?2";
+inline constexpr char kDeleteMessage[] = "DELETE FROM messages WHERE mailbox_id = ?1 AND uid = ?2";
+inline constexpr char kDeleteMailboxMessages[] = "DELETE FROM messages WHERE mailbox_id = ?1";
+inline constexpr char kMoveAllMessages[] =
+    "UPDATE messages SET mailbox_id = ?2 WHERE mailbox_id = ?1";
+
+// ---- expunged (QRESYNC) ----
+inline constexpr char kRecordExpunge[] =
+    "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)";
+inline constexpr char kRecordExpungeAll[] =
+    "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq)"
+    " SELECT mailbox_id, uid, ?2 FROM messages WHERE mailbox_id = ?1";
+inline constexpr char kVanishedSince[] =
+    "SELECT uid FROM expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid";
+inline constexpr char kDeleteMailboxExpunged[] = "DELETE FROM expunged WHERE mailbox_id = ?1";
+
+// ---- blobs ----
+inline constexpr char kAddBlob[] =
+    "INSERT INTO blobs(id, refcount, size, structure) VALUES(?1, 0, ?2, ?3)"
+    " ON CONFLICT(id) DO NOTHING";
+inline constexpr char kBlobKnown[] = "SELECT EXISTS(SELECT 1 FROM blobs WHERE id = ?1)";
+inline constexpr char kBlobGarbage[] = "SELECT id FROM blob_garbage";
+inline constexpr char kForgetGarbage[] = "DELETE FROM blob_garbage WHERE id = ?1";
+
+}  // namespace kurier::store::sql

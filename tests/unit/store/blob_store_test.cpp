@@ -1,0 +1,119 @@
+#include "store/blob_store.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "store/errors.h"
+#include "store_test_util.h"
+
+namespace kurier::store {
+namespace {
+
+using testing::TempDir;
+
+TEST(BlobIdTest, ParseAcceptsOnlyLowerHex32) {
+  EXPECT_TRUE(BlobId::parse("0123456789abcdef0123456789abcdef"));
+  EXPECT_FALSE(BlobId::parse("0123456789ABCDEF0123456789abcdef"));
+  EXPECT_FALSE(BlobId::parse("../../etc/passwd"));
+  EXPECT_FALSE(BlobId::parse(""));
+  EXPECT_FALSE(BlobId::parse("0123456789abcdef0123456789abcde"));
+  EXPECT_NE(BlobId::random(), BlobId::random());
+}
+
+TEST(FileBlobStoreTest, StreamedWriteCommitAndMappedRead) {
+  TempDir dir;
+  FileBlobStore blobs(dir.path() / "blobs");
+  auto writer = blobs.create();
+  std::string expected;
+  for (int i = 0; i < 100; ++i) {
+    std::string chunk(1000, char('a' + i % 26));
+    writer->write(chunk);
+    expected += chunk;
+  }
+  EXPECT_EQ(writer->bytes_written(), expected.size());
+  BlobId id = writer->commit();
+  EXPECT_TRUE(std::filesystem::exists(blobs.path_of(id)));
+  EXPECT_EQ(blobs.path_of(id).parent_path().filename(), id.str().substr(2, 2));
+  EXPECT_TRUE(std::filesystem::is_empty(blobs.temp_dir()));
+  BlobView view = blobs.open(id);
+  EXPECT_EQ(view.size(), expected.size());
+  EXPECT_EQ(view.data(), expected);
+  EXPECT_EQ(blobs.size(id), expected.size());
+}
+
+TEST(FileBlobStoreTest, EmptyBlob) {
+  TempDir dir;
+  FileBlobStore blobs(dir.path());
+  BlobId id = blobs.create()->commit();
+  EXPECT_EQ(blobs.open(id).size(), 0u);
+  EXPECT_EQ(blobs.open(id).data(), "");
+}
+
+TEST(FileBlobStoreTest, AbandonedWriterLeavesNothing) {
+  TempDir dir;
+  FileBlobStore blobs(dir.path());
+  {
+    auto writer = blobs.create();
+    writer->write("partial message");
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(blobs.temp_dir()));
+  size_t count = 0;
+  blobs.for_each([&](const BlobId&, int64_t) { ++count; });
+  EXPECT_EQ(count, 0u);
+}
+
+TEST(FileBlobStoreTest, CrashedWriterTempFileIsRemovedOnOpen) {
+  TempDir dir;
+  {
+    FileBlobStore blobs(dir.path());
+    std::ofstream(blobs.temp_dir() / "0123456789abcdef0123456789abcdef.tmp") << "half a mess";
+  }
+  FileBlobStore reopened(dir.path());
+  EXPECT_TRUE(std::filesystem::is_empty(reopened.temp_dir()));
+}
+
+TEST(FileBlobStoreTest, SizeLimitIsEnforced) {
+  TempDir dir;
+  FileBlobStore blobs(dir.path());
+  auto writer = blobs.create(10);
+  writer->write("12345");
+  try {
+    writer->write("1234567");
+    FAIL() << "expected limit_exceeded";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), StoreErrc::limit_exceeded);
+  }
+  EXPECT_THROW(writer->commit(), StoreError);
+  EXPECT_TRUE(std::filesystem::is_empty(blobs.temp_dir()));
+}
+
+TEST(FileBlobStoreTest, RemoveAndMissing) {
+  TempDir dir;
+  FileBlobStore blobs(dir.path());
+  BlobId id = testing::write_blob(blobs, "x");
+  blobs.remove(id);
+  EXPECT_FALSE(blobs.size(id));
+  blobs.remove(id);  // idempotent
+  try {
+    blobs.open(id);
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), StoreErrc::not_found);
+  }
+}
+
+TEST(FileBlobStoreTest, ViewIsMovable) {
+  TempDir dir;
+  FileBlobStore blobs(dir.path());
+  BlobId id = testing::write_blob(blobs, "hello");
+  BlobView a = blobs.open(id);
+  BlobView b = std::move(a);
+  EXPECT_EQ(a.size(), 0u);
+  EXPECT_EQ(b.data(), "hello");
+  a = std::move(b);
+  EXPECT_EQ(a.data(), "hello");
+}
+
+}  // namespace
+}  // namespace kurier::store

@@ -1,0 +1,124 @@
+// Concurrent writers: UIDs stay unique and dense, and group commit shares transactions.
+// The throughput benchmark runs only with KURIER_STORE_BENCH=1 (it fsyncs thousands of times).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+#include "store_test_util.h"
+
+namespace kurier::store {
+namespace {
+
+using testing::StoreTest;
+
+TEST_F(StoreTest, ConcurrentDeliveriesGetUniqueDenseUids) {
+  MailboxId box = inbox();
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 40;
+  std::vector<std::vector<Uid>> uids(kThreads);
+  std::atomic<int> notified{0};
+  auto sub = store_->changes().subscribe(box, [&](const MailboxChange& c) {
+    notified += int(c.appended.size());
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto msg = new_message("message " + std::to_string(t) + "/" + std::to_string(i));
+        if (i % 2 == 0)
+          uids[t].push_back(store_->append(box, msg, {}).uid);
+        else
+          uids[t].push_back(store_->deliver({{box, {}}}, msg)[0].uid);
+        if (i % 10 == 0) store_->mailbox_status(box);  // reads interleave with writes
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<Uid> all;
+  for (const auto& list : uids) {
+    EXPECT_TRUE(std::is_sorted(list.begin(), list.end()));
+    all.insert(list.begin(), list.end());
+  }
+  ASSERT_EQ(all.size(), size_t(kThreads * kPerThread));
+  EXPECT_EQ(*all.begin(), 1u);
+  EXPECT_EQ(*all.rbegin(), Uid(kThreads * kPerThread));  // dense: no gaps
+  EXPECT_EQ(notified.load(), kThreads * kPerThread);
+  auto status = store_->mailbox_status(box);
+  EXPECT_EQ(status.messages, uint32_t(kThreads * kPerThread));
+  EXPECT_EQ(status.uidnext, Uid(kThreads * kPerThread + 1));
+  // Group commit: fewer transactions than writes (each thread waits while others queue up).
+  EXPECT_LT(store_->write_batches(), uint64_t(kThreads * kPerThread) + 2);
+}
+
+TEST_F(StoreTest, OneFailingRequestDoesNotSpoilItsBatch) {
+  MailboxId box = inbox();
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        try {
+          store_->append(t == 0 ? MailboxId(777777) : box, new_message("m"), {});
+          ++ok;
+        } catch (const StoreError&) {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 75);
+  EXPECT_EQ(failed.load(), 25);
+  EXPECT_EQ(store_->mailbox_status(box).messages, 75u);
+  EXPECT_EQ(store_->mailbox_status(box).uidnext, 76u);
+}
+
+double deliveries_per_second(StoreTest& test, SqliteMailStore& store, BlobStore& blobs,
+                             MailboxId box, int threads, int per_thread) {
+  std::string body(4096, 'x');
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < per_thread; ++i) {
+        NewMessage msg;
+        msg.blob = testing::write_blob(blobs, body);  // fdatasync + rename + fsync(dir)
+        msg.size = body.size();
+        msg.cached_structure = "(\"text\" \"plain\")";
+        store.append(box, msg, {});
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  return threads * per_thread / elapsed.count();
+}
+
+class StoreBenchmark : public StoreTest {
+ protected:
+  void SetUp() override {
+    if (!std::getenv("KURIER_STORE_BENCH")) GTEST_SKIP() << "set KURIER_STORE_BENCH=1 to run";
+  }
+};
+
+TEST_F(StoreBenchmark, GroupCommitThroughput) {
+  const int threads = 8, per_thread = 500;
+  for (size_t max_batch : {size_t(256), size_t(1)}) {
+    open(max_batch);
+    MailboxId box = store_->create_mailbox(kAlice, "Bench" + std::to_string(max_batch)).id;
+    double rate = deliveries_per_second(*this, *store_, *blobs_, box, threads, per_thread);
+    std::printf("max_batch=%zu: %d threads x %d appends of 4 KiB: %.0f deliveries/s, %llu commits\n",
+                max_batch, threads, per_thread, rate,
+                static_cast<unsigned long long>(store_->write_batches()));
+    EXPECT_EQ(store_->mailbox_status(box).messages, uint32_t(threads * per_thread));
+    store_.reset();
+    blobs_.reset();
+  }
+}
+
+}  // namespace
+}  // namespace kurier::store
