@@ -480,7 +480,7 @@ bool is_base64(std::string_view s) {
       return false;
     }
   }
-  return padding <= 2;
+  return padding <= 2 && padding < s.size();
 }
 
 // RFC 4954 4: "AUTH" SP sasl-mech [SP initial-response]; "=" is an empty initial response.

@@ -336,6 +336,7 @@ TEST(Command, Auth) {
   EXPECT_EQ(parse_error("AUTH PLAIN a*b"), "501 5.5.2 Cannot decode initial response");
   EXPECT_EQ(parse_error("AUTH PLAIN a=b="), "501 5.5.2 Cannot decode initial response");
   EXPECT_EQ(parse_error("AUTH PLAIN ab==="), "501 5.5.2 Cannot decode initial response");
+  EXPECT_EQ(parse_error("AUTH PLAIN =="), "501 5.5.2 Cannot decode initial response");
 }
 
 TEST(Command, VerbNames) {
