@@ -106,9 +106,10 @@ struct ClientFinal {
   std::string proof;
 };
 
-// Splits "gs2-header client-first-message-bare"; error holds the failure reason.
-std::optional<ClientFirst> parse_client_first(std::string_view message, std::string& error) {
-  // gs2-header = gs2-cbind-flag "," [ authzid ] ","
+// gs2-header = gs2-cbind-flag "," [ authzid ] ","   (RFC 5802 section 7)
+// Fills out.gs2_header and out.authzid; returns the rest of the message (the bare part).
+std::optional<std::string_view> parse_gs2_header(std::string_view message, ClientFirst& out,
+                                                 std::string& error) {
   size_t first_comma = message.find(',');
   size_t second_comma = first_comma == std::string_view::npos
                             ? first_comma : message.find(',', first_comma + 1);
@@ -118,7 +119,6 @@ std::optional<ClientFirst> parse_client_first(std::string_view message, std::str
   if (flag.starts_with("p="))  // RFC 5802 section 6: we do not support channel binding
     return reject(error, "client requires channel binding, which we do not support");
   if (flag != "n" && flag != "y") return reject(error, "malformed channel binding flag");
-  ClientFirst out;
   if (!authzid_field.empty()) {
     auto encoded = attribute(authzid_field, 'a');
     auto authzid = encoded ? decode_saslname(*encoded) : std::nullopt;
@@ -126,8 +126,16 @@ std::optional<ClientFirst> parse_client_first(std::string_view message, std::str
     out.authzid = std::move(*authzid);
   }
   out.gs2_header = std::string(message.substr(0, second_comma + 1));
-  out.bare = std::string(message.substr(second_comma + 1));
-  // client-first-message-bare = [reserved-mext ","] username "," nonce ["," extensions]
+  return message.substr(second_comma + 1);
+}
+
+// client-first-message = gs2-header client-first-message-bare
+// client-first-message-bare = [reserved-mext ","] username "," nonce ["," extensions]
+std::optional<ClientFirst> parse_client_first(std::string_view message, std::string& error) {
+  ClientFirst out;
+  auto bare = parse_gs2_header(message, out, error);
+  if (!bare) return std::nullopt;
+  out.bare = std::string(*bare);
   auto fields = split(out.bare, ',');
   if (!fields.empty() && attribute(fields[0], 'm'))  // RFC 5802 section 5.1, "m"
     return reject(error, "mandatory extension not supported");

@@ -197,10 +197,9 @@ SaslConfig fixed_nonce_config() {
 }
 
 // Drives a mechanism up to the server-first message.
-std::unique_ptr<Mechanism> scram_after_server_first(std::string_view client_first,
-                                                    std::optional<ScramSecret> secret,
-                                                    std::string* server_first = nullptr,
-                                                    const SaslConfig& config = fixed_nonce_config()) {
+std::unique_ptr<Mechanism> scram_after_server_first(
+    std::string_view client_first, std::optional<ScramSecret> secret,
+    std::string* server_first = nullptr, const SaslConfig& config = fixed_nonce_config()) {
   auto mech = make_mechanism("SCRAM-SHA-256", config);
   expect<NeedScramSecret>(mech->step(client_first));
   std::string challenge = expect<Challenge>(mech->provide_secret(std::move(secret))).data;
