@@ -49,6 +49,15 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   }
 }
 
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
 std::optional<uint64_t> parse_uint(std::string_view s) {
   if (s.empty() || s.size() > 20) return std::nullopt;
   uint64_t v = 0;

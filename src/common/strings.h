@@ -18,6 +18,7 @@ bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string_view trim(std::string_view s);
 std::vector<std::string_view> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep = " ");
 // Parses a non-negative decimal integer that fits in uint64; rejects signs, spaces and empty input.
 std::optional<uint64_t> parse_uint(std::string_view s);
 // Parses "1234", "10K", "20M", "1G" (case-insensitive, powers of 1024) into bytes.

@@ -1,0 +1,431 @@
+#include "accounts/admin_service.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "accounts/credentials.h"
+#include "auth/password.h"
+#include "common/strings.h"
+
+namespace kurier::accounts {
+namespace {
+
+using directory::Account;
+using directory::Admin;
+using directory::Alias;
+using directory::Domain;
+
+bool is_atext(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+}
+
+// RFC 5322 dot-atom local part: atext runs separated by single dots (RFC 5321 4.5.3.1.1: 64 octets).
+bool valid_local_part(std::string_view s) {
+  if (s.empty() || s.size() > 64 || s.front() == '.' || s.back() == '.') return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '.') {
+      if (s[i + 1] == '.') return false;
+    } else if (!is_atext(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string split_domain(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : std::string(address.substr(at + 1));
+}
+
+std::string local_part(std::string_view address) {
+  auto at = address.rfind('@');
+  return std::string(address.substr(0, at));
+}
+
+// Runs fn, translating directory errors into this layer's.
+template <class F>
+auto translate(F&& fn) -> std::invoke_result_t<F> {
+  try {
+    return fn();
+  } catch (const directory::Error& e) {
+    switch (e.kind()) {
+      case directory::Error::NotFound: throw Error(Error::NotFound, e.what());
+      case directory::Error::Conflict: throw Error(Error::Conflict, e.what());
+      case directory::Error::Invalid: throw Error(Error::Invalid, e.what());
+      case directory::Error::Unavailable: throw Error(Error::Unavailable, e.what());
+    }
+    throw;
+  }
+}
+
+void require_super(const Actor& who, std::string_view what) {
+  if (!who.is_super()) throw Error(Error::Forbidden, "only a super-admin may " + std::string(what));
+}
+
+// Reserved local parts that must stay deliverable to the postmaster (RFC 5321 4.5.1), never a user's.
+bool is_reserved_local_part(std::string_view local) {
+  return iequals(local, "postmaster") || iequals(local, "root") || iequals(local, "abuse") ||
+         iequals(local, "mailer-daemon");
+}
+
+}  // namespace
+
+bool Actor::may_manage(std::string_view domain) const {
+  if (is_super()) return true;
+  return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return iequals(d, domain); });
+}
+
+std::optional<std::string> normalize_domain(std::string_view name) {
+  std::string d = to_lower(trim(name));
+  if (!d.empty() && d.back() == '.') d.pop_back();
+  if (d.empty() || d.size() > 253 || d.find('.') == std::string::npos) return std::nullopt;
+  for (auto label : split(d, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return std::nullopt;
+    for (char c : label)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<std::string> normalize_address(std::string_view address) {
+  address = trim(address);
+  auto at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0) return std::nullopt;
+  auto local = address.substr(0, at);
+  if (!valid_local_part(local)) return std::nullopt;
+  auto domain = normalize_domain(address.substr(at + 1));
+  if (!domain) return std::nullopt;
+  return to_lower(local) + "@" + *domain;
+}
+
+void check_password_policy(std::string_view password) {
+  if (password.size() < 8) throw Error(Error::Invalid, "password too short: at least 8 characters");
+  if (password.size() > auth::kMaxPasswordLength) throw Error(Error::Invalid, "password too long");
+  for (unsigned char c : password)
+    if (c < 0x20 || c == 0x7f) throw Error(Error::Invalid, "password contains control characters");
+}
+
+// ---- domains ----
+
+Domain AdminService::domain_for(const Actor& who, std::string_view name) {
+  auto norm = normalize_domain(name);
+  if (!norm) throw Error(Error::Invalid, "invalid domain name: " + std::string(name));
+  auto d = translate([&] { return dir_.find_domain(*norm); });
+  if (!d) throw Error(Error::NotFound, "no such domain: " + *norm);
+  if (!who.may_manage(d->name)) throw Error(Error::Forbidden, "not allowed to manage domain " + d->name);
+  return *d;
+}
+
+static void apply_domain_settings(Domain& d, const DomainSettings& s) {
+  if (s.default_quota) d.default_quota = *s.default_quota;
+  if (s.max_quota_per_account) d.max_quota_per_account = *s.max_quota_per_account;
+  if (s.total_quota) d.total_quota = *s.total_quota;
+  if (s.max_accounts) d.max_accounts = *s.max_accounts;
+  if (s.username_scheme) d.username_scheme = *s.username_scheme;
+  if (s.prefix) d.prefix = *s.prefix;
+  if (s.transport) d.transport = *s.transport;
+}
+
+static void validate_domain_settings(const Domain& d) {
+  if (d.username_scheme != "address" && d.username_scheme != "prefix")
+    throw Error(Error::Invalid, "username scheme must be 'address' or 'prefix', not '" + d.username_scheme + "'");
+  if (d.username_scheme == "prefix") {
+    if (d.prefix.empty() || d.prefix.size() > 32) throw Error(Error::Invalid, "the prefix scheme needs a prefix of 1-32 characters");
+    for (char c : d.prefix)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        throw Error(Error::Invalid, "prefix may contain only a-z, 0-9, '-' and '_'");
+  }
+  if (d.max_quota_per_account && d.default_quota > d.max_quota_per_account)
+    throw Error(Error::Invalid, "default quota exceeds the per-account maximum");
+  if (!d.transport.empty() && !istarts_with(d.transport, "relay:"))
+    throw Error(Error::Invalid, "transport must be empty (local) or relay:HOST:PORT");
+}
+
+Domain AdminService::add_domain(const Actor& who, std::string_view name, const DomainSettings& s) {
+  require_super(who, "add domains");
+  auto norm = normalize_domain(name);
+  if (!norm) throw Error(Error::Invalid, "invalid domain name: " + std::string(name));
+  Domain d;
+  d.name = *norm;
+  d.default_quota = 20000ull * 1024;  // the seed's default: 20000 KiB
+  apply_domain_settings(d, s);
+  validate_domain_settings(d);
+  translate([&] { dir_.add_domain(d); });
+  return *translate([&] { return dir_.find_domain(d.name); });
+}
+
+Domain AdminService::set_domain(const Actor& who, std::string_view name, const DomainSettings& s) {
+  Domain d = domain_for(who, name);
+  // A domain admin may not raise the limits a super-admin set for the domain.
+  if (!who.is_super() && (s.max_quota_per_account || s.total_quota || s.max_accounts || s.transport ||
+                          s.username_scheme || s.prefix))
+    throw Error(Error::Forbidden, "only a super-admin may change the limits, scheme or transport of " + d.name);
+  apply_domain_settings(d, s);
+  validate_domain_settings(d);
+  translate([&] { dir_.update_domain(d); });
+  return d;
+}
+
+Domain AdminService::show_domain(const Actor& who, std::string_view name) { return domain_for(who, name); }
+
+std::vector<Domain> AdminService::list_domains(const Actor& who) {
+  auto all = translate([&] { return dir_.list_domains(); });
+  std::erase_if(all, [&](const Domain& d) { return !who.may_manage(d.name); });
+  return all;
+}
+
+void AdminService::remove_domain(const Actor& who, std::string_view name) {
+  require_super(who, "remove domains");
+  Domain d = domain_for(who, name);
+  auto accounts = translate([&] { return dir_.list_accounts(d.id); });
+  translate([&] { dir_.remove_domain(d.id); });
+  if (hooks_.account_removed)
+    for (const auto& a : accounts) hooks_.account_removed(a);
+}
+
+// ---- accounts ----
+
+Account AdminService::account_for(const Actor& who, std::string_view address) {
+  auto norm = normalize_address(address);
+  std::optional<Account> a;
+  if (norm) a = translate([&] { return dir_.find_account_by_address(*norm); });
+  if (!a) a = translate([&] { return dir_.find_account_by_login(trim(address)); });
+  if (!a) {
+    if (!norm) throw Error(Error::Invalid, "invalid address: " + std::string(address));
+    throw Error(Error::NotFound, "no such user: " + *norm);
+  }
+  auto d = translate([&] { return dir_.domain_by_id(a->domain_id); });
+  if (!d || !who.may_manage(d->name)) throw Error(Error::Forbidden, "not allowed to manage " + a->address);
+  return *a;
+}
+
+void AdminService::check_quota(const Actor& who, const Domain& d, uint64_t quota, uint64_t previous) {
+  if (who.is_super()) return;  // the super-admin sets the ceilings, so may exceed them
+  if (d.max_quota_per_account && (quota == 0 || quota > d.max_quota_per_account))
+    throw Error(Error::Limit, "quota exceeds the maximum of " + format_size(d.max_quota_per_account) +
+                                  " per account in " + d.name);
+  if (d.total_quota) {
+    uint64_t sum = translate([&] { return dir_.sum_account_quota(d.id); }) - previous + quota;
+    if (quota == 0 || sum > d.total_quota)
+      throw Error(Error::Limit, "quota would exceed the total quota of " + format_size(d.total_quota) + " for " + d.name);
+  }
+}
+
+void AdminService::set_password(const Account& a, const std::string& password) {
+  check_password_policy(password);
+  auto c = make_credentials(password);
+  translate([&] { dir_.set_credentials(a.id, c.hash, c.scram); });
+}
+
+Account AdminService::add_user(const Actor& who, std::string_view address, const std::string& password,
+                               std::optional<uint64_t> quota, std::string_view display_name) {
+  auto norm = normalize_address(address);
+  if (!norm) throw Error(Error::Invalid, "invalid address: " + std::string(address));
+  if (is_reserved_local_part(local_part(*norm)))
+    throw Error(Error::Invalid, local_part(*norm) + "@ is reserved and cannot be a user; use an alias");
+  Domain d = domain_for(who, split_domain(*norm));
+  if (!d.transport.empty()) throw Error(Error::Invalid, d.name + " is a relay domain and holds no mailboxes");
+  check_password_policy(password);
+  uint32_t count = translate([&] { return dir_.count_accounts(d.id); });
+  if (d.max_accounts && count >= d.max_accounts)
+    throw Error(Error::Limit, "domain " + d.name + " has reached its limit of " + std::to_string(d.max_accounts) + " accounts");
+  if (!translate([&] { return dir_.alias_targets(*norm); }).empty())
+    throw Error(Error::Conflict, *norm + " is already an alias");
+  Account a;
+  a.domain_id = d.id;
+  a.address = *norm;
+  a.display_name = std::string(display_name);
+  a.quota = quota.value_or(d.default_quota);
+  check_quota(who, d, a.quota, 0);
+  if (translate([&] { return dir_.find_account_by_address(*norm); }))
+    throw Error(Error::Conflict, "user " + *norm + " already exists");
+  if (d.username_scheme == "prefix") {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%s%04u", d.prefix.c_str(), translate([&] { return dir_.take_login_number(d.id); }));
+    a.login = buf;
+  } else {
+    a.login = *norm;
+  }
+  auto c = make_credentials(password);
+  a.password_hash = c.hash;
+  a.scram_secret = c.scram;
+  a.id = translate([&] { return dir_.add_account(a); });
+  auto stored = *translate([&] { return dir_.account_by_id(a.id); });
+  if (hooks_.account_created) hooks_.account_created(stored);
+  return stored;
+}
+
+Account AdminService::set_user(const Actor& who, std::string_view address, const UserSettings& s) {
+  Account a = account_for(who, address);
+  if (s.quota) {
+    auto d = *translate([&] { return dir_.domain_by_id(a.domain_id); });
+    check_quota(who, d, *s.quota, a.quota);
+    a.quota = *s.quota;
+  }
+  if (s.display_name) a.display_name = *s.display_name;
+  if (s.enabled) a.enabled = *s.enabled;
+  a.services = (a.services & ~s.disable_services) | s.enable_services;
+  if (s.password) check_password_policy(*s.password);
+  translate([&] { dir_.update_account(a); });
+  if (s.password) set_password(a, *s.password);
+  return *translate([&] { return dir_.account_by_id(a.id); });
+}
+
+Account AdminService::show_user(const Actor& who, std::string_view address) { return account_for(who, address); }
+
+std::vector<Account> AdminService::list_users(const Actor& who, std::optional<std::string> domain) {
+  if (domain) return translate([&] { return dir_.list_accounts(domain_for(who, *domain).id); });
+  std::vector<Account> out;
+  for (const auto& d : list_domains(who)) {
+    auto part = translate([&] { return dir_.list_accounts(d.id); });
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+void AdminService::remove_user(const Actor& who, std::string_view address) {
+  Account a = account_for(who, address);
+  translate([&] { dir_.remove_account(a.id); });
+  if (hooks_.account_removed) hooks_.account_removed(a);
+}
+
+// ---- aliases ----
+
+// Follows alias edges from each target; reaching the source again means mail would circle
+// forever — unless the source is an account, where "source -> source" means "keep a copy".
+void AdminService::check_alias_loop(const std::string& source, const std::vector<std::string>& targets) {
+  bool source_is_account = translate([&] { return dir_.find_account_by_address(source).has_value(); });
+  std::set<std::string> seen;
+  std::vector<std::pair<std::string, int>> todo;
+  for (const auto& t : targets) todo.push_back({to_lower(t), 0});
+  while (!todo.empty()) {
+    auto [addr, depth] = todo.back();
+    todo.pop_back();
+    if (addr == source) {
+      if (depth == 0 && source_is_account) continue;
+      throw Error(Error::Invalid, "alias loop: " + source + " would deliver to itself");
+    }
+    if (depth > 20 || !seen.insert(addr).second) continue;
+    if (translate([&] { return dir_.find_account_by_address(addr).has_value(); })) continue;
+    for (auto& next : translate([&] { return dir_.alias_targets(addr); })) todo.push_back({to_lower(next), depth + 1});
+  }
+}
+
+Alias AdminService::add_alias(const Actor& who, std::string_view source_in, const std::vector<std::string>& targets_in) {
+  if (targets_in.empty()) throw Error(Error::Invalid, "an alias needs at least one target");
+  if (targets_in.size() > 1000) throw Error(Error::Invalid, "too many targets (at most 1000)");
+  std::string source;
+  bool domain_wide = !source_in.empty() && source_in.front() == '@';
+  if (domain_wide) {
+    auto d = normalize_domain(source_in.substr(1));
+    if (!d) throw Error(Error::Invalid, "invalid alias source: " + std::string(source_in));
+    source = "@" + *d;
+  } else {
+    auto a = normalize_address(source_in);
+    if (!a) throw Error(Error::Invalid, "invalid alias source: " + std::string(source_in));
+    source = *a;
+  }
+  Domain d = domain_for(who, split_domain(source));
+  std::vector<std::string> targets;
+  for (const auto& t : targets_in) {
+    if (!t.empty() && t.front() == '@') {
+      auto td = normalize_domain(std::string_view(t).substr(1));
+      if (!domain_wide || !td) throw Error(Error::Invalid, "invalid alias target: " + t + " (a domain target needs a @domain source)");
+      if (*td == d.name) throw Error(Error::Invalid, "alias loop: " + source + " would deliver to itself");
+      targets.push_back("@" + *td);
+      continue;
+    }
+    auto a = normalize_address(t);
+    if (!a) throw Error(Error::Invalid, "invalid alias target: " + t);
+    targets.push_back(*a);
+  }
+  bool domain_alias = domain_wide && targets.front().front() == '@';
+  if (domain_alias && targets.size() != 1) throw Error(Error::Invalid, "a domain alias has exactly one @domain target");
+  if (domain_wide && !domain_alias && std::any_of(targets.begin(), targets.end(), [](auto& t) { return t.front() == '@'; }))
+    throw Error(Error::Invalid, "a catch-all cannot mix @domain and address targets");
+  if (!domain_wide) check_alias_loop(source, targets);
+  if (domain_alias && d.max_accounts) {
+    // The seed's max accounts also capped the domain aliases pointing at a domain.
+    auto aliases = translate([&] { return dir_.list_aliases(d.id); });
+    uint32_t n = uint32_t(std::count_if(aliases.begin(), aliases.end(), [](const Alias& a) { return a.source.front() == '@'; }));
+    if (n >= d.max_accounts) throw Error(Error::Limit, "domain " + d.name + " has reached its limit of " + std::to_string(d.max_accounts));
+  }
+  translate([&] { dir_.add_alias_targets(d.id, source, targets); });
+  return {source, translate([&] { return dir_.alias_targets(source); })};
+}
+
+std::vector<Alias> AdminService::list_aliases(const Actor& who, std::optional<std::string> domain) {
+  if (domain) return translate([&] { return dir_.list_aliases(domain_for(who, *domain).id); });
+  std::vector<Alias> out;
+  for (const auto& d : list_domains(who)) {
+    auto part = translate([&] { return dir_.list_aliases(d.id); });
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+void AdminService::remove_alias(const Actor& who, std::string_view source_in, std::optional<std::string> target) {
+  std::string source = to_lower(trim(source_in));
+  auto at = source.rfind('@');
+  if (at == std::string::npos) throw Error(Error::Invalid, "invalid alias source: " + source);
+  domain_for(who, source.substr(at + 1));
+  if (target) *target = to_lower(trim(*target));
+  size_t n = translate([&] { return dir_.remove_alias(source, target); });
+  if (n == 0) throw Error(Error::NotFound, target ? "no alias " + source + " -> " + *target : "no such alias: " + source);
+}
+
+// ---- admins ----
+
+Admin AdminService::add_admin(const Actor& who, std::string_view name_in, const std::string& password, bool is_super,
+                              const std::vector<std::string>& domains) {
+  require_super(who, "add admins");
+  std::string name = to_lower(trim(name_in));
+  if (name.empty() || name.size() > 64) throw Error(Error::Invalid, "admin name must be 1-64 characters");
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || std::string_view("._-@").find(c) != std::string_view::npos))
+      throw Error(Error::Invalid, "admin name may contain only a-z, 0-9 and . _ - @");
+  if (!is_super && domains.empty()) throw Error(Error::Invalid, "a domain admin needs at least one --domain");
+  if (is_super && !domains.empty()) throw Error(Error::Invalid, "a super-admin manages every domain: drop --domain");
+  check_password_policy(password);
+  Admin a;
+  a.name = name;
+  a.is_super = is_super;
+  for (const auto& d : domains) a.domains.push_back(domain_for(who, d).name);
+  a.password_hash = auth::hash_password(password);
+  translate([&] { dir_.add_admin(a); });
+  return *translate([&] { return dir_.find_admin(name); });
+}
+
+std::vector<Admin> AdminService::list_admins(const Actor& who) {
+  require_super(who, "list admins");
+  auto all = translate([&] { return dir_.list_admins(); });
+  for (auto& a : all) a.password_hash.clear();
+  return all;
+}
+
+void AdminService::remove_admin(const Actor& who, std::string_view name) {
+  require_super(who, "remove admins");
+  auto a = translate([&] { return dir_.find_admin(to_lower(trim(name))); });
+  if (!a) throw Error(Error::NotFound, "no such admin: " + std::string(name));
+  if (a->is_super) {
+    auto all = translate([&] { return dir_.list_admins(); });
+    if (std::count_if(all.begin(), all.end(), [](const Admin& x) { return x.is_super; }) <= 1)
+      throw Error(Error::Invalid, "cannot remove the last super-admin");
+  }
+  translate([&] { dir_.remove_admin(a->id); });
+}
+
+std::optional<Admin> AdminService::verify_admin(std::string_view name, std::string_view password) {
+  auto a = translate([&] { return dir_.find_admin(to_lower(trim(name))); });
+  if (!a) {
+    auth::verify_password(password, "$y$j9T$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");  // same cost either way
+    return std::nullopt;
+  }
+  if (!auth::verify_password(password, a->password_hash)) return std::nullopt;
+  if (!a->is_super && a->domains.empty()) return std::nullopt;  // an admin with no domains cannot log in
+  return a;
+}
+
+}  // namespace kurier::accounts

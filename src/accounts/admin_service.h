@@ -1,0 +1,103 @@
+// The rules for changing the directory, shared by the CLI and the web/JSON API: input
+// validation, limits (max accounts, quota ceilings), alias loop checks, and role checks
+// (super-admin, domain admin of delegated domains, the system itself for the CLI).
+// The directory below stores; this layer decides what may be stored.
+#pragma once
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "directory/directory.h"
+
+namespace kurier::accounts {
+
+class Error : public std::runtime_error {
+ public:
+  enum Kind { Invalid, NotFound, Conflict, Forbidden, Limit, Unavailable };
+  Error(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+// Who is asking. The CLI acts as System (it has the config file, so it has the keys).
+struct Actor {
+  enum Role { System, SuperAdmin, DomainAdmin };
+  Role role = System;
+  std::string name;
+  std::vector<std::string> domains;  // for DomainAdmin
+  static Actor system() { return {}; }
+  bool may_manage(std::string_view domain) const;
+  bool is_super() const { return role == System || role == SuperAdmin; }
+};
+
+struct DomainSettings {
+  std::optional<uint64_t> default_quota, max_quota_per_account, total_quota;
+  std::optional<uint32_t> max_accounts;
+  std::optional<std::string> username_scheme, prefix, transport;
+};
+
+struct UserSettings {
+  std::optional<std::string> password;
+  std::optional<uint64_t> quota;
+  std::optional<std::string> display_name;
+  std::optional<bool> enabled;
+  uint32_t disable_services = 0, enable_services = 0;
+};
+
+// Things other parts must do when accounts come and go (create default folders, remove mail).
+struct Hooks {
+  std::function<void(const directory::Account&)> account_created;
+  std::function<void(const directory::Account&)> account_removed;
+};
+
+// Syntax checks, exposed for the protocols and tests. Both return the normalised form.
+std::optional<std::string> normalize_domain(std::string_view name);
+std::optional<std::string> normalize_address(std::string_view address);
+
+class AdminService {
+ public:
+  AdminService(directory::Directory& dir, Hooks hooks = {}) : dir_(dir), hooks_(std::move(hooks)) {}
+
+  directory::Domain add_domain(const Actor& who, std::string_view name, const DomainSettings& s);
+  directory::Domain set_domain(const Actor& who, std::string_view name, const DomainSettings& s);
+  directory::Domain show_domain(const Actor& who, std::string_view name);
+  std::vector<directory::Domain> list_domains(const Actor& who);
+  void remove_domain(const Actor& who, std::string_view name);
+
+  directory::Account add_user(const Actor& who, std::string_view address, const std::string& password,
+                              std::optional<uint64_t> quota, std::string_view display_name);
+  directory::Account set_user(const Actor& who, std::string_view address, const UserSettings& s);
+  directory::Account show_user(const Actor& who, std::string_view address);
+  std::vector<directory::Account> list_users(const Actor& who, std::optional<std::string> domain);
+  void remove_user(const Actor& who, std::string_view address);
+
+  directory::Alias add_alias(const Actor& who, std::string_view source, const std::vector<std::string>& targets);
+  std::vector<directory::Alias> list_aliases(const Actor& who, std::optional<std::string> domain);
+  void remove_alias(const Actor& who, std::string_view source, std::optional<std::string> target);
+
+  directory::Admin add_admin(const Actor& who, std::string_view name, const std::string& password, bool is_super,
+                             const std::vector<std::string>& domains);
+  std::vector<directory::Admin> list_admins(const Actor& who);
+  void remove_admin(const Actor& who, std::string_view name);
+
+  // Web admin login: the admin if the password matches and the admin may log in at all.
+  std::optional<directory::Admin> verify_admin(std::string_view name, std::string_view password);
+
+ private:
+  directory::Domain domain_for(const Actor& who, std::string_view name);
+  directory::Account account_for(const Actor& who, std::string_view address);
+  void check_quota(const Actor& who, const directory::Domain& d, uint64_t quota, uint64_t previous);
+  void check_alias_loop(const std::string& source, const std::vector<std::string>& targets);
+  void set_password(const directory::Account& a, const std::string& password);
+
+  directory::Directory& dir_;
+  Hooks hooks_;
+};
+
+void check_password_policy(std::string_view password);
+
+}  // namespace kurier::accounts

@@ -1,0 +1,109 @@
+#include "accounts/authenticator.h"
+
+#include <ctime>
+
+#include "accounts/credentials.h"
+#include "auth/password.h"
+#include "auth/throttle.h"
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace kurier::accounts {
+
+Authenticator::Authenticator(directory::Directory& dir, ThrottleSettings s) : dir_(dir) {
+  auth::LoginThrottle::Options o;
+  o.free_failures = unsigned(s.free_failures);
+  o.max_delay = std::chrono::milliseconds(s.max_delay_ms);
+  o.window = std::chrono::seconds(s.window_seconds);
+  throttle_ = std::make_unique<auth::LoginThrottle>(o);
+}
+
+Authenticator::~Authenticator() = default;
+
+// A login is the account's login name, or its primary address (both work for every scheme,
+// so a prefix-scheme user may also type the address).
+std::optional<directory::Account> Authenticator::lookup(const std::string& login) {
+  if (login.empty() || login.size() > 320) return std::nullopt;
+  auto a = dir_.find_account_by_login(login);
+  if (!a && login.find('@') != std::string::npos) a = dir_.find_account_by_address(to_lower(login));
+  return a;
+}
+
+LoginResult Authenticator::admit(const directory::Account& a, directory::Service service) {
+  LoginResult r;
+  r.account = a;
+  if (!a.enabled) {
+    r.status = LoginResult::Disabled;
+    r.reason = "account disabled";
+  } else if (!(a.services & service)) {
+    r.status = LoginResult::ServiceDisabled;
+    r.reason = "service disabled for this account";
+  } else {
+    r.status = LoginResult::Ok;
+  }
+  return r;
+}
+
+void Authenticator::record(bool ok, const std::string& login, const std::string& client_ip) {
+  if (ok) {
+    throttle_->record_success(client_ip, to_lower(login));
+  } else {
+    throttle_->record_failure(client_ip, to_lower(login));
+    log::warn("auth.failed", {{"user", login}, {"ip", client_ip}});
+  }
+}
+
+LoginResult Authenticator::check_password(const std::string& login, const std::string& password,
+                                          directory::Service service, const std::string& client_ip) {
+  try {
+    auto a = lookup(login);
+    bool ok = false;
+    if (a) {
+      ok = auth::verify_password(password, a->password_hash);
+    } else {
+      // Spend the same time on unknown users, so timing does not tell which logins exist.
+      auth::verify_password(password, "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7");
+    }
+    record(ok, login, client_ip);
+    if (!ok) return {LoginResult::BadCredentials, {}, a ? "wrong password" : "unknown user"};
+    auto r = admit(*a, service);
+    if (r.status == LoginResult::Ok) {
+      if (auth::needs_rehash(a->password_hash)) {
+        // An imported hash ({PLAIN}, $1$, $6$ ...) is upgraded now that we know the password.
+        auto c = make_credentials(password);
+        dir_.set_credentials(a->id, c.hash, c.scram);
+        log::info("auth.rehashed", {{"user", a->login}});
+      }
+      dir_.record_login(a->id, int64_t(std::time(nullptr)));
+    }
+    return r;
+  } catch (const directory::Error& e) {
+    return {LoginResult::Unavailable, {}, e.what()};
+  }
+}
+
+std::optional<auth::ScramSecret> Authenticator::scram_secret(const std::string& login, directory::Service service) {
+  auto a = lookup(login);
+  if (!a || a->scram_secret.empty()) return std::nullopt;
+  return auth::parse_scram_secret(a->scram_secret);
+}
+
+LoginResult Authenticator::finish_scram(const std::string& login, bool ok, directory::Service service,
+                                        const std::string& client_ip) {
+  try {
+    record(ok, login, client_ip);
+    auto a = ok ? lookup(login) : std::nullopt;
+    if (!a) return {LoginResult::BadCredentials, {}, ok ? "account vanished" : "wrong password"};
+    auto r = admit(*a, service);
+    if (r.status == LoginResult::Ok) dir_.record_login(a->id, int64_t(std::time(nullptr)));
+    return r;
+  } catch (const directory::Error& e) {
+    return {LoginResult::Unavailable, {}, e.what()};
+  }
+}
+
+std::chrono::milliseconds Authenticator::failure_delay(const std::string& client_ip) {
+  return throttle_->delay_for(client_ip);
+}
+
+}  // namespace kurier::accounts

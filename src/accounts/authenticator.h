@@ -1,0 +1,57 @@
+// Mail logins (IMAP, POP3, SMTP AUTH, ManageSieve): checks a login name and password — or hands
+// out the SCRAM secret — against the directory, with per-IP throttling and per-account failure
+// counting, and upgrades imported hashes ({PLAIN}, $1$, $6$ …) to yescrypt on the next good login.
+// Admin accounts of the web admin are a separate table and never valid here.
+// Blocking (password hashing costs milliseconds): call from Runtime::offload.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/scram.h"
+#include "directory/directory.h"
+
+namespace kurier::auth {
+class LoginThrottle;
+}
+
+namespace kurier::accounts {
+
+struct LoginResult {
+  enum Status { Ok, BadCredentials, Disabled, ServiceDisabled, Unavailable };
+  Status status = BadCredentials;
+  directory::Account account;  // valid when Ok
+  std::string reason;          // for the log
+};
+
+struct ThrottleSettings {
+  int free_failures = 3;
+  int max_delay_ms = 15000;
+  int window_seconds = 900;
+};
+
+class Authenticator {
+ public:
+  Authenticator(directory::Directory& dir, ThrottleSettings settings);
+  ~Authenticator();
+
+  LoginResult check_password(const std::string& login, const std::string& password, directory::Service service,
+                             const std::string& client_ip);
+  // SCRAM: the secret for login, if the account exists and may use the service.
+  std::optional<auth::ScramSecret> scram_secret(const std::string& login, directory::Service service);
+  // After a SCRAM exchange ends: records the outcome like check_password does.
+  LoginResult finish_scram(const std::string& login, bool ok, directory::Service service, const std::string& client_ip);
+  // How long to hold a failure answer to this IP (grows with its recent failures).
+  std::chrono::milliseconds failure_delay(const std::string& client_ip);
+
+ private:
+  std::optional<directory::Account> lookup(const std::string& login);
+  LoginResult admit(const directory::Account& a, directory::Service service);
+  void record(bool ok, const std::string& login, const std::string& client_ip);
+
+  directory::Directory& dir_;
+  std::unique_ptr<auth::LoginThrottle> throttle_;
+};
+
+}  // namespace kurier::accounts

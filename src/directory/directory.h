@@ -1,0 +1,127 @@
+// The directory: domains, accounts, aliases and admins — what the seed kept in MySQL.
+// An interface, so SQLite (embedded default), MariaDB and PostgreSQL backends are
+// interchangeable; business rules (validation, roles, limits) live in src/accounts, not here.
+// Every method is blocking and thread-safe; callers on the event loop use Runtime::offload.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kurier::directory {
+
+// Per-account switches the seed had (imap, pop3, sieve, smtp auth, receiving mail).
+enum Service : uint32_t {
+  kImap = 1u << 0,
+  kPop3 = 1u << 1,
+  kSieve = 1u << 2,
+  kSubmission = 1u << 3,
+  kReceive = 1u << 4,
+};
+constexpr uint32_t kAllServices = kImap | kPop3 | kSieve | kSubmission | kReceive;
+std::optional<Service> service_from_name(std::string_view name);
+std::string service_names(uint32_t services);  // "imap pop3 ..." in a fixed order
+
+struct Domain {
+  int64_t id = 0;
+  std::string name;                    // lowercase ASCII (IDNs in A-label form)
+  uint64_t default_quota = 0;          // bytes for new accounts; 0 = unlimited
+  uint64_t max_quota_per_account = 0;  // ceiling a domain admin may set; 0 = none
+  uint64_t total_quota = 0;            // sum over accounts; 0 = none
+  uint32_t max_accounts = 0;           // 0 = unlimited; also caps domain aliases
+  std::string username_scheme = "address";  // "address" or "prefix"
+  std::string prefix;                  // for the prefix scheme: logins prefix0001, prefix0002, ...
+  uint32_t next_login_number = 1;
+  std::string transport;               // "" = local; "relay:HOST:PORT" = backup MX / relay domain
+  int64_t created_at = 0;
+};
+
+struct Account {
+  int64_t id = 0;
+  int64_t domain_id = 0;
+  std::string login;          // what the user types: the address, or a prefix-scheme name
+  std::string address;        // primary address: sender rewriting uses this
+  std::string display_name;
+  std::string password_hash;  // crypt(3) string or {PLAIN}… from an import (re-hashed at next login)
+  std::string scram_secret;   // SCRAM-SHA-256$iter:salt$stored:server, written with every password
+  uint64_t quota = 0;         // bytes; 0 = unlimited
+  bool enabled = true;
+  uint32_t services = kAllServices;
+  int64_t created_at = 0;
+  int64_t last_login = 0;
+};
+
+// One alias source and its targets. source is "local@domain" or "@domain" (catch-all);
+// a target is an address, or "@domain" for a domain alias (@a.example -> @b.example).
+struct Alias {
+  std::string source;
+  std::vector<std::string> targets;
+};
+
+struct Admin {
+  int64_t id = 0;
+  std::string name;
+  std::string password_hash;
+  bool is_super = false;
+  std::vector<std::string> domains;  // delegated domains of a domain admin
+};
+
+class Error : public std::runtime_error {
+ public:
+  enum Kind { NotFound, Conflict, Invalid, Unavailable };
+  Error(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+class Directory {
+ public:
+  virtual ~Directory() = default;
+
+  // Domains
+  virtual void add_domain(const Domain& d) = 0;  // throws Conflict when it exists
+  virtual std::optional<Domain> find_domain(std::string_view name) = 0;  // case-insensitive
+  virtual std::optional<Domain> domain_by_id(int64_t id) = 0;
+  virtual std::vector<Domain> list_domains() = 0;
+  virtual void update_domain(const Domain& d) = 0;
+  virtual uint32_t take_login_number(int64_t domain_id) = 0;  // prefix scheme: next number, atomically
+  virtual void remove_domain(int64_t id) = 0;  // with its accounts, aliases and delegations
+
+  // Accounts
+  virtual int64_t add_account(const Account& a) = 0;  // Conflict on a duplicate login or address
+  virtual std::optional<Account> find_account_by_login(std::string_view login) = 0;
+  virtual std::optional<Account> find_account_by_address(std::string_view address) = 0;
+  virtual std::optional<Account> account_by_id(int64_t id) = 0;
+  virtual std::vector<Account> list_accounts(std::optional<int64_t> domain_id) = 0;
+  virtual uint32_t count_accounts(int64_t domain_id) = 0;
+  virtual uint64_t sum_account_quota(int64_t domain_id) = 0;
+  virtual void update_account(const Account& a) = 0;
+  virtual void set_credentials(int64_t account_id, const std::string& hash, const std::string& scram) = 0;
+  virtual void record_login(int64_t account_id, int64_t when) = 0;
+  virtual void remove_account(int64_t id) = 0;  // also aliases whose source is its address
+
+  // Aliases
+  virtual void add_alias_targets(int64_t domain_id, const std::string& source, const std::vector<std::string>& targets) = 0;
+  virtual std::vector<std::string> alias_targets(std::string_view source) = 0;  // empty when none
+  virtual std::vector<Alias> list_aliases(std::optional<int64_t> domain_id) = 0;
+  virtual size_t remove_alias(std::string_view source, std::optional<std::string> target) = 0;  // rows removed
+
+  // Admins (web admin logins; never valid for mail logins)
+  virtual void add_admin(const Admin& a) = 0;
+  virtual std::optional<Admin> find_admin(std::string_view name) = 0;
+  virtual std::vector<Admin> list_admins() = 0;
+  virtual void update_admin(const Admin& a) = 0;
+  virtual void remove_admin(int64_t id) = 0;
+
+  // A number that changes whenever any process changes the directory (caches compare it).
+  virtual uint64_t version() = 0;
+};
+
+// Opens (creating and migrating as needed) the embedded SQLite directory at path.
+std::unique_ptr<Directory> open_sqlite(const std::string& path);
+
+}  // namespace kurier::directory
