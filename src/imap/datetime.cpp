@@ -1,3 +1,4 @@
+// Implementation of imap/datetime.h.
 #include "imap/datetime.h"
 
 #include <cstdio>

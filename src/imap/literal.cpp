@@ -1,3 +1,4 @@
+// Implementation of imap/literal.h.
 #include "imap/literal.h"
 
 #include "common/strings.h"

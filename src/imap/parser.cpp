@@ -1,3 +1,5 @@
+// IMAP command parser: tag, command name and the arguments of the commands that need no
+// special module (see parse_search.cpp and parse_fetch.cpp for SEARCH, FETCH and STORE).
 #include "imap/parser.h"
 
 #include <array>
@@ -498,6 +500,13 @@ std::string normalize_inbox(std::string_view name, char separator) {
   if (separator && name.size() > 5 && name[5] == separator && iequals(name.substr(0, 5), "INBOX"))
     return "INBOX" + std::string(name.substr(5));
   return std::string(name);
+}
+
+std::optional<std::string> read_tag(std::string_view first_line) {
+  size_t n = 0;
+  while (n < first_line.size() && is_astring_char(first_line[n]) && first_line[n] != '+') ++n;
+  if (n == 0 || n >= first_line.size() || first_line[n] != ' ') return std::nullopt;
+  return std::string(first_line.substr(0, n));
 }
 
 ParseResult parse_command(const RawCommand& raw, const ParseLimits& limits) {

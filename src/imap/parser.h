@@ -39,6 +39,11 @@ ParseResult parse_command(const RawCommand& raw, const ParseLimits& limits = {})
 // As above, but APPEND message literals are moved out of raw instead of copied.
 ParseResult parse_command(RawCommand&& raw, const ParseLimits& limits = {});
 
+// The tag at the start of a command's first line, when it is a valid tag followed by SP.
+// Lets a session answer "<tag> BAD" / "<tag> NO [TOOBIG]" to a literal announcement it
+// refuses (literal_at_end() error) before the command is complete.
+std::optional<std::string> read_tag(std::string_view first_line);
+
 // Statuses of STATUS and LIST RETURN (STATUS ...), RFC 9051 6.3.11 / RFC 9208 / RFC 7889.
 std::string_view status_item_name(StatusItem item);
 

@@ -1,3 +1,4 @@
+// Implementation of imap/quote.h.
 #include "imap/quote.h"
 
 namespace kurier::imap {

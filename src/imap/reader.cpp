@@ -1,3 +1,4 @@
+// Token reader for the IMAP command parser (see reader.h).
 #include "imap/reader.h"
 
 #include "common/strings.h"
@@ -8,6 +9,7 @@ namespace kurier::imap {
 
 Reader::Reader(const RawCommand& raw, const ReaderLimits& limits) : raw_(raw), limits_(limits) {
   if (raw_.lines.empty()) fail("Empty command");
+  if (raw_.lines.size() != raw_.literals.size() + 1) fail("Command lines and literals do not match");
 }
 
 bool Reader::at_line_end() const { return pos_ >= line().size(); }
@@ -83,7 +85,8 @@ size_t Reader::consume_literal(std::string_view what, bool allow_binary) {
   auto ann = literal_at_end(rest);
   if (!ann) fail("Literal announcement for " + std::string(what) + " must end the line");
   if (!ann->ok()) fail(ann->error_text);
-  if (line_ >= raw_.literals.size()) fail("Literal data missing for " + std::string(what));
+  if (line_ >= raw_.literals.size() || line_ + 1 >= raw_.lines.size())
+    fail("Literal data missing for " + std::string(what));
   const Literal& lit = raw_.literals[line_];
   if (lit.size != ann->size || (!lit.spooled() && lit.data.size() != ann->size) ||
       lit.binary != ann->binary)
@@ -177,8 +180,10 @@ uint64_t Reader::nz_number(std::string_view what, uint64_t max) {
 }
 
 std::string Reader::flag(std::string_view what) {
-  if (try_char('\\')) return "\\" + atom(what);
-  return atom(what);
+  if (!try_char('\\')) return atom(what);
+  std::string out = "\\";
+  out += atom(what);
+  return out;
 }
 
 std::string Reader::seqset_text(std::string_view what) {

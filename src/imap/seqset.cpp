@@ -1,3 +1,4 @@
+// Implementation of imap/seqset.h.
 #include "imap/seqset.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// Implementation of imap/utf7.h.
 #include "imap/utf7.h"
 
 #include <cstdint>

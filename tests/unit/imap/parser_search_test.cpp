@@ -13,8 +13,12 @@ using K = SearchKey::Kind;
 // A compact picture of the tree: (and (or seen (not deleted)) (from "x")).
 std::string describe(const SearchKey& k) {
   auto kids = [&](const char* name) {
-    std::string s = std::string("(") + name;
-    for (const auto& c : k.children) s += " " + describe(c);
+    std::string s = "(";
+    s += name;
+    for (const auto& c : k.children) {
+      s += ' ';
+      s += describe(c);
+    }
     return s + ")";
   };
   switch (k.kind) {
@@ -74,6 +78,14 @@ TEST(Search, CharsetAndLiterals) {
   EXPECT_EQ(describe(a.program), "(and (text \"XXXXXX\"))");
   a = search("a SEARCH SUBJECT {3}\r\nabc FROM {1}\r\nb");
   EXPECT_EQ(describe(a.program), "(and (subject \"abc\") (from \"b\"))");
+}
+
+TEST(Search, LiteralsInsideNestedKeys) {
+  auto a = search("a SEARCH (OR SUBJECT {3}\r\nfoo (FROM {3+}\r\nbar)) NOT HEADER {4}\r\nX-Id {0}\r\n");
+  EXPECT_EQ(describe(a.program),
+            "(and (and (or (subject \"foo\") (and (from \"bar\")))) (not (header X-Id \"\")))");
+  bad("a SEARCH (SUBJECT {3}\r\nfoo");
+  bad("a SEARCH SUBJECT {3}\r\nfoo)");
 }
 
 TEST(Search, EveryKey) {
@@ -157,7 +169,10 @@ TEST(Search, TokenCountIsBounded) {
 
 TEST(Search, SequenceSetRangeLimit) {
   std::string set;
-  for (int i = 1; i <= 10001; ++i) set += (i > 1 ? "," : "") + std::to_string(i);
+  for (int i = 1; i <= 10001; ++i) {
+    if (i > 1) set += ',';
+    set += std::to_string(i);
+  }
   bad("a SEARCH " + set);
   bad("a UID FETCH " + set + " FLAGS");
 }

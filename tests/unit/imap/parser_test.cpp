@@ -43,6 +43,14 @@ TEST(Parser, TagErrors) {
   EXPECT_EQ(ok("tag.1]x NOOP").tag, "tag.1]x");
 }
 
+TEST(Parser, ReadTag) {
+  EXPECT_EQ(read_tag("a1 APPEND x {99999999999}"), "a1");
+  EXPECT_EQ(read_tag("a1"), std::nullopt);
+  EXPECT_EQ(read_tag("+ x"), std::nullopt);
+  EXPECT_EQ(read_tag(" a"), std::nullopt);
+  EXPECT_EQ(read_tag("a{ x"), std::nullopt);
+}
+
 TEST(Parser, CommandNames) {
   EXPECT_EQ(command_name(CommandKind::delete_), "DELETE");
   EXPECT_EQ(command_kind_from_name("uid"), std::nullopt);
@@ -387,7 +395,7 @@ TEST(Parser, Id) {
   bad("a ID (\"" + std::string(31, 'f') + "\" NIL)");
   bad("a ID (\"f\" \"" + std::string(1025, 'v') + "\")");
   std::string many = "a ID (";
-  for (int i = 0; i < 31; ++i) many += (i ? " " : "") + std::string("\"k\" NIL");
+  for (int i = 0; i < 31; ++i) many += i ? " \"k\" NIL" : "\"k\" NIL";
   bad(many + ")");
 }
 

@@ -33,7 +33,10 @@ TEST(SeqSet, RejectsInvalid) {
 
 TEST(SeqSet, RangeLimit) {
   std::string many;
-  for (int i = 1; i <= 11; ++i) many += (i > 1 ? "," : "") + std::to_string(i);
+  for (int i = 1; i <= 11; ++i) {
+    if (i > 1) many += ',';
+    many += std::to_string(i);
+  }
   EXPECT_TRUE(parse_sequence_set(many, true, 11));
   EXPECT_FALSE(parse_sequence_set(many, true, 10));
 }
