@@ -1,0 +1,237 @@
+// Reading kurier.toml: parse with toml++, reject what the schema does not know, read each key
+// through the schema, then check what spans keys (listener ports, the required hostname).
+// The only file of kurier that includes toml++ (slow to compile).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+// toml++ 3.3 asserts, in debug builds, things its parser checks right after and reports as a
+// parse error: "[." aborts a debug build on `is_bare_key_character(*cp) || ...` in parse_key().
+// Release builds (NDEBUG) compile the asserts out; do the same here so that a typo in a
+// configuration file is an error message in every build, never an abort.
+#define TOML_ASSERT(expr) static_assert(true)
+#include <toml++/toml.h>
+
+#include "config/config.h"
+#include "config/schema.h"
+#include "config/toml_text.h"
+
+namespace kurier::config {
+namespace {
+
+namespace fs = std::filesystem;
+using schema::Value;
+
+constexpr uintmax_t kMaxFileBytes = 1024 * 1024;  // a configuration file is a few KiB
+
+struct Problem {
+  uint32_t line;  // 0 when no line applies
+  std::string text;
+};
+
+std::string located(const fs::path& file, uint32_t line, std::string_view text) {
+  if (line == 0) return fmt::format("{}: {}", file.string(), text);
+  return fmt::format("{}:{}: {}", file.string(), line, text);
+}
+
+Value::Kind kind_of(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return Value::Kind::string;
+    case toml::node_type::integer: return Value::Kind::integer;
+    case toml::node_type::floating_point: return Value::Kind::floating;
+    case toml::node_type::boolean: return Value::Kind::boolean;
+    case toml::node_type::array: return Value::Kind::array;
+    case toml::node_type::table: return Value::Kind::table;
+    default: return Value::Kind::date_time;
+  }
+}
+
+Value to_value(const toml::node& n) {
+  Value v;
+  v.kind = kind_of(n);
+  v.line = n.source().begin.line;
+  if (auto s = n.as_string()) v.text = s->get();
+  if (auto i = n.as_integer()) v.integer = i->get();
+  if (auto b = n.as_boolean()) v.boolean = b->get();
+  if (auto a = n.as_array())
+    for (const toml::node& item : *a) v.items.push_back(to_value(item));
+  return v;
+}
+
+// The table of section "a.b" in the document, or nullptr.
+const toml::table* find_table(const toml::table& doc, std::string_view section) {
+  const toml::table* t = &doc;
+  size_t start = 0;
+  while (t) {
+    size_t dot = section.find('.', start);
+    std::string_view part = section.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    const toml::node* n = t->get(part);
+    t = n ? n->as_table() : nullptr;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return t;
+}
+
+class Loader {
+ public:
+  Loader(const toml::table& doc, fs::path file)
+      : doc_(doc), file_(std::move(file)), ctx_{schema::resolve_path(fs::current_path(), file_.parent_path())} {}
+
+  Config run() {
+    check_layout();
+    Config c = defaults("", ctx_.base_dir);
+    read_field(*schema::find_field("server", "data_dir"), c);
+    c = defaults("", c.data_dir);  // tls and lmtp_socket defaults follow data_dir
+    c.file = file_;
+    for (const auto& f : schema::fields())
+      if (!(f.section == "server" && f.key == "data_dir")) read_field(f, c);
+    read_routes(c);
+    if (problems_.empty()) place_listeners(c);
+    if (!lines_.count("server.hostname")) problems_.push_back({0, "[server] hostname is required"});
+    throw_first_problem();
+    return c;
+  }
+
+ private:
+  void add(uint32_t line, std::string text) { problems_.push_back({line, std::move(text)}); }
+
+  // Sections and keys the schema does not know; types are checked when keys are read.
+  void check_layout() {
+    for (auto&& [key, node] : doc_) {
+      std::string name(key.str());
+      if (schema::is_section(name)) check_section(name, node, key.source().begin.line);
+      else if (node.is_table() && !node.as_table()->is_inline())
+        add(key.source().begin.line, fmt::format("unknown section [{}]", toml_key(name)));
+      else
+        add(key.source().begin.line,
+            fmt::format("unknown key {} at the top level (keys belong in a section such as [server])", shown(name)));
+    }
+  }
+
+  void check_section(const std::string& section, const toml::node& node, uint32_t line) {
+    const toml::table* table = node.as_table();
+    if (!table) {
+      add(line, fmt::format("{} must be a section [{}], not {}", section, section, schema::describe(kind_of(node))));
+      return;
+    }
+    if (section == schema::kRoutesSection) return;  // any domain; checked by read_routes
+    for (auto&& [key, child] : *table) {
+      std::string name(key.str());
+      std::string path = section + "." + name;
+      if (schema::find_field(section, name)) continue;
+      if (schema::is_section(path)) check_section(path, child, key.source().begin.line);
+      else if (child.is_table() && !child.as_table()->is_inline())
+        add(key.source().begin.line, fmt::format("unknown section [{}.{}]", section, toml_key(name)));
+      else
+        add(key.source().begin.line, fmt::format("unknown key {} in [{}]", shown(name), section));
+    }
+  }
+
+  static std::string shown(const std::string& key) {
+    std::string k = toml_key(key);
+    return k.front() == '"' ? k : "'" + k + "'";
+  }
+
+  void read_field(const schema::Field& f, Config& c) {
+    const toml::table* table = find_table(doc_, f.section);
+    const toml::node* node = table ? table->get(f.key) : nullptr;
+    if (!node) return;
+    Value v = to_value(*node);
+    lines_[fmt::format("{}.{}", f.section, f.key)] = v.line;
+    if (std::string why = f.read(v, ctx_, c); !why.empty()) add(v.line, std::move(why));
+  }
+
+  void read_routes(Config& c) {
+    const toml::table* table = find_table(doc_, schema::kRoutesSection);
+    if (!table) return;
+    // In file order, so that "listed twice" names the later of two spellings.
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [key, node] : *table) entries.emplace_back(&key, &node);
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return a.first->source().begin.line < b.first->source().begin.line;
+    });
+    for (const auto& [key, node] : entries) {
+      std::string why = schema::read_route(key->str(), to_value(*node), c);
+      if (!why.empty()) add(key->source().begin.line, std::move(why));
+    }
+  }
+
+  // Ports not set in [listeners] are standard + port_offset; enabled ports must not collide.
+  void place_listeners(Config& c) {
+    auto standard = standard_ports();
+    for (auto& l : c.listeners) {
+      if (lines_.count("listeners." + l.name)) continue;
+      int port = standard[l.name] + c.port_offset;
+      if (port > 65535) {
+        add(lines_["server.port_offset"],
+            fmt::format("[server] port_offset {} puts {} on port {}, above 65535 (set [listeners] {} to a "
+                        "port, or to 0 to disable it)",
+                        c.port_offset, l.name, port, l.name));
+        continue;
+      }
+      l = {l.name, uint16_t(port), true};
+    }
+    check_port_collisions(c);
+  }
+
+  void check_port_collisions(const Config& c) {
+    std::map<uint16_t, std::string> taken;
+    for (const auto& l : c.listeners) {
+      if (!l.enabled) continue;
+      auto [it, added] = taken.emplace(l.port, l.name);
+      if (added) continue;
+      uint32_t line = std::max(lines_["listeners." + it->second], lines_["listeners." + l.name]);
+      add(line, fmt::format("[listeners] {} and {} both use port {}", it->second, l.name, l.port));
+    }
+  }
+
+  void throw_first_problem() {
+    if (problems_.empty()) return;
+    // Line 0 (no line) sorts last; otherwise the first problem in file order.
+    auto key = [](const Problem& p) { return p.line == 0 ? UINT32_MAX : p.line; };
+    auto first = std::min_element(problems_.begin(), problems_.end(),
+                                  [&](const Problem& a, const Problem& b) { return key(a) < key(b); });
+    throw ConfigError(located(file_, first->line, first->text));
+  }
+
+  const toml::table& doc_;
+  fs::path file_;
+  schema::ReadContext ctx_;
+  std::vector<Problem> problems_;
+  std::map<std::string, uint32_t> lines_;  // "section.key" -> line, for every key present
+};
+
+std::string read_file(const fs::path& file) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) throw ConfigError(located(file, 0, "is a folder, not a configuration file"));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(located(file, 0, fmt::format("cannot read the configuration file: {}", std::strerror(errno))));
+  std::string text;
+  char buf[8192];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, size_t(in.gcount()));
+    if (text.size() > kMaxFileBytes) throw ConfigError(located(file, 0, "is larger than 1 MiB; is it the right file?"));
+  }
+  if (in.bad()) throw ConfigError(located(file, 0, "cannot read the configuration file"));
+  return text;
+}
+
+}  // namespace
+
+Config parse(std::string_view toml_text, const fs::path& file) {
+  if (toml_text.size() > kMaxFileBytes) throw ConfigError(located(file, 0, "is larger than 1 MiB; is it the right file?"));
+  toml::table doc;
+  try {
+    doc = toml::parse(toml_text, file.string());
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(located(file, e.source().begin.line, e.description()));
+  }
+  return Loader(doc, file).run();
+}
+
+Config load(const fs::path& file) { return parse(read_file(file), file); }
+
+}  // namespace kurier::config
