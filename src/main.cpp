@@ -1,2 +1,4 @@
 // kurier: one binary for SMTP, LMTP, IMAP, POP3, ManageSieve and the web admin.
-int main() { return 0; }
+#include "cli/cli.h"
+
+int main(int argc, char** argv) { return kurier::cli::run(argc, argv); }

@@ -1,0 +1,303 @@
+#include "cli/admin_commands.h"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/output.h"
+#include "common/strings.h"
+
+namespace kurier::cli {
+namespace {
+
+using accounts::Actor;
+
+uint64_t size_arg(const std::string& text, const char* what) {
+  auto v = parse_size(text);
+  if (!v) throw Failure(std::string("invalid ") + what + " '" + text + "': use bytes or a K/M/G suffix, e.g. 20M");
+  return *v;
+}
+
+std::string domain_name_of(Context& ctx, int64_t domain_id) {
+  auto d = ctx.directory().domain_by_id(domain_id);
+  return d ? d->name : "";
+}
+
+void show_domain(Context& ctx, const directory::Domain& d) {
+  if (ctx.json) return print_json(to_json(d));
+  uint32_t accounts = ctx.directory().count_accounts(d.id);
+  print_fields({{"domain", d.name},
+                {"accounts", std::to_string(accounts) + (d.max_accounts ? " of " + std::to_string(d.max_accounts) : "")},
+                {"default quota", quota_text(d.default_quota)},
+                {"max quota per account", quota_text(d.max_quota_per_account)},
+                {"total quota", quota_text(d.total_quota)},
+                {"username scheme", d.username_scheme == "prefix" ? "prefix (" + d.prefix + "0001, ...)" : "address"},
+                {"transport", d.transport.empty() ? "local" : d.transport}});
+}
+
+void show_user(Context& ctx, const directory::Account& a) {
+  std::string domain = domain_name_of(ctx, a.domain_id);
+  if (ctx.json) return print_json(to_json(a, domain));
+  print_fields({{"address", a.address},
+                {"login", a.login},
+                {"name", a.display_name},
+                {"quota", quota_text(a.quota)},
+                {"enabled", a.enabled ? "yes" : "no"},
+                {"services", directory::service_names(a.services)},
+                {"created", time_text(a.created_at)},
+                {"last login", time_text(a.last_login)}});
+}
+
+// Options shared by `domain add` and `domain set`.
+struct DomainOptions {
+  std::string default_quota, max_quota, total_quota, scheme, prefix, transport;
+  uint32_t max_accounts = 0;
+  CLI::Option* max_accounts_opt = nullptr;
+
+  void attach(CLI::App* cmd) {
+    cmd->add_option("--default-quota", default_quota, "quota of new accounts (SIZE; 0 = unlimited)");
+    cmd->add_option("--max-quota", max_quota, "ceiling a domain admin may give one account (SIZE)");
+    cmd->add_option("--total-quota", total_quota, "ceiling for the sum of all account quotas (SIZE)");
+    max_accounts_opt = cmd->add_option("--max-accounts", max_accounts, "most accounts (0 = unlimited)");
+    cmd->add_option("--username-scheme", scheme, "address (log in with the address) or prefix (test0001)");
+    cmd->add_option("--prefix", prefix, "login prefix for the prefix scheme");
+    cmd->add_option("--transport", transport, "'' for local mailboxes, relay:HOST:PORT for a relay domain");
+  }
+
+  accounts::DomainSettings settings(CLI::App* cmd) const {
+    accounts::DomainSettings s;
+    if (cmd->count("--default-quota")) s.default_quota = size_arg(default_quota, "quota");
+    if (cmd->count("--max-quota")) s.max_quota_per_account = size_arg(max_quota, "quota");
+    if (cmd->count("--total-quota")) s.total_quota = size_arg(total_quota, "quota");
+    if (max_accounts_opt->count()) s.max_accounts = max_accounts;
+    if (cmd->count("--username-scheme")) s.username_scheme = scheme;
+    if (cmd->count("--prefix")) {
+      s.prefix = prefix;
+      if (!s.username_scheme) s.username_scheme = "prefix";
+    }
+    if (cmd->count("--transport")) s.transport = transport;
+    return s;
+  }
+};
+
+}  // namespace
+
+void add_domain_commands(CLI::App& app, Context& ctx) {
+  auto* domain = app.add_subcommand("domain", "manage hosted domains")->require_subcommand(1);
+  static std::string name;
+  static DomainOptions opts;
+
+  auto* add = domain->add_subcommand("add", "add a domain");
+  add->add_option("DOMAIN", name)->required();
+  opts.attach(add);
+  add->callback([&ctx, add] {
+    auto d = ctx.admin().add_domain(Actor::system(), name, opts.settings(add));
+    if (ctx.json) return print_json(to_json(d));
+    std::cout << "added domain " << d.name << "\n";
+  });
+
+  auto* set = domain->add_subcommand("set", "change a domain's settings");
+  set->add_option("DOMAIN", name)->required();
+  static DomainOptions set_opts;
+  set_opts.attach(set);
+  set->callback([&ctx, set] { show_domain(ctx, ctx.admin().set_domain(Actor::system(), name, set_opts.settings(set))); });
+
+  domain->add_subcommand("list", "list domains")->callback([&ctx] {
+    auto all = ctx.admin().list_domains(Actor::system());
+    if (ctx.json) {
+      auto arr = nlohmann::json::array();
+      for (const auto& d : all) {
+        auto j = to_json(d);
+        j["accounts"] = ctx.directory().count_accounts(d.id);
+        arr.push_back(j);
+      }
+      return print_json(arr);
+    }
+    std::vector<std::vector<std::string>> rows{{"DOMAIN", "ACCOUNTS", "DEFAULT QUOTA", "TRANSPORT"}};
+    for (const auto& d : all) {
+      uint32_t n = ctx.directory().count_accounts(d.id);
+      rows.push_back({d.name, std::to_string(n) + (d.max_accounts ? "/" + std::to_string(d.max_accounts) : ""),
+                      quota_text(d.default_quota), d.transport.empty() ? "local" : d.transport});
+    }
+    print_table(rows);
+  });
+
+  auto* show = domain->add_subcommand("show", "show one domain");
+  show->add_option("DOMAIN", name)->required();
+  show->callback([&ctx] { show_domain(ctx, ctx.admin().show_domain(Actor::system(), name)); });
+
+  auto* remove = domain->add_subcommand("remove", "remove a domain with its accounts, aliases and mail");
+  remove->add_option("DOMAIN", name)->required();
+  remove->callback([&ctx] {
+    ctx.admin().remove_domain(Actor::system(), name);
+    if (!ctx.json) std::cout << "removed domain " << to_lower(name) << "\n";
+  });
+}
+
+void add_user_commands(CLI::App& app, Context& ctx) {
+  auto* user = app.add_subcommand("user", "manage mail accounts")->require_subcommand(1);
+  static std::string address, password_file, quota, display_name, enabled;
+  static bool password_stdin = false;
+  static std::vector<std::string> disable, enable;
+
+  auto* add = user->add_subcommand("add", "add an account");
+  add->add_option("ADDRESS", address)->required();
+  auto* pw_stdin = add->add_flag("--password-stdin", password_stdin, "read the password from stdin");
+  auto* pw_file = add->add_option("--password-file", password_file, "read the password from a file");
+  pw_stdin->excludes(pw_file);
+  add->add_option("--quota", quota, "mailbox quota (SIZE; default: the domain's)");
+  add->add_option("--name", display_name, "display name");
+  add->callback([&ctx, add] {
+    if (!password_stdin && password_file.empty()) throw Failure("a password is required: --password-stdin or --password-file F");
+    std::optional<uint64_t> q;
+    if (add->count("--quota")) q = size_arg(quota, "quota");
+    std::string pw = read_password(password_stdin, password_file);
+    auto a = ctx.admin().add_user(Actor::system(), address, pw, q, display_name);
+    if (ctx.json) return print_json(to_json(a, domain_name_of(ctx, a.domain_id)));
+    std::cout << "added user " << a.address << " (login " << a.login << ")\n";
+  });
+
+  auto* set = user->add_subcommand("set", "change an account");
+  set->add_option("ADDRESS", address)->required();
+  set->add_flag("--password-stdin", password_stdin, "read a new password from stdin");
+  set->add_option("--password-file", password_file, "read a new password from a file");
+  set->add_option("--quota", quota, "mailbox quota (SIZE)");
+  set->add_option("--name", display_name, "display name");
+  set->add_option("--enabled", enabled, "yes or no")->check(CLI::IsMember({"yes", "no"}));
+  set->add_option("--disable", disable, "switch services off: imap pop3 sieve submission receive");
+  set->add_option("--enable", enable, "switch services on");
+  set->callback([&ctx, set] {
+    accounts::UserSettings s;
+    if (password_stdin || set->count("--password-file")) s.password = read_password(password_stdin, password_file);
+    if (set->count("--quota")) s.quota = size_arg(quota, "quota");
+    if (set->count("--name")) s.display_name = display_name;
+    if (set->count("--enabled")) s.enabled = enabled == "yes";
+    auto services = [](const std::vector<std::string>& names) {
+      uint32_t bits = 0;
+      for (const auto& n : names) {
+        auto s = directory::service_from_name(n);
+        if (!s) throw Failure("unknown service '" + n + "': use imap, pop3, sieve, submission or receive");
+        bits |= *s;
+      }
+      return bits;
+    };
+    s.disable_services = services(disable);
+    s.enable_services = services(enable);
+    show_user(ctx, ctx.admin().set_user(Actor::system(), address, s));
+  });
+
+  static std::string list_domain;
+  auto* list = user->add_subcommand("list", "list accounts");
+  list->add_option("DOMAIN", list_domain);
+  list->callback([&ctx] {
+    std::optional<std::string> dom;
+    if (!list_domain.empty()) dom = list_domain;
+    auto all = ctx.admin().list_users(Actor::system(), dom);
+    if (ctx.json) {
+      auto arr = nlohmann::json::array();
+      for (const auto& a : all) arr.push_back(to_json(a, domain_name_of(ctx, a.domain_id)));
+      return print_json(arr);
+    }
+    std::vector<std::vector<std::string>> rows{{"ADDRESS", "LOGIN", "QUOTA", "ENABLED", "LAST LOGIN"}};
+    for (const auto& a : all)
+      rows.push_back({a.address, a.login, quota_text(a.quota), a.enabled ? "yes" : "no", time_text(a.last_login)});
+    print_table(rows);
+  });
+
+  auto* show = user->add_subcommand("show", "show one account");
+  show->add_option("ADDRESS", address)->required();
+  show->callback([&ctx] { show_user(ctx, ctx.admin().show_user(Actor::system(), address)); });
+
+  auto* remove = user->add_subcommand("remove", "remove an account with its mail, aliases and forwards");
+  remove->add_option("ADDRESS", address)->required();
+  remove->callback([&ctx] {
+    ctx.admin().remove_user(Actor::system(), address);
+    if (!ctx.json) std::cout << "removed user " << to_lower(address) << "\n";
+  });
+}
+
+void add_alias_commands(CLI::App& app, Context& ctx) {
+  auto* alias = app.add_subcommand("alias", "manage aliases, forwards, catch-alls and domain aliases")->require_subcommand(1);
+  static std::string source, domain, target;
+  static std::vector<std::string> targets;
+
+  auto* add = alias->add_subcommand("add", "add targets to an alias (@domain = catch-all)");
+  add->add_option("ADDRESS", source)->required();
+  add->add_option("TARGET", targets)->required();
+  add->callback([&ctx] {
+    auto a = ctx.admin().add_alias(Actor::system(), source, targets);
+    if (ctx.json) return print_json(to_json(a));
+    std::cout << a.source << " -> " << join(a.targets) << "\n";
+  });
+
+  auto* list = alias->add_subcommand("list", "list aliases");
+  list->add_option("DOMAIN", domain);
+  list->callback([&ctx] {
+    std::optional<std::string> dom;
+    if (!domain.empty()) dom = domain;
+    auto all = ctx.admin().list_aliases(Actor::system(), dom);
+    if (ctx.json) {
+      auto arr = nlohmann::json::array();
+      for (const auto& a : all) arr.push_back(to_json(a));
+      return print_json(arr);
+    }
+    std::vector<std::vector<std::string>> rows{{"ALIAS", "TARGETS"}};
+    for (const auto& a : all) rows.push_back({a.source, join(a.targets)});
+    print_table(rows);
+  });
+
+  auto* remove = alias->add_subcommand("remove", "remove an alias, or one target of it");
+  remove->add_option("ADDRESS", source)->required();
+  remove->add_option("TARGET", target);
+  remove->callback([&ctx] {
+    std::optional<std::string> t;
+    if (!target.empty()) t = target;
+    ctx.admin().remove_alias(Actor::system(), source, t);
+    if (!ctx.json) std::cout << "removed " << to_lower(source) << (t ? " -> " + *t : "") << "\n";
+  });
+}
+
+void add_admin_commands(CLI::App& app, Context& ctx) {
+  auto* admin = app.add_subcommand("admin", "manage web admin accounts")->require_subcommand(1);
+  static std::string name, password_file;
+  static bool password_stdin = false, is_super = false;
+  static std::vector<std::string> domains;
+
+  auto* add = admin->add_subcommand("add", "add a super-admin or a domain admin");
+  add->add_option("NAME", name)->required();
+  auto* pw_stdin = add->add_flag("--password-stdin", password_stdin, "read the password from stdin");
+  auto* pw_file = add->add_option("--password-file", password_file, "read the password from a file");
+  pw_stdin->excludes(pw_file);
+  auto* sup = add->add_flag("--super", is_super, "may manage everything");
+  auto* dom = add->add_option("--domain", domains, "domains this admin manages");
+  sup->excludes(dom);
+  add->callback([&ctx] {
+    if (!password_stdin && password_file.empty()) throw Failure("a password is required: --password-stdin or --password-file F");
+    if (!is_super && domains.empty()) throw Failure("say --super or --domain DOMAIN...");
+    auto a = ctx.admin().add_admin(Actor::system(), name, read_password(password_stdin, password_file), is_super, domains);
+    if (ctx.json) return print_json(to_json(a));
+    std::cout << "added " << (a.is_super ? "super-admin " : "domain admin ") << a.name << "\n";
+  });
+
+  admin->add_subcommand("list", "list admins")->callback([&ctx] {
+    auto all = ctx.admin().list_admins(Actor::system());
+    if (ctx.json) {
+      auto arr = nlohmann::json::array();
+      for (const auto& a : all) arr.push_back(to_json(a));
+      return print_json(arr);
+    }
+    std::vector<std::vector<std::string>> rows{{"NAME", "ROLE", "DOMAINS"}};
+    for (const auto& a : all) rows.push_back({a.name, a.is_super ? "super" : "domain", a.is_super ? "*" : join(a.domains)});
+    print_table(rows);
+  });
+
+  auto* remove = admin->add_subcommand("remove", "remove an admin");
+  remove->add_option("NAME", name)->required();
+  remove->callback([&ctx] {
+    ctx.admin().remove_admin(Actor::system(), name);
+    if (!ctx.json) std::cout << "removed admin " << to_lower(name) << "\n";
+  });
+}
+
+}  // namespace kurier::cli

@@ -1,0 +1,80 @@
+#include "cli/output.h"
+
+#include <algorithm>
+#include <ctime>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/strings.h"
+
+namespace kurier::cli {
+
+nlohmann::json to_json(const directory::Domain& d) {
+  return {{"name", d.name},
+          {"default_quota", d.default_quota},
+          {"max_quota_per_account", d.max_quota_per_account},
+          {"total_quota", d.total_quota},
+          {"max_accounts", d.max_accounts},
+          {"username_scheme", d.username_scheme},
+          {"prefix", d.prefix},
+          {"transport", d.transport},
+          {"created_at", d.created_at}};
+}
+
+nlohmann::json to_json(const directory::Account& a, const std::string& domain) {
+  return {{"address", a.address},
+          {"login", a.login},
+          {"domain", domain},
+          {"name", a.display_name},
+          {"quota", a.quota},
+          {"enabled", a.enabled},
+          {"services", split(directory::service_names(a.services), ' ')},
+          {"created_at", a.created_at},
+          {"last_login", a.last_login}};
+}
+
+nlohmann::json to_json(const directory::Alias& a) { return {{"source", a.source}, {"targets", a.targets}}; }
+
+nlohmann::json to_json(const directory::Admin& a) {
+  return {{"name", a.name}, {"role", a.is_super ? "super" : "domain"}, {"domains", a.domains}};
+}
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) {
+  size_t w = 0;
+  for (const auto& f : fields) w = std::max(w, f.first.size());
+  for (const auto& [k, v] : fields) std::cout << k << ":" << std::string(w - k.size() + 1, ' ') << v << "\n";
+}
+
+std::string quota_text(uint64_t bytes) { return bytes == 0 ? "unlimited" : format_size(bytes); }
+
+std::string time_text(int64_t t) {
+  if (t == 0) return "never";
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace kurier::cli

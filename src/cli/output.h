@@ -1,0 +1,25 @@
+// Printing directory records for humans (aligned text) or machines (--json).
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "directory/directory.h"
+
+namespace kurier::cli {
+
+nlohmann::json to_json(const directory::Domain& d);
+nlohmann::json to_json(const directory::Account& a, const std::string& domain);
+nlohmann::json to_json(const directory::Alias& a);
+nlohmann::json to_json(const directory::Admin& a);
+
+void print_json(const nlohmann::json& j);
+// Prints rows as columns separated by two spaces, the first row being the header.
+void print_table(const std::vector<std::vector<std::string>>& rows);
+void print_fields(const std::vector<std::pair<std::string, std::string>>& fields);
+
+std::string quota_text(uint64_t bytes);  // "unlimited" for 0
+std::string time_text(int64_t unix_seconds);  // "never" for 0
+
+}  // namespace kurier::cli

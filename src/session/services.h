@@ -1,0 +1,37 @@
+// What a protocol session may use: the services below it (never SQL or files directly).
+// One Services object lives for the whole `kurier serve`; sessions hold a reference.
+#pragma once
+#include "config/config.h"
+
+namespace kurier::net {
+class Runtime;
+}
+namespace kurier::directory {
+class Directory;
+}
+namespace kurier::accounts {
+class Authenticator;
+}
+namespace kurier::store {
+class MailStore;
+class BlobStore;
+class ChangeHub;
+}  // namespace kurier::store
+namespace kurier::delivery {
+class DeliveryService;
+}
+
+namespace kurier::session {
+
+struct Services {
+  const config::Config& config;
+  net::Runtime& runtime;
+  directory::Directory& directory;
+  accounts::Authenticator& authenticator;
+  store::MailStore* mail_store = nullptr;
+  store::BlobStore* blob_store = nullptr;
+  store::ChangeHub* change_hub = nullptr;
+  delivery::DeliveryService* delivery = nullptr;
+};
+
+}  // namespace kurier::session
