@@ -1,0 +1,105 @@
+// Runtime implementation (see runtime.h).
+#include "net/runtime.h"
+
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "net/asio.h"
+
+namespace kurier::net {
+namespace asio = boost::asio;
+
+struct Runtime::Impl {
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  asio::thread_pool blocking;
+  std::unique_ptr<asio::signal_set> signals;
+  std::function<void()> on_shutdown;
+  std::function<void()> on_reload;
+
+  Impl(int threads, int blocking_threads) : io(threads), blocking(blocking_threads) {}
+
+  void wait_for_signal() {
+    signals->async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      log::info("signal", {{"signal", signo == SIGHUP ? "HUP" : signo == SIGINT ? "INT" : "TERM"}});
+      if (signo == SIGHUP) {
+        if (on_reload) on_reload();
+      } else if (on_shutdown) {
+        on_shutdown();
+      }
+      wait_for_signal();
+    });
+  }
+};
+
+Runtime::Runtime(int threads, int blocking_threads)
+    : threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())) {
+  impl_ = std::make_unique<Impl>(threads_, std::max(1, blocking_threads));
+}
+
+Runtime::~Runtime() {
+  stop();
+  impl_->blocking.join();
+}
+
+void Runtime::run() {
+  std::vector<std::thread> workers;
+  for (int i = 1; i < threads_; ++i) workers.emplace_back([this] { impl_->io.run(); });
+  impl_->io.run();
+  for (auto& t : workers) t.join();
+}
+
+void Runtime::stop() {
+  impl_->work.reset();
+  impl_->io.stop();
+}
+
+bool Runtime::stopped() const { return impl_->io.stopped(); }
+
+Executor Runtime::executor() { return impl_->io.get_executor(); }
+
+asio::io_context& Runtime::context() { return impl_->io; }
+
+void Runtime::handle_signals(std::function<void()> on_shutdown, std::function<void()> on_reload) {
+  impl_->on_shutdown = std::move(on_shutdown);
+  impl_->on_reload = std::move(on_reload);
+  impl_->signals = std::make_unique<asio::signal_set>(impl_->io, SIGTERM, SIGINT, SIGHUP);
+  impl_->wait_for_signal();
+}
+
+void Runtime::spawn(awaitable<void> task) {
+  asio::co_spawn(asio::make_strand(impl_->io), std::move(task), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::error("task_failed", {{"error", ex.what()}});
+    } catch (...) {
+      log::error("task_failed", {{"error", "unknown exception"}});
+    }
+  });
+}
+
+awaitable<void> Runtime::run_blocking(std::function<void()> work) {
+  auto& pool = impl_->blocking;
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
+      [&pool, &work](auto handler) {
+        asio::post(pool, [&work, handler = std::move(handler)]() mutable {
+          std::exception_ptr error;
+          try {
+            work();
+          } catch (...) {
+            error = std::current_exception();
+          }
+          // Resume on the coroutine's own executor (its strand), never on the pool thread.
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(ex, [handler = std::move(handler), error]() mutable { handler(error); });
+        });
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace kurier::net
