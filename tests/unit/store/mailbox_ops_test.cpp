@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "store/errors.h"
+#include "store/sqlite_db.h"
 #include "store_test_util.h"
 
 namespace kurier::store {
@@ -176,9 +177,19 @@ TEST_F(StoreTest, SetSpecialUse) {
 }
 
 TEST_F(StoreTest, SchemaMigrationsAreRecordedOnce) {
+  create(kAlice, "Kept");
   reopen();
   reopen();
-  SUCCEED();  // reopening an existing database must not re-run migration 1
+  store_.reset();
+  SqliteDb db(dir_.path() / "store.db", SqliteDb::Role::reader);
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM schema_migrations").single_int64(), 1);
+  {
+    Query mode(db, "PRAGMA journal_mode");
+    ASSERT_TRUE(mode.next());
+    EXPECT_EQ(mode.text(0), "wal");
+  }
+  open();
+  EXPECT_TRUE(store_->find_mailbox(kAlice, "Kept"));
 }
 
 }  // namespace
