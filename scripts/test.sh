@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: installs what they need (Debian packages), builds kurier in Debug with
+# AddressSanitizer + UBSan, runs the unit tests (ctest) and the integration tests (pytest against
+# a real `kurier serve`). Idempotent. Usage: scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --test
+
+export CCACHE_NOHASHDIR=true CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+build=build-test
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKURIER_SANITIZE=ON >/dev/null
+t0=$(date +%s)
+ninja -C "$build" -j"$(nproc)"
+echo "build: $(( $(date +%s) - t0 )) s"
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+t0=$(date +%s)
+(cd "$build" && ctest --output-on-failure -j"$(nproc)" --timeout 300)
+echo "unit tests: $(( $(date +%s) - t0 )) s"
+
+t0=$(date +%s)
+KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest -c tests/integration/pytest.ini tests/integration "$@"
+echo "integration tests: $(( $(date +%s) - t0 )) s"

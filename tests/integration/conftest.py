@@ -1,0 +1,176 @@
+"""pytest fixtures that run a real `kurier serve` for integration tests.
+
+Every protocol test talks to the server the way a user does: through the CLI of CONTRACT.md and
+real clients (imaplib, smtplib, poplib, curl, swaks, mbsync, ...).
+
+Fixtures:
+  kurier       one server for the whole test session (fast); tests create their own users
+  fresh_kurier a server of its own for one test (for restarts, kill -9, config changes)
+  user         a new account on `kurier`: (address, password)
+"""
+import itertools
+import os
+import random
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KURIER_BIN = os.environ.get("KURIER_BIN", str(ROOT / "build" / "kurier"))
+SERVICES = {"smtp": 25, "submissions": 465, "submission": 587, "lmtp": 24, "imap": 143, "imaps": 993,
+            "pop3": 110, "pop3s": 995, "managesieve": 4190, "http": 80, "https": 443}
+IMPLICIT_TLS = {"submissions", "imaps", "pop3s", "https"}
+PASSWORD = "password-1"
+_counter = itertools.count(1)
+
+
+def _ports_free(offset):
+    for std in SERVICES.values():
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", offset + std))
+            except OSError:
+                return False
+    return True
+
+
+def _free_offset():
+    rng = random.Random(os.getpid() ^ time.time_ns())
+    for _ in range(200):
+        offset = rng.randrange(20000, 55000, 100)
+        if _ports_free(offset):
+            return offset
+    raise RuntimeError("no free port offset found")
+
+
+class Kurier:
+    """A kurier data directory plus, while started, its `serve` process."""
+
+    def __init__(self, base: Path, extra_config: str = ""):
+        self.dir = base / "data"
+        self.offset = _free_offset()
+        self.host = "127.0.0.1"
+        self.admin_password = "admin-password-1"
+        pwfile = base / "admin-password"
+        pwfile.write_text(self.admin_password + "\n")
+        self.run_cli("init", "--data-dir", str(self.dir), "--hostname", "localhost", "--bind", "127.0.0.1",
+                     "--port-offset", str(self.offset), "--admin-password-file", str(pwfile), config=False)
+        self.config = self.dir / "kurier.toml"
+        if extra_config:
+            with open(self.config, "a") as f:
+                f.write("\n" + extra_config + "\n")
+        self.cert = self.dir / "tls" / "cert.pem"
+        self.log_path = base / "serve.log"
+        self.proc = None
+        self.domain = "example.test"
+        self.cli("domain", "add", self.domain)
+
+    def set_config(self, section, key, value):
+        """Sets `key = value` (value as TOML text) in [section] of kurier.toml."""
+        lines = self.config.read_text().splitlines()
+        header = f"[{section}]"
+        if header in lines:
+            lines.insert(lines.index(header) + 1, f"{key} = {value}")
+        else:
+            lines += ["", header, f"{key} = {value}"]
+        self.config.write_text("\n".join(lines) + "\n")
+
+    # -- CLI --------------------------------------------------------------------------------------
+    def run_cli(self, *args, input=None, config=True, check=True, timeout=60):
+        cmd = [KURIER_BIN] + (["-c", str(self.config)] if config else []) + list(args)
+        r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
+        return r
+
+    def cli(self, *args, **kw):
+        return self.run_cli(*args, **kw)
+
+    def add_user(self, address=None, password=PASSWORD, *extra):
+        address = address or f"user{next(_counter)}-{os.getpid()}@{self.domain}"
+        self.cli("user", "add", address, "--password-stdin", *extra, input=password + "\n")
+        return address, password
+
+    # -- process ----------------------------------------------------------------------------------
+    def port(self, name):
+        return self.offset + SERVICES[name]
+
+    def start(self, wait_for=("smtp", "imap", "lmtp", "http")):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([KURIER_BIN, "-c", str(self.config), "serve"], stdout=log, stderr=log,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        for name in wait_for:
+            while True:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"kurier serve exited {self.proc.returncode}:\n{self.log_text()[-3000:]}")
+                try:
+                    socket.create_connection((self.host, self.port(name)), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{name} never answered:\n{self.log_text()[-3000:]}")
+                    time.sleep(0.05)
+        return self
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait; returns the exit status."""
+        if not self.proc:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+        self.proc = None
+        return rc
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def ssl_context(self):
+        """A client TLS context that trusts this server's self-signed certificate."""
+        ctx = ssl.create_default_context(cafile=str(self.cert))
+        ctx.check_hostname = False
+        return ctx
+
+
+@pytest.fixture(scope="session")
+def kurier(tmp_path_factory):
+    k = Kurier(tmp_path_factory.mktemp("kurier")).start()
+    yield k
+    rc = k.stop()
+    assert rc == 0, f"kurier serve exited {rc} after SIGTERM:\n{k.log_text()[-3000:]}"
+    # No sanitizer report or crash may hide in the log of a run whose tests passed.
+    text = k.log_text()
+    assert "ERROR: AddressSanitizer" not in text and "runtime error:" not in text, text[-5000:]
+
+
+@pytest.fixture
+def fresh_kurier(tmp_path):
+    k = Kurier(tmp_path)
+    yield k
+    if k.proc:
+        k.stop()
+
+
+@pytest.fixture
+def user(kurier):
+    return kurier.add_user()
