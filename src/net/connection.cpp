@@ -313,9 +313,9 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
 
 Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Connection::~Connection() {
-  if (impl_) impl_->close();
-}
+// The socket closes when the last reference to Impl goes (handlers posted to the strand may
+// still hold one); closing here could race with them when the owner lives on another strand.
+Connection::~Connection() = default;
 
 awaitable<ReadResult> Connection::read_some(std::span<char> buf) {
   if (buf.empty()) co_return ReadResult{0, IoStatus::ok};

@@ -47,6 +47,24 @@ TEST_F(ConnectionTest, OverlongLineIsSkippedAndReadingGoesOn) {
   EXPECT_EQ(c.line(), "+OK NEXT");
 }
 
+TEST_F(ConnectionTest, ReadChunkAndUnreadLeavePipelinedCommandsIntact) {
+  start();
+  Client c(add_echo());
+  c.line();
+  c.send("DATA\r\nline1\r\nline2\r\n.\r\nNOOP\r\n");  // all in one segment
+  EXPECT_EQ(c.line(), "+OK go ahead");
+  EXPECT_EQ(c.line(), "+OK data 14");
+  EXPECT_EQ(c.line(), "+OK NOOP");
+  c.send("DATA\r\nabc\r");  // the terminator split over several reads
+  EXPECT_EQ(c.line(), "+OK go ahead");
+  std::this_thread::sleep_for(30ms);
+  c.send("\n.");
+  std::this_thread::sleep_for(30ms);
+  c.send("\r\nQUIT\r\n");
+  EXPECT_EQ(c.line(), "+OK data 5");
+  EXPECT_EQ(c.line(), "+OK bye");
+}
+
 TEST_F(ConnectionTest, ReadExactStreamsTenMiBInBoundedPieces) {
   start();
   Client c(add_echo());

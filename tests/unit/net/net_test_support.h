@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <array>
@@ -217,7 +218,7 @@ inline awaitable<bool> reply(Connection& conn, std::string_view status, std::str
 }
 
 // The echo protocol: "+OK hello ..." greeting, then one reply per command line.
-//   QUIT, STARTTLS, COMPRESS, TLSINFO, IDLE <ms> (idle timeout), SLOW <ms>, BIG <n>,
+//   QUIT, DATA, STARTTLS, COMPRESS, TLSINFO, IDLE <ms> (idle timeout), SLOW <ms>, BIG <n>,
 //   LITERAL <n> (reads n raw bytes, replies with count, crc32, largest piece, buffer size);
 //   anything else is echoed as "+OK <line>".
 inline std::string greeting(Connection& conn) {
@@ -256,6 +257,19 @@ inline awaitable<void> echo_session(Connection& conn, EchoState& state) {
       ++state.slow_started;
       co_await sleep_ms(std::stoi(line.substr(5)));
       co_await reply(conn, "+OK", "slow done");
+    } else if (line == "DATA") {  // raw chunks up to CRLF.CRLF; what follows is given back
+      co_await reply(conn, "+OK", "go ahead");
+      std::string body;
+      std::size_t end = std::string::npos;
+      while (end == std::string::npos) {
+        ChunkResult chunk = co_await reader.read_chunk();
+        if (chunk.status != IoStatus::ok) break;
+        body.append(chunk.data);
+        end = body.find("\r\n.\r\n");
+      }
+      if (end == std::string::npos) break;
+      reader.unread(body.size() - (end + 5));
+      co_await reply(conn, "+OK", "data " + std::to_string(end + 2));
     } else if (line.rfind("BIG ", 0) == 0) {
       co_await reply(conn, "+OK", std::string(std::stoul(line.substr(4)), 'y'));
     } else if (line.rfind("LITERAL ", 0) == 0) {
