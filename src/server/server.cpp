@@ -11,6 +11,7 @@
 
 #include "accounts/authenticator.h"
 #include "common/log.h"
+#include "delivery/delivery_service.h"
 #include "directory/directory.h"
 #include "net/listener.h"
 #include "net/runtime.h"
@@ -79,7 +80,8 @@ int serve(const config::Config& c) {
     accounts::Authenticator authenticator(*directory, throttle_settings(c));
     store::FileBlobStore blobs(c.data_dir / "blobs");
     store::SqliteMailStore mail_store({.db_path = c.data_dir / "store.db"}, blobs);
-    session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), nullptr};
+    delivery::DeliveryService delivery(delivery::DeliverySettings::from_config(c), *directory, mail_store, blobs);
+    session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery};
 
     net::Server server(runtime.context(), server_limits(c));
     server.set_tls_context(load_tls(c));

@@ -1,0 +1,348 @@
+// DeliveryService: RCPT checks and the one-transaction store of a received message
+// (see delivery_service.h for the policies).
+#include "delivery/delivery_service.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "config/config.h"
+#include "delivery/delivery_state.h"
+#include "directory/directory.h"
+#include "mime/cache.h"
+#include "mime/header.h"
+#include "mime/part.h"
+#include "store/blob_store.h"
+#include "store/errors.h"
+#include "store/mail_store.h"
+
+namespace kurier::delivery {
+namespace {
+
+constexpr size_t kMaxMessageIdLength = 998;  // RFC 5322 2.1.1 line limit
+constexpr int kPruneEvery = 1000;            // deliveries between duplicate-record prunes
+
+int64_t now_seconds() { return int64_t(std::time(nullptr)); }
+
+int32_t local_utc_offset_minutes(int64_t when) {
+  std::time_t t = std::time_t(when);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return int32_t(tm.tm_gmtoff / 60);
+}
+
+std::string bracketed(std::string_view address) { return "<" + std::string(address) + ">"; }
+
+// The Message-ID value as written (brackets kept, folding removed), or "" when absent.
+std::string message_id_of(std::string_view message, const mime::Part& root) {
+  auto header = message.substr(root.header_offset, root.header_size);
+  auto value = mime::header_value(header, "Message-ID");
+  if (!value) return {};
+  std::string id(trim(*value));
+  if (id.size() > kMaxMessageIdLength) id.resize(kMaxMessageIdLength);
+  return id;
+}
+
+}  // namespace
+
+// ---- settings and statuses ----
+
+DeliverySettings DeliverySettings::from_config(const config::Config& c) {
+  DeliverySettings s;
+  s.hostname = c.hostname;
+  s.state_path = c.data_dir / "delivery.db";
+  s.over_quota_permanent = c.delivery.over_quota == "permanent";
+  s.duplicate_window_hours = c.delivery.duplicate_window_hours;
+  s.quota_warning_percent = c.delivery.quota_warning_percent;
+  s.subaddress_separators = c.delivery.subaddress_separator;
+  s.max_message_size = c.limits.max_message_size;
+  return s;
+}
+
+RecipientStatus RecipientStatus::success(int code, std::string enhanced, std::string text) {
+  return {Kind::ok, code, std::move(enhanced), std::move(text)};
+}
+RecipientStatus RecipientStatus::temporary(int code, std::string enhanced, std::string text) {
+  return {Kind::temporary, code, std::move(enhanced), std::move(text)};
+}
+RecipientStatus RecipientStatus::permanent(int code, std::string enhanced, std::string text) {
+  return {Kind::permanent, code, std::move(enhanced), std::move(text)};
+}
+
+// ---- construction ----
+
+DeliveryService::DeliveryService(DeliverySettings settings, directory::Directory& directory, store::MailStore& store,
+                                 store::BlobStore& blobs)
+    : settings_(std::move(settings)),
+      directory_(directory),
+      store_(store),
+      blobs_(blobs),
+      resolver_(directory, ResolverOptions{.subaddress_separators = settings_.subaddress_separators}),
+      state_(std::make_unique<DeliveryState>(settings_.state_path.empty() ? ":memory:" : settings_.state_path.string())) {
+  if (settings_.duplicate_window_hours > 0) state_->prune(now_seconds() - int64_t(settings_.duplicate_window_hours) * 3600);
+}
+
+DeliveryService::~DeliveryService() = default;
+
+void DeliveryService::set_filing_hook(FilingHook* hook) { filing_ = hook ? hook : &default_filing_; }
+void DeliveryService::set_relay_hook(RelayHook* hook) { relay_ = hook; }
+
+// ---- RCPT ----
+
+Resolution DeliveryService::resolve_recipient(std::string_view address) const { return resolver_.resolve(address); }
+
+RecipientStatus DeliveryService::over_quota_status(const std::string& address) const {
+  // RFC 3463 4.2.2 "mailbox full"; 5.2.2 when configured permanent, as Cyrus' lmtp_over_quota_perm_failure.
+  if (settings_.over_quota_permanent) return RecipientStatus::permanent(552, "5.2.2", bracketed(address) + ": mailbox full");
+  return RecipientStatus::temporary(452, "4.2.2", bracketed(address) + ": mailbox full, try again later");
+}
+
+RecipientCheck DeliveryService::check_recipient(std::string_view address) {
+  RecipientCheck check{RecipientStatus{}, resolve_recipient(address)};
+  Resolution& r = check.resolution;
+  const std::string who = bracketed(r.address);
+  switch (r.kind) {
+    case Resolution::Kind::unknown:
+      check.status = RecipientStatus::permanent(550, "5.1.1", who + ": no such user here");
+      return check;
+    case Resolution::Kind::loop:
+      check.status = RecipientStatus::permanent(550, "5.4.6", who + ": alias loop or too many alias targets");
+      return check;
+    case Resolution::Kind::temporary:
+      check.status = RecipientStatus::temporary(451, "4.3.0", who + ": directory temporarily unavailable, try again later");
+      return check;
+    case Resolution::Kind::not_local:
+      if (!relay_) {
+        check.status = RecipientStatus::permanent(550, "5.7.1", who + ": relaying not available");
+        return check;
+      }
+      r.kind = Resolution::Kind::found;  // the whole address is relayed
+      r.external = {r.address};
+      break;
+    case Resolution::Kind::found:
+      break;
+  }
+  if (!r.external.empty() && !relay_) {
+    check.status = RecipientStatus::permanent(550, "5.7.1", who + ": relaying not available");
+    return check;
+  }
+  try {
+    for (const auto& account : r.accounts)
+      if (over_quota(account)) {
+        check.status = over_quota_status(r.address);
+        return check;
+      }
+  } catch (const std::exception& e) {
+    log::warn("delivery.quota_check_failed", {{"rcpt", r.address}, {"error", e.what()}});
+    check.status = RecipientStatus::temporary(451, "4.3.0", who + ": mail store temporarily unavailable");
+    return check;
+  }
+  check.status = RecipientStatus::success(250, "2.1.5", who + " OK");
+  return check;
+}
+
+uint64_t DeliveryService::usage_bytes(int64_t account) { return store_.quota_usage(store::AccountId(account)).bytes; }
+
+// Cyrus semantics: at or over the limit is full; below it anything fits. Also clears the warning
+// mark once usage is back under the warning threshold.
+bool DeliveryService::over_quota(const LocalRecipient& account) {
+  if (account.quota == 0) return false;
+  uint64_t used = usage_bytes(account.account_id);
+  int pct = settings_.quota_warning_percent;
+  if (pct > 0 && (unsigned __int128)used * 100 < (unsigned __int128)account.quota * unsigned(pct) &&
+      state_->quota_warned(account.account_id))
+    state_->set_quota_warned(account.account_id, false, now_seconds());
+  return used >= account.quota;
+}
+
+// ---- DATA ----
+
+MessageSink DeliveryService::begin_message(MessageEnvelope envelope) {
+  // The store's own bound leaves room for the trace headers written before the message.
+  uint64_t blob_limit = settings_.max_message_size + envelope.received.size() + 64 * 1024;
+  return MessageSink(blobs_.create(blob_limit), std::move(envelope), settings_.max_message_size);
+}
+
+struct DeliveryService::Transaction {
+  struct AccountWork {
+    LocalRecipient account;
+    std::vector<size_t> recipients;  // indices into the transaction's recipients
+    std::vector<store::MailboxId> mailboxes;  // where to store
+    std::vector<store::Flags> flags;
+    std::optional<RecipientStatus> failure;
+  };
+
+  const MessageEnvelope& envelope;
+  const std::vector<AcceptedRecipient>& recipients;
+  std::vector<RecipientStatus> results;
+  std::string_view message;
+  mime::Part structure;
+  std::string message_id;
+  store::NewMessage new_message;
+  std::vector<AccountWork> accounts;
+  bool stored = false;
+};
+
+namespace {
+
+std::vector<RecipientStatus> all(size_t n, const RecipientStatus& s) { return std::vector<RecipientStatus>(n, s); }
+
+}  // namespace
+
+std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients) {
+  const size_t n = recipients.size();
+  if (n == 0) return {};
+  if (sink.too_large())
+    return all(n, RecipientStatus::permanent(552, "5.3.4", "message larger than " + std::to_string(settings_.max_message_size) + " bytes"));
+  store::BlobId blob;
+  try {
+    sink.flush();
+    blob = sink.writer_->commit();  // fdatasync + rename + fsync(dir)
+  } catch (const std::exception& e) {
+    log::error("delivery.spool_failed", {{"error", e.what()}});
+    return all(n, RecipientStatus::temporary(451, "4.3.0", "could not store the message, try again later"));
+  }
+  Transaction t{sink.envelope(), recipients, {}, {}, {}, {}, {}, {}, false};
+  try {
+    store::BlobView view = blobs_.open(blob);
+    t.message = view.data();
+    t.structure = mime::parse_message(t.message);
+    int64_t now = now_seconds();
+    t.new_message = {blob, view.size(), now, local_utc_offset_minutes(now), mime::serialize(t.structure)};
+    t.message_id = message_id_of(t.message, t.structure);
+    t.results.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      t.results[i] = RecipientStatus::success(250, "2.0.0", bracketed(recipients[i].resolution.address) + " delivered");
+    for (size_t i = 0; i < n; ++i)
+      for (const auto& account : recipients[i].resolution.accounts) {
+        auto it = std::find_if(t.accounts.begin(), t.accounts.end(),
+                               [&](const auto& w) { return w.account.account_id == account.account_id; });
+        if (it == t.accounts.end()) it = t.accounts.insert(t.accounts.end(), {account, {}, {}, {}, std::nullopt});
+        it->recipients.push_back(i);
+      }
+    relay_external(t);
+    for (size_t a = 0; a < t.accounts.size(); ++a) file_for_account(t, a);
+    store_targets(t);
+  } catch (const std::exception& e) {  // parsing/open failures: nothing was stored
+    log::error("delivery.failed", {{"blob", blob.str()}, {"error", e.what()}});
+    if (!t.stored) blobs_.remove(blob);
+    return all(n, RecipientStatus::temporary(451, "4.3.0", "local delivery failed, try again later"));
+  }
+  if (!t.stored) blobs_.remove(blob);
+  after_delivery(t);
+  return t.results;
+}
+
+// Recipients expanding to other domains go to the relay hook in one request.
+void DeliveryService::relay_external(Transaction& t) {
+  std::vector<std::string> external;
+  std::vector<size_t> who;
+  for (size_t i = 0; i < t.recipients.size(); ++i) {
+    if (t.recipients[i].resolution.external.empty()) continue;
+    who.push_back(i);
+    for (const auto& e : t.recipients[i].resolution.external)
+      if (std::find(external.begin(), external.end(), e) == external.end()) external.push_back(e);
+  }
+  if (external.empty()) return;
+  try {
+    if (!relay_) throw std::runtime_error("no relay configured");
+    relay_->relay({t.envelope.sender, external, t.message});
+  } catch (const std::exception& e) {
+    log::warn("delivery.relay_failed", {{"recipients", external.size()}, {"error", e.what()}});
+    for (size_t i : who) t.results[i] = RecipientStatus::temporary(451, "4.3.0", "relaying failed, try again later");
+  }
+}
+
+store::MailboxId DeliveryService::inbox_of(const LocalRecipient& account) {
+  auto inbox = store_.find_mailbox(store::AccountId(account.account_id), "INBOX");
+  if (!inbox || inbox->noselect) {
+    store_.create_default_mailboxes(store::AccountId(account.account_id));  // first delivery
+    inbox = store_.find_mailbox(store::AccountId(account.account_id), "INBOX");
+  }
+  if (!inbox) throw store::StoreError(store::StoreErrc::not_found, "no INBOX for " + account.address);
+  return inbox->id;
+}
+
+// Quota, filing decision, mailbox ids and duplicate check for one account.
+void DeliveryService::file_for_account(Transaction& t, size_t index) {
+  auto& w = t.accounts[index];
+  try {
+    if (over_quota(w.account)) {
+      w.failure = over_quota_status(w.account.address);
+      return;
+    }
+    const auto& first = t.recipients[w.recipients.front()];
+    FilingDecision decision = filing_->decide({w.account, first.address, t.envelope.sender, t.message, t.structure});
+    if (!decision.redirect.empty()) {
+      // Sieve redirects need the outbound queue; until a relay hook exists the copy is kept.
+      log::warn("delivery.redirect_unavailable", {{"account", w.account.address}, {"targets", decision.redirect.size()}});
+      if (decision.file_into.empty()) decision.discard = false;
+    }
+    if (decision.file_into.empty() && !decision.discard) decision.file_into.push_back(FileInto{});
+    int64_t since = now_seconds() - int64_t(settings_.duplicate_window_hours) * 3600;
+    store::MailboxId inbox = inbox_of(w.account);  // also creates the default mailboxes at first
+    for (const auto& f : decision.file_into) {
+      auto box = iequals(f.mailbox, "INBOX") ? std::nullopt : store_.find_mailbox(store::AccountId(w.account.account_id), f.mailbox);
+      store::MailboxId id = box && !box->noselect ? box->id : inbox;
+      if (std::find(w.mailboxes.begin(), w.mailboxes.end(), id) != w.mailboxes.end()) continue;
+      if (settings_.duplicate_window_hours > 0 && !t.message_id.empty() && state_->delivered_since(t.message_id, id, since)) {
+        log::info("delivery.duplicate", {{"account", w.account.address}, {"message_id", t.message_id}});
+        continue;  // Cyrus duplicate delivery suppression: reported delivered, stored once
+      }
+      w.mailboxes.push_back(id);
+      w.flags.push_back(f.flags);
+    }
+  } catch (const std::exception& e) {
+    log::warn("delivery.account_failed", {{"account", w.account.address}, {"error", e.what()}});
+    w.failure = RecipientStatus::temporary(451, "4.3.0", bracketed(w.account.address) + ": temporary local problem");
+    w.mailboxes.clear();
+  }
+}
+
+// ONE MailStore::deliver for every target of the transaction; then per-recipient results.
+void DeliveryService::store_targets(Transaction& t) {
+  std::vector<store::DeliveryTarget> targets;
+  for (const auto& w : t.accounts)
+    for (size_t i = 0; i < w.mailboxes.size(); ++i) targets.push_back({w.mailboxes[i], w.flags[i]});
+  if (!targets.empty()) {
+    try {
+      store_.deliver(targets, t.new_message);
+      t.stored = true;
+    } catch (const std::exception& e) {
+      log::error("delivery.store_failed", {{"targets", targets.size()}, {"error", e.what()}});
+      for (auto& w : t.accounts)
+        if (!w.mailboxes.empty() && !w.failure)
+          w.failure = RecipientStatus::temporary(451, "4.3.0", bracketed(w.account.address) + ": mail store unavailable, try again later");
+    }
+  }
+  for (const auto& w : t.accounts) {
+    if (!w.failure) continue;
+    for (size_t i : w.recipients)
+      if (t.results[i].ok()) t.results[i] = *w.failure;
+  }
+}
+
+// Duplicate records and quota warnings; failures here are logged, the message is stored.
+void DeliveryService::after_delivery(Transaction& t) {
+  if (!t.stored) return;
+  int64_t now = now_seconds();
+  for (const auto& w : t.accounts) {
+    if (w.failure || w.mailboxes.empty()) continue;
+    try {
+      if (settings_.duplicate_window_hours > 0 && !t.message_id.empty())
+        for (auto id : w.mailboxes) state_->record_delivery(t.message_id, id, now);
+      maybe_warn_quota(w.account);
+    } catch (const std::exception& e) {
+      log::warn("delivery.bookkeeping_failed", {{"account", w.account.address}, {"error", e.what()}});
+    }
+  }
+  try {
+    if (settings_.duplicate_window_hours > 0 && ++deliveries_ % kPruneEvery == 0)
+      state_->prune(now - int64_t(settings_.duplicate_window_hours) * 3600);
+  } catch (const std::exception& e) {
+    log::warn("delivery.prune_failed", {{"error", e.what()}});
+  }
+}
+
+}  // namespace kurier::delivery

@@ -1,0 +1,188 @@
+// DeliveryService: local delivery shared by every way mail comes in (LMTP, SMTP, Sieve redirects
+// later). The role Postfix virtual + Cyrus lmtpd played in the seed (CHECKLIST Routing, Quota).
+//
+// A transaction, as the protocol drives it:
+//   1. check_recipient(address) for every RCPT: resolution (resolver.h) + quota + relay policy ->
+//      the reply to give now (250 2.1.5 / 550 5.1.1 / 452 4.2.2 / 451 4.3.0 / 550 5.7.1).
+//   2. begin_message(envelope) -> MessageSink; the protocol feeds the decoded body in chunks.
+//      It spools to a BlobWriter (64 KiB buffer): nothing is held whole in memory.
+//   3. deliver(sink, accepted recipients) -> one result per recipient, after ONE MailStore::deliver
+//      for every target mailbox (one transaction, group commit) has returned, i.e. is on disk.
+//
+// Message layout. The blob is shared by all local recipients (single-instance storage), so it
+// only carries headers true for all of them: "Return-Path: <sender>" (RFC 5321 4.4) and the
+// protocol's Received field, then the message. "Delivered-To: <rcpt>" is added only when the
+// transaction has exactly one recipient (the RCPT address as given, before alias expansion);
+// with several, no Delivered-To is written rather than one that is wrong for the others.
+//
+// Policies (CHECKLIST):
+//  - Quota, Cyrus semantics: below the limit a message is accepted even if it crosses it; at or
+//    over it: 452 4.2.2, or 552 5.2.2 with delivery.over_quota = "permanent". Checked at RCPT and
+//    again just before storing. One recipient expanding to several accounts fails as a whole
+//    when any of them is full (a retry is safe: duplicates are suppressed by Message-ID).
+//  - A warning message goes into the INBOX once when usage crosses quota_warning_percent; the
+//    mark resets when usage falls below.
+//  - Duplicates: the same Message-ID to the same mailbox within duplicate_window_hours is stored
+//    once and reported delivered. Messages without Message-ID are never suppressed.
+//  - Recipients expanding to addresses in other domains are accepted only when a RelayHook is
+//    set; otherwise RCPT gets 550 5.7.1 "relaying not available" (the outbound queue is not there
+//    yet), rather than delivering part of an alias and losing the rest.
+//  - The same account reached through several recipients of one transaction gets one copy.
+//
+// Every method is blocking (directory reads, fsync); protocols call them through
+// Runtime::offload. Thread-safe: one DeliveryService serves the whole server.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "delivery/hooks.h"
+#include "delivery/resolver.h"
+
+namespace kurier::config {
+struct Config;
+}
+namespace kurier::directory {
+class Directory;
+}
+namespace kurier::store {
+class MailStore;
+class BlobStore;
+class BlobWriter;
+}  // namespace kurier::store
+
+namespace kurier::delivery {
+
+struct DeliverySettings {
+  std::string hostname = "localhost";      // From: of the quota warning
+  std::filesystem::path state_path;        // DATA/delivery.db; empty = in memory (tests)
+  bool over_quota_permanent = false;       // 552 5.2.2 instead of 452 4.2.2
+  int duplicate_window_hours = 72;         // 0 = no duplicate suppression
+  int quota_warning_percent = 90;          // 0 = no warning
+  std::string subaddress_separators = "+";
+  uint64_t max_message_size = 50 * 1024 * 1024;  // decoded message bytes; trace headers come on top
+
+  static DeliverySettings from_config(const config::Config& config);
+};
+
+// A reply in SMTP terms, for one recipient.
+struct RecipientStatus {
+  enum class Kind { ok, temporary, permanent };
+  Kind kind = Kind::ok;
+  int code = 250;
+  std::string enhanced = "2.1.5";
+  std::string text;
+
+  bool ok() const { return kind == Kind::ok; }
+  static RecipientStatus success(int code, std::string enhanced, std::string text);
+  static RecipientStatus temporary(int code, std::string enhanced, std::string text);
+  static RecipientStatus permanent(int code, std::string enhanced, std::string text);
+};
+
+// The answer to RCPT: the status to reply, and the resolution to keep for delivery when ok.
+struct RecipientCheck {
+  RecipientStatus status;
+  Resolution resolution;
+};
+
+// A recipient the protocol accepted (check_recipient said ok).
+struct AcceptedRecipient {
+  std::string address;  // as the client gave it (for Delivered-To, logs, filing)
+  Resolution resolution;
+};
+
+struct MessageEnvelope {
+  std::string sender;           // reverse-path without brackets; "" for <>
+  std::string received;         // the whole Received: field, CRLF-terminated ("" = none)
+  std::vector<std::string> recipients;  // accepted RCPT addresses (Delivered-To when exactly one)
+};
+
+// The message being received, spooled to a blob as it arrives. Move-only; destroying it
+// without deliver() discards the spooled bytes.
+class MessageSink {
+ public:
+  ~MessageSink();
+  MessageSink(MessageSink&&) noexcept;
+  MessageSink& operator=(MessageSink&&) noexcept;
+
+  // Appends message bytes (already transparency-decoded, CRLF line ends). Past max_message_size
+  // the bytes are dropped and too_large() turns true (the protocol answers 552 5.3.4 at the end
+  // of the data). Throws store::StoreError (io) when the spool file cannot be written.
+  void write(std::string_view chunk);
+  uint64_t message_bytes() const { return message_bytes_; }  // what write() was given
+  bool too_large() const { return too_large_; }
+  const MessageEnvelope& envelope() const { return envelope_; }
+
+ private:
+  friend class DeliveryService;
+  MessageSink(std::unique_ptr<store::BlobWriter> writer, MessageEnvelope envelope, uint64_t max_bytes);
+  void flush();
+
+  std::unique_ptr<store::BlobWriter> writer_;
+  MessageEnvelope envelope_;
+  std::string buffer_;
+  uint64_t message_bytes_ = 0;
+  uint64_t max_bytes_ = 0;
+  bool too_large_ = false;
+};
+
+class DeliveryState;
+
+class DeliveryService {
+ public:
+  DeliveryService(DeliverySettings settings, directory::Directory& directory, store::MailStore& store,
+                  store::BlobStore& blobs);
+  ~DeliveryService();
+  DeliveryService(const DeliveryService&) = delete;
+  DeliveryService& operator=(const DeliveryService&) = delete;
+
+  // Hooks are set once at startup, before any delivery. nullptr filing = INBOX.
+  void set_filing_hook(FilingHook* hook);
+  void set_relay_hook(RelayHook* hook);
+  bool can_relay() const { return relay_ != nullptr; }
+
+  const DeliverySettings& settings() const { return settings_; }
+
+  Resolution resolve_recipient(std::string_view address) const;
+  // resolve_recipient + quota + relay policy: the RCPT reply.
+  RecipientCheck check_recipient(std::string_view address);
+
+  // Starts spooling a message. Throws store::StoreError (io) if no blob can be created.
+  MessageSink begin_message(MessageEnvelope envelope);
+  // Stores the message for every accepted recipient; one result per recipient, in order. The
+  // sink is consumed. Never throws for delivery failures: they are per-recipient statuses.
+  std::vector<RecipientStatus> deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients);
+
+  // Quota state of an account right now (for tests and IMAP's ALERT): usage in bytes.
+  uint64_t usage_bytes(int64_t account);
+
+ private:
+  struct Transaction;
+  RecipientStatus over_quota_status(const std::string& address) const;
+  bool over_quota(const LocalRecipient& account);
+  void file_for_account(Transaction& t, size_t account_index);
+  void store_targets(Transaction& t);
+  void relay_external(Transaction& t);
+  void after_delivery(Transaction& t);
+  void maybe_warn_quota(const LocalRecipient& account);
+  void send_quota_warning(const LocalRecipient& account, uint64_t used, int percent);
+  store::MailboxId inbox_of(const LocalRecipient& account);
+
+  DeliverySettings settings_;
+  directory::Directory& directory_;
+  store::MailStore& store_;
+  store::BlobStore& blobs_;
+  Resolver resolver_;
+  std::unique_ptr<DeliveryState> state_;
+  InboxFilingHook default_filing_;
+  FilingHook* filing_ = &default_filing_;
+  RelayHook* relay_ = nullptr;
+  std::atomic<int> deliveries_{0};  // for pruning duplicate records now and then
+};
+
+}  // namespace kurier::delivery

@@ -1,0 +1,40 @@
+// The delivery service's own small, durable memory (DATA/delivery.db, SQLite):
+//  - duplicate suppression, as Cyrus' deliver.db: (Message-ID, mailbox) pairs delivered within
+//    delivery.duplicate_window_hours are not stored again (the delivery is still reported done);
+//  - which accounts were sent the quota warning, so each crossing warns once (like the seed's
+//    quotawarn); the mark is cleared when usage falls below the threshold again.
+// Losing it (crash between the store commit and the record) costs at worst one duplicate copy,
+// never a lost message, so it commits with synchronous=NORMAL to spare a second fsync per message.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace kurier::sql {
+class Database;
+}
+
+namespace kurier::delivery {
+
+class DeliveryState {
+ public:
+  explicit DeliveryState(const std::string& path);  // creates/migrates; throws sql::Error
+  ~DeliveryState();
+
+  // Whether message_id was delivered to mailbox at or after `since` (Unix seconds).
+  bool delivered_since(std::string_view message_id, uint64_t mailbox, int64_t since);
+  void record_delivery(std::string_view message_id, uint64_t mailbox, int64_t when);
+  // Drops records older than `before`; returns how many.
+  int prune(int64_t before);
+
+  bool quota_warned(int64_t account);
+  void set_quota_warned(int64_t account, bool warned, int64_t when);
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<sql::Database> db_;
+};
+
+}  // namespace kurier::delivery

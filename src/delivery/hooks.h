@@ -1,0 +1,64 @@
+// Extension points of the delivery service:
+//  - FilingHook decides, per local account, where a message goes. Sieve (RFC 5228) will plug in
+//    here; the default files everything into INBOX (RFC 5228 2.10.2 implicit keep).
+//  - RelayHook takes recipients that are not local (alias targets in other domains, Sieve
+//    redirects) for the outbound queue. Without one, such recipients cannot be accepted.
+// Hooks run on the delivery thread (blocking calls are fine) and must be thread-safe.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "delivery/resolver.h"
+#include "mime/part.h"
+#include "store/types.h"
+
+namespace kurier::delivery {
+
+struct FilingRequest {
+  const LocalRecipient& account;
+  std::string_view envelope_recipient;  // the RCPT address that led to this account
+  std::string_view sender;              // reverse-path, "" for <>
+  std::string_view message;             // the whole stored message, trace headers included
+  const mime::Part& structure;
+};
+
+struct FileInto {
+  std::string mailbox = "INBOX";  // a missing or unselectable mailbox falls back to INBOX
+  store::Flags flags;
+};
+
+struct FilingDecision {
+  std::vector<FileInto> file_into;    // empty (and not discard): INBOX
+  std::vector<std::string> redirect;  // addresses to send a copy to (needs a RelayHook)
+  bool discard = false;               // RFC 5228 4.4: cancels the implicit keep
+};
+
+class FilingHook {
+ public:
+  virtual ~FilingHook() = default;
+  // May throw: the account's delivery then fails temporarily (451 4.3.0).
+  virtual FilingDecision decide(const FilingRequest& request) = 0;
+};
+
+// The default: INBOX, no flags.
+class InboxFilingHook final : public FilingHook {
+ public:
+  FilingDecision decide(const FilingRequest&) override { return {}; }
+};
+
+struct RelayRequest {
+  std::string_view sender;                 // reverse-path, "" for <>
+  const std::vector<std::string>& recipients;
+  std::string_view message;                // the whole message; valid only during the call
+};
+
+class RelayHook {
+ public:
+  virtual ~RelayHook() = default;
+  // Must make the message durable (queue it) before returning. Throws on failure, which the
+  // caller reports as a temporary failure (451 4.3.0) of those recipients.
+  virtual void relay(const RelayRequest& request) = 0;
+};
+
+}  // namespace kurier::delivery

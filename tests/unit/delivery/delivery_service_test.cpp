@@ -1,0 +1,306 @@
+// DeliveryService: RCPT answers, the one-transaction store, trace headers, quota (Cyrus
+// semantics and the warning), duplicate suppression, relay policy and the filing hook.
+#include "delivery/delivery_service.h"
+
+#include <gtest/gtest.h>
+
+#include "delivery_test_util.h"
+#include "mime/cache.h"
+#include "store/sqlite_mail_store.h"
+
+namespace kurier::delivery {
+namespace {
+
+const std::string kMessage =
+    "From: sender@elsewhere.example\r\nTo: alice@example.test\r\nSubject: hello\r\n"
+    "Message-ID: <m1@elsewhere.example>\r\n\r\nHello there.\r\n";
+
+class DeliveryTest : public testing::DirectoryTest {
+ protected:
+  void SetUp() override {
+    domain("example.test");
+    alice_ = account("alice@example.test");
+    bob_ = account("bob@example.test");
+    blobs_ = std::make_unique<store::FileBlobStore>(tmp_.path() / "blobs");
+    store_ = std::make_unique<store::SqliteMailStore>(store::SqliteMailStore::Options{.db_path = tmp_.path() / "store.db"}, *blobs_);
+    settings_.hostname = "mx.example.test";
+    settings_.state_path = tmp_.path() / "delivery.db";
+    settings_.max_message_size = 100000;
+    make_service();
+  }
+
+  void make_service() {
+    service_.reset();
+    service_ = std::make_unique<DeliveryService>(settings_, dir_, *store_, *blobs_);
+  }
+
+  // RCPT for each address (all must be accepted), then DATA with `message`.
+  std::vector<RecipientStatus> send(const std::vector<std::string>& rcpts, const std::string& message = kMessage,
+                                    const std::string& sender = "sender@elsewhere.example") {
+    std::vector<AcceptedRecipient> accepted;
+    for (const auto& r : rcpts) {
+      auto check = service_->check_recipient(r);
+      EXPECT_TRUE(check.status.ok()) << r << ": " << check.status.code << " " << check.status.text;
+      accepted.push_back({r, check.resolution});
+    }
+    auto sink = service_->begin_message({sender, "Received: from client by mx.example.test; now\r\n", rcpts});
+    for (size_t i = 0; i < message.size(); i += 7) sink.write(std::string_view(message).substr(i, 7));
+    return service_->deliver(std::move(sink), accepted);
+  }
+
+  std::vector<std::string> inbox_messages(int64_t account) {
+    std::vector<std::string> out;
+    auto box = store_->find_mailbox(store::AccountId(account), "INBOX");
+    if (!box) return out;
+    for (const auto& m : store_->messages(box->id)) out.emplace_back(blobs_->open(m.blob).data());
+    return out;
+  }
+
+  size_t blob_count() {
+    size_t n = 0;
+    blobs_->for_each([&](const store::BlobId&, int64_t) { ++n; });
+    return n;
+  }
+
+  DeliverySettings settings_;
+  std::unique_ptr<store::FileBlobStore> blobs_;
+  std::unique_ptr<store::SqliteMailStore> store_;
+  std::unique_ptr<DeliveryService> service_;
+  int64_t alice_ = 0, bob_ = 0;
+};
+
+TEST_F(DeliveryTest, RcptAnswers) {
+  auto ok = service_->check_recipient("alice@example.test");
+  EXPECT_EQ(ok.status.code, 250);
+  EXPECT_EQ(ok.status.enhanced, "2.1.5");
+  auto unknown = service_->check_recipient("nobody@example.test");
+  EXPECT_EQ(unknown.status.code, 550);
+  EXPECT_EQ(unknown.status.enhanced, "5.1.1");
+  EXPECT_EQ(unknown.status.kind, RecipientStatus::Kind::permanent);
+  auto foreign = service_->check_recipient("x@elsewhere.example");
+  EXPECT_EQ(foreign.status.code, 550);
+  EXPECT_EQ(foreign.status.enhanced, "5.7.1");
+  dir_.down = true;
+  auto down = service_->check_recipient("alice@example.test");
+  EXPECT_EQ(down.status.code, 451);
+  EXPECT_EQ(down.status.enhanced, "4.3.0");
+  EXPECT_EQ(down.status.kind, RecipientStatus::Kind::temporary);
+}
+
+TEST_F(DeliveryTest, DeliversIntoInboxWithTraceHeaders) {
+  auto results = send({"alice@example.test"});
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].code, 250);
+  auto msgs = inbox_messages(alice_);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0], "Return-Path: <sender@elsewhere.example>\r\nDelivered-To: alice@example.test\r\n"
+                     "Received: from client by mx.example.test; now\r\n" + kMessage);
+  // The cached structure is the mime module's, for FETCH without re-parsing.
+  auto box = store_->find_mailbox(store::AccountId(alice_), "INBOX");
+  auto cached = store_->cached_structures(box->id, store::all_uids());
+  ASSERT_EQ(cached.size(), 1u);
+  auto part = mime::deserialize(cached[0].second);
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->type, "text");
+  // First delivery created the default mailboxes.
+  EXPECT_TRUE(store_->find_mailbox(store::AccountId(alice_), "Trash"));
+}
+
+TEST_F(DeliveryTest, NullSenderIsEmptyReturnPath) {
+  send({"alice@example.test"}, kMessage, "");
+  EXPECT_EQ(inbox_messages(alice_)[0].rfind("Return-Path: <>\r\n", 0), 0u);
+}
+
+TEST_F(DeliveryTest, SeveralRecipientsShareOneBlobWithoutDeliveredTo) {
+  auto results = send({"alice@example.test", "bob@example.test"});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok() && results[1].ok());
+  auto a = inbox_messages(alice_), b = inbox_messages(bob_);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0], b[0]);
+  EXPECT_EQ(a[0].find("Delivered-To:"), std::string::npos);
+  EXPECT_EQ(blob_count(), 1u);
+}
+
+TEST_F(DeliveryTest, AccountReachedTwiceGetsOneCopy) {
+  alias("team@example.test", {"alice@example.test", "bob@example.test"});
+  auto results = send({"alice@example.test", "team@example.test"});
+  EXPECT_TRUE(results[0].ok() && results[1].ok());
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+  EXPECT_EQ(inbox_messages(bob_).size(), 1u);
+}
+
+TEST_F(DeliveryTest, DuplicateMessageIdIsStoredOnceAndReportedDelivered) {
+  EXPECT_TRUE(send({"alice@example.test"})[0].ok());
+  auto again = send({"alice@example.test", "bob@example.test"});
+  EXPECT_TRUE(again[0].ok());
+  EXPECT_TRUE(again[1].ok());
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+  EXPECT_EQ(inbox_messages(bob_).size(), 1u);
+  // Remembered across restarts (DATA/delivery.db).
+  make_service();
+  EXPECT_TRUE(send({"bob@example.test"})[0].ok());
+  EXPECT_EQ(inbox_messages(bob_).size(), 1u);
+  // Without a Message-ID nothing is suppressed.
+  std::string no_id = "Subject: x\r\n\r\nbody\r\n";
+  send({"alice@example.test"}, no_id);
+  send({"alice@example.test"}, no_id);
+  EXPECT_EQ(inbox_messages(alice_).size(), 3u);
+  EXPECT_EQ(blob_count(), 4u);  // 2 + 2: the suppressed copies left no blob behind
+}
+
+TEST_F(DeliveryTest, DuplicateSuppressionCanBeTurnedOff) {
+  settings_.duplicate_window_hours = 0;
+  make_service();
+  send({"alice@example.test"});
+  send({"alice@example.test"});
+  EXPECT_EQ(inbox_messages(alice_).size(), 2u);
+}
+
+TEST_F(DeliveryTest, QuotaBelowLimitAcceptsACrossingMessage) {
+  auto small = account("small@example.test", 200);
+  auto first = send({"small@example.test"});  // ~250 bytes: below the limit before, crosses it
+  EXPECT_TRUE(first[0].ok());
+  EXPECT_GE(service_->usage_bytes(small), 200u);
+  auto check = service_->check_recipient("small@example.test");
+  EXPECT_EQ(check.status.code, 452);
+  EXPECT_EQ(check.status.enhanced, "4.2.2");
+  EXPECT_EQ(check.status.kind, RecipientStatus::Kind::temporary);
+}
+
+TEST_F(DeliveryTest, OverQuotaPermanentSetting) {
+  settings_.over_quota_permanent = true;
+  make_service();
+  account("tiny@example.test", 1);
+  send({"tiny@example.test"});
+  auto check = service_->check_recipient("tiny@example.test");
+  EXPECT_EQ(check.status.code, 552);
+  EXPECT_EQ(check.status.enhanced, "5.2.2");
+  EXPECT_EQ(check.status.kind, RecipientStatus::Kind::permanent);
+}
+
+TEST_F(DeliveryTest, QuotaIsCheckedAgainAtDelivery) {
+  settings_.quota_warning_percent = 0;
+  make_service();
+  auto small = account("small@example.test", 200);
+  auto check = service_->check_recipient("small@example.test");
+  ASSERT_TRUE(check.status.ok());
+  send({"small@example.test"});  // another transaction fills it meanwhile
+  auto sink = service_->begin_message({"", "", {"small@example.test"}});
+  sink.write("Subject: late\r\n\r\nx\r\n");
+  auto results = service_->deliver(std::move(sink), {{"small@example.test", check.resolution}});
+  EXPECT_EQ(results[0].code, 452);
+  EXPECT_EQ(inbox_messages(small).size(), 1u);
+}
+
+TEST_F(DeliveryTest, AliasWithAFullAccountFailsAsAWhole) {
+  account("full@example.test", 1);
+  alias("team@example.test", {"alice@example.test", "full@example.test"});
+  send({"full@example.test"});
+  EXPECT_EQ(service_->check_recipient("team@example.test").status.code, 452);
+}
+
+TEST_F(DeliveryTest, QuotaWarningOnceWhenCrossingThreshold) {
+  settings_.quota_warning_percent = 50;
+  settings_.duplicate_window_hours = 0;
+  make_service();
+  auto acct = account("warn@example.test", 4000);
+  std::string msg = "Subject: fill\r\n\r\n" + std::string(900, 'x') + "\r\n";
+  send({"warn@example.test"}, msg);  // ~1050 bytes: 26%
+  EXPECT_EQ(inbox_messages(acct).size(), 1u);
+  send({"warn@example.test"}, msg);  // 52%: crosses 50%
+  auto msgs = inbox_messages(acct);
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_NE(msgs[2].find("Subject: Mailbox quota warning:"), std::string::npos);
+  EXPECT_NE(msgs[2].find("Auto-Submitted: auto-generated"), std::string::npos);
+  send({"warn@example.test"}, "Subject: s\r\n\r\nx\r\n");  // still above: no second warning
+  EXPECT_EQ(inbox_messages(acct).size(), 4u);
+  // Usage falls below the threshold: the mark resets, the next crossing warns again.
+  auto box = store_->find_mailbox(store::AccountId(acct), "INBOX");
+  store_->store_flags(box->id, store::all_uids(), store::FlagMode::add, store::Flags{store::kDeleted, {}});
+  store_->expunge(box->id);
+  send({"warn@example.test"}, msg);
+  EXPECT_EQ(inbox_messages(acct).size(), 1u);
+  send({"warn@example.test"}, msg);
+  EXPECT_EQ(inbox_messages(acct).size(), 3u);
+}
+
+TEST_F(DeliveryTest, TooLargeMessageIsRefusedAndNothingStored) {
+  settings_.max_message_size = 100;
+  make_service();
+  auto check = service_->check_recipient("alice@example.test");
+  auto sink = service_->begin_message({"", "", {"alice@example.test"}});
+  sink.write(std::string(60, 'a'));
+  sink.write(std::string(60, 'b'));
+  EXPECT_TRUE(sink.too_large());
+  auto results = service_->deliver(std::move(sink), {{"alice@example.test", check.resolution}});
+  EXPECT_EQ(results[0].code, 552);
+  EXPECT_EQ(results[0].enhanced, "5.3.4");
+  EXPECT_TRUE(inbox_messages(alice_).empty());
+  EXPECT_EQ(blob_count(), 0u);
+}
+
+TEST_F(DeliveryTest, AbandonedSinkLeavesNothing) {
+  {
+    auto sink = service_->begin_message({"", "", {"alice@example.test"}});
+    sink.write(kMessage);
+  }
+  EXPECT_EQ(blob_count(), 0u);
+}
+
+struct RecordingRelay : RelayHook {
+  std::vector<std::string> recipients;
+  std::string message;
+  bool fail = false;
+  void relay(const RelayRequest& r) override {
+    if (fail) throw std::runtime_error("queue full");
+    recipients = r.recipients;
+    message = std::string(r.message);
+  }
+};
+
+TEST_F(DeliveryTest, ExternalTargetsNeedARelayHook) {
+  alias("fwd@example.test", {"alice@example.test", "friend@elsewhere.example"});
+  auto refused = service_->check_recipient("fwd@example.test");
+  EXPECT_EQ(refused.status.code, 550);
+  EXPECT_EQ(refused.status.enhanced, "5.7.1");
+  RecordingRelay relay;
+  service_->set_relay_hook(&relay);
+  auto results = send({"fwd@example.test"});
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(relay.recipients, std::vector<std::string>{"friend@elsewhere.example"});
+  EXPECT_NE(relay.message.find("Subject: hello"), std::string::npos);
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+  relay.fail = true;
+  auto failed = send({"fwd@example.test"}, "Subject: two\r\n\r\nx\r\n");
+  EXPECT_EQ(failed[0].code, 451);
+}
+
+struct JunkFiler : FilingHook {
+  FilingDecision decide(const FilingRequest& r) override {
+    FilingDecision d;
+    if (r.message.find("Subject: spam") != std::string_view::npos) d.file_into.push_back({"Junk", {store::kSeen, {}}});
+    if (r.message.find("Subject: lost") != std::string_view::npos) d.file_into.push_back({"No/Such/Box", {}});
+    if (r.message.find("Subject: drop") != std::string_view::npos) d.discard = true;
+    return d;
+  }
+};
+
+TEST_F(DeliveryTest, FilingHookChoosesTheMailbox) {
+  JunkFiler filer;
+  service_->set_filing_hook(&filer);
+  send({"alice@example.test"}, "Subject: spam\r\n\r\nbuy\r\n");
+  send({"alice@example.test"}, "Subject: lost\r\n\r\nx\r\n");
+  auto drop = send({"alice@example.test"}, "Subject: drop\r\n\r\nx\r\n");
+  EXPECT_TRUE(drop[0].ok());
+  auto junk = store_->find_mailbox(store::AccountId(alice_), "Junk");
+  ASSERT_TRUE(junk);
+  auto in_junk = store_->messages(junk->id);
+  ASSERT_EQ(in_junk.size(), 1u);
+  EXPECT_EQ(in_junk[0].flags.system, uint32_t(store::kSeen));
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);  // the unknown mailbox fell back to INBOX
+}
+
+}  // namespace
+}  // namespace kurier::delivery
