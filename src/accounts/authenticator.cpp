@@ -3,12 +3,18 @@
 #include <ctime>
 
 #include "accounts/credentials.h"
+#include <openssl/rand.h>
+
 #include "auth/password.h"
 #include "auth/throttle.h"
 #include "common/log.h"
 #include "common/strings.h"
 
 namespace kurier::accounts {
+namespace {
+constexpr size_t kCacheEntries = 100000;
+constexpr auto kCacheLifetime = std::chrono::minutes(60);
+}  // namespace
 
 Authenticator::Authenticator(directory::Directory& dir, ThrottleSettings s) : dir_(dir) {
   auth::LoginThrottle::Options o;
@@ -16,6 +22,30 @@ Authenticator::Authenticator(directory::Directory& dir, ThrottleSettings s) : di
   o.max_delay = std::chrono::milliseconds(s.max_delay_ms);
   o.window = std::chrono::seconds(s.window_seconds);
   throttle_ = std::make_unique<auth::LoginThrottle>(o);
+  cache_key_.resize(32);
+  RAND_bytes(reinterpret_cast<unsigned char*>(cache_key_.data()), int(cache_key_.size()));
+}
+
+bool Authenticator::verify(const directory::Account& a, const std::string& password) {
+  std::string message = std::to_string(a.id) + '\0' + a.password_hash + '\0' + password;
+  auto mac = auth::scram_hmac(cache_key_, message);
+  std::string entry(auth::as_bytes(mac));
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = cache_.find(entry);
+    if (it != cache_.end() && it->second.expires > now) return true;
+  }
+  if (!auth::verify_password(password, a.password_hash)) return false;
+  std::lock_guard lock(cache_mutex_);
+  if (cache_.count(entry)) return true;
+  if (cache_.size() >= kCacheEntries) {
+    cache_.erase(cache_lru_.back());
+    cache_lru_.pop_back();
+  }
+  cache_lru_.push_front(entry);
+  cache_[entry] = {now + kCacheLifetime, cache_lru_.begin()};
+  return true;
 }
 
 Authenticator::~Authenticator() = default;
@@ -59,7 +89,7 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
     auto a = lookup(login);
     bool ok = false;
     if (a) {
-      ok = auth::verify_password(password, a->password_hash);
+      ok = verify(*a, password);
     } else {
       // Spend the same time on unknown users, so timing does not tell which logins exist.
       auth::verify_password(password, "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7");

@@ -5,9 +5,12 @@
 // Blocking (password hashing costs milliseconds): call from Runtime::offload.
 #pragma once
 #include <chrono>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "auth/scram.h"
 #include "directory/directory.h"
@@ -47,11 +50,25 @@ class Authenticator {
 
  private:
   std::optional<directory::Account> lookup(const std::string& login);
+  bool verify(const directory::Account& a, const std::string& password);
   LoginResult admit(const directory::Account& a, directory::Service service);
   void record(bool ok, const std::string& login, const std::string& client_ip);
 
   directory::Directory& dir_;
   std::unique_ptr<auth::LoginThrottle> throttle_;
+
+  // Verified-password cache (as Dovecot's auth_cache): yescrypt costs tens of milliseconds by
+  // design, and mail clients log in again and again with the same password. An entry is an HMAC
+  // of (account id, stored hash, password) under a key made at start, so the cache never holds a
+  // password, and changing the password (a new stored hash) invalidates it at once.
+  struct CacheEntry {
+    std::chrono::steady_clock::time_point expires;
+    std::list<std::string>::iterator lru;
+  };
+  std::string cache_key_;
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, CacheEntry> cache_;
+  std::list<std::string> cache_lru_;
 };
 
 }  // namespace kurier::accounts
