@@ -177,3 +177,22 @@ TEST_F(AdminServiceTest, ImportedPlainHashIsUpgradedAtLogin) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(AdminServiceTest, CachedLoginIsForgottenWhenThePasswordChanges) {
+  svc->add_user(sys, "cache@example.test", "password1", {}, "");
+  accounts::Authenticator auth(*dir, {});
+  auto login = [&](const char* pw) {
+    return auth.check_password("cache@example.test", pw, directory::kImap, "192.0.2.7").status;
+  };
+  EXPECT_EQ(login("password1"), accounts::LoginResult::Ok);
+  EXPECT_EQ(login("password1"), accounts::LoginResult::Ok);  // from the cache
+  accounts::UserSettings s;
+  s.password = "password2";
+  svc->set_user(sys, "cache@example.test", s);
+  EXPECT_EQ(login("password1"), accounts::LoginResult::BadCredentials);
+  EXPECT_EQ(login("password2"), accounts::LoginResult::Ok);
+}
+
+}  // namespace
