@@ -1,0 +1,45 @@
+# Shared by the bench scripts: a Release kurier and a Postfix + Dovecot anchor on loopback,
+# the same users on both (user1..userN@example.test), so every workload runs against both in one go.
+set -euo pipefail
+BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ANCHORS="${ANCHORS:-$BENCH_ROOT/../shared/anchors}"
+WORK="${BENCH_WORK:-/tmp/kurier-bench}"
+KURIER_OFFSET=40000
+ANCHOR_OFFSET=30000
+USERS="${BENCH_USERS:-100}"
+KURIER_PASSWORD="bench-password"   # kurier enforces 8+ characters
+ANCHOR_PASSWORD="pass"             # what anchors/start gives Dovecot's users
+KURIER="$BENCH_ROOT/build-release/kurier"
+
+build_kurier() {
+  "$BENCH_ROOT/scripts/install-deps.sh" --test
+  CCACHE_NOHASHDIR=true cmake -S "$BENCH_ROOT" -B "$BENCH_ROOT/build-release" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release -DKURIER_TESTS=OFF >/dev/null
+  ninja -C "$BENCH_ROOT/build-release" -j"$(nproc)" kurier >/dev/null
+}
+
+start_kurier() {
+  rm -rf "$WORK/kurier"; mkdir -p "$WORK"
+  "$KURIER" init --data-dir "$WORK/kurier" --hostname localhost --bind 127.0.0.1 \
+    --port-offset "$KURIER_OFFSET" >/dev/null
+  local k=("$KURIER" -c "$WORK/kurier/kurier.toml")
+  "${k[@]}" domain add example.test --default-quota 0 >/dev/null
+  for i in $(seq 1 "$USERS"); do
+    printf '%s\n' "$KURIER_PASSWORD" | "${k[@]}" user add "user$i@example.test" --password-stdin >/dev/null
+  done
+  "${k[@]}" serve 2>"$WORK/kurier.log" &
+  KURIER_PID=$!
+  for p in $((KURIER_OFFSET + 143)) $((KURIER_OFFSET + 24)) $((KURIER_OFFSET + 25)); do
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done
+  done
+}
+
+stop_kurier() { kill -TERM "$KURIER_PID" 2>/dev/null || true; wait "$KURIER_PID" 2>/dev/null || true; }
+
+start_anchor() {
+  "$ANCHORS/start" "$WORK/anchor" "$ANCHOR_OFFSET" "$USERS" >/dev/null
+}
+
+stop_anchor() { "$ANCHORS/stop" "$WORK/anchor" >/dev/null 2>&1 || true; }
+
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}x' if b else 'n/a')" "$1" "$2"; }

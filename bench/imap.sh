@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# IMAP operations/s under the same load (bench/imap_load.py) against kurier and Dovecot, after
+# filling each user's INBOX with the same messages over LMTP. Also the memory held per idle
+# IMAP connection (anchors/imap-idle-mem). Usage: bench/imap.sh [CLIENTS] [SECONDS] [IDLE_CONNECTIONS]
+source "$(dirname "$0")/common.sh"
+clients="${1:-20}"; seconds="${2:-20}"; idle="${3:-2000}"
+here="$(dirname "$0")"
+
+fill() {  # LMTP port: 100 messages into each of the first 20 users
+  for u in $(seq 1 20); do
+    smtp-source -L -s 2 -m 100 -l 4096 -f fill@example.org -t "user$u@example.test" "127.0.0.1:$1" &
+  done
+  wait
+}
+
+build_kurier
+start_kurier; start_anchor
+trap 'stop_kurier; stop_anchor' EXIT
+fill $((KURIER_OFFSET + 24)); fill $((ANCHOR_OFFSET + 24))
+k=$(python3 "$here/imap_load.py" $((KURIER_OFFSET + 143)) "$KURIER_PASSWORD" --clients "$clients" --seconds "$seconds")
+d=$(python3 "$here/imap_load.py" $((ANCHOR_OFFSET + 143)) "$ANCHOR_PASSWORD" --clients "$clients" --seconds "$seconds")
+echo "IMAP load, $clients clients, ${seconds}s: kurier $k ops/s, Dovecot $d ops/s, ratio $(ratio "$k" "$d")"
+ulimit -n 65536
+echo "idle IMAP connections ($idle):"
+echo -n "  kurier:  "; python3 "$ANCHORS/imap-idle-mem" $((KURIER_OFFSET + 143)) "$idle" kurier --password "$KURIER_PASSWORD"
+echo -n "  Dovecot: "; python3 "$ANCHORS/imap-idle-mem" $((ANCHOR_OFFSET + 143)) "$idle" imap,imap-login,dovecot,auth --password "$ANCHOR_PASSWORD"
