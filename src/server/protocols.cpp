@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "imap/session.h"
 #include "net/connection.h"
 
 namespace kurier::server {
@@ -37,8 +38,10 @@ Protocol protocol_for(const std::string& name) {
     return placeholder(false, kSmtpLines, "554 5.3.2 HOST kurier: SMTP is not implemented yet");
   if (name == "submissions") return placeholder(true, kSmtpLines, "554 5.3.2 HOST kurier: SMTP is not implemented yet");
   if (name == "lmtp") return placeholder(false, kSmtpLines, "554 5.3.2 HOST kurier: LMTP is not implemented yet");
-  if (name == "imap") return placeholder(false, kImapLines, "* BYE kurier: IMAP is not implemented yet");
-  if (name == "imaps") return placeholder(true, kImapLines, "* BYE kurier: IMAP is not implemented yet");
+  if (name == "imap" || name == "imaps")
+    return {name == "imaps", kImapLines, [](session::Services& s) -> net::Handler {
+              return [&s](net::Connection& conn) { return imap::serve_session(s, conn); };
+            }};
   if (name == "pop3") return placeholder(false, kPop3Lines, "-ERR kurier: POP3 is not implemented yet");
   if (name == "pop3s") return placeholder(true, kPop3Lines, "-ERR kurier: POP3 is not implemented yet");
   if (name == "managesieve") return placeholder(false, kSieveLines, "BYE \"kurier: ManageSieve is not implemented yet\"");
