@@ -1,0 +1,370 @@
+// FETCH and UID FETCH (RFC 9051 6.4.5 and 7.5.2, RFC 3501 6.4.5), with CONDSTORE's MODSEQ and
+// CHANGEDSINCE (RFC 7162 3.1.4), QRESYNC's VANISHED modifier (RFC 7162 3.2.6) and BINARY
+// (RFC 3516).
+// - ENVELOPE, BODY and BODYSTRUCTURE come from the cached structure the store keeps per message
+//   (mime::serialize'd at delivery/APPEND time); a message is only re-parsed when that cache is
+//   missing or unreadable.
+// - Body sections are slices of the mmap'd blob (mime::resolve_section), sent with CRLF line
+//   endings (RFC 9051 2.2) and written in pieces, so no large message is copied whole.
+// - BODY[...] without PEEK, RFC822 and RFC822.TEXT set \Seen unless the mailbox is read-only
+//   (RFC 9051 6.4.5); the changed FLAGS are included in the response.
+// - Messages are fetched in batches so memory stays bounded for "1:*" on large mailboxes.
+#include "imap/session_internal.h"
+
+#include <algorithm>
+#include <map>
+
+#include "imap/datetime.h"
+#include "imap/quote.h"
+#include "imap/transfer_decode.h"
+#include "mime/bodystructure.h"
+#include "mime/cache.h"
+#include "mime/envelope.h"
+#include "mime/section.h"
+#include "net/runtime.h"
+#include "store/errors.h"
+
+namespace kurier::imap {
+namespace {
+
+constexpr size_t kBatch = 200;
+using Kind = FetchItem::Kind;
+
+bool sets_seen(const FetchItem& item) {
+  switch (item.kind) {
+    case Kind::rfc822:
+    case Kind::rfc822_text: return true;
+    case Kind::body_section:
+    case Kind::binary: return !item.peek;
+    default: return false;
+  }
+}
+
+bool needs_structure(const FetchItem& item) {
+  switch (item.kind) {
+    case Kind::envelope:
+    case Kind::body_structure_short:
+    case Kind::bodystructure:
+    case Kind::body_section:
+    case Kind::binary:
+    case Kind::binary_size:
+    case Kind::rfc822_header:
+    case Kind::rfc822_text: return true;
+    default: return false;
+  }
+}
+
+std::string section_text(const Section& s) {
+  std::string out;
+  for (size_t i = 0; i < s.part.size(); ++i) {
+    if (i) out += '.';
+    out += std::to_string(s.part[i]);
+  }
+  auto add = [&](const char* word) {
+    if (!out.empty()) out += '.';
+    out += word;
+  };
+  switch (s.text) {
+    case Section::Text::none: break;
+    case Section::Text::header: add("HEADER"); break;
+    case Section::Text::text: add("TEXT"); break;
+    case Section::Text::mime: add("MIME"); break;
+    case Section::Text::header_fields:
+    case Section::Text::header_fields_not: {
+      add(s.text == Section::Text::header_fields ? "HEADER.FIELDS" : "HEADER.FIELDS.NOT");
+      out += " (";
+      for (size_t i = 0; i < s.fields.size(); ++i) {
+        if (i) out += ' ';
+        out += imap_astring(s.fields[i]);
+      }
+      out += ')';
+      break;
+    }
+  }
+  return out;
+}
+
+mime::SectionSpec to_spec(const Section& s) {
+  mime::SectionSpec spec;
+  spec.path = s.part;
+  spec.fields = s.fields;
+  switch (s.text) {
+    case Section::Text::none: spec.kind = mime::SectionKind::Full; break;
+    case Section::Text::header: spec.kind = mime::SectionKind::Header; break;
+    case Section::Text::header_fields: spec.kind = mime::SectionKind::HeaderFields; break;
+    case Section::Text::header_fields_not: spec.kind = mime::SectionKind::HeaderFieldsNot; break;
+    case Section::Text::text: spec.kind = mime::SectionKind::Text; break;
+    case Section::Text::mime: spec.kind = mime::SectionKind::Mime; break;
+  }
+  return spec;
+}
+
+std::string path_text(const std::vector<uint32_t>& path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (i) out += '.';
+    out += std::to_string(path[i]);
+  }
+  return out;
+}
+
+// One message while its FETCH response is built: metadata, structure and (lazily) its bytes.
+struct MessageContext {
+  const store::MessageMeta* meta = nullptr;
+  const std::string* cached = nullptr;
+  store::BlobStore* blobs = nullptr;
+  std::optional<store::BlobView> blob;
+  std::optional<mime::Part> part;
+
+  std::string_view bytes() {
+    if (!blob) blob.emplace(blobs->open(meta->blob));
+    return blob->data();
+  }
+  const mime::Part& structure() {
+    if (!part) {
+      if (cached) part = mime::deserialize(*cached);
+      if (!part) part = mime::parse_message(bytes());  // cache missing or stale
+    }
+    return *part;
+  }
+};
+
+}  // namespace
+
+// Sends bytes as a literal ("{n}" or "~{n}"), with bare LFs sent as CRLF unless raw_bytes, and
+// cut to the partial range <offset.length> of the converted bytes (RFC 9051 6.4.5).
+static net::awaitable<bool> emit_literal(Session& s, std::string_view bytes, const FetchItem& item,
+                                         bool raw_bytes) {
+  bool convert = !raw_bytes && mime::crlf_size(bytes) != bytes.size();
+  uint64_t total = convert ? mime::crlf_size(bytes) : bytes.size();
+  uint64_t start = item.partial_offset ? std::min<uint64_t>(*item.partial_offset, total) : 0;
+  uint64_t len = item.partial_offset ? std::min<uint64_t>(item.partial_length, total - start) : total - start;
+  bool literal8 = raw_bytes && bytes.find('\0') != std::string_view::npos;
+  s.raw((literal8 ? "~{" : "{") + std::to_string(len) + "}\r\n");
+  if (!convert) co_return co_await s.emit(bytes.substr(start, len));
+  // Convert piece by piece; never cut between CR and LF.
+  constexpr size_t kPiece = 256 * 1024;
+  uint64_t skip = start, take = len;
+  size_t pos = 0;
+  std::string chunk;
+  while (pos < bytes.size() && take > 0) {
+    size_t end = std::min(bytes.size(), pos + kPiece);
+    while (end < bytes.size() && bytes[end - 1] == '\r') ++end;
+    chunk.clear();
+    mime::append_crlf(chunk, bytes.substr(pos, end - pos));
+    pos = end;
+    if (skip >= chunk.size()) {
+      skip -= chunk.size();
+      continue;
+    }
+    std::string_view piece = std::string_view(chunk).substr(skip, take);
+    skip = 0;
+    take -= piece.size();
+    if (!co_await s.emit(piece)) co_return false;
+  }
+  co_return true;
+}
+
+// Writes one item of a FETCH response (its name, a space and its value).
+static net::awaitable<std::optional<std::string>> emit_item(Session& s, MessageContext& m, const FetchItem& item) {
+  const store::MessageMeta& meta = *m.meta;
+  switch (item.kind) {
+    case Kind::uid: s.raw("UID " + std::to_string(meta.uid)); break;
+    case Kind::flags: s.raw(s.flags_item(meta)); break;
+    case Kind::modseq: s.raw("MODSEQ (" + std::to_string(meta.modseq) + ")"); break;
+    case Kind::internaldate:
+      s.raw("INTERNALDATE \"" + format_date_time(std::time_t(meta.internal_date), meta.internal_tz) + "\"");
+      break;
+    case Kind::rfc822_size: s.raw("RFC822.SIZE " + std::to_string(meta.size)); break;
+    case Kind::envelope: {
+      const mime::Part& p = m.structure();
+      std::string env = p.envelope.empty()
+                            ? mime::imap_envelope(m.bytes().substr(p.header_offset, p.header_size))
+                            : p.envelope;
+      s.raw("ENVELOPE " + env);
+      break;
+    }
+    case Kind::body_structure_short: s.raw("BODY " + mime::imap_body(m.structure(), m.bytes())); break;
+    case Kind::bodystructure: s.raw("BODYSTRUCTURE " + mime::imap_bodystructure(m.structure(), m.bytes())); break;
+    case Kind::rfc822:
+    case Kind::rfc822_header:
+    case Kind::rfc822_text:
+    case Kind::body_section: {
+      std::string name;
+      mime::SectionSpec spec;
+      if (item.kind == Kind::body_section) {
+        spec = to_spec(item.section);
+        name = "BODY[" + section_text(item.section) + "]";
+        if (item.partial_offset) name += "<" + std::to_string(*item.partial_offset) + ">";
+      } else {
+        name = item.kind == Kind::rfc822 ? "RFC822" : item.kind == Kind::rfc822_header ? "RFC822.HEADER" : "RFC822.TEXT";
+        spec.kind = item.kind == Kind::rfc822 ? mime::SectionKind::Full
+                    : item.kind == Kind::rfc822_header ? mime::SectionKind::Header
+                                                       : mime::SectionKind::Text;
+      }
+      s.raw(name + " ");
+      std::string_view msg = m.bytes();
+      auto content = mime::resolve_section(m.structure(), msg, spec);
+      if (!content) {
+        s.raw("NIL");  // no such part
+        break;
+      }
+      if (!co_await emit_literal(s, content->view(msg), item, false)) co_return std::nullopt;
+      break;
+    }
+    case Kind::binary:
+    case Kind::binary_size: {
+      std::string_view msg = m.bytes();
+      std::string decoded;
+      std::string_view data = msg;
+      if (!item.section.part.empty()) {
+        const mime::Part* part = mime::find_part(m.structure(), item.section.part);
+        if (!part || part->end() > msg.size()) {
+          s.raw((item.kind == Kind::binary ? "BINARY[" : "BINARY.SIZE[") + path_text(item.section.part) + "] NIL");
+          break;
+        }
+        std::string_view body = msg.substr(part->body_offset, part->body_size);
+        auto d = decode_transfer_encoding(body, part->is_multipart() || part->is_message() ? "" : part->encoding);
+        if (!d) {
+          s.raw((item.kind == Kind::binary ? "BINARY[" : "BINARY.SIZE[") + path_text(item.section.part) + "] NIL");
+          co_return std::string("[UNKNOWN-CTE] Cannot decode the content transfer encoding");
+        }
+        decoded = std::move(*d);
+        data = decoded;
+      }
+      if (item.kind == Kind::binary_size) {
+        s.raw("BINARY.SIZE[" + path_text(item.section.part) + "] " + std::to_string(data.size()));
+        break;
+      }
+      std::string name = "BINARY[" + path_text(item.section.part) + "]";
+      if (item.partial_offset) name += "<" + std::to_string(*item.partial_offset) + ">";
+      s.raw(name + " ");
+      if (!co_await emit_literal(s, data, item, !item.section.part.empty())) co_return std::nullopt;
+      break;
+    }
+  }
+  co_return std::string();
+}
+
+net::awaitable<Reply> Session::cmd_fetch(Command& cmd) {
+  auto& a = cmd.as<FetchArgs>();
+  auto seqs = resolve_set(a.set, cmd.uid);
+  if (!seqs) co_return Reply::bad("Invalid message sequence number in the set");
+  if (a.vanished && !qresync_) co_return Reply::bad("VANISHED needs ENABLE QRESYNC");
+  std::vector<FetchItem> items = a.items;
+  auto has = [&](Kind k) {
+    return std::any_of(items.begin(), items.end(), [k](const FetchItem& i) { return i.kind == k; });
+  };
+  if (cmd.uid && !has(Kind::uid)) items.insert(items.begin(), FetchItem{Kind::uid});
+  if (a.changedsince) condstore_ = true;  // RFC 7162 3.1: CHANGEDSINCE enables CONDSTORE
+  if (has(Kind::modseq)) condstore_ = true;
+  if (a.changedsince && !has(Kind::modseq)) items.push_back(FetchItem{Kind::modseq});
+  bool want_seen = !selected_->read_only && std::any_of(items.begin(), items.end(), sets_seen);
+  bool want_structure = std::any_of(items.begin(), items.end(), needs_structure);
+  store::MailboxId id = selected_->info.id;
+
+  if (a.vanished && a.changedsince) {
+    // RFC 7162 3.2.6: UIDs in the set expunged since CHANGEDSINCE, as VANISHED (EARLIER).
+    store::ModSeq since = *a.changedsince;
+    auto ch = co_await offload([&] { return store().changes_since(id, since); });
+    uint32_t max_uid = std::max(selected_->view.max_uid(), selected_->info.uidnext);
+    std::vector<uint32_t> gone;
+    for (store::Uid u : ch.vanished)
+      if (a.set.contains(u, max_uid) && !selected_->view.contains(u)) gone.push_back(u);
+    if (!gone.empty()) untagged("VANISHED (EARLIER) " + format_number_set(gone));
+  }
+
+  bool missing = false;
+  std::string failure;
+  for (size_t b = 0; b < seqs->size(); b += kBatch) {
+    std::vector<uint32_t> batch(seqs->begin() + b, seqs->begin() + std::min(seqs->size(), b + kBatch));
+    std::vector<store::Uid> uids;
+    for (uint32_t seq : batch) uids.push_back(selected_->view.uid_at(seq));
+    store::UidSet set = to_uid_set(uids);
+    auto metas = co_await offload([&] { return store().messages(id, set); });
+    std::map<store::Uid, store::MessageMeta*> by_uid;
+    for (auto& m : metas) by_uid[m.uid] = &m;
+
+    std::map<store::Uid, bool> seen_changed;
+    if (want_seen) {
+      std::vector<store::Uid> unseen;
+      for (auto& m : metas)
+        if (!(m.flags.system & store::kSeen)) unseen.push_back(m.uid);
+      if (!unseen.empty()) {
+        store::UidSet us = to_uid_set(unseen);
+        store::Flags seen{store::kSeen, {}};
+        auto res = co_await offload([&] { return store().store_flags(id, us, store::FlagMode::add, seen); });
+        for (const auto& c : res.messages) {
+          auto it = by_uid.find(c.uid);
+          if (it == by_uid.end()) continue;
+          it->second->flags = c.flags;
+          it->second->modseq = c.modseq;
+          seen_changed[c.uid] = c.changed;
+          if (selected_) selected_->view.set_modseq(c.uid, c.modseq);
+        }
+      }
+    }
+    std::map<store::Uid, std::string> structures;
+    if (want_structure) {
+      auto list = co_await offload([&] { return store().cached_structures(id, set); });
+      for (auto& [uid, data] : list) structures[uid] = std::move(data);
+    }
+
+    for (uint32_t seq : batch) {
+      store::Uid uid = selected_->view.uid_at(seq);
+      auto it = by_uid.find(uid);
+      if (it == by_uid.end()) {
+        missing = true;  // expunged by another session; reported at the next allowed point
+        continue;
+      }
+      const store::MessageMeta& meta = *it->second;
+      if (a.changedsince && meta.modseq <= *a.changedsince) continue;
+      MessageContext m;
+      m.meta = &meta;
+      m.blobs = s_.blob_store;
+      auto st = structures.find(uid);
+      if (st != structures.end()) m.cached = &st->second;
+      raw("* " + std::to_string(seq) + " FETCH (");
+      bool first = true;
+      bool flags_sent = false;
+      for (const auto& item : items) {
+        if (!first) raw(" ");
+        first = false;
+        if (item.kind == Kind::flags) flags_sent = true;
+        std::optional<std::string> err;
+        try {
+          err = co_await emit_item(*this, m, item);
+        } catch (const store::StoreError& e) {
+          err = "[SERVERBUG] Cannot read message " + std::to_string(uid) + ": " + sanitize_text(e.what());
+        }
+        if (!err) {
+          close_now_ = true;  // the connection failed mid-literal
+          co_return Reply::no("Disconnected");
+        }
+        if (!err->empty()) failure = *err;
+      }
+      bool seen_now = seen_changed.count(uid) && seen_changed[uid];
+      if (seen_now && !flags_sent) {
+        raw(" " + flags_item(meta));
+        flags_sent = true;
+      }
+      if (condstore_ && flags_sent && !has(Kind::modseq)) raw(" MODSEQ (" + std::to_string(meta.modseq) + ")");
+      if (condstore_ && flags_sent && !has(Kind::uid)) raw(" UID " + std::to_string(uid));
+      raw(")\r\n");
+      if (flags_sent && selected_) selected_->view.set_modseq(uid, meta.modseq);
+      if (out_.size() > 256 * 1024) {
+        // (no co_await inside && or ||: g++ 12 miscompiles it)
+        bool written = co_await flush();
+        if (!written) {
+          close_now_ = true;
+          co_return Reply::no("Disconnected");
+        }
+      }
+    }
+  }
+  if (!failure.empty()) co_return Reply::no(failure);
+  if (missing) co_return Reply::no("[EXPUNGEISSUED] Some messages were expunged meanwhile");
+  co_return Reply::ok("FETCH completed");
+}
+
+}  // namespace kurier::imap

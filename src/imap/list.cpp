@@ -1,0 +1,286 @@
+// Mailbox commands: CREATE (RFC 9051 6.3.4, RFC 6154 5.3 USE), DELETE (6.3.5), RENAME (6.3.6),
+// SUBSCRIBE/UNSUBSCRIBE (6.3.7-8), LIST (6.3.9, RFC 5258 LIST-EXTENDED, RFC 6154 SPECIAL-USE,
+// RFC 5819 LIST-STATUS, RFC 3348 CHILDREN), LSUB (RFC 3501 6.3.9), NAMESPACE (RFC 2342),
+// STATUS (6.3.11, RFC 8438 SIZE, RFC 7162 HIGHESTMODSEQ, RFC 7889 APPENDLIMIT) and QUOTA
+// (RFC 9208: one root per account, named "", STORAGE in KiB).
+#include "imap/session_internal.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/strings.h"
+#include "imap/parser.h"
+#include "imap/quote.h"
+#include "net/runtime.h"
+#include "store/errors.h"
+#include "store/mailbox_name.h"
+
+namespace kurier::imap {
+namespace {
+
+// RFC 9051 6.3.9: "*" matches anything, "%" anything but the hierarchy separator.
+// Dynamic programming over (pattern, name) positions: no exponential backtracking.
+bool list_match(std::string_view pattern, std::string_view name) {
+  const size_t n = name.size();
+  std::vector<char> cur(n + 1, 0), next(n + 1, 0);
+  cur[0] = 1;
+  for (char p : pattern) {
+    std::fill(next.begin(), next.end(), 0);
+    if (p == '*' || p == '%') {
+      bool reach = false;
+      for (size_t j = 0; j <= n; ++j) {
+        if (cur[j]) reach = true;
+        if (reach) next[j] = 1;
+        if (p == '%' && j < n && name[j] == '/') reach = false;  // "%" cannot consume "/"
+      }
+    } else {
+      for (size_t j = 0; j < n; ++j)
+        if (cur[j] && name[j] == p) next[j + 1] = 1;
+    }
+    cur.swap(next);
+  }
+  return cur[n] != 0;
+}
+
+bool has_inferior(const std::vector<store::MailboxInfo>& boxes, const std::string& name) {
+  for (const auto& b : boxes)
+    if (store::is_inferior(b.name, name)) return true;
+  return false;
+}
+
+std::string status_items(const store::MailboxStatus& st, const std::vector<StatusItem>& items,
+                         uint64_t append_limit) {
+  std::string out;
+  for (StatusItem item : items) {
+    if (!out.empty()) out += ' ';
+    out += status_item_name(item);
+    out += ' ';
+    switch (item) {
+      case StatusItem::messages: out += std::to_string(st.messages); break;
+      case StatusItem::uidnext: out += std::to_string(st.uidnext); break;
+      case StatusItem::uidvalidity: out += std::to_string(st.uidvalidity); break;
+      case StatusItem::unseen: out += std::to_string(st.unseen); break;
+      case StatusItem::deleted: out += std::to_string(st.deleted); break;
+      case StatusItem::size: out += std::to_string(st.size); break;
+      case StatusItem::recent: out += "0"; break;
+      case StatusItem::highestmodseq: out += std::to_string(st.highest_modseq); break;
+      case StatusItem::appendlimit: out += std::to_string(append_limit); break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- CREATE / DELETE / RENAME / SUBSCRIBE ---------------------------------------------------------
+
+net::awaitable<Reply> Session::cmd_create(Command& cmd) {
+  const auto& a = cmd.as<CreateArgs>();
+  auto decoded = decode_mailbox(a.mailbox);
+  if (!decoded) co_return Reply::bad("Invalid mailbox name encoding");
+  std::string name = *decoded;
+  // RFC 9051 6.3.4: a trailing separator says the client intends to create inferiors.
+  while (name.size() > 1 && name.back() == '/') name.pop_back();
+  if (store::is_inbox(normalize_inbox(name, '/'))) co_return Reply::no("[ALREADYEXISTS] INBOX always exists");
+  std::string use;
+  if (a.special_use.size() > 1) co_return Reply::no("[USEATTR] Only one special-use attribute per mailbox");
+  if (!a.special_use.empty()) {
+    // RFC 6154 5.3: attributes are case-insensitive; store the canonical spelling.
+    for (const char* known : {"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"})
+      if (iequals(a.special_use[0], known)) use = known;
+    if (use.empty() || !store::is_valid_special_use(use))
+      co_return Reply::no("[USEATTR] Unsupported special-use attribute");
+  }
+  store::AccountId acct = account_id();
+  try {
+    co_await offload([&] { return store().create_mailbox(acct, name, use); });
+  } catch (const store::StoreError& e) {
+    if (e.code() == store::StoreErrc::already_exists) co_return Reply::no("[ALREADYEXISTS] Mailbox already exists");
+    if (e.code() == store::StoreErrc::invalid_name)
+      co_return Reply::no("[CANNOT] Invalid mailbox name: " + sanitize_text(e.what()));
+    throw;
+  }
+  co_return Reply::ok("CREATE completed");
+}
+
+net::awaitable<Reply> Session::cmd_delete(Command& cmd) {
+  auto name = decode_mailbox(cmd.as<MailboxArgs>().mailbox);
+  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
+  if (store::is_inbox(normalize_inbox(*name, '/'))) co_return Reply::no("[CANNOT] INBOX cannot be deleted");
+  store::AccountId acct = account_id();
+  std::string n = *name;
+  if (selected_ && selected_->info.name == n) {
+    // Deleting the selected mailbox: leave it first so this session is not cut off.
+    unselect();
+  }
+  co_await offload([&] { store().delete_mailbox(acct, n); });
+  co_return Reply::ok("DELETE completed");
+}
+
+net::awaitable<Reply> Session::cmd_rename(Command& cmd) {
+  const auto& a = cmd.as<RenameArgs>();
+  auto from = decode_mailbox(a.from);
+  auto to = decode_mailbox(a.to);
+  if (!from || !to) co_return Reply::bad("Invalid mailbox name encoding");
+  std::string f = *from, t = *to;
+  while (t.size() > 1 && t.back() == '/') t.pop_back();
+  store::AccountId acct = account_id();
+  try {
+    co_await offload([&] { store().rename_mailbox(acct, f, t); });
+  } catch (const store::StoreError& e) {
+    if (e.code() == store::StoreErrc::already_exists) co_return Reply::no("[ALREADYEXISTS] Target mailbox exists");
+    throw;
+  }
+  co_return Reply::ok("RENAME completed");
+}
+
+net::awaitable<Reply> Session::cmd_subscribe(Command& cmd) {
+  auto name = decode_mailbox(cmd.as<MailboxArgs>().mailbox);
+  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
+  store::AccountId acct = account_id();
+  std::string n = *name;
+  co_await offload([&] { store().subscribe(acct, n); });
+  co_return Reply::ok("SUBSCRIBE completed");
+}
+
+net::awaitable<Reply> Session::cmd_unsubscribe(Command& cmd) {
+  auto name = decode_mailbox(cmd.as<MailboxArgs>().mailbox);
+  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
+  store::AccountId acct = account_id();
+  std::string n = *name;
+  co_await offload([&] { store().unsubscribe(acct, n); });
+  co_return Reply::ok("UNSUBSCRIBE completed");
+}
+
+// ---- LIST / LSUB -----------------------------------------------------------------------------------
+
+net::awaitable<Reply> Session::cmd_list(Command& cmd) {
+  const auto& a = cmd.as<ListArgs>();
+  bool lsub = cmd.kind == CommandKind::lsub;
+  const char* verb = lsub ? "LSUB" : "LIST";
+  auto reference = decode_mailbox(a.reference);
+  if (!reference) co_return Reply::bad("Invalid reference name encoding");
+  std::vector<std::string> patterns;
+  for (const auto& p : a.patterns) {
+    auto d = decode_mailbox(p);
+    if (!d) co_return Reply::bad("Invalid mailbox pattern encoding");
+    patterns.push_back(*d);
+  }
+  // RFC 9051 6.3.9: an empty pattern asks for the hierarchy delimiter and root.
+  if (patterns.size() == 1 && patterns[0].empty() && !a.extended) {
+    untagged(std::string(verb) + " (\\Noselect) \"/\" \"\"");
+    co_return Reply::ok(std::string(verb) + " completed");
+  }
+  store::AccountId acct = account_id();
+  auto boxes = co_await offload([&] { return store().list_mailboxes(acct); });
+  auto subs_list = co_await offload([&] { return store().subscriptions(acct); });
+  std::set<std::string> subs(subs_list.begin(), subs_list.end());
+
+  std::vector<std::string> full_patterns;
+  for (const auto& p : patterns)
+    if (!p.empty()) full_patterns.push_back(normalize_inbox(*reference + p, '/'));
+  auto matches = [&](const std::string& name) {
+    for (const auto& p : full_patterns)
+      if (list_match(p, name)) return true;
+    return false;
+  };
+
+  bool subscribed_only = lsub || a.select_subscribed;
+  bool show_subscribed = a.return_subscribed || a.select_subscribed;
+  std::set<std::string> listed;
+  for (const auto& box : boxes) {
+    if (!matches(box.name)) continue;
+    bool is_sub = subs.count(box.name) > 0;
+    std::string childinfo;
+    if (subscribed_only && !is_sub) {
+      // RFC 5258 3.5: RECURSIVEMATCH reports parents of subscribed mailboxes with CHILDINFO.
+      bool child_sub = false;
+      for (const auto& s : subs) child_sub = child_sub || store::is_inferior(s, box.name);
+      if (!(a.select_recursive_match && child_sub)) continue;
+      childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+    }
+    if (a.select_special_use && box.special_use.empty()) continue;
+    std::vector<std::string> attrs;
+    if (box.noselect) attrs.push_back("\\Noselect");
+    if (!lsub) attrs.push_back(has_inferior(boxes, box.name) ? "\\HasChildren" : "\\HasNoChildren");
+    if (show_subscribed && is_sub) attrs.push_back("\\Subscribed");
+    if (!box.special_use.empty() && !lsub) attrs.push_back(box.special_use);
+    untagged(std::string(verb) + " (" + join(attrs, " ") + ") \"/\" " + encode_mailbox(box.name) + childinfo);
+    listed.insert(box.name);
+    if (a.return_status && !box.noselect) {
+      store::MailboxId id = box.id;
+      auto st = co_await offload([&] { return store().mailbox_status(id); });
+      untagged("STATUS " + encode_mailbox(box.name) + " (" + status_items(st, *a.return_status, append_limit()) + ")");
+    }
+  }
+  if (subscribed_only) {
+    // Subscriptions may outlive their mailbox (RFC 9051 6.3.7): \NonExistent (RFC 5258 3.4).
+    for (const auto& s : subs) {
+      if (listed.count(s) || !matches(s)) continue;
+      if (lsub)
+        untagged("LSUB (\\Noselect) \"/\" " + encode_mailbox(s));
+      else
+        untagged("LIST (\\Subscribed \\NonExistent) \"/\" " + encode_mailbox(s));
+    }
+  }
+  co_return Reply::ok(std::string(verb) + " completed");
+}
+
+net::awaitable<Reply> Session::cmd_namespace(Command&) {
+  // RFC 2342 5: one personal namespace with prefix "" and separator "/"; no shared ones.
+  untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+  co_return Reply::ok("NAMESPACE completed");
+}
+
+net::awaitable<Reply> Session::cmd_status(Command& cmd) {
+  const auto& a = cmd.as<StatusArgs>();
+  auto name = decode_mailbox(a.mailbox);
+  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
+  store::AccountId acct = account_id();
+  std::string n = *name;
+  auto info = co_await offload([&] { return store().find_mailbox(acct, n); });
+  if (!info) co_return Reply::no("[NONEXISTENT] No such mailbox");
+  if (info->noselect) co_return Reply::no("[CANNOT] Mailbox has no status (\\Noselect)");
+  store::MailboxId id = info->id;
+  auto st = co_await offload([&] { return store().mailbox_status(id); });
+  untagged("STATUS " + encode_mailbox(info->name) + " (" + status_items(st, a.items, append_limit()) + ")");
+  co_return Reply::ok("STATUS completed");
+}
+
+// ---- QUOTA (RFC 9208) ------------------------------------------------------------------------------
+
+static net::awaitable<std::string> quota_line(Session& s) {
+  uint64_t limit = co_await s.quota_limit();
+  store::AccountId acct = s.account_id();
+  auto usage = co_await s.offload([&] { return s.store().quota_usage(acct); });
+  // RFC 9208 5.1: STORAGE in units of 1024 octets; only limited resources are listed.
+  std::string resources;
+  if (limit > 0)
+    resources = "STORAGE " + std::to_string((usage.bytes + 1023) / 1024) + " " + std::to_string(limit / 1024);
+  co_return "QUOTA \"\" (" + resources + ")";
+}
+
+net::awaitable<Reply> Session::cmd_getquota(Command& cmd) {
+  if (!cmd.as<GetQuotaArgs>().root.empty()) co_return Reply::no("[NONEXISTENT] No such quota root");
+  untagged(co_await quota_line(*this));
+  co_return Reply::ok("GETQUOTA completed");
+}
+
+net::awaitable<Reply> Session::cmd_getquotaroot(Command& cmd) {
+  const std::string& wire = cmd.as<MailboxArgs>().mailbox;
+  auto name = decode_mailbox(wire);
+  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
+  store::AccountId acct = account_id();
+  std::string n = *name;
+  auto info = co_await offload([&] { return store().find_mailbox(acct, n); });
+  if (!info) co_return Reply::no("[NONEXISTENT] No such mailbox");
+  untagged("QUOTAROOT " + encode_mailbox(info->name) + " \"\"");
+  untagged(co_await quota_line(*this));
+  co_return Reply::ok("GETQUOTAROOT completed");
+}
+
+net::awaitable<Reply> Session::cmd_setquota(Command&) {
+  co_return Reply::no("[NOPERM] Quotas are set by the administrator");
+}
+
+}  // namespace kurier::imap

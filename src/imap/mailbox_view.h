@@ -1,0 +1,61 @@
+// The selected mailbox as one IMAP session sees it: the messages it has announced, in sequence
+// order, with the MODSEQ it last reported for each. RFC 9051 2.3.1.2: sequence numbers are
+// positions in this list, and they change only when this session announces EXISTS or EXPUNGE
+// (or VANISHED, RFC 7162 3.2.10) — never because another session changed the store.
+// Pure: no I/O. The session keeps one MailboxView per selected mailbox.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "imap/seqset.h"
+#include "store/types.h"
+
+namespace kurier::imap {
+
+class MailboxView {
+ public:
+  struct Entry {
+    store::Uid uid = 0;
+    store::ModSeq modseq = 0;  // as last reported to (or known by) the client
+  };
+
+  MailboxView() = default;
+  explicit MailboxView(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+
+  uint32_t size() const { return uint32_t(entries_.size()); }
+  bool empty() const { return entries_.empty(); }
+  const Entry& at_seq(uint32_t seq) const { return entries_[seq - 1]; }
+  store::Uid uid_at(uint32_t seq) const { return entries_[seq - 1].uid; }
+  store::Uid max_uid() const { return entries_.empty() ? 0 : entries_.back().uid; }
+  // Sequence number of uid, or 0 when this session does not know it.
+  uint32_t seq_of(store::Uid uid) const;
+  bool contains(store::Uid uid) const { return seq_of(uid) != 0; }
+
+  // Appends a new message (its UID must exceed max_uid(); returns false otherwise).
+  bool append(store::Uid uid, store::ModSeq modseq);
+  // Removes uid; returns its former sequence number, 0 if unknown.
+  uint32_t remove(store::Uid uid);
+  void set_modseq(store::Uid uid, store::ModSeq modseq);
+  store::ModSeq modseq_of(store::Uid uid) const;
+
+  // (seq, uid) pairs named by a message sequence set; "*" is the last message. Numbers beyond
+  // the mailbox size make the set invalid (RFC 9051 6.4.8 for UIDs is lenient, for sequence
+  // numbers a BAD is expected): nullopt then.
+  std::optional<std::vector<uint32_t>> resolve_seqs(const SequenceSet& set) const;
+  // Sequence numbers of the known messages whose UIDs are in the set; "*" is max_uid()
+  // (RFC 9051 6.4.9: "*" names the highest UID in use even if outside the range).
+  std::vector<uint32_t> resolve_uids(const SequenceSet& set) const;
+  // As above, from already resolved UID ranges.
+  std::vector<uint32_t> seqs_in_uid_ranges(const std::vector<UidRange>& ranges) const;
+
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;  // ascending UID
+};
+
+// UIDs of sequence numbers, as store UID ranges (merged).
+store::UidSet to_uid_set(const std::vector<store::Uid>& uids);
+
+}  // namespace kurier::imap

@@ -1,0 +1,157 @@
+// The IMAP Session object shared by the command files (session.cpp: connection, reading,
+// authentication, IDLE; select.cpp: SELECT and change notifications; list.cpp: mailbox
+// commands; fetch.cpp; search.cpp; message.cpp: STORE/COPY/MOVE/EXPUNGE/APPEND).
+// Internal to src/imap: include net/asio.h first (this header does).
+#pragma once
+#include "net/asio.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "directory/directory.h"
+#include "imap/command.h"
+#include "imap/mailbox_view.h"
+#include "net/connection.h"
+#include "net/line_reader.h"
+#include "session/services.h"
+#include "store/blob_store.h"
+#include "store/change_hub.h"
+#include "store/mail_store.h"
+
+namespace kurier::imap {
+
+enum class State { not_authenticated, authenticated, selected };
+
+// The tagged completion of a command: "OK", "NO" or "BAD", and the rest of the line (which may
+// start with a response code such as "[TRYCREATE]").
+struct Reply {
+  std::string status = "OK";
+  std::string text;
+  static Reply ok(std::string t) { return {"OK", std::move(t)}; }
+  static Reply no(std::string t) { return {"NO", std::move(t)}; }
+  static Reply bad(std::string t) { return {"BAD", std::move(t)}; }
+};
+
+// Shared between the session and the ChangeHub callback. The callback runs on the store's
+// writer thread and only posts to the session strand; everything here is touched on the strand.
+struct ChangeSignal {
+  explicit ChangeSignal(net::Executor ex) : executor(ex), timer(ex) {}
+  net::Executor executor;
+  bool dirty = false;             // something changed in the selected mailbox since the last sync
+  bool mailbox_gone = false;      // deleted by another session
+  boost::asio::steady_timer timer;  // IDLE waits on it; a change cancels it
+};
+
+struct SelectedMailbox {
+  store::MailboxInfo info;  // as at SELECT (id, name, UIDVALIDITY)
+  bool read_only = false;
+  MailboxView view;
+  store::ModSeq synced_modseq = 0;  // every change up to this MODSEQ is reflected in view
+  store::ChangeHub::Subscription subscription;
+};
+
+class Session {
+ public:
+  Session(session::Services& services, net::Connection& conn);
+  net::awaitable<void> run();
+  net::awaitable<void> execute(Command& cmd);  // dispatch, sync, tagged reply
+
+  using Handler = net::awaitable<Reply> (Session::*)(Command&);
+
+  // ---- output (buffered; flushed at the end of each command and before large literals)
+  void untagged(std::string_view text);  // "* " + text + CRLF
+  void raw(std::string_view bytes) { out_ += bytes; }
+  net::awaitable<bool> flush();
+  // Appends bytes, streaming them straight to the connection when they are large.
+  net::awaitable<bool> emit(std::string_view bytes);
+
+  // ---- command handlers (one per command; see the table in session.cpp)
+  net::awaitable<Reply> cmd_capability(Command&);
+  net::awaitable<Reply> cmd_noop(Command&);
+  net::awaitable<Reply> cmd_logout(Command&);
+  net::awaitable<Reply> cmd_id(Command&);
+  net::awaitable<Reply> cmd_starttls(Command&);
+  net::awaitable<Reply> cmd_authenticate(Command&);
+  net::awaitable<Reply> cmd_login(Command&);
+  net::awaitable<Reply> cmd_enable(Command&);
+  net::awaitable<Reply> cmd_compress(Command&);
+  net::awaitable<Reply> cmd_idle(Command&);
+  // select.cpp
+  net::awaitable<Reply> cmd_select(Command&);
+  net::awaitable<Reply> cmd_close(Command&);
+  net::awaitable<Reply> cmd_unselect(Command&);
+  // list.cpp
+  net::awaitable<Reply> cmd_create(Command&);
+  net::awaitable<Reply> cmd_delete(Command&);
+  net::awaitable<Reply> cmd_rename(Command&);
+  net::awaitable<Reply> cmd_subscribe(Command&);
+  net::awaitable<Reply> cmd_unsubscribe(Command&);
+  net::awaitable<Reply> cmd_list(Command&);
+  net::awaitable<Reply> cmd_namespace(Command&);
+  net::awaitable<Reply> cmd_status(Command&);
+  net::awaitable<Reply> cmd_getquota(Command&);
+  net::awaitable<Reply> cmd_getquotaroot(Command&);
+  net::awaitable<Reply> cmd_setquota(Command&);
+  // fetch.cpp / search.cpp / message.cpp
+  net::awaitable<Reply> cmd_fetch(Command&);
+  net::awaitable<Reply> cmd_search(Command&);
+  net::awaitable<Reply> cmd_store(Command&);
+  net::awaitable<Reply> cmd_copy(Command&);  // COPY and MOVE
+  net::awaitable<Reply> cmd_expunge(Command&);
+  net::awaitable<Reply> cmd_append(Command&);
+
+  // ---- selected-mailbox bookkeeping (select.cpp)
+  // Reports what other sessions changed: EXISTS, FETCH FLAGS and (when allowed) EXPUNGE or
+  // VANISHED. force: query the store even if no change was signalled.
+  net::awaitable<void> sync(bool allow_expunge, bool force = false);
+  // Sends EXPUNGE (or VANISHED with QRESYNC) for uids this session knows and forgets them.
+  void report_expunged(const std::vector<store::Uid>& uids);
+  void unselect();
+  net::awaitable<void> quota_alert(const store::MailboxInfo& info);  // SELECT INBOX near quota
+  std::string flags_item(const store::MessageMeta& m) const;  // "FLAGS (...)"
+
+  // ---- helpers shared by command files
+  store::MailStore& store() { return *s_.mail_store; }
+  store::AccountId account_id() const { return store::AccountId(account_.id); }
+  template <class F> auto offload(F f) { return s_.runtime.offload(std::move(f)); }
+  // Wire mailbox name (modified UTF-7, or UTF-8 after ENABLE IMAP4rev2) -> store name.
+  std::optional<std::string> decode_mailbox(std::string_view wire) const;
+  std::string encode_mailbox(std::string_view name) const;  // quoted/literal, ready to send
+  // Sequence numbers named by a command's set (UID or message numbers; "$" resolved).
+  std::optional<std::vector<uint32_t>> resolve_set(const SequenceSet& set, bool uid) const;
+  // The account's quota in bytes (0 = none), read from the directory now.
+  net::awaitable<uint64_t> quota_limit();
+  bool utf8_names() const { return rev2_; }
+  uint64_t append_limit() const { return s_.config.limits.max_message_size; }
+
+  session::Services& s_;
+  net::Connection& conn_;
+  net::LineReader reader_;
+  net::Executor executor_;
+  std::string out_;
+  State state_ = State::not_authenticated;
+  directory::Account account_;
+  bool condstore_ = false;  // RFC 7162 3.1: enabled by ENABLE, SELECT (CONDSTORE), MODSEQ use
+  bool qresync_ = false;
+  bool rev2_ = false;       // ENABLE IMAP4rev2 (RFC 9051 6.3.1)
+  bool logout_ = false;     // end the session after this command's reply
+  bool close_now_ = false;  // end without a tagged reply (connection failed)
+  std::optional<SelectedMailbox> selected_;
+  std::shared_ptr<ChangeSignal> signal_;
+  std::vector<store::Uid> saved_result_;  // RFC 5182 SEARCHRES "$"
+  // APPEND message literals, streamed into blobs while the command is read; a literal's
+  // spool_path is "blob:<index>".
+  std::vector<std::unique_ptr<store::BlobWriter>> append_blobs_;
+  std::string current_tag_;
+  int bad_commands_ = 0;
+  bool idle_running_ = false;
+  bool idle_stop_ = false;
+};
+
+// Capabilities for the current state (session.cpp).
+std::string capability_list(const Session& s);
+
+}  // namespace kurier::imap
