@@ -1,0 +1,124 @@
+"""Malformed IMAP input against a real `kurier serve`: every bad command gets a clear BAD (or NO
+[TOOBIG]), nothing stored changes, and too many bad commands end the session with BYE."""
+import pytest
+
+from imap_support import RawImap, login, message, ok
+
+
+@pytest.fixture
+def user(kurier):
+    return kurier.add_user()
+
+
+def mailbox_state(kurier, user):
+    m = login(kurier, user)
+    ok(m.select("INBOX"))
+    state = ok(m.fetch("1:*", "(UID FLAGS RFC822.SIZE)"))
+    boxes = ok(m.list('""', "*"))
+    m.logout()
+    return state, boxes
+
+
+def test_garbage_and_bad_arguments_get_bad(kurier, user):
+    m = login(kurier, user)
+    ok(m.append("INBOX", None, None, message(1)))
+    m.logout()
+    before = mailbox_state(kurier, user)
+    cases = [b"FROB", b"FETCH", b"FETCH 1 (NOSUCHITEM)", b"FETCH 1:x FLAGS", b"FETCH 0 FLAGS",
+             b"FETCH 99 FLAGS", b"STORE 1 +FLAGS (\\Nope)", b"STORE 1 BOGUS (\\Seen)", b"UID FETCH 1,,2 FLAGS",
+             b"SEARCH FROM", b"SEARCH BEFORE 32-Foo-2024", b"SELECT", b"CREATE", b"COPY 1", b'LIST "" ((',
+             b"UID BOGUS 1", b"APPEND INBOX (\\Seen", b"FETCH 1 BODY[1.HEADER.X]", b"FETCH 1 (FLAGS",
+             b'CREATE "unterminated', b"EXPUNGE extra", b"NOOP extra"]
+    raw = None
+    for i, case in enumerate(cases):
+        if i % 10 == 0:  # stay below limits.max_bad_commands per session
+            if raw:
+                raw.close()
+            raw = RawImap(kurier)
+            raw.login(user)
+            raw.command("s", b"SELECT INBOX")
+        _, tagged = raw.command(f"b{i}", case)
+        assert tagged.startswith(f"b{i} BAD ".encode()), (case, tagged)
+        assert len(tagged) > len(f"b{i} BAD ") + 3, "a reason is given"
+    raw.close()
+    assert mailbox_state(kurier, user) == before
+
+
+def test_untagged_bad_for_lines_without_tag(kurier):
+    raw = RawImap(kurier)
+    raw.send(b"\r\n")
+    assert raw.line().startswith(b"* BAD")
+    raw.send(b"   \r\n")
+    assert raw.line().startswith(b"* BAD")
+    raw.close()
+
+
+def test_huge_literal_announcement(kurier, user):
+    raw = RawImap(kurier)
+    raw.login(user)
+    _, tagged = raw.command("a", b"CREATE {99999999999}")
+    assert tagged.startswith(b"a NO [TOOBIG]") or tagged.startswith(b"a BAD"), tagged
+    _, tagged = raw.command("b", b"APPEND INBOX {999999999999}")
+    assert tagged.startswith(b"b NO [TOOBIG]"), tagged
+    _, tagged = raw.command("c", b"NOOP")
+    assert tagged.startswith(b"c OK"), "the connection is still usable"
+    # A refused non-synchronizing literal cannot be skipped: the server says BYE and closes.
+    raw.send(b"d APPEND INBOX {999999999999+}\r\n")
+    assert raw.line().startswith(b"d NO [TOOBIG]")
+    assert raw.line().startswith(b"* BYE")
+    assert raw.closed()
+    m = login(kurier, user)
+    assert ok(m.status("INBOX", "(MESSAGES)"))[0].endswith(b"(MESSAGES 0)")
+    m.logout()
+
+
+def test_unterminated_literal_stores_nothing(kurier, user):
+    raw = RawImap(kurier)
+    raw.login(user)
+    raw.send(b"a APPEND INBOX {100}\r\n")
+    assert raw.line().startswith(b"+")
+    raw.send(b"only a few bytes")
+    raw.close()  # the client goes away mid-literal
+    m = login(kurier, user)
+    assert ok(m.status("INBOX", "(MESSAGES)"))[0].endswith(b"(MESSAGES 0)")
+    m.logout()
+
+
+def test_overlong_command_line(kurier, user):
+    raw = RawImap(kurier)
+    raw.login(user)
+    raw.send(b"a NOOP " + b"x" * 200000 + b"\r\n")
+    line = raw.line()
+    assert b"BAD" in line and b"too long" in line.lower()
+    _, tagged = raw.command("b", b"NOOP")
+    assert tagged.startswith(b"b OK")
+    raw.close()
+
+
+def test_too_many_bad_commands_bye(kurier):
+    raw = RawImap(kurier)
+    for i in range(100):
+        raw.send(b"t%d BLAH\r\n" % i)
+        line = raw.line()
+        if line.startswith(b"* BYE"):
+            break
+        assert line.startswith(b"t%d BAD" % i)
+    else:
+        pytest.fail("no BYE after 100 bad commands")
+    assert raw.closed()
+
+
+def test_deeply_nested_search_is_refused(kurier, user):
+    m = login(kurier, user)
+    ok(m.append("INBOX", None, None, message(1)))
+    m.logout()
+    raw = RawImap(kurier)
+    raw.login(user)
+    raw.command("s", b"SELECT INBOX")
+    _, tagged = raw.command("n", b"SEARCH " + b"(" * 500 + b"ALL" + b")" * 500)
+    assert tagged.startswith(b"n BAD")
+    _, tagged = raw.command("o", b"SEARCH " + b"NOT " * 2000 + b"ALL")
+    assert tagged.startswith(b"o BAD") or tagged.startswith(b"o OK")
+    _, tagged = raw.command("p", b"NOOP")
+    assert tagged.startswith(b"p OK")
+    raw.close()
