@@ -1,0 +1,124 @@
+#include "queue/envelope.h"
+
+#include "common/strings.h"
+
+namespace kurier::queue {
+
+const char* to_string(MessageState s) {
+  switch (s) {
+    case MessageState::queued: return "queued";
+    case MessageState::delivering: return "delivering";
+    case MessageState::deferred: return "deferred";
+    case MessageState::bounced: return "bounced";
+    case MessageState::expired: return "expired";
+    case MessageState::delivered: return "delivered";
+  }
+  return "queued";
+}
+
+const char* to_string(RecipientState s) {
+  switch (s) {
+    case RecipientState::pending: return "pending";
+    case RecipientState::delivered: return "delivered";
+    case RecipientState::failed: return "failed";
+  }
+  return "pending";
+}
+
+std::optional<MessageState> parse_message_state(std::string_view s) {
+  for (auto st : {MessageState::queued, MessageState::delivering, MessageState::deferred, MessageState::bounced,
+                  MessageState::expired, MessageState::delivered})
+    if (s == to_string(st)) return st;
+  return std::nullopt;
+}
+
+std::optional<RecipientState> parse_recipient_state(std::string_view s) {
+  for (auto st : {RecipientState::pending, RecipientState::delivered, RecipientState::failed})
+    if (s == to_string(st)) return st;
+  return std::nullopt;
+}
+
+std::optional<unsigned> parse_notify(std::string_view text) {
+  unsigned bits = 0;
+  for (auto word : split(text, ',')) {
+    if (iequals(word, "NEVER")) bits |= kNotifyNever;
+    else if (iequals(word, "SUCCESS")) bits |= kNotifySuccess;
+    else if (iequals(word, "FAILURE")) bits |= kNotifyFailure;
+    else if (iequals(word, "DELAY")) bits |= kNotifyDelay;
+    else return std::nullopt;
+  }
+  if ((bits & kNotifyNever) && bits != kNotifyNever) return std::nullopt;  // RFC 3461 4.1
+  return bits;
+}
+
+std::string notify_text(unsigned notify) {
+  if (notify & kNotifyNever) return "NEVER";
+  std::vector<std::string> words;
+  if (notify & kNotifySuccess) words.push_back("SUCCESS");
+  if (notify & kNotifyFailure) words.push_back("FAILURE");
+  if (notify & kNotifyDelay) words.push_back("DELAY");
+  return join(words, ",");
+}
+
+bool wants_failure_notice(unsigned n) { return n == 0 || (n & kNotifyFailure); }
+bool wants_delay_notice(unsigned n) { return n == 0 || (n & kNotifyDelay); }
+bool wants_success_notice(unsigned n) { return (n & kNotifySuccess) != 0; }
+
+const char* to_string(Ret r) {
+  switch (r) {
+    case Ret::unspecified: return "";
+    case Ret::full: return "FULL";
+    case Ret::headers: return "HDRS";
+  }
+  return "";
+}
+
+std::optional<Ret> parse_ret(std::string_view text) {
+  if (text.empty()) return Ret::unspecified;
+  if (iequals(text, "FULL")) return Ret::full;
+  if (iequals(text, "HDRS")) return Ret::headers;
+  return std::nullopt;
+}
+
+std::optional<std::string> xtext_decode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != '+') {
+      if (c < '!' || c > '~' || c == '=') return std::nullopt;
+      out += c;
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;  // "+" needs two hex digits
+    auto hex = [](char h) { return (h >= '0' && h <= '9') ? h - '0' : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1; };
+    int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += char(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string xtext_encode(std::string_view text) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= '!' && c <= '~' && c != '+' && c != '=') {
+      out += char(c);
+    } else {
+      out += '+';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
+size_t Envelope::pending_count() const {
+  size_t n = 0;
+  for (const auto& r : recipients)
+    if (r.state == RecipientState::pending) ++n;
+  return n;
+}
+
+}  // namespace kurier::queue

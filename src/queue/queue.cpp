@@ -1,0 +1,733 @@
+// The queue engine (see queue.h for the invariants). Layout of this file: the message writer
+// (enqueue), the engine state, then the delivery pipeline in the order it runs:
+// scheduler -> attempt -> deliver_group (route, connection slot) -> deliver_to_targets (SMTP
+// client per address) -> settle (retry, expire, delay notice) -> finish (DSN, removal).
+#include "net/asio.h"  // first: Boost.Asio configuration
+
+#include "queue/queue.h"
+
+#include <boost/asio/bind_executor.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <optional>
+#include <set>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "config/config.h"
+#include "dkim/key_store.h"
+#include "dkim/signer.h"
+#include "net/connection.h"
+#include "net/connection_factory.h"
+#include "net/runtime.h"
+#include "net/tls.h"
+#include "queue/backoff.h"
+#include "queue/dns.h"
+#include "queue/route.h"
+#include "queue/smtp_client.h"
+
+namespace kurier::queue {
+namespace {
+
+namespace asio = boost::asio;
+constexpr size_t kReadChunk = 256 * 1024;
+
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : to_lower(address.substr(at + 1));
+}
+
+}  // namespace
+
+QueueSettings QueueSettings::from_config(const config::Config& c) {
+  QueueSettings s;
+  s.dir = c.data_dir / "queue";
+  s.hostname = c.hostname;
+  s.relayhost = c.outbound.relayhost;
+  s.routes = c.outbound.routes;
+  s.max_connections_per_domain = c.outbound.max_connections_per_domain;
+  s.retry_initial_seconds = c.outbound.retry_initial_seconds;
+  s.max_queue_days = c.outbound.max_queue_days;
+  s.delay_warning_hours = c.outbound.delay_warning_hours;
+  s.require_tls = c.outbound.require_tls;
+  s.max_message_size = c.limits.max_message_size;
+  s.dkim_enabled = c.dkim.enabled;
+  s.dkim_selector = c.dkim.selector;
+  s.dkim_dir = c.data_dir / "dkim";
+  return s;
+}
+
+// ---- engine state ------------------------------------------------------------------------------
+
+class Engine : public std::enable_shared_from_this<Engine> {
+ public:
+  Engine(QueueSettings s, std::shared_ptr<DnsResolver> d)
+      : settings(std::move(s)),
+        spool(settings.dir),
+        keys(settings.dkim_dir, settings.dkim_selector),
+        dns(d ? std::move(d) : std::shared_ptr<DnsResolver>(make_cares_resolver())) {
+    policy.initial_seconds = settings.retry_initial_seconds;
+    policy.max_queue_days = settings.max_queue_days;
+    policy.delay_warning_hours = settings.delay_warning_hours;
+    routes.relayhost = settings.relayhost;
+    routes.routes = settings.routes;
+  }
+
+  // Queue::begin: validates, picks the DKIM keys, creates the spool file. Blocking.
+  std::unique_ptr<QueueWriter> begin(EnqueueRequest request);
+
+  // Wakes the scheduler (new mail, a finished attempt). Thread-safe.
+  void wake() {
+    if (!started.load()) return;
+    asio::post(*strand, [self = shared_from_this()] { self->wake_on_strand(); });
+  }
+  void wake_on_strand() {
+    wake_pending = true;
+    if (wake_timer) wake_timer->cancel();
+  }
+
+  ClientSettings client_settings() const {
+    ClientSettings c;
+    c.helo_name = settings.hostname;
+    c.require_tls = settings.require_tls;
+    c.timeout = settings.command_timeout;
+    return c;
+  }
+
+  const QueueSettings settings;
+  Spool spool;
+  dkim::KeyStore keys;
+  std::shared_ptr<DnsResolver> dns;
+  RetryPolicy policy;
+  RouteSettings routes;
+  std::function<bool(std::string_view)> is_local_domain;
+  Notifier notifier;
+
+  // Set by start(); everything below is used on the strand only.
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopping{false};
+  net::Runtime* runtime = nullptr;
+  std::optional<net::Executor> strand;
+  std::shared_ptr<asio::ssl::context> client_tls;
+  std::unique_ptr<asio::steady_timer> wake_timer;
+  bool wake_pending = false;
+  std::set<std::string> in_flight;
+  struct Slots {
+    int active = 0;
+    std::deque<asio::steady_timer*> waiters;
+  };
+  std::map<std::string, Slots> slots;
+};
+
+// ---- writing (enqueue) -----------------------------------------------------------------------
+
+struct QueueWriter::Impl {
+  std::shared_ptr<Engine> engine;
+  EnqueueRequest request;
+  std::unique_ptr<SpoolFile> file;
+  std::unique_ptr<dkim::Signer> signer;
+  std::unique_ptr<CrlfNormalizer> normalizer;
+  bool eight_bit = false;
+  bool committed = false;
+};
+
+QueueWriter::QueueWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  Impl* p = impl_.get();
+  p->normalizer = std::make_unique<CrlfNormalizer>([p](std::string_view s) {
+    if (p->signer) p->signer->feed(s);
+    p->file->write(s);
+  });
+}
+
+QueueWriter::~QueueWriter() = default;
+
+const std::string& QueueWriter::id() const { return impl_->file->id(); }
+
+void QueueWriter::write(std::string_view chunk) {
+  if (too_large_) return;
+  if (size_ + chunk.size() > impl_->engine->settings.max_message_size) {
+    too_large_ = true;
+    return;
+  }
+  size_ += chunk.size();
+  if (!impl_->eight_bit)
+    for (unsigned char c : chunk)
+      if (c >= 0x80) {
+        impl_->eight_bit = true;
+        break;
+      }
+  impl_->normalizer->feed(chunk);
+}
+
+std::string QueueWriter::commit() {
+  Impl& w = *impl_;
+  if (w.committed) throw QueueError("queue: message " + id() + " already committed");
+  if (too_large_) throw QueueError("queue: message larger than " + std::to_string(w.engine->settings.max_message_size) + " bytes");
+  w.normalizer->finish();
+  std::string prefix;
+  if (w.signer) {
+    try {
+      prefix = w.signer->finish();
+    } catch (const dkim::Error& e) {
+      log::warn("queue.dkim_skipped", {{"id", id()}, {"error", e.what()}});
+    }
+  }
+  w.file->commit();
+  Envelope env;
+  env.id = id();
+  env.sender = w.request.sender;
+  env.envid = w.request.envid;
+  env.ret = w.request.ret;
+  env.smtputf8 = w.request.smtputf8;
+  env.eight_bit = w.eight_bit;
+  env.prefix = prefix;
+  env.size = prefix.size() + w.file->size();
+  env.created = env.next_attempt = now_seconds();
+  for (size_t i = 0; i < w.request.recipients.size(); ++i) {
+    const auto& r = w.request.recipients[i];
+    Recipient rc;
+    rc.position = int(i);
+    rc.address = r.address;
+    rc.notify = r.notify;
+    rc.orcpt = r.orcpt;
+    env.recipients.push_back(std::move(rc));
+  }
+  w.engine->spool.insert(env);
+  w.committed = true;
+  log::info("queue.enqueued", {{"id", env.id}, {"from", env.sender}, {"recipients", env.recipients.size()},
+                               {"size", env.size}, {"dkim", !prefix.empty()}});
+  w.engine->wake();
+  return env.id;
+}
+
+namespace {
+
+std::unique_ptr<dkim::Signer> make_signer(Engine& e, const EnqueueRequest& request) {
+  if (!e.settings.dkim_enabled || e.settings.dkim_dir.empty() || !e.is_local_domain) return nullptr;
+  std::string domain = domain_of(request.sender);
+  if (domain.empty() || !e.is_local_domain(domain)) return nullptr;
+  try {
+    auto keys = e.keys.ensure_keys(domain);
+    if (keys.empty()) return nullptr;
+    return std::make_unique<dkim::Signer>(std::move(keys));
+  } catch (const dkim::Error& ex) {
+    log::warn("queue.dkim_unavailable", {{"domain", domain}, {"error", ex.what()}});
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<QueueWriter> Engine::begin(EnqueueRequest request) {
+  if (request.recipients.empty()) throw QueueError("queue: a message needs at least one recipient");
+  for (const auto& r : request.recipients)
+    if (domain_of(r.address).empty()) throw QueueError("queue: recipient '" + r.address + "' has no domain");
+  auto impl = std::make_unique<QueueWriter::Impl>();
+  impl->engine = shared_from_this();
+  impl->signer = make_signer(*this, request);
+  impl->request = std::move(request);
+  impl->file = spool.create_file();
+  return std::unique_ptr<QueueWriter>(new QueueWriter(std::move(impl)));
+}
+
+// ---- Queue -------------------------------------------------------------------------------------
+
+Queue::Queue(QueueSettings settings, std::shared_ptr<DnsResolver> dns)
+    : engine_(std::make_shared<Engine>(std::move(settings), std::move(dns))) {}
+
+Queue::~Queue() { stop(); }
+
+void Queue::set_local_domains(std::function<bool(std::string_view)> is_local) { engine_->is_local_domain = std::move(is_local); }
+void Queue::set_notifier(Notifier notifier) { engine_->notifier = std::move(notifier); }
+Spool& Queue::spool() { return engine_->spool; }
+dkim::KeyStore& Queue::keys() { return engine_->keys; }
+
+std::unique_ptr<QueueWriter> Queue::begin(EnqueueRequest request) { return engine_->begin(std::move(request)); }
+
+std::string Queue::enqueue(EnqueueRequest request, std::string_view message) {
+  auto writer = begin(std::move(request));
+  writer->write(message);
+  return writer->commit();
+}
+
+// ---- delivery pipeline -----------------------------------------------------------------------
+
+namespace {
+
+using EnginePtr = std::shared_ptr<Engine>;
+using EnvelopePtr = std::shared_ptr<Envelope>;
+
+// Prefix (DKIM-Signature fields), then the spool file in chunks read on the blocking pool.
+class SpoolBodyReader final : public BodyReader {
+ public:
+  SpoolBodyReader(EnginePtr e, EnvelopePtr env) : e_(std::move(e)), env_(std::move(env)) {
+    auto path = e_->spool.message_path(env_->id);
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw QueueError("queue: cannot open " + path.string() + ": " + std::strerror(errno));
+  }
+  ~SpoolBodyReader() override { ::close(fd_); }
+
+  net::awaitable<std::string_view> next() override {
+    if (!prefix_done_) {
+      prefix_done_ = true;
+      if (!env_->prefix.empty()) co_return std::string_view(env_->prefix);
+    }
+    buf_.resize(kReadChunk);
+    ssize_t n = co_await e_->runtime->offload([this] { return ::pread(fd_, buf_.data(), buf_.size(), off_t(offset_)); });
+    if (n < 0) throw QueueError("queue: cannot read message " + env_->id + ": " + std::strerror(errno));
+    offset_ += uint64_t(n);
+    co_return std::string_view(buf_.data(), size_t(n));
+  }
+
+ private:
+  EnginePtr e_;
+  EnvelopePtr env_;
+  int fd_ = -1;
+  bool prefix_done_ = false;
+  uint64_t offset_ = 0;
+  std::string buf_;
+};
+
+// Blocking: the original message into sink (for DSNs).
+void write_original(Engine& e, const Envelope& env, const ByteSink& sink) {
+  if (!env.prefix.empty()) sink(env.prefix);
+  auto path = e.spool.message_path(env.id);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw QueueError("queue: cannot open " + path.string() + ": " + std::strerror(errno));
+  std::string buf(64 * 1024, '\0');
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      throw QueueError("queue: cannot read " + path.string() + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    sink(std::string_view(buf.data(), size_t(n)));
+  }
+  ::close(fd);
+}
+
+void default_notify(const EnginePtr& e, const Notification& n);
+
+// Hands a notification over; false (logged) when it must be tried again later.
+bool notify_blocking(const EnginePtr& e, const Notification& n) {
+  try {
+    if (e->notifier)
+      e->notifier(n);
+    else
+      default_notify(e, n);
+    log::info("queue.notified", {{"id", n.queue_id}, {"to", n.recipient}, {"kind", to_string(n.kind)}});
+    return true;
+  } catch (const std::exception& ex) {
+    log::warn("queue.notify_failed", {{"id", n.queue_id}, {"to", n.recipient}, {"error", ex.what()}});
+    return false;
+  }
+}
+
+DsnReport make_report(const Engine& e, const Envelope& env, NoticeKind kind, int64_t now) {
+  DsnReport r;
+  r.kind = kind;
+  r.reporting_mta = e.settings.hostname;
+  r.queue_id = env.id;
+  r.envid = env.envid;
+  r.original_sender = env.sender;
+  r.arrival = env.created;
+  r.now = now;
+  r.retry_until = e.policy.expiry(env.created);
+  r.eight_bit = env.eight_bit;
+  // Postfix: the whole message back with a failure (unless RET=HDRS), headers for the others.
+  r.return_full_message = kind == NoticeKind::failure && env.ret != Ret::headers && env.size <= DsnReport::kMaxReturnedBytes;
+  return r;
+}
+
+DsnRecipient dsn_recipient(const Recipient& rc, const std::string& action, int64_t last_attempt) {
+  std::string status = rc.status;
+  if (status.empty()) status = action == "failed" ? "5.0.0" : action == "delayed" ? "4.0.0" : "2.0.0";
+  return DsnRecipient{rc.address, rc.orcpt, action, status, rc.remote_mta, rc.diagnostic, last_attempt};
+}
+
+Notification make_notification(const EnginePtr& e, const EnvelopePtr& env, DsnReport report) {
+  Notification n;
+  n.recipient = env->sender;
+  n.kind = report.kind;
+  n.queue_id = env->id;
+  n.write = [e, env, report = std::move(report)](const ByteSink& sink) {
+    write_dsn(report, sink, [&](const ByteSink& s) { write_original(*e, *env, s); });
+  };
+  return n;
+}
+
+void default_notify(const EnginePtr& e, const Notification& n) {
+  EnqueueRequest req;  // the null sender: RFC 3461 6.2
+  req.recipients.push_back(RecipientRequest{n.recipient, 0, ""});
+  auto writer = e->begin(std::move(req));
+  n.write([&](std::string_view s) { writer->write(s); });
+  writer->commit();
+}
+
+// --- connection slots per destination (strand only) ---
+
+net::awaitable<void> acquire_slot(EnginePtr e, std::string key) {
+  int cap = std::max(1, e->settings.max_connections_per_domain);
+  while (e->slots[key].active >= cap) {
+    asio::steady_timer waiter(*e->strand, asio::steady_timer::time_point::max());
+    e->slots[key].waiters.push_back(&waiter);
+    boost::system::error_code ec;
+    co_await waiter.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    auto& w = e->slots[key].waiters;
+    for (auto it = w.begin(); it != w.end(); ++it)
+      if (*it == &waiter) {
+        w.erase(it);
+        break;
+      }
+  }
+  ++e->slots[key].active;
+}
+
+void release_slot(Engine& e, const std::string& key) {
+  auto it = e.slots.find(key);
+  if (it == e.slots.end()) return;
+  --it->second.active;
+  if (!it->second.waiters.empty()) {
+    it->second.waiters.front()->cancel();
+    it->second.waiters.pop_front();
+  } else if (it->second.active <= 0) {
+    e.slots.erase(it);
+  }
+}
+
+// --- connecting ---
+
+struct ConnectResult {
+  std::unique_ptr<net::Connection> conn;
+  std::string error;
+};
+
+net::awaitable<ConnectResult> connect(EnginePtr e, Target target) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(target.ip, ec);
+  if (ec) co_return ConnectResult{nullptr, "invalid address " + target.ip};
+  // Shared with the timeout handler, which may run after this coroutine has moved on.
+  auto socket = std::make_shared<asio::ip::tcp::socket>(*e->strand);
+  auto timed_out = std::make_shared<bool>(false);
+  asio::steady_timer timer(*e->strand);
+  timer.expires_after(e->settings.connect_timeout);
+  timer.async_wait([socket, timed_out](const boost::system::error_code& tec) {
+    if (tec) return;
+    *timed_out = true;
+    boost::system::error_code ignored;
+    socket->close(ignored);
+  });
+  co_await socket->async_connect(asio::ip::tcp::endpoint(address, target.port),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+  timer.cancel();
+  if (ec || *timed_out)
+    co_return ConnectResult{nullptr, "connect to " + target.display() + ": " +
+                                         (*timed_out ? std::string("Connection timed out") : ec.message())};
+  co_return ConnectResult{net::make_tcp_connection(std::move(*socket), e->client_tls), ""};
+}
+
+// --- one destination domain ---
+
+void apply_result(const EnginePtr& e, Envelope& env, Recipient& r, const RecipientResult& res, const Target& t) {
+  r.status = res.status;
+  r.diagnostic = res.diagnostic;
+  r.remote_mta = t.host;
+  const char* outcome = "deferred";
+  if (res.kind == RecipientResult::Kind::delivered) {
+    r.state = RecipientState::delivered;
+    // RFC 3461 5.2.2: a server that took our NOTIFY reports success itself; otherwise we
+    // report "relayed" (if the sender asked for success notices).
+    r.success_notice_due = wants_success_notice(r.notify) && !res.remote_dsn;
+    outcome = "sent";
+  } else if (res.kind == RecipientResult::Kind::permanent) {
+    r.state = RecipientState::failed;
+    outcome = "bounced";
+  } else {
+    env.last_error = res.detail;
+  }
+  log::info("queue.delivery", {{"id", env.id}, {"to", r.address}, {"relay", t.display()}, {"status", outcome},
+                               {"dsn", res.status}, {"detail", res.detail}});
+  (void)e;
+}
+
+void set_temporary(Envelope& env, Recipient& r, const std::string& status, const std::string& why) {
+  r.status = status;
+  r.diagnostic = "X-Kurier; " + why;
+  r.remote_mta.clear();
+  env.last_error = why;
+  log::info("queue.delivery", {{"id", env.id}, {"to", r.address}, {"status", "deferred"}, {"dsn", status}, {"detail", why}});
+}
+
+net::awaitable<void> deliver_to_targets(EnginePtr e, EnvelopePtr env, Route route, std::vector<size_t> open) {
+  ClientMessage msg{env->sender, env->size, env->eight_bit, env->smtputf8, env->ret, env->envid};
+  BodyOpener opener = [e, env]() -> std::unique_ptr<BodyReader> { return std::make_unique<SpoolBodyReader>(e, env); };
+  std::string last_error = "no address to deliver to";
+  for (const Target& target : route.targets) {
+    if (open.empty() || e->stopping) break;
+    bool use_tls = true;
+    for (int pass = 0; pass < 2 && !open.empty(); ++pass) {
+      ConnectResult c = co_await connect(e, target);
+      if (!c.conn) {
+        last_error = c.error;
+        break;
+      }
+      std::vector<ClientRecipient> rcpts;
+      for (size_t i : open) rcpts.push_back({env->recipients[i].address, env->recipients[i].notify, env->recipients[i].orcpt});
+      ClientSettings cs = e->client_settings();
+      cs.use_starttls = use_tls;
+      SessionOutcome out = co_await run_client_session(*c.conn, cs, target, msg, rcpts, opener);
+      std::vector<size_t> still_open;
+      for (size_t k = 0; k < open.size(); ++k) {
+        if (out.results[k])
+          apply_result(e, *env, env->recipients[open[k]], *out.results[k], target);
+        else
+          still_open.push_back(open[k]);
+      }
+      open = std::move(still_open);
+      if (!out.host_error.empty()) last_error = out.host_error;
+      // RFC 7435 opportunistic TLS: a failed handshake is retried in plaintext, as Postfix does.
+      if (!(out.tls_failed && use_tls && !e->settings.require_tls)) break;
+      use_tls = false;
+    }
+  }
+  for (size_t i : open) set_temporary(*env, env->recipients[i], "4.4.1", last_error);
+}
+
+net::awaitable<void> deliver_group(EnginePtr e, EnvelopePtr env, std::string domain, std::vector<size_t> idx) {
+  Route route = co_await e->runtime->offload([&] { return plan_route(domain, e->routes, *e->dns); });
+  if (route.kind != Route::Kind::ok) {
+    for (size_t i : idx) {
+      auto& r = env->recipients[i];
+      if (route.kind == Route::Kind::permanent) {
+        r.state = RecipientState::failed;
+        r.status = route.status;
+        r.diagnostic = "X-Kurier; " + route.error;
+        log::info("queue.delivery", {{"id", env->id}, {"to", r.address}, {"status", "bounced"}, {"dsn", route.status}, {"detail", route.error}});
+      } else {
+        set_temporary(*env, r, route.status, route.error);
+      }
+    }
+    co_return;
+  }
+  co_await acquire_slot(e, route.key);
+  std::string failure;
+  try {
+    co_await deliver_to_targets(e, env, route, idx);
+  } catch (const std::exception& ex) {
+    failure = ex.what();
+  }
+  release_slot(*e, route.key);
+  if (!failure.empty())
+    for (size_t i : idx)
+      if (env->recipients[i].state == RecipientState::pending) set_temporary(*env, env->recipients[i], "4.3.0", failure);
+}
+
+// Runs tasks concurrently on the strand and waits for all of them.
+net::awaitable<void> run_all(EnginePtr e, std::vector<net::awaitable<void>> tasks) {
+  struct Join {
+    explicit Join(const net::Executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
+    size_t pending = 0;
+    asio::steady_timer timer;
+  };
+  auto join = std::make_shared<Join>(*e->strand);
+  join->pending = tasks.size();
+  for (auto& t : tasks) {
+    asio::co_spawn(*e->strand, std::move(t), asio::bind_executor(*e->strand, [join](std::exception_ptr p) {
+                     if (p) {
+                       try {
+                         std::rethrow_exception(p);
+                       } catch (const std::exception& ex) {
+                         log::error("queue.task_failed", {{"error", ex.what()}});
+                       } catch (...) {
+                       }
+                     }
+                     if (--join->pending == 0) join->timer.cancel();
+                   }));
+  }
+  if (join->pending > 0) {
+    boost::system::error_code ec;
+    co_await join->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// --- after an attempt ---
+
+net::awaitable<void> finish(EnginePtr e, EnvelopePtr env) {
+  int64_t now = now_seconds();
+  bool saved = co_await e->runtime->offload([&] { return e->spool.save(*env); });
+  if (!saved) co_return;  // removed meanwhile
+  std::vector<DsnRecipient> failed, relayed;
+  for (const auto& r : env->recipients) {
+    if (r.state == RecipientState::failed && wants_failure_notice(r.notify)) failed.push_back(dsn_recipient(r, "failed", env->last_attempt));
+    if (r.state == RecipientState::delivered && r.success_notice_due) relayed.push_back(dsn_recipient(r, "relayed", env->last_attempt));
+  }
+  bool owed = !failed.empty() || !relayed.empty();
+  if (owed && env->sender.empty()) {
+    // RFC 3461 6.2 / RFC 5321 4.5.5: never a DSN about a DSN.
+    log::info("queue.bounce_dropped", {{"id", env->id}, {"reason", "null sender"}});
+    owed = false;
+  }
+  if (owed) {
+    DsnReport report = make_report(*e, *env, failed.empty() ? NoticeKind::success : NoticeKind::failure, now);
+    report.recipients = failed;
+    report.recipients.insert(report.recipients.end(), relayed.begin(), relayed.end());
+    Notification n = make_notification(e, env, std::move(report));
+    bool ok = co_await e->runtime->offload([&] { return notify_blocking(e, n); });
+    if (!ok) {
+      env->next_attempt = now + e->policy.backoff(1);
+      co_await e->runtime->offload([&] { return e->spool.save(*env); });
+      co_return;
+    }
+  }
+  co_await e->runtime->offload([&] { return e->spool.remove(env->id); });
+  log::info("queue.removed", {{"id", env->id}, {"state", to_string(env->state)}});
+}
+
+net::awaitable<void> maybe_warn_delay(EnginePtr e, EnvelopePtr env, int64_t now) {
+  if (env->sender.empty() || !e->policy.delay_warning_due(env->created, now, env->delay_warned)) co_return;
+  DsnReport report = make_report(*e, *env, NoticeKind::delay, now);
+  for (const auto& r : env->recipients)
+    if (r.state == RecipientState::pending && wants_delay_notice(r.notify))
+      report.recipients.push_back(dsn_recipient(r, "delayed", env->last_attempt));
+  if (report.recipients.empty()) {
+    env->delay_warned = true;  // nobody asked to hear about delays
+    co_return;
+  }
+  Notification n = make_notification(e, env, std::move(report));
+  env->delay_warned = co_await e->runtime->offload([&] { return notify_blocking(e, n); });
+}
+
+net::awaitable<void> settle(EnginePtr e, EnvelopePtr env) {
+  int64_t now = now_seconds();
+  if (env->pending_count() == 0) {
+    bool any_failed = false;
+    for (const auto& r : env->recipients) any_failed = any_failed || r.state == RecipientState::failed;
+    if (env->state != MessageState::expired) env->state = any_failed ? MessageState::bounced : MessageState::delivered;
+    co_await finish(e, env);
+    co_return;
+  }
+  if (e->policy.expired(env->created, now)) {
+    // RFC 3463 X.4.7: delivery time expired; the last error stays as the diagnostic.
+    for (auto& r : env->recipients)
+      if (r.state == RecipientState::pending) {
+        r.state = RecipientState::failed;
+        r.status = "4.4.7";
+        if (r.diagnostic.empty()) r.diagnostic = "X-Kurier; delivery time expired";
+      }
+    env->state = MessageState::expired;
+    log::info("queue.expired", {{"id", env->id}, {"age_days", (now - env->created) / 86400}});
+    co_await finish(e, env);
+    co_return;
+  }
+  env->state = MessageState::deferred;
+  env->next_attempt = e->policy.next_attempt(env->created, now, env->attempts);
+  co_await maybe_warn_delay(e, env, now);
+  co_await e->runtime->offload([&] { return e->spool.save(*env); });
+  log::info("queue.deferred", {{"id", env->id}, {"attempts", env->attempts}, {"next_in", env->next_attempt - now},
+                               {"error", env->last_error}});
+}
+
+net::awaitable<void> attempt_body(EnginePtr e, std::string id) {
+  auto loaded = co_await e->runtime->offload([&] { return e->spool.load(id); });
+  if (!loaded) co_return;
+  auto env = std::make_shared<Envelope>(std::move(*loaded));
+  if (env->pending_count() == 0) {  // a notification that could not be sent before
+    co_await finish(e, env);
+    co_return;
+  }
+  bool marked = co_await e->runtime->offload([&] { return e->spool.set_state(id, MessageState::delivering); });
+  if (!marked) co_return;
+  std::map<std::string, std::vector<size_t>> by_domain;
+  for (size_t i = 0; i < env->recipients.size(); ++i)
+    if (env->recipients[i].state == RecipientState::pending) by_domain[domain_of(env->recipients[i].address)].push_back(i);
+  std::vector<net::awaitable<void>> tasks;
+  for (auto& [domain, idx] : by_domain) tasks.push_back(deliver_group(e, env, domain, idx));
+  co_await run_all(e, std::move(tasks));
+  env->attempts += 1;
+  env->last_attempt = now_seconds();
+  co_await settle(e, env);
+}
+
+net::awaitable<void> attempt(EnginePtr e, std::string id) {
+  bool failed = false;
+  try {
+    co_await attempt_body(e, id);
+  } catch (const std::exception& ex) {
+    log::error("queue.attempt_failed", {{"id", id}, {"error", ex.what()}});
+    failed = true;
+  }
+  if (failed) {
+    // Keep the message and try again later rather than spin on a persistent local error.
+    co_await e->runtime->offload([&] {
+      try {
+        if (auto env = e->spool.load(id)) {
+          env->state = env->attempts > 0 ? MessageState::deferred : MessageState::queued;
+          env->next_attempt = now_seconds() + e->policy.backoff(1);
+          e->spool.save(*env);
+        }
+      } catch (const std::exception& ex) {
+        log::error("queue.attempt_failed", {{"id", id}, {"error", ex.what()}});
+      }
+    });
+  }
+  e->in_flight.erase(id);
+  e->wake_on_strand();
+}
+
+net::awaitable<void> scheduler(EnginePtr e) {
+  RecoveryReport report = co_await e->runtime->offload([&] { return e->spool.recover(now_seconds()); });
+  log::info("queue.started", {{"messages", report.messages}, {"interrupted", report.interrupted},
+                              {"orphans_removed", report.orphan_files}, {"missing_files", report.missing_files}});
+  e->wake_timer = std::make_unique<asio::steady_timer>(*e->strand);
+  while (!e->stopping) {
+    e->wake_pending = false;
+    if (e->in_flight.size() < e->settings.max_in_flight) {
+      std::vector<std::string> due;
+      try {
+        due = co_await e->runtime->offload([&] { return e->spool.due(now_seconds(), e->settings.max_in_flight * 2); });
+      } catch (const std::exception& ex) {
+        log::error("queue.scan_failed", {{"error", ex.what()}});
+      }
+      for (const auto& id : due) {
+        if (e->stopping || e->in_flight.size() >= e->settings.max_in_flight) break;
+        if (!e->in_flight.insert(id).second) continue;
+        asio::co_spawn(*e->strand, attempt(e, id), asio::detached);
+      }
+    }
+    if (e->wake_pending) continue;
+    e->wake_timer->expires_after(e->settings.poll_interval);
+    boost::system::error_code ec;
+    co_await e->wake_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  log::info("queue.stopped");
+}
+
+}  // namespace
+
+void Queue::start(net::Runtime& runtime) {
+  auto& e = *engine_;
+  if (e.started.exchange(true)) return;
+  e.runtime = &runtime;
+  e.strand = net::Executor(asio::make_strand(runtime.context()));
+  e.client_tls = net::make_client_tls_context(false);
+  asio::co_spawn(*e.strand, scheduler(engine_), asio::detached);
+}
+
+void Queue::stop() {
+  auto& e = *engine_;
+  if (!e.started.load() || e.stopping.exchange(true)) return;
+  asio::post(*e.strand, [engine = engine_] {
+    if (engine->wake_timer) engine->wake_timer->cancel();
+  });
+}
+
+}  // namespace kurier::queue
