@@ -627,7 +627,11 @@ static net::awaitable<void> idle_notifier(Session* s) {
     while (!s->idle_stop_) {
       if (s->selected_ && (signal->dirty || signal->mailbox_gone)) {
         co_await s->sync(true);
-        if (!co_await s->flush()) break;
+        bool written = co_await s->flush();
+        if (!written || s->close_now_) {
+          s->conn_.close();  // ends the DONE read in cmd_idle
+          break;
+        }
         continue;
       }
       signal->timer.expires_at(boost::asio::steady_timer::time_point::max());

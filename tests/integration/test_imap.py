@@ -299,3 +299,29 @@ def test_logout_says_bye(kurier, user):
     lines, tagged = raw.command("z", b"LOGOUT")
     assert lines == [b"* BYE Logging out"] and tagged == b"z OK LOGOUT completed"
     assert raw.closed()
+
+
+def test_idle_timeout_and_shutdown_farewell(fresh_kurier):
+    k = fresh_kurier
+    k.set_config("limits", "imap_idle_timeout_seconds", "2")
+    k.start()
+    user = k.add_user()
+    raw = RawImap(k)
+    raw.login(user)
+    raw.sock.settimeout(15)
+    assert raw.line() == b"* BYE Autologout; idle for too long"
+    assert raw.closed()
+    # IDLE re-arms the same timeout (RFC 2177: clients re-issue IDLE before it runs out).
+    raw = RawImap(k)
+    raw.login(user)
+    raw.command("s", b"SELECT INBOX")
+    raw.send(b"i IDLE\r\n")
+    assert raw.line().startswith(b"+ ")
+    raw.sock.settimeout(15)
+    assert raw.line() == b"* BYE Autologout; idle for too long"
+    # A client waiting for its next command gets the shutdown farewell.
+    waiting = RawImap(k)
+    waiting.login(user)
+    assert k.stop() == 0
+    waiting.sock.settimeout(15)
+    assert waiting.line() == b"* BYE Server shutting down"

@@ -1,0 +1,97 @@
+// Unit tests for the pure pieces of the IMAP session: MailboxView (sequence numbers <-> UIDs,
+// RFC 9051 2.3.1.2) and the transfer-encoding decoders used by FETCH BINARY and SEARCH.
+#include <gtest/gtest.h>
+
+#include "imap/mailbox_view.h"
+#include "imap/seqset.h"
+#include "imap/transfer_decode.h"
+
+namespace kurier::imap {
+namespace {
+
+MailboxView view_of(std::initializer_list<store::Uid> uids) {
+  std::vector<MailboxView::Entry> e;
+  for (auto u : uids) e.push_back({u, 1});
+  return MailboxView(std::move(e));
+}
+
+SequenceSet set(std::string_view s) { return *parse_sequence_set(s); }
+
+TEST(MailboxView, MapsSequenceNumbersAndUids) {
+  auto v = view_of({3, 7, 9, 20});
+  EXPECT_EQ(v.size(), 4u);
+  EXPECT_EQ(v.seq_of(9), 3u);
+  EXPECT_EQ(v.seq_of(8), 0u);
+  EXPECT_EQ(v.uid_at(4), 20u);
+  EXPECT_EQ(v.max_uid(), 20u);
+}
+
+TEST(MailboxView, RemoveShiftsLaterSequenceNumbers) {
+  auto v = view_of({3, 7, 9, 20});
+  EXPECT_EQ(v.remove(7), 2u);
+  EXPECT_EQ(v.remove(7), 0u);
+  EXPECT_EQ(v.seq_of(9), 2u);
+  EXPECT_EQ(v.seq_of(20), 3u);
+}
+
+TEST(MailboxView, AppendOnlyAcceptsHigherUids) {
+  auto v = view_of({3});
+  EXPECT_TRUE(v.append(4, 2));
+  EXPECT_FALSE(v.append(4, 2));
+  EXPECT_FALSE(v.append(1, 2));
+  EXPECT_EQ(v.modseq_of(4), 2u);
+  v.set_modseq(4, 9);
+  EXPECT_EQ(v.modseq_of(4), 9u);
+}
+
+TEST(MailboxView, ResolvesMessageSequenceSets) {
+  auto v = view_of({3, 7, 9, 20});
+  EXPECT_EQ(*v.resolve_seqs(set("2:*")), (std::vector<uint32_t>{2, 3, 4}));
+  EXPECT_EQ(*v.resolve_seqs(set("*")), (std::vector<uint32_t>{4}));
+  EXPECT_EQ(*v.resolve_seqs(set("4,1,2:1")), (std::vector<uint32_t>{1, 2, 4}));
+  EXPECT_FALSE(v.resolve_seqs(set("5")));  // beyond the mailbox: BAD
+  auto empty = view_of({});
+  EXPECT_TRUE(empty.resolve_seqs(set("1:*"))->empty());
+  EXPECT_FALSE(empty.resolve_seqs(set("1")));
+}
+
+TEST(MailboxView, ResolvesUidSetsToKnownMessagesOnly) {
+  auto v = view_of({3, 7, 9, 20});
+  EXPECT_EQ(v.resolve_uids(set("1:8")), (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(v.resolve_uids(set("10:15")), (std::vector<uint32_t>{}));
+  // RFC 9051 6.4.8: "*" is the highest UID, so "25:*" still names the last message.
+  EXPECT_EQ(v.resolve_uids(set("25:*")), (std::vector<uint32_t>{4}));
+  EXPECT_TRUE(view_of({}).resolve_uids(set("1:*")).empty());
+}
+
+TEST(MailboxView, UidSetsAreMerged) {
+  auto s = to_uid_set({5, 1, 2, 3, 9, 10});
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].first, 1u);
+  EXPECT_EQ(s[0].last, 3u);
+  EXPECT_EQ(s[1].first, 5u);
+  EXPECT_EQ(s[2].last, 10u);
+}
+
+TEST(TransferDecode, Base64IgnoresLineBreaks) {
+  EXPECT_EQ(decode_base64_lenient("aGVs\r\nbG8g\nd29y bGQ="), "hello world");
+  EXPECT_EQ(decode_base64_lenient("AAECAwQFBgcICQ=="), std::string("\0\1\2\3\4\5\6\7\10\11", 10));
+  EXPECT_EQ(decode_base64_lenient(""), "");
+}
+
+TEST(TransferDecode, QuotedPrintable) {
+  EXPECT_EQ(decode_quoted_printable("Sch=C3=B6ne Gr=C3=BC=C3=9Fe"), "Schöne Grüße");
+  EXPECT_EQ(decode_quoted_printable("soft=\r\nbreak and=  \nmore"), "softbreak andmore");
+  EXPECT_EQ(decode_quoted_printable("bad =ZZ escape ="), "bad =ZZ escape ");
+  EXPECT_EQ(decode_quoted_printable("=4"), "=4");
+}
+
+TEST(TransferDecode, ByEncodingName) {
+  EXPECT_EQ(*decode_transfer_encoding("abc", ""), "abc");
+  EXPECT_EQ(*decode_transfer_encoding("abc", "8bit"), "abc");
+  EXPECT_EQ(*decode_transfer_encoding("YWJj", "base64"), "abc");
+  EXPECT_FALSE(decode_transfer_encoding("abc", "x-uuencode"));
+}
+
+}  // namespace
+}  // namespace kurier::imap
