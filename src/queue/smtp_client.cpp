@@ -86,13 +86,17 @@ class Session {
 
   net::awaitable<SessionOutcome> run() {
     conn_.set_timeout(settings_.timeout);
-    if (co_await open()) {
+    bool usable = co_await open();
+    if (usable) {
       for (size_t first = 0; first < recipients_.size(); first += settings_.max_recipients_per_transaction) {
         size_t last = std::min(recipients_.size(), first + settings_.max_recipients_per_transaction);
         if (!co_await transaction(first, last)) break;
       }
     }
-    if (alive_ && conn_.is_open() && co_await conn_.write("QUIT\r\n")) co_await read_reply(reader_);
+    if (alive_ && conn_.is_open()) {
+      bool sent = co_await conn_.write("QUIT\r\n");
+      if (sent) co_await read_reply(reader_);
+    }
     conn_.close();
     co_return std::move(outcome_);
   }
@@ -125,14 +129,17 @@ class Session {
   }
 
   net::awaitable<bool> hello() {
-    if (!co_await send("EHLO " + settings_.helo_name + "\r\n")) co_return false;
+    // Named, not a temporary: g++ 12 mishandles std::string temporaries inside co_await.
+    const std::string ehlo_cmd = "EHLO " + settings_.helo_name + "\r\n";
+    if (!co_await send(ehlo_cmd)) co_return false;
     Reply ehlo = co_await read_reply(reader_);
     if (!ehlo.ok) co_return fail_host("lost connection with " + target_.display() + " after EHLO: " + ehlo.error);
     if (ehlo.reply.code == 250) {
       ext_ = parse_ehlo(ehlo.reply.lines);
       co_return true;
     }
-    if (!co_await send("HELO " + settings_.helo_name + "\r\n")) co_return false;
+    const std::string helo_cmd = "HELO " + settings_.helo_name + "\r\n";
+    if (!co_await send(helo_cmd)) co_return false;
     Reply helo = co_await read_reply(reader_);
     if (!helo.ok || helo.reply.code != 250)
       co_return fail_host("host " + target_.display() + " refused HELO: " + (helo.ok ? one_line(helo.reply) : helo.error));
@@ -264,9 +271,9 @@ class Session {
   }
 
   net::awaitable<bool> send(std::string_view data) {
-    if (co_await conn_.write(data)) co_return true;
-    alive_ = false;
-    co_return false;
+    bool ok = co_await conn_.write(data);
+    if (!ok) alive_ = false;
+    co_return ok;
   }
 
   bool fail_host(std::string why, bool tls = false) {
