@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/log.h"
 #include "imap/datetime.h"
 #include "imap/quote.h"
 #include "imap/transfer_decode.h"
@@ -48,6 +49,7 @@ bool needs_structure(const FetchItem& item) {
     case Kind::body_section:
     case Kind::binary:
     case Kind::binary_size:
+    case Kind::rfc822:
     case Kind::rfc822_header:
     case Kind::rfc822_text: return true;
     default: return false;
@@ -324,6 +326,18 @@ net::awaitable<Reply> Session::cmd_fetch(Command& cmd) {
       m.blobs = s_.blob_store;
       auto st = structures.find(uid);
       if (st != structures.end()) m.cached = &st->second;
+      if (want_structure) {
+        // Open the blob before writing anything, so an unreadable message is left out whole
+        // instead of breaking the response syntax.
+        try {
+          m.structure();
+          m.bytes();
+        } catch (const std::exception& e) {
+          failure = "[SERVERBUG] Cannot read message UID " + std::to_string(uid);
+          log::warn("imap.fetch_unreadable", {{"uid", uid}, {"error", e.what()}});
+          continue;
+        }
+      }
       raw("* " + std::to_string(seq) + " FETCH (");
       bool first = true;
       bool flags_sent = false;

@@ -264,7 +264,8 @@ net::awaitable<Reply> Session::cmd_search(Command& cmd) {
   }
 
   auto numbers = cmd.uid ? std::vector<uint32_t>(uids.begin(), uids.end()) : seqs;
-  if (!a.esearch) {
+  // RFC 9051 6.4.4: an IMAP4rev2 session always gets ESEARCH responses.
+  if (!a.esearch && !rev2_) {
     std::string line = "SEARCH";
     for (uint32_t n : numbers) line += " " + std::to_string(n);
     if (modseq_key && !numbers.empty()) line += " (MODSEQ " + std::to_string(highest) + ")";

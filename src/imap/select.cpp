@@ -185,8 +185,11 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
   std::string keywords = keyword_list(snap);
   untagged(std::string("FLAGS (") + kSystemFlags + keywords + ")");
   untagged(std::to_string(snap.messages.size()) + " EXISTS");
-  untagged("0 RECENT");  // IMAP4rev1 clients expect it; \Recent is not kept (RFC 9051 appendix E)
-  if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen message");
+  if (!rev2_) {
+    // IMAP4rev1 only (RFC 9051 appendix E removed both): \Recent is not kept, so always 0.
+    untagged("0 RECENT");
+    if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen message");
+  }
   if (examine)
     untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
   else

@@ -202,6 +202,9 @@ size_t announcement_start(std::string_view line) {
   return pos;
 }
 
+// A MULTIAPPEND (RFC 3502) may carry at most this many APPENDLIMIT-sized messages in total.
+constexpr uint64_t kMaxAppendTotal = 10;
+
 std::size_t line_limit(const config::Config& c) {
   // Long UID sets (RFC 7162 4 recommends accepting at least 8192 octets) are common; allow up
   // to 64 KiB lines unless max_line_length is larger, and never more than a whole command.
@@ -327,7 +330,8 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
   }
   LineHead head = line_head(first.line);
   raw.lines.push_back(std::move(first.line));
-  uint64_t command_bytes = raw.lines.back().size();
+  uint64_t command_bytes = raw.lines.back().size();  // lines and non-message literals
+  uint64_t message_bytes = 0;                         // APPEND message literals
   for (;;) {
     const std::string& line = raw.lines.back();
     bool is_message = head.is_append &&
@@ -336,7 +340,9 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
                                  std::min(head.args_offset, line.size()),
                                  announcement_start(line) - std::min(head.args_offset, announcement_start(line))))
                             .empty());
-    uint64_t room = is_message ? s.append_limit()
+    // Message literals are bounded by APPENDLIMIT each (and a MULTIAPPEND by kMaxAppendTotal
+    // of them); everything else in a command by max_command_bytes.
+    uint64_t room = is_message ? std::min<uint64_t>(s.append_limit(), kMaxAppendTotal * s.append_limit() - message_bytes)
                                : (limits.max_command_bytes > command_bytes ? limits.max_command_bytes - command_bytes : 0);
     auto ann = literal_at_end(line, room);
     if (!ann) co_return ReadStatus::command;
@@ -373,6 +379,7 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
       lit.spool_path = "blob:" + std::to_string(s.append_blobs_.size());
       s.append_blobs_.push_back(std::move(writer));
       ok = co_await s.reader_.read_exact(ann->size, [w](std::string_view chunk) { w->write(chunk); });
+      message_bytes += ann->size;
     } else {
       lit.data.reserve(ann->size);
       std::string* data = &lit.data;
@@ -389,7 +396,7 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
     }
     if (!next.ok()) co_return ReadStatus::end;
     command_bytes += next.line.size();
-    if (command_bytes > limits.max_command_bytes + (is_message ? ann->size : 0) && !head.is_append) {
+    if (command_bytes > limits.max_command_bytes) {
       ++s.bad_commands_;
       s.raw(tag_prefix + "BAD Command is too long\r\n");
       co_return ReadStatus::handled;

@@ -372,3 +372,27 @@ def test_compress_deflate(kurier, user):
         data += decomp.decompress(raw.sock.recv(65536))
     assert b"a OK" in data and b'"INBOX"' in data
     raw.close()
+
+
+def test_imap4rev2_session(kurier, user):
+    # RFC 9051: after ENABLE IMAP4rev2, SEARCH answers with ESEARCH, SELECT drops RECENT/UNSEEN,
+    # and mailbox names are UTF-8 instead of modified UTF-7.
+    m = login(kurier, user)
+    fill(m, 2)
+    m.logout()
+    raw = RawImap(kurier)
+    raw.login(user)
+    lines, _ = raw.command("e", b"ENABLE IMAP4rev2")
+    assert lines == [b"* ENABLED IMAP4rev2"]
+    lines, tagged = raw.command("s", b"SELECT INBOX")
+    assert not any(b"RECENT" in l or b"[UNSEEN" in l for l in lines) and tagged.startswith(b"s OK")
+    lines, _ = raw.command("f", b"SEARCH ALL")
+    assert lines == [b'* ESEARCH (TAG "f") ALL 1:2']
+    _, tagged = raw.command("c", "CREATE \"Ärger\"".encode())
+    assert tagged.startswith(b"c OK")
+    lines, _ = raw.command("l", "LIST \"\" \"Ä*\"".encode())
+    assert lines == ['* LIST (\\HasNoChildren) "/" "Ärger"'.encode()]
+    raw.close()
+    m = login(kurier, user)
+    assert b'"&AMQ-rger"' in b" ".join(ok(m.list('""', "*"))), "rev1 clients see modified UTF-7"
+    m.logout()
