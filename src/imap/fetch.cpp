@@ -31,6 +31,12 @@ namespace {
 constexpr size_t kBatch = 200;
 using Kind = FetchItem::Kind;
 
+FetchItem plain_item(Kind kind) {
+  FetchItem item;
+  item.kind = kind;
+  return item;
+}
+
 bool sets_seen(const FetchItem& item) {
   switch (item.kind) {
     case Kind::rfc822:
@@ -257,10 +263,10 @@ net::awaitable<Reply> Session::cmd_fetch(Command& cmd) {
   auto has = [&](Kind k) {
     return std::any_of(items.begin(), items.end(), [k](const FetchItem& i) { return i.kind == k; });
   };
-  if (cmd.uid && !has(Kind::uid)) items.insert(items.begin(), FetchItem{Kind::uid});
+  if (cmd.uid && !has(Kind::uid)) items.insert(items.begin(), plain_item(Kind::uid));
   if (a.changedsince) condstore_ = true;  // RFC 7162 3.1: CHANGEDSINCE enables CONDSTORE
   if (has(Kind::modseq)) condstore_ = true;
-  if (a.changedsince && !has(Kind::modseq)) items.push_back(FetchItem{Kind::modseq});
+  if (a.changedsince && !has(Kind::modseq)) items.push_back(plain_item(Kind::modseq));
   bool want_seen = !selected_->read_only && std::any_of(items.begin(), items.end(), sets_seen);
   bool want_structure = std::any_of(items.begin(), items.end(), needs_structure);
   store::MailboxId id = selected_->info.id;

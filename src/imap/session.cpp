@@ -296,6 +296,14 @@ std::optional<std::vector<uint32_t>> Session::resolve_set(const SequenceSet& set
   return view.resolve_seqs(set);
 }
 
+net::awaitable<bool> Session::would_exceed_quota(uint64_t more_bytes) {
+  uint64_t limit = co_await quota_limit();
+  if (limit == 0) co_return false;
+  store::AccountId acct = account_id();
+  auto usage = co_await offload([&] { return store().quota_usage(acct); });
+  co_return usage.bytes + more_bytes > limit;
+}
+
 net::awaitable<uint64_t> Session::quota_limit() {
   int64_t id = account_.id;
   auto account = co_await offload([&] { return s_.directory.account_by_id(id); });
@@ -364,6 +372,25 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
         co_return ReadStatus::end;
       }
       co_return ReadStatus::handled;
+    }
+    if (is_message) {
+      // Refuse what cannot be stored before the bytes arrive: no spooling for clients that are
+      // not logged in, and NO [OVERQUOTA] (RFC 9208 5.1) ahead of a synchronizing literal.
+      std::string refusal;
+      if (s.state_ == State::not_authenticated) {
+        refusal = "BAD APPEND needs authentication first";
+        ++s.bad_commands_;
+      } else if (!ann->non_synchronizing) {
+        bool over = co_await s.would_exceed_quota(ann->size + message_bytes);  // not inside &&: g++ 12
+        if (over) refusal = "NO [OVERQUOTA] Quota exceeded";
+      }
+      if (!refusal.empty()) {
+        s.raw(tag_prefix + refusal + "\r\n");
+        if (!ann->non_synchronizing) co_return ReadStatus::handled;
+        s.untagged("BYE Literal refused; closing the connection");
+        co_await s.flush();
+        co_return ReadStatus::end;
+      }
     }
     if (!ann->non_synchronizing) {
       s.raw("+ Ready for literal data\r\n");

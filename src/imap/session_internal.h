@@ -16,6 +16,7 @@
 #include "imap/mailbox_view.h"
 #include "net/connection.h"
 #include "net/line_reader.h"
+#include "net/runtime.h"
 #include "session/services.h"
 #include "store/blob_store.h"
 #include "store/change_hub.h"
@@ -124,6 +125,7 @@ class Session {
   std::optional<std::vector<uint32_t>> resolve_set(const SequenceSet& set, bool uid) const;
   // The account's quota in bytes (0 = none), read from the directory now.
   net::awaitable<uint64_t> quota_limit();
+  net::awaitable<bool> would_exceed_quota(uint64_t more_bytes);
   bool utf8_names() const { return rev2_; }
   uint64_t append_limit() const { return s_.config.limits.max_message_size; }
 

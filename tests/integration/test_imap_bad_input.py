@@ -122,3 +122,19 @@ def test_deeply_nested_search_is_refused(kurier, user):
     _, tagged = raw.command("p", b"NOOP")
     assert tagged.startswith(b"p OK")
     raw.close()
+
+
+def test_append_literal_refused_before_login_and_over_quota(kurier):
+    raw = RawImap(kurier)
+    raw.send(b"a APPEND INBOX {20}\r\n")
+    line = raw.line()
+    assert line.startswith(b"a BAD"), "no '+': nothing is spooled for an anonymous client"
+    raw.close()
+    addr, pw = kurier.add_user(None, "password-1", "--quota", "1K")
+    raw = RawImap(kurier)
+    raw.login((addr, pw))
+    raw.send(b"b APPEND INBOX {5000}\r\n")
+    assert raw.line().startswith(b"b NO [OVERQUOTA]")
+    _, tagged = raw.command("c", b"NOOP")
+    assert tagged.startswith(b"c OK")
+    raw.close()
