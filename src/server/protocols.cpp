@@ -6,6 +6,7 @@
 
 #include "imap/session.h"
 #include "net/connection.h"
+#include "smtp/session.h"
 
 namespace kurier::server {
 namespace {
@@ -37,7 +38,10 @@ Protocol protocol_for(const std::string& name) {
   if (name == "smtp" || name == "submission")
     return placeholder(false, kSmtpLines, "554 5.3.2 HOST kurier: SMTP is not implemented yet");
   if (name == "submissions") return placeholder(true, kSmtpLines, "554 5.3.2 HOST kurier: SMTP is not implemented yet");
-  if (name == "lmtp") return placeholder(false, kSmtpLines, "554 5.3.2 HOST kurier: LMTP is not implemented yet");
+  if (name == "lmtp")
+    return {false, kSmtpLines, [](session::Services& s) -> net::Handler {
+              return [&s](net::Connection& conn) { return smtp::serve_lmtp(s, conn); };
+            }};
   if (name == "imap" || name == "imaps")
     return {name == "imaps", kImapLines, [](session::Services& s) -> net::Handler {
               return [&s](net::Connection& conn) { return imap::serve_session(s, conn); };

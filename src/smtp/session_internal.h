@@ -1,0 +1,91 @@
+// The SMTP/LMTP session's state, shared by session.cpp (greeting, command loop, envelope
+// commands) and session_data.cpp (DATA, BDAT, delivery and the replies after it).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "delivery/delivery_service.h"
+#include "net/connection.h"
+#include "net/line_reader.h"
+#include "net/runtime.h"
+#include "session/services.h"
+#include "smtp/command.h"
+#include "smtp/reply.h"
+#include "smtp/session.h"
+
+namespace kurier::smtp {
+
+// One mail transaction (RFC 5321 3.3): from MAIL to the end of DATA / BDAT LAST, or RSET.
+struct Transaction {
+  bool active = false;  // MAIL was accepted
+  std::string sender;   // reverse-path, "" for <>
+  MailParams params;
+  std::vector<delivery::AcceptedRecipient> recipients;
+  size_t rcpt_commands = 0;                 // RCPT commands seen, accepted or not (limit)
+  std::optional<delivery::MessageSink> bdat;  // RFC 3030: the message being received in chunks
+  bool bdat_failed = false;                 // a chunk could not be spooled: refuse at LAST
+};
+
+class Session {
+ public:
+  Session(session::Services& services, net::Connection& conn, SessionMode mode);
+  net::awaitable<void> run();
+
+  // ---- used by the DATA/BDAT code ----
+  net::awaitable<void> cmd_data();
+  net::awaitable<void> cmd_bdat(const Command& cmd);
+
+ private:
+  enum class Next { proceed, close };
+
+  net::awaitable<Next> execute(const Command& cmd);
+  net::awaitable<void> cmd_greeting(const Command& cmd);
+  net::awaitable<void> cmd_mail(const Command& cmd);
+  net::awaitable<void> cmd_rcpt(const Command& cmd);
+  void cmd_rset();
+  void cmd_vrfy();
+  void cmd_help();
+
+  // DATA/BDAT helpers (session_data.cpp)
+  std::optional<Reply> data_precondition() const;
+  delivery::MessageEnvelope envelope() const;
+  net::awaitable<void> finish_message(std::optional<delivery::MessageSink>& sink, std::optional<Reply> refusal);
+  void reply_after_data(const std::vector<delivery::RecipientStatus>& statuses);
+  net::awaitable<bool> discard_bytes(uint64_t n);
+
+  // Replies are collected and flushed when the client has nothing more pipelined (RFC 2920 3.1),
+  // before waiting for message data, and before closing.
+  void reply(int code, std::string_view enhanced, std::string_view text);
+  void reply(const Reply& r) { reply(r.code, r.enhanced, r.text); }
+  net::awaitable<bool> flush();
+  // Answers a rejected command, counting it toward limits.max_bad_commands (then 421, close).
+  void refuse(int code, std::string_view enhanced, std::string_view text);
+  void refuse(const Reply& r) { refuse(r.code, r.enhanced, r.text); }
+  void reset_transaction();
+  std::string ehlo_keywords() const;
+  size_t max_line() const;
+  const std::string& hostname() const { return s_.config.hostname; }
+  bool utf8_offered() const { return true; }
+  template <class F>
+  auto offload(F f) {
+    return s_.runtime.offload(std::move(f));
+  }
+
+  session::Services& s_;
+  net::Connection& conn_;
+  net::LineReader reader_;
+  SessionMode mode_;
+  delivery::DeliveryService& delivery_;
+  std::string helo_;        // the client's LHLO/EHLO/HELO argument
+  bool greeted_ = false;
+  bool esmtp_ = true;       // EHLO/LHLO rather than HELO
+  bool authenticated_ = false;
+  Transaction tx_;
+  int bad_commands_ = 0;
+  bool closing_ = false;    // 421 sent: stop after flushing
+  std::string out_;         // pending replies
+};
+
+}  // namespace kurier::smtp
