@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/strings.h"
+#include "imap/list_pattern.h"
 #include "imap/parser.h"
 #include "imap/quote.h"
 #include "net/runtime.h"
@@ -17,30 +18,6 @@
 
 namespace kurier::imap {
 namespace {
-
-// RFC 9051 6.3.9: "*" matches anything, "%" anything but the hierarchy separator.
-// Dynamic programming over (pattern, name) positions: no exponential backtracking.
-bool list_match(std::string_view pattern, std::string_view name) {
-  const size_t n = name.size();
-  std::vector<char> cur(n + 1, 0), next(n + 1, 0);
-  cur[0] = 1;
-  for (char p : pattern) {
-    std::fill(next.begin(), next.end(), 0);
-    if (p == '*' || p == '%') {
-      bool reach = false;
-      for (size_t j = 0; j <= n; ++j) {
-        if (cur[j]) reach = true;
-        if (reach) next[j] = 1;
-        if (p == '%' && j < n && name[j] == '/') reach = false;  // "%" cannot consume "/"
-      }
-    } else {
-      for (size_t j = 0; j < n; ++j)
-        if (cur[j] && name[j] == p) next[j + 1] = 1;
-    }
-    cur.swap(next);
-  }
-  return cur[n] != 0;
-}
 
 bool has_inferior(const std::vector<store::MailboxInfo>& boxes, const std::string& name) {
   for (const auto& b : boxes)
@@ -181,7 +158,7 @@ net::awaitable<Reply> Session::cmd_list(Command& cmd) {
     if (!p.empty()) full_patterns.push_back(normalize_inbox(*reference + p, '/'));
   auto matches = [&](const std::string& name) {
     for (const auto& p : full_patterns)
-      if (list_match(p, name)) return true;
+      if (list_pattern_matches(p, name)) return true;
     return false;
   };
 

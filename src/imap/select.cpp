@@ -51,10 +51,10 @@ store::ChangeHub::Subscription subscribe_changes(store::ChangeHub& hub, store::M
     // On the store's writer thread: post and return (change_hub.h).
     auto sig = weak.lock();
     if (!sig) return;
-    bool gone = change.mailbox_deleted;
+    store::MailboxId gone = change.mailbox_deleted ? change.mailbox : 0;
     boost::asio::post(sig->executor, [sig, gone] {
       sig->dirty = true;
-      if (gone) sig->mailbox_gone = true;
+      if (gone) sig->gone_mailbox = gone;
       sig->timer.cancel();
     });
   });
@@ -74,7 +74,7 @@ std::string Session::flags_item(const store::MessageMeta& m) const {
 void Session::unselect() {
   selected_.reset();  // the Subscription's destructor stops the callbacks
   signal_->dirty = false;
-  signal_->mailbox_gone = false;
+  signal_->gone_mailbox = 0;
   saved_result_.clear();
   state_ = State::authenticated;
 }
@@ -99,7 +99,7 @@ void Session::report_expunged(const std::vector<store::Uid>& uids) {
 
 net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
   if (!selected_) co_return;
-  if (signal_->mailbox_gone) {
+  if (signal_->gone_mailbox == selected_->info.id) {
     // The mailbox was deleted by another session: there is no consistent state to continue in.
     untagged("BYE The selected mailbox was deleted");
     logout_ = true;
@@ -160,7 +160,7 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
   if (a.condstore) condstore_ = true;
 
   signal_->dirty = false;
-  signal_->mailbox_gone = false;
+  signal_->gone_mailbox = 0;
   auto subscription = subscribe_changes(store().changes(), info->id, signal_);
   store::MailboxId id = info->id;
   auto snap = co_await offload([&] { return store().snapshot(id); });

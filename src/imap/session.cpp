@@ -659,7 +659,7 @@ static net::awaitable<void> idle_notifier(Session* s) {
   std::shared_ptr<ChangeSignal> signal = s->signal_;
   try {
     while (!s->idle_stop_) {
-      if (s->selected_ && (signal->dirty || signal->mailbox_gone)) {
+      if (s->selected_ && signal->dirty) {  // a deletion sets dirty too
         co_await s->sync(true);
         bool written = co_await s->flush();
         if (!written || s->close_now_) {

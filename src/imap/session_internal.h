@@ -42,7 +42,7 @@ struct ChangeSignal {
   explicit ChangeSignal(net::Executor ex) : executor(ex), timer(ex) {}
   net::Executor executor;
   bool dirty = false;             // something changed in the selected mailbox since the last sync
-  bool mailbox_gone = false;      // deleted by another session
+  store::MailboxId gone_mailbox = 0;  // a subscribed mailbox deleted by another session
   boost::asio::steady_timer timer;  // IDLE waits on it; a change cancels it
 };
 

@@ -185,3 +185,14 @@ def test_qresync_needs_enable(kurier, user):
     _, tagged = raw.command("q", b"SELECT INBOX (QRESYNC (1 1))")
     assert tagged.startswith(b"q BAD")
     raw.close()
+
+
+def test_selected_mailbox_deleted_by_another_session(kurier, user):
+    m = login(kurier, user)
+    ok(m.create("Doomed"))
+    raw, _ = selected_raw(kurier, user, b"Doomed")
+    ok(m.delete("Doomed"))
+    raw.send(b"n NOOP\r\n")
+    assert raw.line() == b"* BYE The selected mailbox was deleted"
+    assert raw.closed()
+    m.logout()

@@ -95,3 +95,33 @@ TEST(TransferDecode, ByEncodingName) {
 
 }  // namespace
 }  // namespace kurier::imap
+
+#include "imap/list_pattern.h"
+
+namespace kurier::imap {
+namespace {
+
+TEST(ListPattern, WildcardsFollowRfc9051) {
+  EXPECT_TRUE(list_pattern_matches("*", "a/b/c"));
+  EXPECT_TRUE(list_pattern_matches("%", "INBOX"));
+  EXPECT_FALSE(list_pattern_matches("%", "a/b"));
+  EXPECT_TRUE(list_pattern_matches("a/%", "a/b"));
+  EXPECT_FALSE(list_pattern_matches("a/%", "a/b/c"));
+  EXPECT_TRUE(list_pattern_matches("a/*", "a/b/c"));
+  EXPECT_TRUE(list_pattern_matches("%/%/c", "a/b/c"));
+  EXPECT_TRUE(list_pattern_matches("Pro*s", "Projects"));
+  EXPECT_FALSE(list_pattern_matches("Pro*s", "Project"));
+  EXPECT_FALSE(list_pattern_matches("", "a"));
+  EXPECT_TRUE(list_pattern_matches("", ""));
+  EXPECT_TRUE(list_pattern_matches("a%", "a"));
+}
+
+TEST(ListPattern, ManyWildcardsStayFast) {
+  std::string pattern(2000, '*');
+  pattern += "x";
+  std::string name(1000, 'a');
+  EXPECT_FALSE(list_pattern_matches(pattern, name));
+}
+
+}  // namespace
+}  // namespace kurier::imap
