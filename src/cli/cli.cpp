@@ -16,6 +16,7 @@
 #include "cli/admin_commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
+#include "cli/queue_commands.h"
 #include "cli/selfsigned.h"
 #include "common/base64.h"
 #include "common/strings.h"
@@ -132,6 +133,7 @@ int run(int argc, char** argv) {
   add_user_commands(app, ctx);
   add_alias_commands(app, ctx);
   add_admin_commands(app, ctx);
+  add_queue_commands(app, ctx);
 
   try {
     app.parse(argc, argv);
