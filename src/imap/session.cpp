@@ -318,8 +318,77 @@ enum class ReadStatus { command, handled, end };
 
 }  // namespace
 
+// True when the literal announced at the end of `line` is an APPEND message (and not the
+// mailbox name, the one other literal an APPEND may carry: "tag APPEND {5}").
+static bool is_message_literal(const LineHead& head, const RawCommand& raw, std::string_view line) {
+  if (!head.is_append) return false;
+  if (!raw.literals.empty()) return true;
+  size_t from = std::min(head.args_offset, line.size());
+  size_t to = std::max(from, announcement_start(line));
+  return !trim(line.substr(from, to - from)).empty();
+}
+
+// Answers a literal that will not be read. A synchronizing literal's client waits for "+", so
+// the command simply fails; a non-synchronizing literal's bytes are already on their way and
+// there is no way to find the next command after them (RFC 7888 4): say BYE and close.
+static net::awaitable<ReadStatus> refuse_literal(Session& s, const std::string& tag_prefix,
+                                                 const std::string& reply, bool non_synchronizing) {
+  s.raw(tag_prefix + reply + "\r\n");
+  if (!non_synchronizing) co_return ReadStatus::handled;
+  s.untagged("BYE Literal refused; closing the connection");
+  co_await s.flush();
+  co_return ReadStatus::end;
+}
+
+// The reason to refuse an announced literal before reading it, or "".
+static net::awaitable<std::string> literal_refusal(Session& s, const LiteralAnnouncement& ann, bool is_message,
+                                                   bool tagged, uint64_t message_bytes) {
+  if (!ann.ok()) {
+    ++s.bad_commands_;
+    if (ann.error != LiteralAnnouncement::Error::too_large || !tagged)
+      co_return "BAD " + sanitize_text(ann.error_text);
+    if (is_message) co_return "NO [TOOBIG] Message is larger than APPENDLIMIT " + std::to_string(s.append_limit());
+    co_return "NO [TOOBIG] Command is too long";
+  }
+  if (!is_message) co_return "";
+  // No spooling for clients that are not logged in; NO [OVERQUOTA] (RFC 9208 5.1) before the
+  // bytes are sent when the client waits for "+".
+  if (s.state_ == State::not_authenticated) {
+    ++s.bad_commands_;
+    co_return "BAD APPEND needs authentication first";
+  }
+  if (!ann.non_synchronizing) {
+    bool over = co_await s.would_exceed_quota(ann.size + message_bytes);
+    if (over) co_return "NO [OVERQUOTA] Quota exceeded";
+  }
+  co_return "";
+}
+
+// Reads a literal's bytes: APPEND messages stream into a new blob (spool_path "blob:<index>"),
+// anything else into memory (bounded by max_command_bytes).
+static net::awaitable<std::optional<Literal>> read_literal(Session& s, const LiteralAnnouncement& ann,
+                                                           bool is_message) {
+  Literal lit;
+  lit.size = ann.size;
+  lit.binary = ann.binary;
+  bool ok = false;
+  if (is_message) {
+    auto writer = s.s_.blob_store->create(s.append_limit());
+    store::BlobWriter* w = writer.get();
+    lit.spool_path = "blob:" + std::to_string(s.append_blobs_.size());
+    s.append_blobs_.push_back(std::move(writer));
+    ok = co_await s.reader_.read_exact(ann.size, [w](std::string_view chunk) { w->write(chunk); });
+  } else {
+    lit.data.reserve(ann.size);
+    std::string* data = &lit.data;
+    ok = co_await s.reader_.read_exact(ann.size, [data](std::string_view chunk) { data->append(chunk); });
+  }
+  if (!ok) co_return std::nullopt;
+  co_return lit;
+}
+
 // Reads one whole command: the first line, then for every literal announcement the literal's
-// bytes and the line after it. Literals of APPEND messages stream into blobs.
+// bytes and the line after it.
 static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) {
   const auto& limits = s.s_.config.limits;
   const std::size_t max_line = line_limit(s.s_.config);
@@ -337,97 +406,37 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
     co_return ReadStatus::end;
   }
   LineHead head = line_head(first.line);
+  const std::string tag_prefix = head.tag ? *head.tag + " " : "* ";
   raw.lines.push_back(std::move(first.line));
   uint64_t command_bytes = raw.lines.back().size();  // lines and non-message literals
   uint64_t message_bytes = 0;                         // APPEND message literals
   for (;;) {
     const std::string& line = raw.lines.back();
-    bool is_message = head.is_append &&
-                      !(raw.literals.empty() &&
-                        trim(std::string_view(line).substr(
-                                 std::min(head.args_offset, line.size()),
-                                 announcement_start(line) - std::min(head.args_offset, announcement_start(line))))
-                            .empty());
+    bool is_message = is_message_literal(head, raw, line);
     // Message literals are bounded by APPENDLIMIT each (and a MULTIAPPEND by kMaxAppendTotal
     // of them); everything else in a command by max_command_bytes.
     uint64_t room = is_message ? std::min<uint64_t>(s.append_limit(), kMaxAppendTotal * s.append_limit() - message_bytes)
                                : (limits.max_command_bytes > command_bytes ? limits.max_command_bytes - command_bytes : 0);
     auto ann = literal_at_end(line, room);
     if (!ann) co_return ReadStatus::command;
-    std::string tag_prefix = head.tag ? *head.tag + " " : "* ";
-    if (!ann->ok()) {
-      ++s.bad_commands_;
-      bool too_big = ann->error == LiteralAnnouncement::Error::too_large;
-      std::string text = too_big ? (is_message ? "NO [TOOBIG] Message is larger than APPENDLIMIT " +
-                                                     std::to_string(s.append_limit())
-                                               : "NO [TOOBIG] Command is too long")
-                                 : "BAD " + sanitize_text(ann->error_text);
-      if (!head.tag) text = "BAD " + sanitize_text(too_big ? "Literal too large" : ann->error_text);
-      s.raw(tag_prefix + text + "\r\n");
-      if (ann->non_synchronizing || !too_big) {
-        // RFC 7888 4: the client sends a non-synchronizing literal's bytes regardless; there is
-        // no way to find the next command boundary after refusing it.
-        s.untagged("BYE Literal refused; closing the connection");
-        co_await s.flush();
-        co_return ReadStatus::end;
-      }
-      co_return ReadStatus::handled;
-    }
-    if (is_message) {
-      // Refuse what cannot be stored before the bytes arrive: no spooling for clients that are
-      // not logged in, and NO [OVERQUOTA] (RFC 9208 5.1) ahead of a synchronizing literal.
-      std::string refusal;
-      if (s.state_ == State::not_authenticated) {
-        refusal = "BAD APPEND needs authentication first";
-        ++s.bad_commands_;
-      } else if (!ann->non_synchronizing) {
-        bool over = co_await s.would_exceed_quota(ann->size + message_bytes);  // not inside &&: g++ 12
-        if (over) refusal = "NO [OVERQUOTA] Quota exceeded";
-      }
-      if (!refusal.empty()) {
-        s.raw(tag_prefix + refusal + "\r\n");
-        if (!ann->non_synchronizing) co_return ReadStatus::handled;
-        s.untagged("BYE Literal refused; closing the connection");
-        co_await s.flush();
-        co_return ReadStatus::end;
-      }
-    }
+    std::string refusal = co_await literal_refusal(s, *ann, is_message, head.tag.has_value(), message_bytes);
+    if (!refusal.empty()) co_return co_await refuse_literal(s, tag_prefix, refusal, ann->non_synchronizing);
     if (!ann->non_synchronizing) {
       s.raw("+ Ready for literal data\r\n");
       if (!co_await s.flush()) co_return ReadStatus::end;
     }
-    Literal lit;
-    lit.size = ann->size;
-    lit.binary = ann->binary;
-    bool ok = true;
-    if (is_message) {
-      auto writer = s.s_.blob_store->create(s.append_limit());
-      store::BlobWriter* w = writer.get();
-      lit.spool_path = "blob:" + std::to_string(s.append_blobs_.size());
-      s.append_blobs_.push_back(std::move(writer));
-      ok = co_await s.reader_.read_exact(ann->size, [w](std::string_view chunk) { w->write(chunk); });
-      message_bytes += ann->size;
-    } else {
-      lit.data.reserve(ann->size);
-      std::string* data = &lit.data;
-      ok = co_await s.reader_.read_exact(ann->size, [data](std::string_view chunk) { data->append(chunk); });
-      command_bytes += ann->size;
-    }
-    if (!ok) co_return ReadStatus::end;
-    raw.literals.push_back(std::move(lit));
+    auto lit = co_await read_literal(s, *ann, is_message);
+    if (!lit) co_return ReadStatus::end;
+    (is_message ? message_bytes : command_bytes) += ann->size;
+    raw.literals.push_back(std::move(*lit));
     auto next = co_await s.reader_.read_line(max_line);
-    if (next.status == net::LineStatus::too_long) {
+    if (!next.ok() && next.status != net::LineStatus::too_long) co_return ReadStatus::end;
+    if (next.status == net::LineStatus::too_long || command_bytes + next.line.size() > limits.max_command_bytes) {
       ++s.bad_commands_;
-      s.raw(tag_prefix + "BAD Command line too long\r\n");
-      co_return ReadStatus::handled;
+      // The rest of the command may announce more literals: only a BYE is safe for LITERAL+.
+      co_return co_await refuse_literal(s, tag_prefix, "BAD Command is too long", true);
     }
-    if (!next.ok()) co_return ReadStatus::end;
     command_bytes += next.line.size();
-    if (command_bytes > limits.max_command_bytes) {
-      ++s.bad_commands_;
-      s.raw(tag_prefix + "BAD Command is too long\r\n");
-      co_return ReadStatus::handled;
-    }
     raw.lines.push_back(std::move(next.line));
   }
 }

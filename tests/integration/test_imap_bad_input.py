@@ -138,3 +138,14 @@ def test_append_literal_refused_before_login_and_over_quota(kurier):
     _, tagged = raw.command("c", b"NOOP")
     assert tagged.startswith(b"c OK")
     raw.close()
+
+
+def test_malformed_literal_announcement(kurier):
+    raw = RawImap(kurier)
+    _, tagged = raw.command("a", b"LOGIN {12x}")
+    assert tagged.startswith(b"a BAD")
+    _, tagged = raw.command("b", b"LOGIN {-1}")
+    assert tagged.startswith(b"b BAD")
+    _, tagged = raw.command("c", b"CAPABILITY")
+    assert tagged.startswith(b"c OK")
+    raw.close()
