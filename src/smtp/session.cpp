@@ -203,6 +203,9 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
     reply(451, "4.3.0", "<" + address + ">: temporary local problem, try again later");
     co_return;
   }
+  if (!cmd.mailbox && check->resolution.kind == delivery::Resolution::Kind::not_local)  // <postmaster>
+    check->status = delivery::RecipientStatus::permanent(
+        550, "5.1.1", "<postmaster>: " + hostname() + " is not a hosted domain; use postmaster@DOMAIN");
   reply(check->status.code, check->status.enhanced, check->status.text);
   log::info("smtp.rcpt", {{"conn", conn_.id()}, {"rcpt", address}, {"code", check->status.code},
                           {"accounts", check->resolution.accounts.size()}});

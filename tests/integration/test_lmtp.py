@@ -330,6 +330,8 @@ def test_postmaster_without_alias_is_refused_then_routed(kurier):
     with lmtp(kurier) as c:
         c.mail("s@elsewhere.example")
         assert c.rcpt(f"postmaster@{dom}")[0] == 550
+        code, text = c.rcpt("postmaster")  # RFC 5321 4.1.1.3 <postmaster>: the hostname's domain
+        assert code == 550 and text.startswith(b"5.1.1"), (code, text)
     kurier.cli("alias", "add", f"postmaster@{dom}", a)
     assert deliver(kurier, [f"PostMaster@{dom}"]) == {}
     assert imap_count(kurier, a) == 1
