@@ -582,7 +582,11 @@ net::awaitable<void> finish(EnginePtr e, EnvelopePtr env) {
     report.recipients.insert(report.recipients.end(), relayed.begin(), relayed.end());
     Notification n = make_notification(e, env, std::move(report));
     bool ok = co_await e->runtime->offload([&] { return notify_blocking(e, n); });
-    if (!ok) {
+    // A notice that cannot be handed over is retried, but not forever: one more day past the
+    // message's lifetime, then it is dropped (logged) like Postfix drops an undeliverable bounce.
+    bool give_up = now > e->policy.expiry(env->created) + 86400;
+    if (!ok && give_up) log::error("queue.notice_abandoned", {{"id", env->id}, {"to", env->sender}});
+    if (!ok && !give_up) {
       env->next_attempt = now + e->policy.backoff(1);
       co_await e->runtime->offload([&] { return e->spool.save(*env); });
       co_return;
