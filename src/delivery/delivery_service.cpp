@@ -198,7 +198,9 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
   store::BlobId blob;
   try {
     sink.flush();
-    blob = sink.writer_->commit();  // fdatasync + rename + fsync(dir)
+    // Placed unsynced: the store syncs all blobs of its group commit at once, before the rows
+    // that reference them are committed, so 250 still means "on disk".
+    blob = sink.writer_->commit_unsynced();
   } catch (const std::exception& e) {
     log::error("delivery.spool_failed", {{"error", e.what()}});
     return all(n, RecipientStatus::temporary(451, "4.3.0", "could not store the message, try again later"));
@@ -210,6 +212,7 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     t.structure = mime::parse_message(t.message);
     int64_t now = now_seconds();
     t.new_message = {blob, view.size(), now, local_utc_offset_minutes(now), mime::serialize(t.structure)};
+    t.new_message.blob_synced = false;  // see commit_unsynced() above
     t.message_id = message_id_of(t.message, t.structure);
     t.results.resize(n);
     for (size_t i = 0; i < n; ++i)

@@ -33,10 +33,11 @@ void fsync_dir(const fs::path& dir) {
   if (rc != 0) throw_io("fsync directory", dir, err);
 }
 
-// Creates DIR if missing; a newly created directory entry is made durable by syncing its parent.
-void ensure_dir(const fs::path& dir) {
+// Creates DIR if missing; a newly created directory entry is made durable by syncing its parent
+// (or, for an unsynced commit, by the next BlobStore::sync_all()).
+void ensure_dir(const fs::path& dir, bool sync = true) {
   if (::mkdir(dir.c_str(), 0750) == 0) {
-    fsync_dir(dir.parent_path());
+    if (sync) fsync_dir(dir.parent_path());
   } else if (errno != EEXIST) {
     throw_io("mkdir", dir);
   }
@@ -77,22 +78,25 @@ class FileBlobWriter final : public BlobWriter {
 
   uint64_t bytes_written() const override { return written_; }
 
-  BlobId commit() override {
+  BlobId commit() override { return place(true); }
+  BlobId commit_unsynced() override { return place(false); }
+
+ private:
+  BlobId place(bool sync) {
     if (fd_ < 0) throw StoreError(StoreErrc::invalid_argument, "blob writer already finished");
-    if (::fdatasync(fd_) != 0) throw_io("fdatasync", temp_path_);
+    if (sync && ::fdatasync(fd_) != 0) throw_io("fdatasync", temp_path_);
     int rc = ::close(fd_);
     fd_ = -1;
     if (rc != 0) throw_io("close", temp_path_);
     fs::path final_path = store_.path_of(id_);
-    ensure_dir(final_path.parent_path().parent_path());
-    ensure_dir(final_path.parent_path());
+    ensure_dir(final_path.parent_path().parent_path(), sync);
+    ensure_dir(final_path.parent_path(), sync);
     if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) throw_io("rename", final_path);
     temp_path_.clear();
-    fsync_dir(final_path.parent_path());
+    if (sync) fsync_dir(final_path.parent_path());
     return id_;
   }
 
- private:
   void discard() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -205,6 +209,17 @@ std::optional<uint64_t> FileBlobStore::size(const BlobId& id) const {
   struct stat st {};
   if (::stat(path_of(id).c_str(), &st) != 0) return std::nullopt;
   return uint64_t(st.st_size);
+}
+
+// syncfs(2) writes back every dirty page and inode of the filesystem holding the blobs and
+// waits for it: one call makes all unsynced blobs (and their new directories) durable.
+void FileBlobStore::sync_all() {
+  int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_io("open directory", root_);
+  int rc = ::syncfs(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) throw_io("syncfs", root_, err);
 }
 
 void FileBlobStore::remove(const BlobId& id) {

@@ -61,6 +61,11 @@ class BlobWriter {
   virtual uint64_t bytes_written() const = 0;
   // Durably stores the blob and returns its id. The writer is finished afterwards.
   virtual BlobId commit() = 0;
+  // Puts the blob in place without syncing it: it is durable only once BlobStore::sync_all()
+  // has returned. The mail store does that once per group commit for every message marked
+  // NewMessage::blob_synced = false, so concurrent deliveries share one filesystem sync
+  // instead of paying an fdatasync and a directory fsync each (DESIGN.md, rule 1).
+  virtual BlobId commit_unsynced() = 0;
 };
 
 class BlobStore {
@@ -71,6 +76,8 @@ class BlobStore {
   virtual BlobView open(const BlobId& id) const = 0;          // throws not_found / io
   virtual std::optional<uint64_t> size(const BlobId& id) const = 0;  // nullopt if absent
   virtual void remove(const BlobId& id) = 0;                  // absent blobs are ignored
+  // Makes every blob placed by commit_unsynced() so far durable (data and directory entries).
+  virtual void sync_all() = 0;
   // Visits every stored blob with its age in seconds (for orphan sweeps).
   virtual void for_each(const std::function<void(const BlobId&, int64_t age_seconds)>& fn) const = 0;
 };
@@ -84,6 +91,7 @@ class FileBlobStore final : public BlobStore {
   BlobView open(const BlobId& id) const override;
   std::optional<uint64_t> size(const BlobId& id) const override;
   void remove(const BlobId& id) override;
+  void sync_all() override;
   void for_each(const std::function<void(const BlobId&, int64_t)>& fn) const override;
 
   std::filesystem::path path_of(const BlobId& id) const;

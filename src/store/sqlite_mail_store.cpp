@@ -74,6 +74,11 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
     unlinked_.clear();
   };
   hooks.before_commit = [this](SqliteDb& db) {
+    // Unsynced blobs of this batch become durable before the rows that reference them.
+    if (blob_sync_pending_) {
+      blobs_.sync_all();
+      blob_sync_pending_ = false;
+    }
     Query q(db, sql::kBlobGarbage);
     while (q.next())
       if (auto id = BlobId::parse(q.text(0))) garbage_.push_back(*id);
@@ -274,8 +279,10 @@ AppendResult SqliteMailStore::append(MailboxId mailbox, const NewMessage& messag
                                      const Flags& flags) {
   Flags canonical = canonical_flags(flags);
   check_blob(message);
-  return committer_->run(
-      [&](WriteContext& ctx) { return sqlite_ops::append(ctx, mailbox, message, canonical); });
+  return committer_->run([&](WriteContext& ctx) {
+    if (!message.blob_synced) blob_sync_pending_ = true;
+    return sqlite_ops::append(ctx, mailbox, message, canonical);
+  });
 }
 
 std::vector<AppendResult> SqliteMailStore::deliver(const std::vector<DeliveryTarget>& targets,
@@ -287,6 +294,7 @@ std::vector<AppendResult> SqliteMailStore::deliver(const std::vector<DeliveryTar
   for (const auto& target : targets) flags.push_back(canonical_flags(target.flags));
   check_blob(message);
   return committer_->run([&](WriteContext& ctx) {
+    if (!message.blob_synced) blob_sync_pending_ = true;
     std::vector<AppendResult> results;
     for (size_t i = 0; i < targets.size(); ++i)
       results.push_back(sqlite_ops::append(ctx, targets[i].mailbox, message, flags[i]));

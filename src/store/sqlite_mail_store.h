@@ -106,6 +106,7 @@ class SqliteMailStore final : public MailStore {
   std::condition_variable reader_returned_;
   std::vector<BlobId> garbage_;   // writer thread only: blobs to unlink after this commit
   std::vector<BlobId> unlinked_;  // writer thread only: garbage rows to forget next batch
+  bool blob_sync_pending_ = false;  // writer thread only: this batch has unsynced blobs
   std::unique_ptr<GroupCommitter> committer_;
 };
 

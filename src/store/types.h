@@ -80,6 +80,7 @@ struct NewMessage {
   int64_t internal_date = 0;
   int32_t internal_tz = 0;
   std::string cached_structure;  // opaque; computed by the caller (mime module)
+  bool blob_synced = true;       // false: placed with commit_unsynced(); the store syncs it
 };
 
 struct DeliveryTarget {

@@ -42,6 +42,19 @@ TEST(FileBlobStoreTest, StreamedWriteCommitAndMappedRead) {
   EXPECT_EQ(blobs.size(id), expected.size());
 }
 
+TEST(FileBlobStoreTest, UnsyncedCommitIsReadableAndSyncAllSucceeds) {
+  TempDir dir;
+  FileBlobStore blobs(dir.path() / "blobs");
+  auto writer = blobs.create();
+  writer->write("Subject: x\r\n\r\nbody\r\n");
+  BlobId id = writer->commit_unsynced();
+  EXPECT_TRUE(std::filesystem::exists(blobs.path_of(id)));
+  EXPECT_TRUE(std::filesystem::is_empty(blobs.temp_dir()));
+  EXPECT_EQ(blobs.open(id).data(), "Subject: x\r\n\r\nbody\r\n");
+  EXPECT_NO_THROW(blobs.sync_all());
+  EXPECT_THROW(writer->commit(), StoreError);  // a writer commits once
+}
+
 TEST(FileBlobStoreTest, EmptyBlob) {
   TempDir dir;
   FileBlobStore blobs(dir.path());
