@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-export CCACHE_NOHASHDIR=true
+export CCACHE_NOHASHDIR=true CCACHE_BASEDIR="$PWD"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKURIER_TESTS=OFF >/dev/null
 ninja -C build -j"$(nproc)" kurier
 
