@@ -35,9 +35,13 @@ const net::ServiceLines kHttpLines{"", ""};
 }  // namespace
 
 Protocol protocol_for(const std::string& name) {
-  if (name == "smtp" || name == "submission")
-    return placeholder(false, kSmtpLines, "554 5.3.2 HOST kurier: SMTP is not implemented yet");
-  if (name == "submissions") return placeholder(true, kSmtpLines, "554 5.3.2 HOST kurier: SMTP is not implemented yet");
+  if (name == "smtp" || name == "submission" || name == "submissions")
+    return {name == "submissions", kSmtpLines, [name](session::Services& s) -> net::Handler {
+              smtp::SessionMode mode = name == "smtp"         ? smtp::smtp_mode()
+                                       : name == "submission" ? smtp::submission_mode()
+                                                              : smtp::submissions_mode();
+              return [&s, mode](net::Connection& conn) { return smtp::serve_session(s, conn, mode); };
+            }};
   if (name == "lmtp")
     return {false, kSmtpLines, [](session::Services& s) -> net::Handler {
               return [&s](net::Connection& conn) { return smtp::serve_lmtp(s, conn); };

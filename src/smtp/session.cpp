@@ -20,15 +20,25 @@
 //   (limits.max_bad_commands, then 421 and close).
 // - Idle clients are cut off after limits.smtp_timeout_seconds with 421 4.4.2 (RFC 5321
 //   4.5.3.2); at shutdown, an idle client gets "421 4.3.2 Server shutting down" (LineReader).
-// - Next task (SMTP/submission): STARTTLS (RFC 3207: LineReader::start_tls, then forget the
-//   greeting), AUTH through session::run_sasl (RFC 4954), the relay policy for non-local
-//   recipients (trusted_networks / authenticated -> DeliveryService's RelayHook = the queue).
+// - STARTTLS (RFC 3207 4.2): plaintext pipelined after it is discarded (LineReader::start_tls)
+//   and everything learned before it is forgotten: the client must EHLO again.
+// - AUTH only through session::run_sasl (RFC 4954), never a password check of our own; a
+//   password mechanism without TLS off loopback is 538 5.7.11 (RFC 4954 6).
+// - No open relay (RFC 5321 3.6.2): a recipient in a domain not hosted here is accepted only
+//   from an authenticated client or a client in [smtp] trusted_networks (empty by default;
+//   loopback is not trusted either), and only when the DeliveryService has a RelayHook (the
+//   outbound queue); until it has, authenticated relaying gets 451 4.3.0.
+// - Submission (RFC 6409): MAIL FROM and From: must be addresses of the authenticated account
+//   (submission.h); the login name is rewritten to the primary address.
 #include "smtp/session_internal.h"
 
 #include <algorithm>
 #include <chrono>
 
+#include "auth/sasl.h"
 #include "common/log.h"
+#include "common/strings.h"
+#include "smtp/relay_policy.h"
 
 namespace kurier::smtp {
 namespace {
@@ -37,7 +47,10 @@ constexpr size_t kMaxPendingOutput = 64 * 1024;    // pipelined replies held bef
 
 }  // namespace
 
-SessionMode lmtp_mode() { return SessionMode{"lmtp", true, false, false, false}; }
+SessionMode lmtp_mode() { return SessionMode{"lmtp", true, false, false, false, false}; }
+SessionMode smtp_mode() { return SessionMode{"smtp", false, false, false, true, false}; }
+SessionMode submission_mode() { return SessionMode{"submission", false, true, true, true, true}; }
+SessionMode submissions_mode() { return SessionMode{"submissions", false, true, true, false, true}; }
 
 net::awaitable<void> serve_session(session::Services& services, net::Connection& conn, SessionMode mode) {
   if (!services.delivery || !services.mail_store) {
@@ -54,7 +67,9 @@ net::awaitable<void> serve_lmtp(session::Services& services, net::Connection& co
 }
 
 Session::Session(session::Services& services, net::Connection& conn, SessionMode mode)
-    : s_(services), conn_(conn), reader_(conn), mode_(mode), delivery_(*services.delivery) {}
+    : s_(services), conn_(conn), reader_(conn), mode_(mode), delivery_(*services.delivery) {
+  trusted_network_ = !mode_.lmtp && ip_in_networks(conn_.remote_ip(), s_.config.trusted_networks);
+}
 
 net::awaitable<void> Session::run() {
   conn_.set_timeout(std::chrono::seconds(s_.config.limits.smtp_timeout_seconds));
@@ -75,6 +90,8 @@ net::awaitable<void> Session::run() {
     }
     if (!line.ok()) break;  // eof, error, or shutdown (the farewell line was written)
     // For MAIL, SMTPUTF8 is allowed when offered; for RCPT, when this transaction's MAIL had it.
+    // Sender canonical: "MAIL FROM:<login>" names the account's primary address (submission.h).
+    if (identity_) line.line = rewrite_login_sender(line.line, *identity_);
     auto parsed = parse_command(line.line, tx_.active ? tx_.params.smtputf8 : utf8_offered());
     if (!parsed) {
       refuse(parsed.error);
@@ -105,12 +122,8 @@ net::awaitable<Session::Next> Session::execute(const Command& cmd) {
     case Verb::Expn:  // RFC 5321 3.5.2: a server may refuse EXPN; lists are private
       reply(502, "5.5.1", "EXPN not available");
       break;
-    case Verb::StartTls:
-      refuse(502, "5.5.1", "STARTTLS not available here");
-      break;
-    case Verb::Auth:
-      refuse(502, "5.5.1", "AUTH not available here");
-      break;
+    case Verb::StartTls: co_await cmd_starttls(); break;
+    case Verb::Auth: co_await cmd_auth(cmd); break;
   }
   co_return closing_ ? Next::close : Next::proceed;
 }
@@ -140,7 +153,13 @@ std::string Session::ehlo_keywords() const {
   k += "8BITMIME\n";                                                     // RFC 6152
   k += "SIZE " + std::to_string(s_.config.limits.max_message_size) + "\n";  // RFC 1870
   k += "CHUNKING\n";                                                     // RFC 3030
+  if (!mode_.lmtp) k += "DSN\n";                                        // RFC 3461
   if (mode_.offer_starttls && !conn_.is_tls() && conn_.tls_available()) k += "STARTTLS\n";  // RFC 3207
+  if (mode_.offer_auth && !authenticated_) {                             // RFC 4954
+    std::string mechanisms;
+    for (const auto& m : session::offered_mechanisms(s_, conn_)) mechanisms += " " + m;
+    if (!mechanisms.empty()) k += "AUTH" + mechanisms + "\n";
+  }
   k += "SMTPUTF8";                                                       // RFC 6531
   return k;
 }
@@ -167,9 +186,14 @@ net::awaitable<void> Session::cmd_mail(const Command& cmd) {
     reply(555, "5.5.4", "BODY=BINARYMIME not supported");
     co_return;
   }
+  std::string sender = cmd.mailbox ? cmd.mailbox->str() : "";
+  if (mode_.submission && !sender_allowed(sender)) {
+    reply(553, "5.7.1", "<" + sender + ">: sender address not owned by the authenticated user");
+    co_return;
+  }
   reset_transaction();
   tx_.active = true;
-  tx_.sender = cmd.mailbox ? cmd.mailbox->str() : "";
+  tx_.sender = sender;
   tx_.params = cmd.mail;
   reply(250, "2.1.0", "Sender <" + tx_.sender + "> OK");
 }
@@ -203,13 +227,156 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
     reply(451, "4.3.0", "<" + address + ">: temporary local problem, try again later");
     co_return;
   }
-  if (!cmd.mailbox && check->resolution.kind == delivery::Resolution::Kind::not_local)  // <postmaster>
+  if (!cmd.mailbox && check->resolution.kind == delivery::Resolution::Kind::not_local) {  // <postmaster>
     check->status = delivery::RecipientStatus::permanent(
         550, "5.1.1", "<postmaster>: " + hostname() + " is not a hosted domain; use postmaster@DOMAIN");
+  } else if (!mode_.lmtp && cmd.mailbox) {
+    // A whole-address relay: not hosted here (the resolver says not_local; with a relay hook the
+    // delivery service turns that into one external target equal to the address).
+    const auto& r = check->resolution;
+    bool remote = r.kind == delivery::Resolution::Kind::not_local ||
+                  (r.found() && r.accounts.empty() && r.external.size() == 1 && r.external.front() == r.address);
+    if (remote) {
+      if (auto refusal = relay_refusal(address))
+        check->status = refusal->code >= 500 ? delivery::RecipientStatus::permanent(refusal->code, refusal->enhanced, refusal->text)
+                                             : delivery::RecipientStatus::temporary(refusal->code, refusal->enhanced, refusal->text);
+    }
+  }
   reply(check->status.code, check->status.enhanced, check->status.text);
   log::info("smtp.rcpt", {{"conn", conn_.id()}, {"rcpt", address}, {"code", check->status.code},
                           {"accounts", check->resolution.accounts.size()}});
-  if (check->status.ok()) tx_.recipients.push_back({address, std::move(check->resolution)});
+  if (check->status.ok()) {
+    tx_.recipients.push_back({address, std::move(check->resolution)});
+    tx_.rcpt_params.push_back(cmd.rcpt);
+  }
+}
+
+bool Session::relay_allowed() const { return authenticated_ || trusted_network_; }
+
+std::optional<Reply> Session::relay_refusal(const std::string& address) const {
+  if (!relay_allowed()) return Reply{554, "5.7.1", "<" + address + ">: Relay access denied"};
+  if (!delivery_.can_relay())  // the outbound queue is not plugged in yet
+    return Reply{451, "4.3.0", "<" + address + ">: relaying not available yet, try again later"};
+  return std::nullopt;
+}
+
+// RFC 3207 4: "220 Ready", then the handshake; 4.2: the client's EHLO, AUTH and any
+// transaction are forgotten, and plaintext it pipelined after STARTTLS is dropped (5).
+net::awaitable<void> Session::cmd_starttls() {
+  if (!mode_.offer_starttls || !conn_.tls_available()) {
+    refuse(502, "5.5.1", "STARTTLS not available here");
+    co_return;
+  }
+  if (conn_.is_tls()) {
+    refuse(503, "5.5.1", "TLS already active");
+    co_return;
+  }
+  if (!greeted_) {
+    refuse(503, "5.5.1", "Say EHLO first");
+    co_return;
+  }
+  reply(220, "2.0.0", "Ready to start TLS");
+  // One co_await per statement: g++ 12 miscompiles co_await inside && / ||.
+  bool ready = co_await flush();
+  if (ready) ready = co_await reader_.start_tls();
+  if (!ready) {
+    log::info("smtp.tls_failed", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}});
+    closing_ = true;
+    co_return;
+  }
+  reset_transaction();
+  helo_.clear();
+  greeted_ = false;
+  authenticated_ = false;
+  identity_.reset();
+}
+
+net::awaitable<bool> Session::send_sasl_challenge(const std::string& challenge_b64) {
+  reply(334, "", challenge_b64);
+  co_return co_await flush();
+}
+
+net::awaitable<std::optional<std::string>> Session::read_sasl_response() {
+  auto line = co_await reader_.read_line(kMaxAuthLine);
+  if (line.status == net::LineStatus::too_long) co_return std::string("!");  // invalid base64: 501
+  if (!line.ok()) co_return std::nullopt;
+  co_return std::move(line.line);
+}
+
+// Coroutines of their own, so the challenge lives in this frame while it is sent.
+static net::awaitable<bool> sasl_send(Session* s, std::string challenge) {
+  co_return co_await s->send_sasl_challenge(challenge);
+}
+static net::awaitable<std::optional<std::string>> sasl_read(Session* s) { co_return co_await s->read_sasl_response(); }
+
+// RFC 4954 4: AUTH mechanism [initial-response]; 334 challenges; 235 / 535 / 501 / 538.
+net::awaitable<void> Session::cmd_auth(const Command& cmd) {
+  if (!mode_.offer_auth) {
+    refuse(502, "5.5.1", "AUTH not available here");
+    co_return;
+  }
+  if (!greeted_ || !esmtp_) {
+    refuse(503, "5.5.1", "Say EHLO first");
+    co_return;
+  }
+  if (authenticated_) {
+    refuse(503, "5.5.1", "Already authenticated");  // RFC 4954 4: no second AUTH
+    co_return;
+  }
+  if (tx_.active) {
+    refuse(503, "5.5.1", "AUTH not allowed during a mail transaction");
+    co_return;
+  }
+  if (!auth::is_mechanism_offered(cmd.argument, true)) {
+    refuse(504, "5.5.4", "Unrecognized authentication type");
+    co_return;
+  }
+  // RFC 4954 6: a mechanism that reveals the password needs an encrypted connection.
+  if (!session::plaintext_auth_allowed(s_, conn_) && !auth::is_mechanism_offered(cmd.argument, false)) {
+    refuse(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    co_return;
+  }
+  session::SaslFraming framing;
+  Session* self = this;
+  framing.send_challenge = [self](const std::string& c) { return sasl_send(self, c); };
+  framing.read_response = [self]() { return sasl_read(self); };
+  framing.final_data_in_success = false;  // RFC 4954 4: SCRAM's server-final is one more 334
+  auto outcome = co_await session::run_sasl(s_, conn_, cmd.argument, cmd.initial_response, directory::kSubmission, framing);
+  co_await finish_auth(outcome);
+}
+
+net::awaitable<void> Session::finish_auth(const session::SaslOutcome& o) {
+  using S = session::SaslOutcome;
+  switch (o.status) {
+    case S::Ok: break;
+    case S::Failed: refuse(535, "5.7.8", "Authentication credentials invalid"); co_return;
+    case S::Cancelled: refuse(501, "5.0.0", "Authentication cancelled"); co_return;
+    case S::Malformed: refuse(501, "5.5.2", "Invalid base64 data"); co_return;
+    case S::BadMechanism: refuse(504, "5.5.4", "Unrecognized authentication type"); co_return;
+    case S::Unavailable: reply(454, "4.7.0", "Temporary authentication failure"); co_return;
+    case S::Disconnected: closing_ = true; co_return;
+  }
+  std::optional<SenderIdentity> identity;
+  try {
+    directory::Account account = o.account;
+    auto load = [this, &account] { return load_sender_identity(s_.directory, account); };
+    identity = co_await offload(load);
+  } catch (const std::exception& e) {
+    log::error("smtp.identity_failed", {{"conn", conn_.id()}, {"error", e.what()}});
+  }
+  if (!identity) {
+    reply(454, "4.7.0", "Temporary authentication failure");
+    co_return;
+  }
+  identity_ = std::move(identity);
+  authenticated_ = true;
+  reply(235, "2.7.0", "Authentication successful");
+}
+
+// The login name was rewritten to the primary address before parsing; <> is allowed (bounces).
+bool Session::sender_allowed(const std::string& sender) {
+  if (sender.empty()) return true;
+  return identity_ && identity_->canonical(sender).has_value();
 }
 
 void Session::cmd_rset() {
@@ -232,7 +399,10 @@ size_t Session::max_line() const {
   return mode_.offer_auth ? std::max(configured, kMaxAuthLine) : configured;
 }
 
-void Session::reset_transaction() { tx_ = Transaction{}; }  // an unfinished BDAT spool is discarded
+void Session::reset_transaction() {  // an unfinished BDAT spool is discarded
+  tx_ = Transaction{};
+  filter_.reset();
+}
 
 void Session::reply(int code, std::string_view enhanced, std::string_view text) {
   out_ += format_reply(code, enhanced, text);

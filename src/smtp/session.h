@@ -1,10 +1,8 @@
 // The SMTP-family server session: ONE engine for LMTP (RFC 2033), inbound SMTP (RFC 5321) and
 // message submission (RFC 6409), switched by a SessionMode. protocols.cpp starts it per listener.
 //
-// Now served: LMTP on the "lmtp" TCP listener and the unix socket (config lmtp_socket). The SMTP
-// and submission modes are described here so they slot in without a second engine: their flags
-// already drive the greeting verb, the EHLO keywords and the per-recipient DATA replies; AUTH,
-// STARTTLS and the relay policy for them are the next task (see session.cpp's notes).
+// Served: LMTP on the "lmtp" TCP listener and the unix socket (config lmtp_socket), inbound SMTP
+// on "smtp", submission on "submission" (STARTTLS) and "submissions" (implicit TLS).
 #pragma once
 #include <string_view>
 
@@ -28,9 +26,16 @@ struct SessionMode {
   bool offer_auth = false;
   // RFC 3207: STARTTLS is offered on a plaintext connection.
   bool offer_starttls = false;
+  // RFC 6409: the submission policy — sender must belong to the authenticated account, From:
+  // checked and a login name rewritten, Date and Message-ID added; any recipient (remote ones
+  // relayed).
+  bool submission = false;
 };
 
 SessionMode lmtp_mode();
+SessionMode smtp_mode();         // inbound MX, port 25 (RFC 5321): STARTTLS, no AUTH, no relaying
+SessionMode submission_mode();   // port 587 (RFC 6409): STARTTLS, AUTH required
+SessionMode submissions_mode();  // port 465 (RFC 8314): implicit TLS, AUTH required
 
 // Serves one client until QUIT, disconnect, idle timeout, too many bad commands or server
 // shutdown. Never throws for protocol or storage errors: they become replies.

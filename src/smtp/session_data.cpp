@@ -77,6 +77,7 @@ net::awaitable<void> Session::cmd_data() {
   bool spool_error = false;
   try {
     sink.emplace(delivery_.begin_message(envelope()));
+    begin_spool();
   } catch (const std::exception& e) {
     log::error("smtp.spool_failed", {{"conn", conn_.id()}, {"error", e.what()}});
     spool_error = true;
@@ -86,7 +87,7 @@ net::awaitable<void> Session::cmd_data() {
       [&](std::string_view bytes) {
         if (spool_error) return;
         try {
-          sink->write(bytes);
+          spool(*sink, bytes);
         } catch (const std::exception& e) {
           log::error("smtp.spool_failed", {{"conn", conn_.id()}, {"error", e.what()}});
           spool_error = true;
@@ -113,6 +114,13 @@ net::awaitable<void> Session::cmd_data() {
     refusal = Reply{554, "5.5.2", "Message refused: bare CR or LF around an end-of-data dot"};
   } else if (spool_error || !sink) {
     refusal = spool_failed();
+  } else {
+    try {
+      refusal = end_spool(*sink);  // submission: From: policy, Date and Message-ID
+    } catch (const std::exception& e) {
+      log::error("smtp.spool_failed", {{"conn", conn_.id()}, {"error", e.what()}});
+      refusal = spool_failed();
+    }
   }
   co_await finish_message(sink, refusal);
 }
@@ -127,21 +135,22 @@ net::awaitable<void> Session::cmd_bdat(const Command& cmd) {
   if (!tx_.bdat && !tx_.bdat_failed) {
     try {
       tx_.bdat.emplace(delivery_.begin_message(envelope()));
+      begin_spool();
     } catch (const std::exception& e) {
       log::error("smtp.spool_failed", {{"conn", conn_.id()}, {"error", e.what()}});
       tx_.bdat_failed = true;
     }
   }
-  std::function<void(std::string_view)> spool = [this](std::string_view bytes) {
+  std::function<void(std::string_view)> to_spool = [this](std::string_view bytes) {
     if (!tx_.bdat || tx_.bdat_failed) return;
     try {
-      tx_.bdat->write(bytes);
+      this->spool(*tx_.bdat, bytes);
     } catch (const std::exception& e) {
       log::error("smtp.spool_failed", {{"conn", conn_.id()}, {"error", e.what()}});
       tx_.bdat_failed = true;
     }
   };
-  bool complete = co_await reader_.read_exact(cmd.chunk_size, spool);
+  bool complete = co_await reader_.read_exact(cmd.chunk_size, to_spool);
   if (!complete) {
     if (reader_.last_status() == net::IoStatus::timeout)
       reply(421, "4.4.2", hostname() + " Timeout during BDAT, closing connection");
@@ -160,9 +169,40 @@ net::awaitable<void> Session::cmd_bdat(const Command& cmd) {
     co_return;
   }
   std::optional<Reply> refusal;
-  if (too_large) refusal = too_big();
-  else if (tx_.bdat_failed || !tx_.bdat) refusal = spool_failed();
+  if (too_large) {
+    refusal = too_big();
+  } else if (tx_.bdat_failed || !tx_.bdat) {
+    refusal = spool_failed();
+  } else {
+    try {
+      refusal = end_spool(*tx_.bdat);
+    } catch (const std::exception& e) {
+      log::error("smtp.spool_failed", {{"conn", conn_.id()}, {"error", e.what()}});
+      refusal = spool_failed();
+    }
+  }
   co_await finish_message(tx_.bdat, refusal);
+}
+
+void Session::begin_spool() {
+  filter_.reset();
+  if (!mode_.submission || !identity_) return;
+  auto now = std::chrono::system_clock::now();
+  filter_.emplace(*identity_, hostname(), now, local_utc_offset_minutes(now));
+}
+
+void Session::spool(delivery::MessageSink& sink, std::string_view bytes) {
+  if (!filter_) return sink.write(bytes);
+  filter_->write(bytes, [&sink](std::string_view b) { sink.write(b); });
+}
+
+// The message ended: releases what the submission filter still holds; its refusal if any.
+std::optional<Reply> Session::end_spool(delivery::MessageSink& sink) {
+  if (!filter_) return std::nullopt;
+  filter_->finish([&sink](std::string_view b) { sink.write(b); });
+  auto refusal = filter_->refusal();
+  filter_.reset();
+  return refusal;
 }
 
 net::awaitable<bool> Session::discard_bytes(uint64_t n) {

@@ -10,10 +10,12 @@
 #include "net/connection.h"
 #include "net/line_reader.h"
 #include "net/runtime.h"
+#include "session/sasl_exchange.h"
 #include "session/services.h"
 #include "smtp/command.h"
 #include "smtp/reply.h"
 #include "smtp/session.h"
+#include "smtp/submission.h"
 
 namespace kurier::smtp {
 
@@ -23,6 +25,7 @@ struct Transaction {
   std::string sender;   // reverse-path, "" for <>
   MailParams params;
   std::vector<delivery::AcceptedRecipient> recipients;
+  std::vector<RcptParams> rcpt_params;      // RFC 3461 NOTIFY/ORCPT per accepted recipient, for the queue
   size_t rcpt_commands = 0;                 // RCPT commands seen, accepted or not (limit)
   std::optional<delivery::MessageSink> bdat;  // RFC 3030: the message being received in chunks
   bool bdat_failed = false;                 // a chunk could not be spooled: refuse at LAST
@@ -33,9 +36,11 @@ class Session {
   Session(session::Services& services, net::Connection& conn, SessionMode mode);
   net::awaitable<void> run();
 
-  // ---- used by the DATA/BDAT code ----
+  // ---- used by the DATA/BDAT code and the SASL framing ----
   net::awaitable<void> cmd_data();
   net::awaitable<void> cmd_bdat(const Command& cmd);
+  net::awaitable<bool> send_sasl_challenge(const std::string& challenge_b64);
+  net::awaitable<std::optional<std::string>> read_sasl_response();
 
  private:
   enum class Next { proceed, close };
@@ -44,6 +49,13 @@ class Session {
   net::awaitable<void> cmd_greeting(const Command& cmd);
   net::awaitable<void> cmd_mail(const Command& cmd);
   net::awaitable<void> cmd_rcpt(const Command& cmd);
+  net::awaitable<void> cmd_starttls();
+  net::awaitable<void> cmd_auth(const Command& cmd);
+  net::awaitable<void> finish_auth(const session::SaslOutcome& outcome);
+  bool sender_allowed(const std::string& sender);
+  // RCPT for a domain not hosted here (or relayed): the relay policy's answer, nullopt = accept.
+  std::optional<Reply> relay_refusal(const std::string& address) const;
+  bool relay_allowed() const;
   void cmd_rset();
   void cmd_vrfy();
   void cmd_help();
@@ -54,6 +66,10 @@ class Session {
   net::awaitable<void> finish_message(std::optional<delivery::MessageSink>& sink, std::optional<Reply> refusal);
   void reply_after_data(const std::vector<delivery::RecipientStatus>& statuses);
   net::awaitable<bool> discard_bytes(uint64_t n);
+  // Message bytes into the spool, through the submission header filter in submission mode.
+  void begin_spool();
+  void spool(delivery::MessageSink& sink, std::string_view bytes);
+  std::optional<Reply> end_spool(delivery::MessageSink& sink);
 
   // Replies are collected and flushed when the client has nothing more pipelined (RFC 2920 3.1),
   // before waiting for message data, and before closing.
@@ -82,6 +98,9 @@ class Session {
   bool greeted_ = false;
   bool esmtp_ = true;       // EHLO/LHLO rather than HELO
   bool authenticated_ = false;
+  bool trusted_network_ = false;  // the client is in [smtp] trusted_networks: may relay
+  std::optional<SenderIdentity> identity_;  // after AUTH in submission mode
+  std::optional<SubmissionHeaderFilter> filter_;  // the message being received, submission mode
   Transaction tx_;
   int bad_commands_ = 0;
   bool closing_ = false;    // 421 sent: stop after flushing
