@@ -446,3 +446,14 @@ def test_plaintext_auth_needs_tls_538(fresh_kurier):
         c.login(sender, PASSWORD)
         assert c.sendmail(sender, [sender], message("after tls", sender=sender)) == {}
     assert "with ESMTPSA " in email.message_from_bytes(inbox(k, sender, tls=True)[0])["Received"]
+
+
+def test_trusted_networks_may_relay(fresh_kurier):
+    k = fresh_kurier
+    k.set_config("smtp", "trusted_networks", '["127.0.0.0/8"]')
+    k.start()
+    with smtp(k) as c:
+        c.mail("app@internal.example")
+        code, text = c.rcpt("someone@remote.example")
+        # Relaying is granted (no 554); until the outbound queue is plugged in, it is a 4xx.
+        assert (code, text[:5]) == (451, b"4.3.0"), text
