@@ -16,6 +16,7 @@ import signal
 import smtplib
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,11 +38,10 @@ def free_port():
 class Sink:
     """smtp-sink writing each received message to DIR/<n>.<id>; reject_rcpt answers RCPT 5xx."""
 
-    def __init__(self, base: Path, reject_rcpt=False):
-        self.dir = base / ("sink-reject" if reject_rcpt else "sink")
-        self.dir.mkdir(mode=0o777)
-        os.chmod(self.dir, 0o777)  # smtp-sink writes as the postfix user
-        os.chmod(base, 0o755)
+    def __init__(self, reject_rcpt=False):
+        # smtp-sink writes as the postfix user: a folder it can reach (pytest's tmp_path is 0700).
+        self.dir = Path(tempfile.mkdtemp(prefix="kurier-sink-"))
+        os.chmod(self.dir, 0o777)
         self.port = free_port()
         args = [SMTP_SINK, "-u", "postfix", "-d", str(self.dir / "%M.")]
         if reject_rcpt:
@@ -63,22 +63,23 @@ class Sink:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture
-def sink(tmp_path):
+def sink():
     if not os.path.exists(SMTP_SINK):
         pytest.skip("smtp-sink (postfix) is not installed")
-    s = Sink(tmp_path)
+    s = Sink()
     yield s
     s.stop()
 
 
 @pytest.fixture
-def rejecting_sink(tmp_path):
+def rejecting_sink():
     if not os.path.exists(SMTP_SINK):
         pytest.skip("smtp-sink (postfix) is not installed")
-    s = Sink(tmp_path, reject_rcpt=True)
+    s = Sink(reject_rcpt=True)
     yield s
     s.stop()
 
