@@ -16,6 +16,7 @@
 #include "net/listener.h"
 #include "net/runtime.h"
 #include "net/tls.h"
+#include "queue/queue.h"
 #include "server/protocols.h"
 #include "session/services.h"
 #include "store/blob_store.h"
@@ -68,6 +69,51 @@ net::awaitable<void> stop_server(net::Server& server, net::Runtime& runtime, std
   runtime.stop();
 }
 
+// Recipients that aliases or Sieve send to other domains go to the outbound queue. The stored
+// blob starts with the Return-Path of final delivery, which a relayed copy must not carry
+// (RFC 5321 4.4).
+class QueueRelayHook final : public delivery::RelayHook {
+ public:
+  explicit QueueRelayHook(queue::Queue& q) : queue_(q) {}
+  void relay(const delivery::RelayRequest& r) override {
+    queue::EnqueueRequest req;
+    req.sender = std::string(r.sender);
+    for (const auto& a : r.recipients) req.recipients.push_back({a, 0, ""});
+    std::string_view message = r.message;
+    if (message.rfind("Return-Path:", 0) == 0) message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
+    queue_.enqueue(std::move(req), message);
+  }
+
+ private:
+  queue::Queue& queue_;
+};
+
+bool is_local_domain(directory::Directory& dir, std::string_view address) {
+  auto at = address.rfind('@');
+  return dir.find_domain(at == std::string_view::npos ? address : address.substr(at + 1)).has_value();
+}
+
+// DSNs from the queue: into the local mailbox when the original sender is local, else queued.
+void deliver_notification(delivery::DeliveryService& delivery, queue::Queue& outbound, directory::Directory& dir,
+                          const queue::Notification& n) {
+  if (!is_local_domain(dir, n.recipient)) {
+    auto writer = outbound.begin({"", {{n.recipient, 0, ""}}, queue::Ret::unspecified, "", false});
+    n.write([&](std::string_view s) { writer->write(s); });
+    writer->commit();
+    return;
+  }
+  auto check = delivery.check_recipient(n.recipient);
+  if (check.status.kind == delivery::RecipientStatus::Kind::permanent) {
+    log::warn("queue.notice_dropped", {{"id", n.queue_id}, {"to", n.recipient}, {"reason", check.status.text}});
+    return;  // no such local sender any more: like Postfix without a postmaster copy
+  }
+  if (!check.status.ok()) throw std::runtime_error(check.status.text);
+  auto sink = delivery.begin_message({"", "", {n.recipient}});
+  n.write([&](std::string_view s) { sink.write(s); });
+  auto results = delivery.deliver(std::move(sink), {{n.recipient, check.resolution}});
+  if (!results.at(0).ok()) throw std::runtime_error(results[0].text);
+}
+
 }  // namespace
 
 int serve(const config::Config& c) {
@@ -81,6 +127,11 @@ int serve(const config::Config& c) {
     store::FileBlobStore blobs(c.data_dir / "blobs");
     store::SqliteMailStore mail_store({.db_path = c.data_dir / "store.db"}, blobs);
     delivery::DeliveryService delivery(delivery::DeliverySettings::from_config(c), *directory, mail_store, blobs);
+    queue::Queue outbound(queue::QueueSettings::from_config(c));
+    outbound.set_local_domains([&directory](std::string_view d) { return directory->find_domain(d).has_value(); });
+    outbound.set_notifier([&](const queue::Notification& n) { deliver_notification(delivery, outbound, *directory, n); });
+    QueueRelayHook relay_hook(outbound);
+    delivery.set_relay_hook(&relay_hook);
     session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery};
 
     net::Server server(runtime.context(), server_limits(c));
@@ -90,6 +141,7 @@ int serve(const config::Config& c) {
     runtime.handle_signals(
         [&] {
           log::info("shutdown.begin", {{"connections", server.connection_count()}});
+          outbound.stop();
           runtime.spawn(stop_server(server, runtime, std::chrono::seconds(c.limits.shutdown_grace_seconds)));
         },
         [&] {
@@ -100,6 +152,7 @@ int serve(const config::Config& c) {
             log::error("reload.failed", {{"error", e.what()}});
           }
         });
+    outbound.start(runtime);
     log::info("ready", {{"hostname", c.hostname}, {"threads", runtime.threads()}, {"data_dir", c.data_dir.string()}});
     runtime.run();
     return 0;

@@ -3,6 +3,7 @@ STARTTLS and "submissions" with implicit TLS) against a real `kurier serve`, wit
 swaks and raw sockets. Answers follow CONTRACT "Mail-flow answers clients see" and the seed's
 CHECKLIST (Submission). Delivered messages are read back with imaplib.
 """
+import json
 import base64
 import email
 import imaplib
@@ -395,14 +396,20 @@ def test_submission_prefix_login_is_rewritten(kurier):
     assert login not in stored.decode()
 
 
-def test_submission_remote_recipient_goes_to_relay(kurier):
+def test_submission_remote_recipient_goes_to_relay(fresh_kurier):
+    kurier = fresh_kurier
+    # The remote domain's route leads nowhere (port 9 refuses), so the message stays queued.
+    kurier.set_config("outbound.routes", '"remote.example"', '"127.0.0.1:9"')
+    kurier.start()
     sender = new_user(kurier)
     with submission(kurier, sender) as c:
         c.mail(sender)
         code, text = c.rcpt("someone@remote.example")
-        # No open relay for the authenticated either until the outbound queue is plugged in:
-        # a temporary answer, never a 5xx that would bounce the user's mail.
-        assert (code, text[:5]) == (451, b"4.3.0"), text
+        assert (code, text[:5]) == (250, b"2.1.5"), text
+        code, text = c.data(b"Subject: out\r\n\r\nto the world\r\n")
+        assert code == 250, text
+    queued = json.loads(kurier.cli("queue", "list", "--json").stdout)
+    assert any("someone@remote.example" in json.dumps(m) and sender in json.dumps(m) for m in queued), queued
 
 
 def test_auth_cancel_bad_base64_and_order(kurier):
@@ -455,5 +462,4 @@ def test_trusted_networks_may_relay(fresh_kurier):
     with smtp(k) as c:
         c.mail("app@internal.example")
         code, text = c.rcpt("someone@remote.example")
-        # Relaying is granted (no 554); until the outbound queue is plugged in, it is a 4xx.
-        assert (code, text[:5]) == (451, b"4.3.0"), text
+        assert (code, text[:5]) == (250, b"2.1.5"), text
