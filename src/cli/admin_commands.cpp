@@ -7,6 +7,7 @@
 
 #include "cli/output.h"
 #include "common/strings.h"
+#include "dkim/key_store.h"
 
 namespace kurier::cli {
 namespace {
@@ -24,8 +25,23 @@ std::string domain_name_of(Context& ctx, int64_t domain_id) {
   return d ? d->name : "";
 }
 
+// The domain's DKIM keys (made at `domain add`) as the TXT records to publish; none when DKIM
+// signing is switched off in the configuration.
+std::vector<dkim::DnsRecord> dkim_records(Context& ctx, const std::string& domain) {
+  const auto& c = ctx.config();
+  if (!c.dkim.enabled) return {};
+  dkim::KeyStore keys(c.data_dir / "dkim", c.dkim.selector);
+  return keys.dns_txt_records(domain);
+}
+
 void show_domain(Context& ctx, const directory::Domain& d) {
-  if (ctx.json) return print_json(to_json(d));
+  auto records = dkim_records(ctx, d.name);
+  if (ctx.json) {
+    auto j = to_json(d);
+    j["dkim"] = nlohmann::json::array();
+    for (const auto& r : records) j["dkim"].push_back({{"name", r.name}, {"value", r.value}});
+    return print_json(j);
+  }
   uint32_t accounts = ctx.directory().count_accounts(d.id);
   print_fields({{"domain", d.name},
                 {"accounts", std::to_string(accounts) + (d.max_accounts ? " of " + std::to_string(d.max_accounts) : "")},
@@ -34,6 +50,8 @@ void show_domain(Context& ctx, const directory::Domain& d) {
                 {"total quota", quota_text(d.total_quota)},
                 {"username scheme", d.username_scheme == "prefix" ? "prefix (" + d.prefix + "0001, ...)" : "address"},
                 {"transport", d.transport.empty() ? "local" : d.transport}});
+  if (!records.empty()) std::cout << "DKIM records to publish in DNS:\n";
+  for (const auto& r : records) std::cout << "  " << r.zone_line() << "\n";
 }
 
 void show_user(Context& ctx, const directory::Account& a) {
@@ -93,8 +111,9 @@ void add_domain_commands(CLI::App& app, Context& ctx) {
   opts.attach(add);
   add->callback([&ctx, add] {
     auto d = ctx.admin().add_domain(Actor::system(), name, opts.settings(add));
-    if (ctx.json) return print_json(to_json(d));
+    if (ctx.json) return show_domain(ctx, d);  // creates the DKIM keys too
     std::cout << "added domain " << d.name << "\n";
+    for (const auto& r : dkim_records(ctx, d.name)) std::cout << "  publish: " << r.zone_line() << "\n";
   });
 
   auto* set = domain->add_subcommand("set", "change a domain's settings");

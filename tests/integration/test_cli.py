@@ -23,7 +23,11 @@ def fails(k, *args, input=None, expect=1):
 
 def test_domain_round_trip(fresh_kurier):
     k = fresh_kurier
-    k.cli("domain", "add", "Round.Trip.test", "--default-quota", "10M", "--max-accounts", "5")
+    out = k.cli("domain", "add", "Round.Trip.test", "--default-quota", "10M", "--max-accounts", "5").stdout
+    # DKIM keys are made with the domain, and the records to publish are printed.
+    assert 'kurier._domainkey.round.trip.test. IN TXT "v=DKIM1; k=rsa; p=' in out, out
+    assert "kurier-ed25519._domainkey.round.trip.test. IN TXT" in out, out
+    assert "_domainkey.round.trip.test" in k.cli("domain", "show", "round.trip.test").stdout
     d = json.loads(k.cli("domain", "show", "round.trip.test", "--json").stdout)
     assert d["name"] == "round.trip.test"
     assert d["default_quota"] == 10 * 1024 * 1024

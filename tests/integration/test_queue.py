@@ -175,6 +175,17 @@ def test_delivers_to_remote_mx_through_route(fresh_kurier, sink):
     sig = msg["DKIM-Signature"]
     assert sig and "d=example.test" in sig and "a=rsa-sha256" in sig
     assert "\n.a line with a leading dot" in msg.get_payload()
+    # Both signatures verify (python3-dkim, an independent implementation) against exactly the
+    # TXT records `kurier domain show` tells the admin to publish.
+    import dkim
+    shown = json.loads(k.cli("domain", "show", "example.test", "--json").stdout)["dkim"]
+    assert {r["value"].split("k=")[1].split(";")[0] for r in shown} == {"rsa", "ed25519"}
+    txt = {r["name"].rstrip(".").lower(): r["value"].encode() for r in shown}
+    dnsfunc = lambda name, timeout=5: txt.get(name.decode().rstrip(".").lower())
+    d = dkim.DKIM(raw)
+    n = raw.count(b"DKIM-Signature:")
+    assert n == 2
+    assert all(d.verify(idx=i, dnsfunc=dnsfunc) for i in range(n))
     log = k.log_text()
     assert f"queue.removed id={qid}" in log
 
