@@ -115,8 +115,8 @@ TEST(InitialFile, ValidatesAConfigBuiltInCode) {
 }
 
 std::string config_md() {
-  // This file is tests/unit/config/render_test.cpp.
-  std::ifstream in(std::filesystem::path(__FILE__).parent_path() / "../../../docs/CONFIG.md");
+  // Not __FILE__: ccache (CCACHE_BASEDIR) makes it relative to the build directory.
+  std::ifstream in(std::filesystem::path(KURIER_SOURCE_DIR) / "docs/CONFIG.md");
   std::stringstream doc;
   doc << in.rdbuf();
   return doc.str();
