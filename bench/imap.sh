@@ -7,10 +7,12 @@ clients="${1:-20}"; seconds="${2:-20}"; idle="${3:-2000}"
 here="$(dirname "$0")"
 
 fill() {  # LMTP port: 100 messages into each of the first 20 users
+  local pids=()
   for u in $(seq 1 20); do
     smtp-source -L -s 2 -m 100 -l 4096 -f fill@example.org -t "user$u@example.test" "127.0.0.1:$1" &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"  # not a bare wait: the servers are background jobs of this shell too
 }
 
 build_kurier

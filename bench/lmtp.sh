@@ -8,10 +8,12 @@ messages="${1:-2000}"
 lmtp_rate() {  # port -> msgs/s
   local port=$1 per=$((messages / 4)) t0 t1
   t0=$(date +%s.%N)
+  local pids=()
   for u in 1 2 3 4; do
     smtp-source -L -s 5 -m "$per" -l 4096 -f bench@example.org -t "user$u@example.test" "127.0.0.1:$port" &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"  # not a bare wait: the servers are background jobs of this shell too
   t1=$(date +%s.%N)
   python3 -c "print(f'{$messages / ($t1 - $t0):.0f}')"
 }
