@@ -13,7 +13,8 @@ KURIER="$BENCH_ROOT/build-release/kurier"
 
 build_kurier() {
   "$BENCH_ROOT/scripts/install-deps.sh" --test
-  CCACHE_NOHASHDIR=true cmake -S "$BENCH_ROOT" -B "$BENCH_ROOT/build-release" -G Ninja \
+  export CCACHE_NOHASHDIR=true CCACHE_BASEDIR="$BENCH_ROOT"
+  cmake -S "$BENCH_ROOT" -B "$BENCH_ROOT/build-release" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DKURIER_TESTS=OFF >/dev/null
   ninja -C "$BENCH_ROOT/build-release" -j"$(nproc)" kurier >/dev/null
 }
