@@ -227,20 +227,23 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
     reply(451, "4.3.0", "<" + address + ">: temporary local problem, try again later");
     co_return;
   }
-  if (!cmd.mailbox && check->resolution.kind == delivery::Resolution::Kind::not_local) {  // <postmaster>
+  // A whole-address relay: not hosted here (the resolver says not_local; with a relay hook the
+  // delivery service turns that into one external target equal to the address).
+  const auto& r = check->resolution;
+  bool remote = r.kind == delivery::Resolution::Kind::not_local ||
+                (r.found() && r.accounts.empty() && r.external.size() == 1 && r.external.front() == r.address);
+  if (remote && !cmd.mailbox) {  // <postmaster>
     check->status = delivery::RecipientStatus::permanent(
         550, "5.1.1", "<postmaster>: " + hostname() + " is not a hosted domain; use postmaster@DOMAIN");
-  } else if (!mode_.lmtp && cmd.mailbox) {
-    // A whole-address relay: not hosted here (the resolver says not_local; with a relay hook the
-    // delivery service turns that into one external target equal to the address).
-    const auto& r = check->resolution;
-    bool remote = r.kind == delivery::Resolution::Kind::not_local ||
-                  (r.found() && r.accounts.empty() && r.external.size() == 1 && r.external.front() == r.address);
-    if (remote) {
-      if (auto refusal = relay_refusal(address))
-        check->status = refusal->code >= 500 ? delivery::RecipientStatus::permanent(refusal->code, refusal->enhanced, refusal->text)
-                                             : delivery::RecipientStatus::temporary(refusal->code, refusal->enhanced, refusal->text);
-    }
+  } else if (remote && mode_.lmtp) {
+    // RFC 2033: LMTP delivers into local mailboxes; relaying is the MTA's job (and an LMTP
+    // port that relayed would be an open relay for whoever reaches it).
+    check->status = delivery::RecipientStatus::permanent(
+        550, "5.7.1", "<" + address + ">: not a local domain, LMTP delivers only to local mailboxes");
+  } else if (remote) {
+    if (auto refusal = relay_refusal(address))
+      check->status = refusal->code >= 500 ? delivery::RecipientStatus::permanent(refusal->code, refusal->enhanced, refusal->text)
+                                           : delivery::RecipientStatus::temporary(refusal->code, refusal->enhanced, refusal->text);
   }
   reply(check->status.code, check->status.enhanced, check->status.text);
   log::info("smtp.rcpt", {{"conn", conn_.id()}, {"rcpt", address}, {"code", check->status.code},
