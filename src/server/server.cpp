@@ -6,6 +6,7 @@
 #include "net/asio.h"  // first: it sets Boost.Asio's compile options
 
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 
@@ -114,11 +115,22 @@ void deliver_notification(delivery::DeliveryService& delivery, queue::Queue& out
   if (!results.at(0).ok()) throw std::runtime_error(results[0].text);
 }
 
+// One descriptor per connection (plus files): the default soft limit of 1024 would cap a mail
+// server far below max_connections, so raise it to the hard limit the system allows.
+void raise_file_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 }  // namespace
 
 int serve(const config::Config& c) {
   log::Level level;
   if (log::parse_level(c.log.level, level)) log::set_level(level);
+  raise_file_limit();
   try {
     fs::create_directories(c.data_dir / "blobs");
     net::Runtime runtime(c.threads);
