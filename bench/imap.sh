@@ -22,7 +22,4 @@ fill $((KURIER_OFFSET + 24)); fill $((ANCHOR_OFFSET + 24))
 k=$(python3 "$here/imap_load.py" $((KURIER_OFFSET + 143)) "$KURIER_PASSWORD" --clients "$clients" --seconds "$seconds")
 d=$(python3 "$here/imap_load.py" $((ANCHOR_OFFSET + 143)) "$ANCHOR_PASSWORD" --clients "$clients" --seconds "$seconds")
 echo "IMAP load, $clients clients, ${seconds}s: kurier $k ops/s, Dovecot $d ops/s, ratio $(ratio "$k" "$d")"
-ulimit -n "$(ulimit -Hn)"
-echo "idle IMAP connections ($idle):"
-echo -n "  kurier:  "; python3 "$ANCHORS/imap-idle-mem" $((KURIER_OFFSET + 143)) "$idle" kurier --password "$KURIER_PASSWORD"
-echo -n "  Dovecot: "; python3 "$ANCHORS/imap-idle-mem" $((ANCHOR_OFFSET + 143)) "$idle" imap,imap-login,dovecot,auth --password "$ANCHOR_PASSWORD"
+"$here/idle.sh" "$idle" --running
