@@ -11,7 +11,8 @@ import time
 
 
 def sender(args, index, out):
-    body = ("From: bench@example.org\r\nTo: user@example.test\r\nSubject: latency\r\n"
+    sender_address = args.auth.split(":", 1)[0] if args.auth else "bench@example.org"
+    body = ("From: " + sender_address + "\r\nTo: user@example.test\r\nSubject: latency\r\n"
             "Message-ID: <{}@bench.example.org>\r\n\r\n" + "x" * args.size + "\r\n")
     c = smtplib.SMTP("127.0.0.1", args.port, timeout=60)
     c.ehlo("bench.example.org")
