@@ -34,7 +34,21 @@ LineStatus line_status(IoStatus s) {
 }  // namespace
 
 LineReader::LineReader(Connection& conn, std::size_t buffer_size)
-    : conn_(conn), buf_(std::max<std::size_t>(buffer_size, 512)) {}
+    : conn_(conn),
+      limit_(std::max<std::size_t>(buffer_size, 512)),
+      buf_(std::min(limit_, kInitialBufferSize)) {}
+
+void LineReader::grow() {
+  if (buf_.size() < limit_) buf_.resize(std::min(limit_, buf_.size() * 2));
+}
+
+void LineReader::shrink_if_empty() {
+  if (begin_ == end_ && buf_.size() > kInitialBufferSize && limit_ >= kInitialBufferSize) {
+    std::vector<char>(kInitialBufferSize).swap(buf_);
+    begin_ = end_ = 0;
+    last_chunk_size_ = 0;
+  }
+}
 
 LineResult LineReader::fail(IoStatus status) {
   last_status_ = status;
@@ -43,7 +57,7 @@ LineResult LineReader::fail(IoStatus status) {
 
 void LineReader::reserve_for_line(std::size_t max_len) {
   const std::size_t needed = max_len + 2;  // the line plus CRLF
-  if (buf_.size() < needed) buf_.resize(needed);
+  if (limit_ < needed) limit_ = needed;
 }
 
 awaitable<IoStatus> LineReader::fill() {
@@ -55,9 +69,12 @@ awaitable<IoStatus> LineReader::fill() {
     end_ -= begin_;
     begin_ = 0;
   }
+  if (end_ == buf_.size()) grow();
   if (end_ == buf_.size()) co_return IoStatus::error;  // callers never let this happen
-  ReadResult r = co_await conn_.read_some(std::span<char>(buf_.data() + end_, buf_.size() - end_));
+  const std::size_t space = buf_.size() - end_;
+  ReadResult r = co_await conn_.read_some(std::span<char>(buf_.data() + end_, space));
   end_ += r.size;
+  if (r.size == space && begin_ == 0) grow();  // a full read: the peer is streaming, read more at once
   last_status_ = r.status;
   co_return r.status;
 }
@@ -101,6 +118,7 @@ awaitable<LineResult> LineReader::read_command(std::size_t max_len) {
     IoStatus status = co_await conn_.finish_shutdown();
     co_return fail(status);
   }
+  shrink_if_empty();
   conn_.set_waiting_for_command(true);
   LineResult result = co_await read_line(max_len);
   conn_.set_waiting_for_command(false);

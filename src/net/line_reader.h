@@ -32,6 +32,10 @@ struct ChunkResult {
 class LineReader {
  public:
   static constexpr std::size_t kDefaultBufferSize = 64 * 1024;
+  // The buffer starts (and, between commands, returns to) this size and grows up to the limit
+  // only while data arrives faster than it is consumed: an idle connection — thousands of IMAP
+  // IDLE clients — then costs a few KiB instead of the whole limit.
+  static constexpr std::size_t kInitialBufferSize = 4 * 1024;
 
   explicit LineReader(Connection& conn, std::size_t buffer_size = kDefaultBufferSize);
 
@@ -71,6 +75,10 @@ class LineReader {
   LineResult fail(IoStatus status);
 
   Connection& conn_;
+  void grow();
+  void shrink_if_empty();
+
+  std::size_t limit_;  // largest the buffer may grow to
   std::vector<char> buf_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
