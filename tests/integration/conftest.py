@@ -7,6 +7,7 @@ Fixtures:
   kurier       one server for the whole test session (fast); tests create their own users
   fresh_kurier a server of its own for one test (for restarts, kill -9, config changes)
   user         a new account on `kurier`: (address, password)
+  imap         an imaplib session logged in as `user`
 """
 import itertools
 import os
@@ -15,7 +16,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -174,3 +174,15 @@ def fresh_kurier(tmp_path):
 @pytest.fixture
 def user(kurier):
     return kurier.add_user()
+
+
+@pytest.fixture
+def imap(kurier, user):
+    """An imaplib session logged in as `user`."""
+    from imap_support import login
+    m = login(kurier, user)
+    yield m
+    try:
+        m.logout()
+    except Exception:
+        pass

@@ -8,22 +8,7 @@ import socket
 
 import pytest
 
-from imap_support import MULTIPART, SIMPLE, RawImap, fetch_literals, login, message, ok
-
-
-@pytest.fixture
-def user(kurier):
-    return kurier.add_user()
-
-
-@pytest.fixture
-def imap(kurier, user):
-    m = login(kurier, user)
-    yield m
-    try:
-        m.logout()
-    except Exception:
-        pass
+from imap_support import MULTIPART, SIMPLE, RawImap, fetch_literals, message, ok
 
 
 def test_greeting_lists_capabilities_and_auth_mechanisms(kurier):

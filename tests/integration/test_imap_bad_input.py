@@ -5,11 +5,6 @@ import pytest
 from imap_support import RawImap, login, message, ok
 
 
-@pytest.fixture
-def user(kurier):
-    return kurier.add_user()
-
-
 def mailbox_state(kurier, user):
     m = login(kurier, user)
     ok(m.select("INBOX"))

@@ -11,21 +11,6 @@ import pytest
 from imap_support import MULTIPART, SIMPLE, RawImap, login, message, ok
 
 
-@pytest.fixture
-def user(kurier):
-    return kurier.add_user()
-
-
-@pytest.fixture
-def imap(kurier, user):
-    m = login(kurier, user)
-    yield m
-    try:
-        m.logout()
-    except Exception:
-        pass
-
-
 def fill(imap, n, box="INBOX"):
     for i in range(1, n + 1):
         ok(imap.append(box, None, None, message(i)))

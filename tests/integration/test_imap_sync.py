@@ -4,14 +4,8 @@ import re
 import select
 import time
 
-import pytest
 
 from imap_support import RawImap, login, message, ok
-
-
-@pytest.fixture
-def user(kurier):
-    return kurier.add_user()
 
 
 def selected_raw(kurier, user, box=b"INBOX", enable=None):
