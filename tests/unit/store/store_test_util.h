@@ -15,23 +15,14 @@
 #include "store/errors.h"
 #include "store/sqlite_mail_store.h"
 
+#include "../temp_dir.h"
+
 namespace kurier::store::testing {
 
-class TempDir {
+// A TempDir named after this module, so leftovers are easy to attribute.
+class TempDir : public kurier::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kurier-store-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : kurier::testing::TempDir("kurier-store") {}
 };
 
 inline BlobId write_blob(BlobStore& blobs, std::string_view content) {
