@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from smtp_support import RawSmtp
+
 from conftest import PASSWORD
 
 _n = itertools.count(1)
@@ -97,43 +99,22 @@ def stored_messages(k, address, mailbox="INBOX"):
     return [(k.dir / "blobs" / b[:2] / b[2:4] / b).read_bytes() for b in blobs]
 
 
-class Raw:
+class Raw(RawSmtp):
     """A line-level LMTP client for pipelining, BDAT and bad input."""
 
     def __init__(self, k=None, path=None):
         if path:
-            self.sock = socket.socket(socket.AF_UNIX)
-            self.sock.connect(str(path))
+            sock = socket.socket(socket.AF_UNIX)
+            sock.connect(str(path))
         else:
-            self.sock = socket.create_connection((k.host, k.port("lmtp")))
-        self.sock.settimeout(60)
-        self.buf = b""
-        self.greeting = self.reply()
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError(self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line.decode()
+            sock = socket.create_connection((k.host, k.port("lmtp")))
+        sock.settimeout(60)
+        super().__init__(sock)
 
     def reply(self):
         """(code, [lines]) of one possibly multi-line reply."""
-        lines = []
-        while True:
-            line = self.line()
-            lines.append(line[4:])
-            if line[3:4] != "-":
-                return int(line[:3]), lines
-
-    def cmd(self, text):
-        self.send(text + "\r\n")
-        return self.reply()
+        lines = self.reply_lines()
+        return int(lines[-1][:3]), [line[4:] for line in lines]
 
     def closed(self):
         try:

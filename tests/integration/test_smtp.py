@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from smtp_support import RawSmtp
+
 from conftest import PASSWORD
 from test_auth import scram_client
 
@@ -87,36 +89,12 @@ def swaks(k, *args, port="smtp"):
     return r.returncode, r.stdout + r.stderr
 
 
-class Raw:
+class Raw(RawSmtp):
     """A line-level SMTP client for what smtplib will not send."""
 
     def __init__(self, k, port="smtp"):
         self.k = k
-        self.sock = socket.create_connection((k.host, k.port(port)), timeout=30)
-        self.buf = b""
-        self.greeting = self.reply()
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError(self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line.decode()
-
-    def reply(self):
-        lines = [self.line()]
-        while lines[-1][3:4] == "-":
-            lines.append(self.line())
-        return lines
-
-    def cmd(self, text):
-        self.send(text + "\r\n")
-        return self.reply()
+        super().__init__(socket.create_connection((k.host, k.port(port)), timeout=30))
 
     def starttls(self):
         assert self.cmd("STARTTLS")[0].startswith("220 2.0.0")
