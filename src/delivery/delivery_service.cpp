@@ -87,6 +87,7 @@ DeliveryService::~DeliveryService() = default;
 
 void DeliveryService::set_filing_hook(FilingHook* hook) { filing_ = hook ? hook : &default_filing_; }
 void DeliveryService::set_relay_hook(RelayHook* hook) { relay_ = hook; }
+void DeliveryService::set_notice_hook(NoticeHook* hook) { notice_ = hook; }
 
 // ---- RCPT ----
 
@@ -227,6 +228,7 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     relay_external(t);
     for (size_t a = 0; a < t.accounts.size(); ++a) file_for_account(t, a);
     store_targets(t);
+    send_success_notices(t);  // here: t.message (the blob view) is still open
   } catch (const std::exception& e) {  // parsing/open failures: nothing was stored
     log::error("delivery.failed", {{"blob", blob.str()}, {"error", e.what()}});
     if (!t.stored) blobs_.remove(blob);
@@ -237,23 +239,57 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
   return t.results;
 }
 
-// Recipients expanding to other domains go to the relay hook in one request.
+namespace {
+
+size_t target_count(const Resolution& r) { return r.accounts.size() + r.external.size(); }
+
+}  // namespace
+
+// Recipients expanding to other domains go to the relay hook in one request, each target with
+// the NOTIFY/ORCPT RFC 3461 5.2.7 gives it (dsn_params.h). A target reached through several
+// RCPTs is relayed once, with the parameters of the first.
 void DeliveryService::relay_external(Transaction& t) {
-  std::vector<std::string> external;
+  std::vector<RelayRecipient> external;
   std::vector<size_t> who;
   for (size_t i = 0; i < t.recipients.size(); ++i) {
-    if (t.recipients[i].resolution.external.empty()) continue;
+    const auto& rcpt = t.recipients[i];
+    if (rcpt.resolution.external.empty()) continue;
     who.push_back(i);
-    for (const auto& e : t.recipients[i].resolution.external)
-      if (std::find(external.begin(), external.end(), e) == external.end()) external.push_back(e);
+    size_t targets = target_count(rcpt.resolution);
+    for (const auto& e : rcpt.resolution.external)
+      if (std::none_of(external.begin(), external.end(), [&](const auto& x) { return x.address == e; }))
+        external.push_back({e, expanded_dsn(rcpt.dsn, rcpt.address, e, targets)});
   }
   if (external.empty()) return;
   try {
     if (!relay_) throw std::runtime_error("no relay configured");
-    relay_->relay({t.envelope.sender, external, t.message});
+    relay_->relay({t.envelope.sender, external, t.message, t.envelope.dsn});
   } catch (const std::exception& e) {
     log::warn("delivery.relay_failed", {{"recipients", external.size()}, {"error", e.what()}});
     for (size_t i : who) t.results[i] = RecipientStatus::temporary(451, "4.3.0", "relaying failed, try again later");
+  }
+}
+
+// RFC 3461 NOTIFY=SUCCESS for what was settled here: "delivered" into one local mailbox
+// (5.2.3), "expanded" for an alias with several targets (5.2.7.3). A single outside target is
+// the queue's to report. Never for the null sender (a notice about a notice), never fatal.
+void DeliveryService::send_success_notices(Transaction& t) {
+  if (!notice_ || t.envelope.sender.empty()) return;
+  std::vector<NoticeRecipient> owed;
+  for (size_t i = 0; i < t.recipients.size(); ++i) {
+    const auto& rcpt = t.recipients[i];
+    if (!t.results[i].ok() || !wants_success(rcpt.dsn)) continue;
+    size_t targets = target_count(rcpt.resolution);
+    if (targets > 1)
+      owed.push_back({rcpt.address, rcpt.dsn.orcpt, "expanded"});
+    else if (rcpt.resolution.accounts.size() == 1)
+      owed.push_back({rcpt.address, rcpt.dsn.orcpt, "delivered"});
+  }
+  if (owed.empty()) return;
+  try {
+    notice_->success({t.envelope.sender, t.envelope.dsn, owed, t.message});
+  } catch (const std::exception& e) {
+    log::warn("delivery.notice_failed", {{"to", t.envelope.sender}, {"recipients", owed.size()}, {"error", e.what()}});
   }
 }
 

@@ -28,6 +28,10 @@
 //    set; otherwise RCPT gets 550 5.7.1 "relaying not available" (the outbound queue is not there
 //    yet), rather than delivering part of an alias and losing the rest.
 //  - The same account reached through several recipients of one transaction gets one copy.
+//  - DSN parameters (RFC 3461, dsn_params.h): RET/ENVID of the envelope and NOTIFY/ORCPT of each
+//    accepted recipient go with relayed targets to the queue (which bounces, or reports
+//    "relayed"); NOTIFY=SUCCESS on a recipient stored here yields a "delivered" notice, on an
+//    alias with several targets one "expanded" notice, through the NoticeHook after the store.
 //
 // Every method is blocking (directory reads, fsync); protocols call them through
 // Runtime::offload. Thread-safe: one DeliveryService serves the whole server.
@@ -94,12 +98,14 @@ struct RecipientCheck {
 struct AcceptedRecipient {
   std::string address;  // as the client gave it (for Delivered-To, logs, filing)
   Resolution resolution;
+  RecipientDsn dsn;     // RFC 3461 NOTIFY/ORCPT of the RCPT
 };
 
 struct MessageEnvelope {
   std::string sender;           // reverse-path without brackets; "" for <>
   std::string received;         // the whole Received: field, CRLF-terminated ("" = none)
   std::vector<std::string> recipients;  // accepted RCPT addresses (Delivered-To when exactly one)
+  MessageDsn dsn;               // RFC 3461 RET/ENVID of the MAIL command
 };
 
 // The message being received, spooled to a blob as it arrives. Move-only; destroying it
@@ -145,6 +151,8 @@ class DeliveryService {
   void set_filing_hook(FilingHook* hook);
   void set_relay_hook(RelayHook* hook);
   bool can_relay() const { return relay_ != nullptr; }
+  // nullptr (the default): no success notices are sent for local deliveries and expansions.
+  void set_notice_hook(NoticeHook* hook);
 
   const DeliverySettings& settings() const { return settings_; }
 
@@ -169,6 +177,7 @@ class DeliveryService {
   void store_targets(Transaction& t);
   void relay_external(Transaction& t);
   void after_delivery(Transaction& t);
+  void send_success_notices(Transaction& t);
   void maybe_warn_quota(const LocalRecipient& account);
   void send_quota_warning(const LocalRecipient& account, uint64_t used, int percent);
   store::MailboxId inbox_of(const LocalRecipient& account);
@@ -182,6 +191,7 @@ class DeliveryService {
   InboxFilingHook default_filing_;
   FilingHook* filing_ = &default_filing_;
   RelayHook* relay_ = nullptr;
+  NoticeHook* notice_ = nullptr;
   std::atomic<int> deliveries_{0};  // for pruning duplicate records now and then
 };
 

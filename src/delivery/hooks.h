@@ -2,13 +2,17 @@
 //  - FilingHook decides, per local account, where a message goes. Sieve (RFC 5228) will plug in
 //    here; the default files everything into INBOX (RFC 5228 2.10.2 implicit keep).
 //  - RelayHook takes recipients that are not local (alias targets in other domains, Sieve
-//    redirects) for the outbound queue. Without one, such recipients cannot be accepted.
+//    redirects) for the outbound queue, with their RFC 3461 parameters (dsn_params.h). Without
+//    one, such recipients cannot be accepted.
+//  - NoticeHook sends the success notices delivery itself owes the sender: "delivered" for a
+//    local mailbox (RFC 3461 5.2.3) and "expanded" for an alias with several targets (5.2.7.3).
 // Hooks run on the delivery thread (blocking calls are fine) and must be thread-safe.
 #pragma once
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "delivery/dsn_params.h"
 #include "delivery/resolver.h"
 #include "mime/part.h"
 #include "store/types.h"
@@ -47,10 +51,16 @@ class InboxFilingHook final : public FilingHook {
   FilingDecision decide(const FilingRequest&) override { return {}; }
 };
 
+struct RelayRecipient {
+  std::string address;
+  RecipientDsn dsn;  // NOTIFY/ORCPT for this target (RFC 3461 5.2.7 applied, see dsn_params.h)
+};
+
 struct RelayRequest {
   std::string_view sender;                 // reverse-path, "" for <>
-  const std::vector<std::string>& recipients;
+  const std::vector<RelayRecipient>& recipients;
   std::string_view message;                // the whole message; valid only during the call
+  const MessageDsn& dsn;                   // RET/ENVID of the message
 };
 
 class RelayHook {
@@ -59,6 +69,28 @@ class RelayHook {
   // Must make the message durable (queue it) before returning. Throws on failure, which the
   // caller reports as a temporary failure (451 4.3.0) of those recipients.
   virtual void relay(const RelayRequest& request) = 0;
+};
+
+struct NoticeRecipient {
+  std::string address;  // the RCPT address as given (Final-Recipient)
+  std::string orcpt;    // ORCPT as given (xtext); "" = none
+  std::string action;   // "delivered" or "expanded" (RFC 3464 2.3.3)
+};
+
+// A success notice owed once the message is stored (never for the null sender).
+struct SuccessNotice {
+  std::string_view sender;  // the original envelope sender: where the notice goes
+  const MessageDsn& dsn;    // ENVID for Original-Envelope-Id
+  const std::vector<NoticeRecipient>& recipients;
+  std::string_view message;  // the stored message; a success notice returns its header section
+};
+
+class NoticeHook {
+ public:
+  virtual ~NoticeHook() = default;
+  // Runs after the message is stored; may call back into the DeliveryService (a local sender).
+  // Throwing only loses the notice (logged): the message itself is delivered.
+  virtual void success(const SuccessNotice& notice) = 0;
 };
 
 }  // namespace kurier::delivery

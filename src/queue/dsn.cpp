@@ -89,7 +89,7 @@ std::string human_text(const DsnReport& r) {
 
 std::string delivery_status(const DsnReport& r) {
   std::string s = folded_field("Reporting-MTA", "dns; " + r.reporting_mta);
-  s += folded_field("X-Kurier-Queue-ID", r.queue_id);
+  if (!r.queue_id.empty()) s += folded_field("X-Kurier-Queue-ID", r.queue_id);  // none: a local delivery
   if (!r.envid.empty())
     if (auto envid = xtext_decode(r.envid)) s += folded_field("Original-Envelope-Id", *envid);
   s += folded_field("X-Kurier-Sender", "rfc822; " + r.original_sender);
@@ -166,8 +166,9 @@ void HeaderSectionFilter::feed(std::string_view chunk) {
 }
 
 void write_dsn(const DsnReport& r, const ByteSink& out, const OriginalWriter& original) {
-  std::string boundary = r.boundary.empty() ? r.queue_id + "." + random_token() + "/" + r.reporting_mta : r.boundary;
-  std::string message_id = r.message_id.empty() ? "<" + r.queue_id + "." + random_token() + "@" + r.reporting_mta + ">" : r.message_id;
+  std::string token = r.queue_id.empty() ? random_token() : r.queue_id + "." + random_token();
+  std::string boundary = r.boundary.empty() ? token + "/" + r.reporting_mta : r.boundary;
+  std::string message_id = r.message_id.empty() ? "<" + token + "@" + r.reporting_mta + ">" : r.message_id;
   std::string h;
   h += folded_field("Date", date(r.now));
   h += folded_field("From", "MAILER-DAEMON@" + r.reporting_mta + " (Mail Delivery System)");

@@ -27,7 +27,7 @@ const char* to_string(NoticeKind k);
 struct DsnRecipient {
   std::string address;     // Final-Recipient
   std::string orcpt;       // ORCPT as given ("rfc822;a+2Bb@x"); "" = none
-  std::string action;      // "failed", "delayed", "relayed", "delivered"
+  std::string action;      // "failed", "delayed", "relayed", "delivered", "expanded"
   std::string status;      // "5.1.1"
   std::string remote_mta;  // host name; "" = none reached
   std::string diagnostic;  // "smtp; 550 5.1.1 no such user" or "X-Kurier; ..."
@@ -39,7 +39,7 @@ struct DsnReport {
 
   NoticeKind kind = NoticeKind::failure;
   std::string reporting_mta;    // our host name
-  std::string queue_id;
+  std::string queue_id;         // "" for notices about local deliveries (no queue entry)
   std::string envid;            // ENVID as given (xtext); "" = none
   std::string original_sender;  // the DSN's To:
   int64_t arrival = 0;

@@ -38,6 +38,7 @@
 #include "auth/sasl.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "smtp/dsn_params.h"
 #include "smtp/relay_policy.h"
 
 namespace kurier::smtp {
@@ -249,8 +250,8 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
   log::info("smtp.rcpt", {{"conn", conn_.id()}, {"rcpt", address}, {"code", check->status.code},
                           {"accounts", check->resolution.accounts.size()}});
   if (check->status.ok()) {
-    tx_.recipients.push_back({address, std::move(check->resolution)});
-    tx_.rcpt_params.push_back(cmd.rcpt);
+    // RFC 3461: NOTIFY/ORCPT stay with the recipient for the relay and the notices after DATA.
+    tx_.recipients.push_back({address, std::move(check->resolution), recipient_dsn(cmd.rcpt)});
   }
 }
 

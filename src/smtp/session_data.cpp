@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "smtp/data.h"
+#include "smtp/dsn_params.h"
 #include "smtp/headers.h"
 #include "smtp/session_internal.h"
 
@@ -56,6 +57,7 @@ delivery::MessageEnvelope Session::envelope() const {
   env.sender = tx_.sender;
   env.received = build_received(info);
   for (const auto& r : tx_.recipients) env.recipients.push_back(r.address);
+  env.dsn = message_dsn(tx_.params);  // RFC 3461 RET/ENVID, for relayed copies and notices
   return env;
 }
 

@@ -24,8 +24,7 @@ struct Transaction {
   bool active = false;  // MAIL was accepted
   std::string sender;   // reverse-path, "" for <>
   MailParams params;
-  std::vector<delivery::AcceptedRecipient> recipients;
-  std::vector<RcptParams> rcpt_params;      // RFC 3461 NOTIFY/ORCPT per accepted recipient, for the queue
+  std::vector<delivery::AcceptedRecipient> recipients;  // with their RFC 3461 NOTIFY/ORCPT
   size_t rcpt_commands = 0;                 // RCPT commands seen, accepted or not (limit)
   std::optional<delivery::MessageSink> bdat;  // RFC 3030: the message being received in chunks
   bool bdat_failed = false;                 // a chunk could not be spooled: refuse at LAST

@@ -10,89 +10,29 @@ import email
 import email.policy
 import imaplib
 import json
-import os
-import shutil
-import signal
 import smtplib
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
 from conftest import PASSWORD
+from queue_support import free_port, make_sink, queue_list, route, start_with_queue, wait_for
 
-SMTP_SINK = "/usr/sbin/smtp-sink"
 MESSAGE = ("From: {sender}\r\nTo: {rcpt}\r\nSubject: {subject}\r\nMessage-ID: <{subject}@client.test>\r\n\r\n"
            "Hello,\r\n.a line with a leading dot\r\nbye\r\n")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sink:
-    """smtp-sink writing each received message to DIR/<n>.<id>; reject_rcpt answers RCPT 5xx."""
-
-    def __init__(self, reject_rcpt=False):
-        # smtp-sink writes as the postfix user: a folder it can reach (pytest's tmp_path is 0700).
-        self.dir = Path(tempfile.mkdtemp(prefix="kurier-sink-"))
-        os.chmod(self.dir, 0o777)
-        self.port = free_port()
-        args = [SMTP_SINK, "-u", "postfix", "-d", str(self.dir / "%M.")]
-        if reject_rcpt:
-            args += ["-f", "RCPT"]
-        self.proc = subprocess.Popen(args + [f"127.0.0.1:{self.port}", "10"], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "smtp-sink did not start"
-                time.sleep(0.05)
-
-    def messages(self):
-        return [p.read_bytes() for p in sorted(self.dir.iterdir())]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture
 def sink():
-    if not os.path.exists(SMTP_SINK):
-        pytest.skip("smtp-sink (postfix) is not installed")
-    s = Sink()
+    s = make_sink()
     yield s
     s.stop()
 
 
 @pytest.fixture
 def rejecting_sink():
-    if not os.path.exists(SMTP_SINK):
-        pytest.skip("smtp-sink (postfix) is not installed")
-    s = Sink(reject_rcpt=True)
+    s = make_sink(reject_rcpt=True)
     yield s
     s.stop()
-
-
-def wait_for(pred, timeout=30, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
-def queue_list(k):
-    return json.loads(k.cli("queue", "list", "--json").stdout)
 
 
 def inject(k, sender, rcpts, subject="hello", *extra):
@@ -100,19 +40,6 @@ def inject(k, sender, rcpts, subject="hello", *extra):
     out = k.cli("queue", "inject", "--from", sender, *extra, *rcpts, input=msg).stdout
     assert out.startswith("queued as "), out
     return out.split()[-1]
-
-
-def route(k, domain, port):
-    k.set_config("outbound.routes", f'"{domain}"', f'"127.0.0.1:{port}"')
-
-
-def start_with_queue(k):
-    k.start()
-    deadline = time.monotonic() + 5
-    while "queue.started" not in k.log_text():
-        if time.monotonic() > deadline:
-            pytest.skip("this build's `serve` does not run the outbound queue yet (server.cpp wiring)")
-        time.sleep(0.05)
 
 
 # ---- CLI (no server) ------------------------------------------------------------------------------

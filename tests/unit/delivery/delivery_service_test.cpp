@@ -37,13 +37,24 @@ class DeliveryTest : public testing::DirectoryTest {
   // RCPT for each address (all must be accepted), then DATA with `message`.
   std::vector<RecipientStatus> send(const std::vector<std::string>& rcpts, const std::string& message = kMessage,
                                     const std::string& sender = "sender@elsewhere.example") {
+    std::vector<std::pair<std::string, RecipientDsn>> plain;
+    for (const auto& r : rcpts) plain.push_back({r, {}});
+    return send_with_dsn(plain, {}, message, sender);
+  }
+
+  // send() with RFC 3461 parameters: RET/ENVID for the message, NOTIFY/ORCPT per recipient.
+  std::vector<RecipientStatus> send_with_dsn(const std::vector<std::pair<std::string, RecipientDsn>>& rcpts,
+                                             const MessageDsn& dsn, const std::string& message = kMessage,
+                                             const std::string& sender = "sender@elsewhere.example") {
     std::vector<AcceptedRecipient> accepted;
-    for (const auto& r : rcpts) {
+    std::vector<std::string> addresses;
+    for (const auto& [r, rcpt_dsn] : rcpts) {
       auto check = service_->check_recipient(r);
       EXPECT_TRUE(check.status.ok()) << r << ": " << check.status.code << " " << check.status.text;
-      accepted.push_back({r, check.resolution});
+      accepted.push_back({r, check.resolution, rcpt_dsn});
+      addresses.push_back(r);
     }
-    auto sink = service_->begin_message({sender, "Received: from client by mx.example.test; now\r\n", rcpts});
+    auto sink = service_->begin_message({sender, "Received: from client by mx.example.test; now\r\n", addresses, dsn});
     for (size_t i = 0; i < message.size(); i += 7) sink.write(std::string_view(message).substr(i, 7));
     return service_->deliver(std::move(sink), accepted);
   }
@@ -187,9 +198,9 @@ TEST_F(DeliveryTest, QuotaIsCheckedAgainAtDelivery) {
   auto check = service_->check_recipient("small@example.test");
   ASSERT_TRUE(check.status.ok());
   send({"small@example.test"});  // another transaction fills it meanwhile
-  auto sink = service_->begin_message({"", "", {"small@example.test"}});
+  auto sink = service_->begin_message({"", "", {"small@example.test"}, {}});
   sink.write("Subject: late\r\n\r\nx\r\n");
-  auto results = service_->deliver(std::move(sink), {{"small@example.test", check.resolution}});
+  auto results = service_->deliver(std::move(sink), {{"small@example.test", check.resolution, {}}});
   EXPECT_EQ(results[0].code, 452);
   EXPECT_EQ(inbox_messages(small).size(), 1u);
 }
@@ -230,11 +241,11 @@ TEST_F(DeliveryTest, TooLargeMessageIsRefusedAndNothingStored) {
   settings_.max_message_size = 100;
   make_service();
   auto check = service_->check_recipient("alice@example.test");
-  auto sink = service_->begin_message({"", "", {"alice@example.test"}});
+  auto sink = service_->begin_message({"", "", {"alice@example.test"}, {}});
   sink.write(std::string(60, 'a'));
   sink.write(std::string(60, 'b'));
   EXPECT_TRUE(sink.too_large());
-  auto results = service_->deliver(std::move(sink), {{"alice@example.test", check.resolution}});
+  auto results = service_->deliver(std::move(sink), {{"alice@example.test", check.resolution, {}}});
   EXPECT_EQ(results[0].code, 552);
   EXPECT_EQ(results[0].enhanced, "5.3.4");
   EXPECT_TRUE(inbox_messages(alice_).empty());
@@ -243,7 +254,7 @@ TEST_F(DeliveryTest, TooLargeMessageIsRefusedAndNothingStored) {
 
 TEST_F(DeliveryTest, AbandonedSinkLeavesNothing) {
   {
-    auto sink = service_->begin_message({"", "", {"alice@example.test"}});
+    auto sink = service_->begin_message({"", "", {"alice@example.test"}, {}});
     sink.write(kMessage);
   }
   EXPECT_EQ(blob_count(), 0u);
@@ -251,11 +262,19 @@ TEST_F(DeliveryTest, AbandonedSinkLeavesNothing) {
 
 struct RecordingRelay : RelayHook {
   std::vector<std::string> recipients;
+  std::vector<RecipientDsn> dsn;
+  MessageDsn message_dsn;
   std::string message;
   bool fail = false;
   void relay(const RelayRequest& r) override {
     if (fail) throw std::runtime_error("queue full");
-    recipients = r.recipients;
+    recipients.clear();
+    dsn.clear();
+    for (const auto& rc : r.recipients) {
+      recipients.push_back(rc.address);
+      dsn.push_back(rc.dsn);
+    }
+    message_dsn = r.dsn;
     message = std::string(r.message);
   }
 };
@@ -275,6 +294,102 @@ TEST_F(DeliveryTest, ExternalTargetsNeedARelayHook) {
   relay.fail = true;
   auto failed = send({"fwd@example.test"}, "Subject: two\r\n\r\nx\r\n");
   EXPECT_EQ(failed[0].code, 451);
+}
+
+// RFC 3461: RET/ENVID go with the relayed copy; NOTIFY/ORCPT per target as 5.2.7 says.
+TEST_F(DeliveryTest, DsnParametersGoWithRelayedTargets) {
+  alias("fwd@example.test", {"friend@elsewhere.example"});
+  alias("team@example.test", {"alice@example.test", "mate@elsewhere.example", "pal@elsewhere.example"});
+  RecordingRelay relay;
+  service_->set_relay_hook(&relay);
+  MessageDsn dsn{DsnReturn::headers, "QQ+2B1"};
+
+  // A single-recipient alias: NOTIFY unchanged; ORCPT added with the address the sender used.
+  auto r1 = send_with_dsn({{"fwd@example.test", {kDsnSuccess | kDsnFailure, ""}}}, dsn);
+  ASSERT_TRUE(r1[0].ok());
+  EXPECT_EQ(relay.message_dsn.ret, DsnReturn::headers);
+  EXPECT_EQ(relay.message_dsn.envid, "QQ+2B1");
+  ASSERT_EQ(relay.dsn.size(), 1u);
+  EXPECT_EQ(relay.dsn[0].notify, unsigned(kDsnSuccess | kDsnFailure));
+  EXPECT_EQ(relay.dsn[0].orcpt, "rfc822;fwd@example.test");
+
+  // Several targets: each keeps the given ORCPT and NOTIFY minus SUCCESS (one "expanded" notice).
+  auto r2 = send_with_dsn({{"team@example.test", {kDsnSuccess | kDsnDelay, "rfc822;team+2Bx@example.test"}}}, dsn,
+                          "Subject: two\r\n\r\nx\r\n");
+  ASSERT_TRUE(r2[0].ok());
+  EXPECT_EQ(relay.recipients, (std::vector<std::string>{"mate@elsewhere.example", "pal@elsewhere.example"}));
+  for (const auto& d : relay.dsn) {
+    EXPECT_EQ(d.notify, unsigned(kDsnDelay));
+    EXPECT_EQ(d.orcpt, "rfc822;team+2Bx@example.test");
+  }
+  // NOTIFY=SUCCESS alone on an expanding alias: the targets get NEVER.
+  send_with_dsn({{"team@example.test", {kDsnSuccess, ""}}}, {}, "Subject: three\r\n\r\nx\r\n");
+  for (const auto& d : relay.dsn) {
+    EXPECT_EQ(d.notify, unsigned(kDsnNever));
+    EXPECT_EQ(d.orcpt, "rfc822;team@example.test");
+  }
+  // No parameters: nothing invented but the ORCPT of the alias.
+  send({"fwd@example.test"}, "Subject: four\r\n\r\nx\r\n");
+  EXPECT_EQ(relay.dsn[0].notify, 0u);
+  EXPECT_EQ(relay.message_dsn.ret, DsnReturn::unspecified);
+  EXPECT_EQ(relay.message_dsn.envid, "");
+}
+
+struct RecordingNotices : NoticeHook {
+  struct Got {
+    std::string sender, envid, headers;
+    std::vector<NoticeRecipient> recipients;
+  };
+  std::vector<Got> got;
+  bool fail = false;
+  void success(const SuccessNotice& n) override {
+    if (fail) throw std::runtime_error("no notices today");
+    auto end = n.message.find("\r\n\r\n");
+    got.push_back({std::string(n.sender), n.dsn.envid, std::string(n.message.substr(0, end)), n.recipients});
+  }
+};
+
+// RFC 3461 5.2.3 "delivered" for a local mailbox, 5.2.7.3 "expanded" for a multi-target alias;
+// nothing without SUCCESS, for the null sender, for a failed recipient or a single outside target.
+TEST_F(DeliveryTest, SuccessNoticesForLocalDeliveryAndExpansion) {
+  alias("team@example.test", {"alice@example.test", "mate@elsewhere.example"});
+  alias("fwd@example.test", {"friend@elsewhere.example"});
+  account("full@example.test", 1);
+  send({"full@example.test"});  // fills it
+  RecordingRelay relay;
+  RecordingNotices notices;
+  service_->set_relay_hook(&relay);
+  service_->set_notice_hook(&notices);
+
+  auto r = send_with_dsn({{"alice@example.test", {kDsnSuccess, "rfc822;alice@example.test"}},
+                          {"bob@example.test", {kDsnFailure, ""}},
+                          {"team@example.test", {kDsnSuccess | kDsnFailure, ""}},
+                          {"fwd@example.test", {kDsnSuccess, ""}}},
+                         {DsnReturn::full, "ENV1"});
+  for (const auto& s : r) EXPECT_TRUE(s.ok()) << s.text;
+  ASSERT_EQ(notices.got.size(), 1u);  // one notice for the whole transaction
+  const auto& n = notices.got[0];
+  EXPECT_EQ(n.sender, "sender@elsewhere.example");
+  EXPECT_EQ(n.envid, "ENV1");
+  EXPECT_NE(n.headers.find("Subject: hello"), std::string::npos);
+  ASSERT_EQ(n.recipients.size(), 2u);
+  EXPECT_EQ(n.recipients[0].address, "alice@example.test");
+  EXPECT_EQ(n.recipients[0].action, "delivered");
+  EXPECT_EQ(n.recipients[0].orcpt, "rfc822;alice@example.test");
+  EXPECT_EQ(n.recipients[1].address, "team@example.test");
+  EXPECT_EQ(n.recipients[1].action, "expanded");
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);  // stored once, although reached twice
+
+  notices.got.clear();
+  send_with_dsn({{"alice@example.test", {kDsnSuccess, ""}}}, {}, "Subject: bounce\r\n\r\nx\r\n", "");
+  EXPECT_TRUE(notices.got.empty());  // the null sender never gets a notice
+  auto check = service_->check_recipient("full@example.test");
+  ASSERT_FALSE(check.status.ok());
+  // A notice that cannot be sent does not fail the delivery.
+  notices.fail = true;
+  auto ok = send_with_dsn({{"bob@example.test", {kDsnSuccess, ""}}}, {}, "Subject: five\r\n\r\nx\r\n");
+  EXPECT_TRUE(ok[0].ok());
+  EXPECT_EQ(inbox_messages(bob_).size(), 2u);
 }
 
 struct JunkFiler : FilingHook {

@@ -107,6 +107,27 @@ TEST(Dsn, HeadersOnlyForRetHdrsAndDelays) {
   EXPECT_EQ(j["status"][1]["Will-Retry-Until"], "Sun, 19 Nov 2023 13:20:00 +0000");
 }
 
+// RFC 3461 5.2.3 / 5.2.7.3: notices about local deliveries have no queue entry behind them.
+TEST(Dsn, LocalDeliveryNoticeWithoutQueueId) {
+  DsnReport r = failure_report();
+  r.kind = NoticeKind::success;
+  r.queue_id = "";
+  r.return_full_message = false;
+  r.recipients = {{"bob@example.org", "rfc822;bob@example.org", "delivered", "2.0.0", "", "", 1700000100},
+                  {"team@example.org", "", "expanded", "2.0.0", "", "", 1700000100}};
+  std::string dsn = compose(r);
+  EXPECT_EQ(dsn.find("X-Kurier-Queue-ID"), std::string::npos);
+  auto j = parse_with_python(dsn);
+  EXPECT_EQ(j["headers"]["Subject"], "Successful Mail Delivery Report");
+  EXPECT_EQ(j["status"][0]["Original-Envelope-Id"], "env+1");
+  EXPECT_EQ(j["status"][1]["Action"], "delivered");
+  EXPECT_EQ(j["status"][1]["Original-Recipient"], "rfc822;bob@example.org");
+  EXPECT_EQ(j["status"][2]["Action"], "expanded");
+  EXPECT_EQ(j["parts"][2]["content_type"], "text/rfc822-headers");
+  std::string text = j["parts"][0]["text"];
+  EXPECT_NE(text.find("<team@example.org>: expanded"), std::string::npos) << text;
+}
+
 TEST(Dsn, EightBitOriginalIsDeclaredAndUnterminatedOriginalEndsCleanly) {
   DsnReport r = failure_report();
   r.eight_bit = true;

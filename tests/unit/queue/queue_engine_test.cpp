@@ -346,6 +346,37 @@ TEST_F(QueueEngineTest, DsnParametersArePassedOn) {
   EXPECT_TRUE(notices().empty());  // the remote server reports success itself
 }
 
+// RFC 3461 end to end in the queue: RET=HDRS returns headers only, ENVID and ORCPT come back
+// in Original-Envelope-Id / Original-Recipient; NOTIFY=NEVER on another recipient stays silent.
+TEST_F(QueueEngineTest, BounceHonoursRetEnvidAndOrcpt) {
+  start(settings());
+  EnqueueRequest r;
+  r.sender = "alice@example.org";
+  r.ret = Ret::headers;
+  r.envid = "xyz+2B1";
+  r.recipients.push_back({"reject-a@remote.test", kNotifyFailure, "rfc822;alias+2Bx@example.org"});
+  r.recipients.push_back({"reject-b@remote.test", kNotifyNever, ""});
+  queue_->enqueue(r, kMessage);
+  ASSERT_TRUE(eventually([&] { return queue_empty() && !notices().empty(); }));
+  std::this_thread::sleep_for(200ms);
+  auto n = notices();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NoticeKind::failure);
+  std::string t = unfolded(n[0].text);
+  EXPECT_NE(t.find("Original-Envelope-Id: xyz+1"), std::string::npos) << t;
+  EXPECT_NE(t.find("Original-Recipient: rfc822;alias+x@example.org"), std::string::npos) << t;
+  EXPECT_NE(t.find("Final-Recipient: rfc822; reject-a@remote.test"), std::string::npos);
+  EXPECT_EQ(t.find("reject-b@remote.test"), std::string::npos);  // NOTIFY=NEVER
+  EXPECT_NE(t.find("Content-Type: text/rfc822-headers"), std::string::npos);
+  EXPECT_NE(t.find("Subject: hi"), std::string::npos);
+  EXPECT_EQ(t.find("leading dot"), std::string::npos);  // the body is not returned
+  auto cmds = smtp_.all_commands();
+  bool passed_on = std::any_of(cmds.begin(), cmds.end(), [](const std::string& c) {
+    return c == "RCPT TO:<reject-a@remote.test> NOTIFY=FAILURE ORCPT=rfc822;alias+2Bx@example.org";
+  });
+  EXPECT_TRUE(passed_on);
+}
+
 TEST_F(QueueEngineTest, OversizedForTheRemoteServerBounces) {
   smtp_.size_limit = 100;
   start(settings());
