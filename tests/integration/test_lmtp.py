@@ -8,18 +8,16 @@ STATUS; message bytes (trace headers) are read from the store's files, read-only
 import imaplib
 import itertools
 import os
-import shutil
 import smtplib
 import socket
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from postfix_support import private_postfix
 from smtp_support import RawSmtp
 
 from conftest import PASSWORD
@@ -509,101 +507,27 @@ def test_big_message_streams_with_bounded_memory(fresh_kurier):
 
 # ---- a real Postfix in front (the seed's Postfix -> LMTP) ---------------------------------------
 
-POSTFIX_MASTER_CF = """\
-127.0.0.1:{smtp} inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-"""
-
-POSTFIX_MAIN_CF = """\
-compatibility_level = 3.6
-queue_directory = {dir}/spool
-data_directory = {dir}/data
-myhostname = postfix.localhost
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-virtual_mailbox_domains = {domains}
-virtual_transport = lmtp:inet:127.0.0.1:{lmtp}
-smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-maillog_file_prefixes = {dir}
-maillog_file = {dir}/postfix.log
-"""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def postfix(kurier):
-    if not shutil.which("postfix") or os.geteuid() != 0:
-        pytest.skip("needs Debian's postfix and root to run a private instance")
-    # Not under pytest's tmp_path: Postfix's unprivileged processes must be able to reach it.
-    base = Path(tempfile.mkdtemp(prefix="kurier-postfix-"))
-    base.chmod(0o755)
-    for sub in ("conf", "spool", "data"):
-        (base / sub).mkdir(parents=True)
-    shutil.chown(base / "data", "postfix")
-    smtp_port = free_port()
-    (base / "conf" / "master.cf").write_text(POSTFIX_MASTER_CF.format(smtp=smtp_port))
-    (base / "conf" / "main.cf").write_text(POSTFIX_MAIN_CF.format(
-        dir=base, domains=kurier.domain, lmtp=kurier.port("lmtp")))
-    conf = str(base / "conf")
-    started = subprocess.run(["postfix", "-c", conf, "start"], capture_output=True, text=True, timeout=60)
-    try:
-        log = base / "postfix.log"
-        assert started.returncode == 0, started.stderr + (log.read_text() if log.exists() else "")
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", smtp_port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (base / "postfix.log").read_text(errors="replace")
-                time.sleep(0.1)
-        yield {"port": smtp_port, "log": base / "postfix.log"}
-    finally:
-        subprocess.run(["postfix", "-c", conf, "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(base, ignore_errors=True)
+    """A private Postfix that delivers mail for kurier's domain over LMTP."""
+    with private_postfix(main_cf={"virtual_mailbox_domains": kurier.domain,
+                                  "virtual_transport": f"lmtp:inet:127.0.0.1:{kurier.port('lmtp')}"}) as pf:
+        yield pf
 
 
 def test_postfix_delivers_over_lmtp(kurier, postfix):
     a = add_user(kurier, kurier.domain)
     b = add_user(kurier, kurier.domain)
-    with smtplib.SMTP("127.0.0.1", postfix["port"], timeout=60) as s:
+    with smtplib.SMTP("127.0.0.1", postfix.port, timeout=60) as s:
         refused = s.sendmail("someone@elsewhere.example", [a, b], message("via postfix", "<postfix-1@client.test>"))
         assert refused == {}
     deadline = time.monotonic() + 60
     while imap_count(kurier, a) < 1 or imap_count(kurier, b) < 1:
-        assert time.monotonic() < deadline, postfix["log"].read_text(errors="replace")[-3000:]
+        assert time.monotonic() < deadline, postfix.log_text()[-3000:]
         time.sleep(0.2)
     stored = stored_messages(kurier, a)[0]
     assert stored.startswith(b"Return-Path: <someone@elsewhere.example>\r\n")
     assert b"by localhost with LMTP" in stored and b"Message-ID: <postfix-1@client.test>" in stored
     assert stored_messages(kurier, b)[0] == stored  # one LMTP transaction, one shared copy
-    log = postfix["log"].read_text(errors="replace")
+    log = postfix.log_text()
     assert "status=sent (250 2.0.0" in log
