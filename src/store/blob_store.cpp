@@ -88,9 +88,7 @@ class FileBlobWriter final : public BlobWriter {
     int rc = ::close(fd_);
     fd_ = -1;
     if (rc != 0) throw_io("close", temp_path_);
-    fs::path final_path = store_.path_of(id_);
-    ensure_dir(final_path.parent_path().parent_path(), sync);
-    ensure_dir(final_path.parent_path(), sync);
+    fs::path final_path = store_.path_of(id_);  // its fan-out directory exists (see open)
     if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) throw_io("rename", final_path);
     temp_path_.clear();
     if (sync) fsync_dir(final_path.parent_path());
@@ -111,6 +109,24 @@ class FileBlobWriter final : public BlobWriter {
   fs::path temp_path_;
   int fd_ = -1;
 };
+
+// Reads a whole small blob into memory and closes fd (see BlobView::kCopyLimit).
+BlobView read_small(int fd, size_t size, const fs::path& path) {
+  auto bytes = std::make_unique_for_overwrite<char[]>(size);
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, bytes.get() + done, size - done, off_t(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : EIO;  // 0: the file shrank, which a written blob never does
+      ::close(fd);
+      throw_io("read", path, err);
+    }
+    done += size_t(n);
+  }
+  ::close(fd);
+  return BlobView(std::move(bytes), size);
+}
 
 }  // namespace
 
@@ -137,7 +153,8 @@ BlobId BlobId::random() {
   return id;
 }
 
-BlobView::BlobView(BlobView&& other) noexcept : addr_(other.addr_), size_(other.size_) {
+BlobView::BlobView(BlobView&& other) noexcept
+    : owned_(std::move(other.owned_)), addr_(other.addr_), size_(other.size_) {
   other.addr_ = nullptr;
   other.size_ = 0;
 }
@@ -145,6 +162,7 @@ BlobView::BlobView(BlobView&& other) noexcept : addr_(other.addr_), size_(other.
 BlobView& BlobView::operator=(BlobView&& other) noexcept {
   if (this != &other) {
     unmap();
+    owned_ = std::move(other.owned_);
     addr_ = other.addr_;
     size_ = other.size_;
     other.addr_ = nullptr;
@@ -156,7 +174,8 @@ BlobView& BlobView::operator=(BlobView&& other) noexcept {
 BlobView::~BlobView() { unmap(); }
 
 void BlobView::unmap() {
-  if (addr_ != nullptr && size_ > 0) ::munmap(const_cast<void*>(addr_), size_);
+  if (owned_) owned_.reset();
+  else if (addr_ != nullptr && size_ > 0) ::munmap(const_cast<void*>(addr_), size_);
   addr_ = nullptr;
   size_ = 0;
 }
@@ -166,6 +185,9 @@ FileBlobStore::FileBlobStore(fs::path root) : root_(std::move(root)) {
   fs::create_directories(root_, ec);
   if (ec) throw StoreError(StoreErrc::io, "create " + root_.string() + ": " + ec.message());
   ensure_dir(temp_dir());
+  static const char digits[] = "0123456789abcdef";
+  for (int i = 0; i < 256; ++i) ensure_dir(root_ / std::string{digits[i >> 4], digits[i & 15]}, false);
+  fsync_dir(root_);  // one sync for the fan-out directories just created
   // A temp file is never referenced by the mail store (only committed ids are), so anything
   // left here is from a writer that crashed or was abandoned mid-blob.
   for (const auto& entry : fs::directory_iterator(temp_dir(), ec)) fs::remove(entry.path(), ec);
@@ -178,7 +200,7 @@ std::unique_ptr<BlobWriter> FileBlobStore::create(uint64_t max_bytes) {
 fs::path FileBlobStore::path_of(const BlobId& id) const {
   if (id.empty()) throw StoreError(StoreErrc::invalid_argument, "empty blob id");
   const std::string& h = id.str();
-  return root_ / h.substr(0, 2) / h.substr(2, 2) / h;
+  return root_ / h.substr(0, 2) / h;
 }
 
 BlobView FileBlobStore::open(const BlobId& id) const {
@@ -198,6 +220,7 @@ BlobView FileBlobStore::open(const BlobId& id) const {
     ::close(fd);
     return BlobView();
   }
+  if (size_t(st.st_size) <= BlobView::kCopyLimit) return read_small(fd, size_t(st.st_size), path);
   void* addr = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
   int err = errno;
   ::close(fd);

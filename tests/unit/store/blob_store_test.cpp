@@ -34,7 +34,8 @@ TEST(FileBlobStoreTest, StreamedWriteCommitAndMappedRead) {
   EXPECT_EQ(writer->bytes_written(), expected.size());
   BlobId id = writer->commit();
   EXPECT_TRUE(std::filesystem::exists(blobs.path_of(id)));
-  EXPECT_EQ(blobs.path_of(id).parent_path().filename(), id.str().substr(2, 2));
+  EXPECT_EQ(blobs.path_of(id).parent_path().filename(), id.str().substr(0, 2));
+  EXPECT_EQ(blobs.path_of(id).parent_path().parent_path(), blobs.root());
   EXPECT_TRUE(std::filesystem::is_empty(blobs.temp_dir()));
   BlobView view = blobs.open(id);
   EXPECT_EQ(view.size(), expected.size());
@@ -53,6 +54,26 @@ TEST(FileBlobStoreTest, UnsyncedCommitIsReadableAndSyncAllSucceeds) {
   EXPECT_EQ(blobs.open(id).data(), "Subject: x\r\n\r\nbody\r\n");
   EXPECT_NO_THROW(blobs.sync_all());
   EXPECT_THROW(writer->commit(), StoreError);  // a writer commits once
+}
+
+// Both read paths: a copy up to BlobView::kCopyLimit, a mapping above it; moves keep the bytes.
+TEST(FileBlobStoreTest, SmallAndLargeBlobsReadBackThroughBothPaths) {
+  TempDir dir;
+  FileBlobStore blobs(dir.path() / "blobs");
+  for (size_t size : {BlobView::kCopyLimit, BlobView::kCopyLimit + 1, 3 * BlobView::kCopyLimit}) {
+    std::string bytes(size, 'x');
+    bytes.back() = 'y';
+    auto writer = blobs.create();
+    writer->write(bytes);
+    BlobId id = writer->commit();
+    BlobView view = blobs.open(id);
+    BlobView moved = std::move(view);
+    EXPECT_EQ(view.size(), 0u);
+    ASSERT_EQ(moved.size(), size);
+    EXPECT_EQ(moved.data(), bytes);
+    view = std::move(moved);
+    EXPECT_EQ(view.data(), bytes);
+  }
 }
 
 TEST(FileBlobStoreTest, EmptyBlob) {
