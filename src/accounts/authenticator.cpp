@@ -14,6 +14,7 @@ namespace kurier::accounts {
 namespace {
 constexpr size_t kCacheEntries = 100000;
 constexpr auto kCacheLifetime = std::chrono::minutes(60);
+constexpr std::chrono::seconds kLastLoginResolution(60);
 }  // namespace
 
 Authenticator::Authenticator(directory::Directory& dir, ThrottleSettings s) : dir_(dir) {
@@ -49,6 +50,15 @@ bool Authenticator::verify(const directory::Account& a, const std::string& passw
 }
 
 Authenticator::~Authenticator() = default;
+
+// The last login is shown to admins to the minute; writing it at every login would cost a
+// synced directory commit per IMAP/POP3/SMTP session, so it is refreshed at most every
+// kLastLoginResolution.
+void Authenticator::note_login(const directory::Account& a) {
+  int64_t now = int64_t(std::time(nullptr));
+  if (now - a.last_login < kLastLoginResolution.count()) return;
+  dir_.record_login(a.id, now);
+}
 
 // A login is the account's login name, or its primary address (both work for every scheme,
 // so a prefix-scheme user may also type the address).
@@ -104,7 +114,7 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
         dir_.set_credentials(a->id, c.hash, c.scram);
         log::info("auth.rehashed", {{"user", a->login}});
       }
-      dir_.record_login(a->id, int64_t(std::time(nullptr)));
+      note_login(*a);
     }
     return r;
   } catch (const directory::Error& e) {
@@ -125,7 +135,7 @@ LoginResult Authenticator::finish_scram(const std::string& login, bool ok, direc
     auto a = ok ? lookup(login) : std::nullopt;
     if (!a) return {LoginResult::BadCredentials, {}, ok ? "account vanished" : "wrong password"};
     auto r = admit(*a, service);
-    if (r.status == LoginResult::Ok) dir_.record_login(a->id, int64_t(std::time(nullptr)));
+    if (r.status == LoginResult::Ok) note_login(*a);
     return r;
   } catch (const directory::Error& e) {
     return {LoginResult::Unavailable, {}, e.what()};

@@ -53,6 +53,7 @@ class Authenticator {
   bool verify(const directory::Account& a, const std::string& password);
   LoginResult admit(const directory::Account& a, directory::Service service);
   void record(bool ok, const std::string& login, const std::string& client_ip);
+  void note_login(const directory::Account& a);
 
   directory::Directory& dir_;
   std::unique_ptr<auth::LoginThrottle> throttle_;

@@ -255,25 +255,21 @@ net::awaitable<Reply> Session::cmd_append(Command& cmd) {
     store::BlobWriter* w = p.writer;
     store::BlobStore* blobs = s_.blob_store;
     try {
-      // Commit (fsync), parse once for the structure cache, then append in the store.
-      store::NewMessage nm = co_await offload([&] {
+      // One hop to the blocking pool: place the blob unsynced, parse it once for the structure
+      // cache, append. The store syncs the blob with its group commit before the row commits
+      // (NewMessage::blob_synced), so OK [APPENDUID] still means "on disk".
+      store::Flags f = p.flags;
+      auto res = co_await offload([&] {
         store::NewMessage m;
-        m.blob = w->commit();
+        m.blob = w->commit_unsynced();
+        committed.push_back(m.blob);
+        m.blob_synced = false;
         m.size = p.size;
         m.internal_date = p.internal_date;
         m.internal_tz = p.internal_tz;
-        try {
-          store::BlobView view = blobs->open(m.blob);
-          m.cached_structure = mime::serialize(mime::parse_message(view.data()));
-        } catch (...) {
-          blobs->remove(m.blob);
-          throw;
-        }
-        return m;
+        m.cached_structure = mime::serialize(mime::parse_message(blobs->open(m.blob).data()));
+        return store().append(mailbox, m, f);
       });
-      committed.push_back(nm.blob);
-      store::Flags f = p.flags;
-      auto res = co_await offload([&] { return store().append(mailbox, nm, f); });
       uidvalidity = res.uidvalidity;
       new_uids.push_back(res.uid);
       committed.pop_back();  // the store owns it now
@@ -283,6 +279,9 @@ net::awaitable<Reply> Session::cmd_append(Command& cmd) {
       if (e.code() == store::StoreErrc::limit_exceeded) failure = Reply::no("[TOOBIG] " + text);
       else if (e.code() == store::StoreErrc::invalid_argument) failure = Reply::no("[CANNOT] " + text);
       else failure = Reply::no("[SERVERBUG] APPEND failed: " + text);
+    } catch (const std::exception& e) {
+      log::error("imap.append_failed", {{"conn", conn_.id()}, {"error", e.what()}});
+      failure = Reply::no("[SERVERBUG] APPEND failed: " + sanitize_text(e.what()));
     }
     if (failure) {
       // A failed append leaves its blob to the caller (mail_store.h).

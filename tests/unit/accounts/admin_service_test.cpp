@@ -196,3 +196,26 @@ TEST_F(AdminServiceTest, CachedLoginIsForgottenWhenThePasswordChanges) {
 }
 
 }  // namespace
+
+namespace {
+
+// The last login is written at the first login and then at most once a minute.
+TEST_F(AdminServiceTest, LastLoginIsRecordedButNotRewrittenAtEveryLogin) {
+  auto a = svc->add_user(sys, "seen@example.test", "password1", {}, "");
+  EXPECT_EQ(a.last_login, 0);
+  accounts::Authenticator auth(*dir, {});
+  ASSERT_EQ(auth.check_password("seen@example.test", "password1", directory::kImap, "192.0.2.8").status,
+            accounts::LoginResult::Ok);
+  int64_t first = dir->find_account_by_address("seen@example.test")->last_login;
+  EXPECT_GT(first, 0);
+  dir->record_login(a.id, first - 30);  // as if it logged in 30 s ago
+  ASSERT_EQ(auth.check_password("seen@example.test", "password1", directory::kImap, "192.0.2.8").status,
+            accounts::LoginResult::Ok);
+  EXPECT_EQ(dir->find_account_by_address("seen@example.test")->last_login, first - 30);
+  dir->record_login(a.id, first - 120);  // two minutes ago: refreshed
+  ASSERT_EQ(auth.check_password("seen@example.test", "password1", directory::kImap, "192.0.2.8").status,
+            accounts::LoginResult::Ok);
+  EXPECT_GE(dir->find_account_by_address("seen@example.test")->last_login, first);
+}
+
+}  // namespace
