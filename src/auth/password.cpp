@@ -5,9 +5,12 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
+#include <semaphore>
 #include <stdexcept>
+#include <thread>
 
 #include "common/strings.h"
 
@@ -77,12 +80,23 @@ bool equal_plain_constant_time(std::string_view given, std::string_view secret) 
   return CRYPTO_memcmp(given_digest.data(), secret_digest.data(), given_digest.size()) == 0;
 }
 
+// yescrypt at its default cost takes ~16 MiB and tens of milliseconds of one core. Callers run on
+// a large blocking pool (net::Runtime), so without a cap a burst of logins (or an attacker's
+// burst of wrong ones) would hash on every pool thread at once: memory spikes and every other
+// blocking job waits. At most one hash per core runs; the rest queue here.
+const char* crypt_bounded(const char* phrase, const char* setting, crypt_data* data) {
+  static std::counting_semaphore<> slots(std::max<std::ptrdiff_t>(1, std::thread::hardware_concurrency()));
+  slots.acquire();
+  const char* result = crypt_rn(phrase, setting, data, int(sizeof(crypt_data)));
+  slots.release();
+  return result;
+}
+
 bool verify_crypt(std::string_view password, std::string_view hash) {
   if (!has_crypt_prefix(hash) || hash.find('\0') != std::string_view::npos) return false;
   std::string password_z(password), hash_z(hash);
   CryptData work;
-  const char* result = crypt_rn(password_z.c_str(), hash_z.c_str(), work.data.get(),
-                                int(sizeof(crypt_data)));
+  const char* result = crypt_bounded(password_z.c_str(), hash_z.c_str(), work.data.get());
   OPENSSL_cleanse(password_z.data(), password_z.size());
   return result != nullptr && equal_constant_time(result, hash);
 }
@@ -99,8 +113,7 @@ std::string hash_password(std::string_view password) {
     throw std::runtime_error("crypt_gensalt_rn failed for yescrypt");
   std::string password_z(password);
   CryptData work;
-  const char* result = crypt_rn(password_z.c_str(), setting, work.data.get(),
-                                int(sizeof(crypt_data)));
+  const char* result = crypt_bounded(password_z.c_str(), setting, work.data.get());
   OPENSSL_cleanse(password_z.data(), password_z.size());
   if (result == nullptr) throw std::runtime_error("crypt_rn failed for yescrypt");
   return result;

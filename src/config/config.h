@@ -36,6 +36,7 @@ struct Config {
   std::vector<std::string> bind{"0.0.0.0"};  // [server] bind: IP literals
   int port_offset = 0;                   // [server] port_offset
   int threads = 0;                       // [server] threads: 0 = one per CPU core
+  int blocking_threads = 64;             // [server] blocking_threads
   std::string lmtp_socket;               // [server] lmtp_socket, absolute; "" = disabled
   std::vector<Listener> listeners;       // every service, in standard_listener_names() order
 

@@ -221,7 +221,10 @@ std::vector<Field> server_fields() {
       integer("server", "port_offset", 0, 65535, [](auto& c) -> auto& { return c.port_offset; },
               "Added to every standard port: 10000 gives smtp 10025, imap 10143, https 10443."),
       integer("server", "threads", 0, 1024, [](auto& c) -> auto& { return c.threads; },
-              "Worker threads; 0 means one per CPU core."),
+              "I/O threads (each runs its own share of the connections); 0 means one per CPU core."),
+      integer("server", "blocking_threads", 1, 4096, [](auto& c) -> auto& { return c.blocking_threads; },
+              "Threads for blocking work (database, delivery, fsync, password hashing); a delivery "
+              "waiting for its group commit holds one, so this caps how many commit together."),
       path("server", "lmtp_socket", true, [](auto& c) -> auto& { return c.lmtp_socket; },
            "Unix socket accepting LMTP deliveries from local programs; \"\" disables it."),
   };

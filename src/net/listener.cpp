@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "net/connection_factory.h"
+#include "net/runtime.h"
 
 #include <boost/asio/ip/v6_only.hpp>
 
@@ -82,14 +83,15 @@ awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(asio::io_context& context, ServerLimits l) : io(context), limits(l) {}
+  Impl(Runtime& r, ServerLimits l) : runtime(r), io(r.context()), limits(l) {}
 
   struct Entry {
     std::weak_ptr<Connection> conn;
     std::shared_ptr<Service> service;
   };
 
-  asio::io_context& io;
+  Runtime& runtime;
+  asio::io_context& io;  // the listeners' context
   ServerLimits limits;
   mutable std::mutex mu;  // guards everything below
   std::shared_ptr<ssl::context> tls_context;
@@ -229,7 +231,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                                      OnAccepted on_accepted) {
     for (;;) {
       error_code ec;
-      Executor strand = asio::make_strand(self->io);
+      Executor strand = asio::make_strand(self->runtime.next_context());
       auto socket = co_await listener->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
       if (!listener->acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
       if (ec) {  // EMFILE and friends: back off instead of spinning
@@ -262,7 +264,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 };
 
-Server::Server(asio::io_context& io, ServerLimits limits) : impl_(std::make_shared<Impl>(io, limits)) {}
+Server::Server(Runtime& runtime, ServerLimits limits) : impl_(std::make_shared<Impl>(runtime, limits)) {}
 
 Server::~Server() { impl_->stop_accepting(); }
 

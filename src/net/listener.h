@@ -15,6 +15,8 @@
 
 namespace kurier::net {
 
+class Runtime;
+
 enum class TlsMode { plain, implicit };
 
 // A protocol session: runs until the client is done. The Connection is closed after it returns.
@@ -34,7 +36,9 @@ struct ServerLimits {
 
 class Server {
  public:
-  explicit Server(boost::asio::io_context& io, ServerLimits limits = {});
+  // Listeners run on runtime.context(); accepted connections are spread over
+  // runtime.next_context().
+  explicit Server(Runtime& runtime, ServerLimits limits = {});
   ~Server();  // stops accepting; running sessions are not awaited
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,6 +1,7 @@
 // Runtime implementation (see runtime.h).
 #include "net/runtime.h"
 
+#include <atomic>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -12,14 +13,22 @@ namespace kurier::net {
 namespace asio = boost::asio;
 
 struct Runtime::Impl {
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  // Concurrency hint 1: each context is run by one thread, which lets asio skip waking others.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<WorkGuard> work;
+  std::atomic<size_t> next{0};
   asio::thread_pool blocking;
   std::unique_ptr<asio::signal_set> signals;
   std::function<void()> on_shutdown;
   std::function<void()> on_reload;
 
-  Impl(int threads, int blocking_threads) : io(threads), blocking(blocking_threads) {}
+  Impl(int threads, int blocking_threads) : blocking(blocking_threads) {
+    for (int i = 0; i < threads; ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+      work.emplace_back(contexts.back()->get_executor());
+    }
+  }
 
   void wait_for_signal() {
     signals->async_wait([this](const boost::system::error_code& ec, int signo) {
@@ -47,31 +56,36 @@ Runtime::~Runtime() {
 
 void Runtime::run() {
   std::vector<std::thread> workers;
-  for (int i = 1; i < threads_; ++i) workers.emplace_back([this] { impl_->io.run(); });
-  impl_->io.run();
+  for (int i = 1; i < threads_; ++i) workers.emplace_back([this, i] { impl_->contexts[size_t(i)]->run(); });
+  impl_->contexts[0]->run();
   for (auto& t : workers) t.join();
 }
 
 void Runtime::stop() {
-  impl_->work.reset();
-  impl_->io.stop();
+  for (auto& w : impl_->work) w.reset();
+  for (auto& c : impl_->contexts) c->stop();
 }
 
-bool Runtime::stopped() const { return impl_->io.stopped(); }
+bool Runtime::stopped() const { return impl_->contexts[0]->stopped(); }
 
-Executor Runtime::executor() { return impl_->io.get_executor(); }
+Executor Runtime::executor() { return impl_->contexts[0]->get_executor(); }
 
-asio::io_context& Runtime::context() { return impl_->io; }
+asio::io_context& Runtime::context() { return *impl_->contexts[0]; }
+
+asio::io_context& Runtime::next_context() {
+  size_t n = impl_->next.fetch_add(1, std::memory_order_relaxed);
+  return *impl_->contexts[n % impl_->contexts.size()];
+}
 
 void Runtime::handle_signals(std::function<void()> on_shutdown, std::function<void()> on_reload) {
   impl_->on_shutdown = std::move(on_shutdown);
   impl_->on_reload = std::move(on_reload);
-  impl_->signals = std::make_unique<asio::signal_set>(impl_->io, SIGTERM, SIGINT, SIGHUP);
+  impl_->signals = std::make_unique<asio::signal_set>(context(), SIGTERM, SIGINT, SIGHUP);
   impl_->wait_for_signal();
 }
 
 void Runtime::spawn(awaitable<void> task) {
-  asio::co_spawn(asio::make_strand(impl_->io), std::move(task), [](std::exception_ptr e) {
+  asio::co_spawn(asio::make_strand(next_context()), std::move(task), [](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);

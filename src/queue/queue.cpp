@@ -721,7 +721,7 @@ void Queue::start(net::Runtime& runtime) {
   auto& e = *engine_;
   if (e.started.exchange(true)) return;
   e.runtime = &runtime;
-  e.strand = net::Executor(asio::make_strand(runtime.context()));
+  e.strand = net::Executor(asio::make_strand(runtime.next_context()));
   e.client_tls = net::make_client_tls_context(false);
   asio::co_spawn(*e.strand, scheduler(engine_), asio::detached);
 }

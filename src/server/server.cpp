@@ -191,7 +191,7 @@ int serve(const config::Config& c) {
   raise_file_limit();
   try {
     fs::create_directories(c.data_dir / "blobs");
-    net::Runtime runtime(c.threads);
+    net::Runtime runtime(c.threads, c.blocking_threads);
     auto directory = directory::open_sqlite((c.data_dir / "directory.db").string());
     accounts::Authenticator authenticator(*directory, throttle_settings(c));
     store::FileBlobStore blobs(c.data_dir / "blobs");
@@ -205,7 +205,7 @@ int serve(const config::Config& c) {
     delivery.set_notice_hook(&relay_hook);
     session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery};
 
-    net::Server server(runtime.context(), server_limits(c));
+    net::Server server(runtime, server_limits(c));
     server.set_tls_context(load_tls(c));
     bind_listeners(server, services);
 

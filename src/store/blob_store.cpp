@@ -54,24 +54,25 @@ void write_all(int fd, std::string_view data, const fs::path& path) {
   }
 }
 
+// The temp file is created at the first write (or at commit, for an empty blob), not when the
+// writer is made: protocol sessions create writers on their I/O thread, and creating a file can
+// block for milliseconds behind a concurrent syncfs(2); the first write of a small message
+// happens in the delivery's offloaded work instead.
 class FileBlobWriter final : public BlobWriter {
  public:
   FileBlobWriter(const FileBlobStore& store, uint64_t max_bytes)
-      : store_(store), id_(BlobId::random()), max_bytes_(max_bytes) {
-    temp_path_ = store.temp_dir() / (id_.str() + ".tmp");
-    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd_ < 0) throw_io("create", temp_path_);
-  }
+      : store_(store), id_(BlobId::random()), max_bytes_(max_bytes) {}
 
   ~FileBlobWriter() override { discard(); }
 
   void write(std::string_view chunk) override {
-    if (fd_ < 0) throw StoreError(StoreErrc::invalid_argument, "blob writer already finished");
+    if (finished_) throw StoreError(StoreErrc::invalid_argument, "blob writer already finished");
     if (max_bytes_ != 0 && written_ + chunk.size() > max_bytes_) {
       discard();
       throw StoreError(StoreErrc::limit_exceeded,
                        "blob exceeds " + std::to_string(max_bytes_) + " bytes");
     }
+    ensure_open();
     write_all(fd_, chunk, temp_path_);
     written_ += chunk.size();
   }
@@ -82,8 +83,22 @@ class FileBlobWriter final : public BlobWriter {
   BlobId commit_unsynced() override { return place(false); }
 
  private:
+  void ensure_open() {
+    if (fd_ >= 0) return;
+    temp_path_ = store_.temp_dir() / (id_.str() + ".tmp");
+    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd_ < 0) {
+      int err = errno;
+      fs::path failed = std::move(temp_path_);
+      temp_path_.clear();
+      throw_io("create", failed, err);
+    }
+  }
+
   BlobId place(bool sync) {
-    if (fd_ < 0) throw StoreError(StoreErrc::invalid_argument, "blob writer already finished");
+    if (finished_) throw StoreError(StoreErrc::invalid_argument, "blob writer already finished");
+    ensure_open();
+    finished_ = true;
     if (sync && ::fdatasync(fd_) != 0) throw_io("fdatasync", temp_path_);
     int rc = ::close(fd_);
     fd_ = -1;
@@ -96,6 +111,7 @@ class FileBlobWriter final : public BlobWriter {
   }
 
   void discard() {
+    finished_ = true;
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
@@ -106,8 +122,9 @@ class FileBlobWriter final : public BlobWriter {
   BlobId id_;
   uint64_t max_bytes_;
   uint64_t written_ = 0;
-  fs::path temp_path_;
+  fs::path temp_path_;  // set while the temp file exists
   int fd_ = -1;
+  bool finished_ = false;  // committed or discarded
 };
 
 // Reads a whole small blob into memory and closes fd (see BlobView::kCopyLimit).

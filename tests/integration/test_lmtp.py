@@ -94,7 +94,7 @@ def stored_messages(k, address, mailbox="INBOX"):
         "SELECT m.blob_id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id"
         " WHERE b.account_id = ? AND b.name = ? ORDER BY m.uid", (row[0], mailbox))]
     s.close()
-    return [(k.dir / "blobs" / b[:2] / b[2:4] / b).read_bytes() for b in blobs]
+    return [(k.dir / "blobs" / b[:2] / b).read_bytes() for b in blobs]
 
 
 class Raw(RawSmtp):

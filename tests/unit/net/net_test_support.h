@@ -301,7 +301,7 @@ inline awaitable<void> run_and_signal(awaitable<void> task, std::promise<void>* 
 class ServerTest : public ::testing::Test {
  protected:
   void start(ServerLimits limits = {}) {
-    server_ = std::make_unique<Server>(rt_.context(), limits);
+    server_ = std::make_unique<Server>(rt_, limits);
     server_->set_tls_context(make_server_tls_context(test_cert().cert, test_cert().key));
     runner_ = std::thread([this] { rt_.run(); });
   }

@@ -44,7 +44,7 @@ class QueueEngineTest : public ::testing::Test {
     std::string tmpl = "/tmp/kurier-queue-test-XXXXXX";
     ASSERT_TRUE(mkdtemp(tmpl.data()));
     dir_ = tmpl;
-    server_ = std::make_unique<net::Server>(rt_.context());
+    server_ = std::make_unique<net::Server>(rt_);
     server_->set_tls_context(net::make_server_tls_context(net::test::test_cert().cert, net::test::test_cert().key));
     port_ = server_->add_tcp("fake", "127.0.0.1", 0, net::TlsMode::plain,
                              [this](net::Connection& c) { return test::fake_smtp_session(smtp_, c); },
