@@ -13,10 +13,16 @@ const std::vector<std::string> kMigrations = {
     "CREATE TABLE quota_warned (account INTEGER PRIMARY KEY, at INTEGER NOT NULL);",
 };
 
+// synchronous=NORMAL: see delivery_state.h for why losing the last records is acceptable.
+sql::Database::Options normal_sync() {
+  sql::Database::Options options;
+  options.sync = sql::Database::Sync::normal;
+  return options;
+}
+
 }  // namespace
 
-DeliveryState::DeliveryState(const std::string& path) : db_(std::make_unique<sql::Database>(path)) {
-  db_->exec("PRAGMA synchronous = NORMAL");
+DeliveryState::DeliveryState(const std::string& path) : db_(std::make_unique<sql::Database>(path, normal_sync())) {
   db_->migrate(kMigrations);
 }
 
@@ -24,46 +30,37 @@ DeliveryState::~DeliveryState() = default;
 
 bool DeliveryState::delivered_since(std::string_view message_id, uint64_t mailbox, int64_t since) {
   std::lock_guard lock(mutex_);
-  auto st = db_->prepare("SELECT 1 FROM delivered WHERE message_id = ? AND mailbox = ? AND at >= ?");
-  st.bind_all(message_id, mailbox, since);
-  return st.step();
+  return db_->query("SELECT 1 FROM delivered WHERE message_id = ? AND mailbox = ? AND at >= ?", message_id, mailbox,
+                    since)
+      .step();
 }
 
 void DeliveryState::record_delivery(std::string_view message_id, uint64_t mailbox, int64_t when) {
   std::lock_guard lock(mutex_);
-  auto st = db_->prepare(
-      "INSERT INTO delivered (message_id, mailbox, at) VALUES (?, ?, ?)"
-      " ON CONFLICT (message_id, mailbox) DO UPDATE SET at = excluded.at");
-  st.bind_all(message_id, mailbox, when);
-  st.run();
+  db_->query(
+         "INSERT INTO delivered (message_id, mailbox, at) VALUES (?, ?, ?)"
+         " ON CONFLICT (message_id, mailbox) DO UPDATE SET at = excluded.at",
+         message_id, mailbox, when)
+      .run();
 }
 
 int DeliveryState::prune(int64_t before) {
   std::lock_guard lock(mutex_);
-  auto st = db_->prepare("DELETE FROM delivered WHERE at < ?");
-  st.bind_all(before);
-  st.run();
+  db_->query("DELETE FROM delivered WHERE at < ?", before).run();
   return db_->changes();
 }
 
 bool DeliveryState::quota_warned(int64_t account) {
   std::lock_guard lock(mutex_);
-  auto st = db_->prepare("SELECT 1 FROM quota_warned WHERE account = ?");
-  st.bind_all(account);
-  return st.step();
+  return db_->query("SELECT 1 FROM quota_warned WHERE account = ?", account).step();
 }
 
 void DeliveryState::set_quota_warned(int64_t account, bool warned, int64_t when) {
   std::lock_guard lock(mutex_);
-  if (warned) {
-    auto st = db_->prepare("INSERT OR REPLACE INTO quota_warned (account, at) VALUES (?, ?)");
-    st.bind_all(account, when);
-    st.run();
-  } else {
-    auto st = db_->prepare("DELETE FROM quota_warned WHERE account = ?");
-    st.bind_all(account);
-    st.run();
-  }
+  if (warned)
+    db_->query("INSERT OR REPLACE INTO quota_warned (account, at) VALUES (?, ?)", account, when).run();
+  else
+    db_->query("DELETE FROM quota_warned WHERE account = ?", account).run();
 }
 
 }  // namespace kurier::delivery

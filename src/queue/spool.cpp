@@ -88,7 +88,7 @@ Envelope read_message(sql::Statement& s) {
   e.ret = parse_ret(s.text(3)).value_or(Ret::unspecified);
   e.smtputf8 = s.int64(4) != 0;
   e.eight_bit = s.int64(5) != 0;
-  e.prefix = s.text(6);
+  e.prefix = s.blob(6);
   e.size = uint64_t(s.int64(7));
   e.state = parse_message_state(s.text(8)).value_or(MessageState::queued);
   e.created = s.int64(9);

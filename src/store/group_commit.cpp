@@ -1,7 +1,5 @@
 #include "store/group_commit.h"
 
-#include <sqlite3.h>
-
 #include "store/errors.h"
 
 namespace kurier::store {
@@ -14,7 +12,7 @@ MailboxChange& WriteContext::change_for(MailboxId mailbox) {
   return changes.back();
 }
 
-GroupCommitter::GroupCommitter(SqliteDb& db, size_t max_batch, Hooks hooks)
+GroupCommitter::GroupCommitter(Database& db, size_t max_batch, Hooks hooks)
     : db_(db), max_batch_(max_batch == 0 ? 1 : max_batch), hooks_(std::move(hooks)) {
   thread_ = std::thread([this] { writer_loop(); });
 }
@@ -105,7 +103,7 @@ void GroupCommitter::run_batch(std::vector<Request>& batch) {
     db_.exec("COMMIT");
   } catch (...) {
     batch_error = std::current_exception();
-    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    db_.rollback();
   }
   if (!batch_error) {
     {

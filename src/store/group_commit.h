@@ -23,15 +23,20 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/sqlite.h"
 #include "store/change_hub.h"
-#include "store/sqlite_db.h"
 
 namespace kurier::store {
+
+// The store's connections are kurier's one SQLite layer; inside the store, sql:: names the
+// store's SQL text (sqlite_sql.h), so the layer's classes are brought in by name.
+using kurier::sql::Database;
+using kurier::sql::Statement;
 
 // What a write job sees: the write connection inside the batch transaction, and where to note
 // the mailbox changes to publish once the batch committed.
 struct WriteContext {
-  SqliteDb& db;
+  Database& db;
   std::vector<MailboxChange> changes;
   MailboxChange& change_for(MailboxId mailbox);
 };
@@ -39,13 +44,13 @@ struct WriteContext {
 class GroupCommitter {
  public:
   struct Hooks {
-    std::function<void(SqliteDb&)> begin;          // inside the transaction, before the jobs
-    std::function<void(SqliteDb&)> before_commit;  // inside the transaction, after the jobs
+    std::function<void(Database&)> begin;          // inside the transaction, before the jobs
+    std::function<void(Database&)> before_commit;  // inside the transaction, after the jobs
     std::function<void(const std::vector<MailboxChange>&)> after_commit;
   };
 
   // max_batch = 1 disables group commit (one transaction and fsync per request).
-  GroupCommitter(SqliteDb& db, size_t max_batch, Hooks hooks);
+  GroupCommitter(Database& db, size_t max_batch, Hooks hooks);
   ~GroupCommitter();  // finishes queued requests, then stops the thread
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -77,7 +82,7 @@ class GroupCommitter {
   void run_batch(std::vector<Request>& batch);
   bool run_job(Request& request, std::vector<MailboxChange>& changes, std::exception_ptr& error);
 
-  SqliteDb& db_;
+  Database& db_;
   size_t max_batch_;
   Hooks hooks_;
   mutable std::mutex mutex_;

@@ -38,11 +38,32 @@ std::string checked_special_use(std::string_view special_use) {
 // RFC 7162 3.1.1: mod-sequence values are at most 2^63-1.
 ModSeq clamp_modseq(ModSeq value) { return std::min<ModSeq>(value, ModSeq(INT64_MAX)); }
 
+// The writer thread and each pooled reader own their connection; every connection maps the file.
+std::unique_ptr<Database> open_connection(const std::filesystem::path& path, Database::Role role) {
+  Database::Options options;
+  options.role = role;
+  options.single_thread = true;
+  options.memory_map = true;
+  return std::make_unique<Database>(path.string(), options);
+}
+
+// MailStore callers see every failure as a StoreError: a UNIQUE or PRIMARY KEY violation is
+// already_exists, any other SQLite failure is a database error.
+template <class F>
+auto translating_sql_errors(F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const kurier::sql::Error& e) {
+    StoreErrc code = e.is_unique_violation() ? StoreErrc::already_exists : StoreErrc::database;
+    throw StoreError(code, e.what());
+  }
+}
+
 }  // namespace
 
 class SqliteMailStore::ReadLease {
  public:
-  ReadLease(SqliteMailStore& store, SqliteDb* db) : store_(store), db_(db) {}
+  ReadLease(SqliteMailStore& store, Database* db) : store_(store), db_(db) {}
   ReadLease(const ReadLease&) = delete;
   ReadLease& operator=(const ReadLease&) = delete;
   ~ReadLease() {
@@ -52,35 +73,29 @@ class SqliteMailStore::ReadLease {
     }
     store_.reader_returned_.notify_one();
   }
-  SqliteDb& db() { return *db_; }
+  Database& db() { return *db_; }
 
  private:
   SqliteMailStore& store_;
-  SqliteDb* db_;
+  Database* db_;
 };
 
 SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
     : options_(std::move(options)), blobs_(blobs) {
-  writer_db_ = std::make_unique<SqliteDb>(options_.db_path, SqliteDb::Role::writer);
-  migrate();
-  unlink_garbage_blobs(*writer_db_);
-  for (size_t i = 0; i < std::max<size_t>(1, options_.read_connections); ++i) {
-    readers_.push_back(std::make_unique<SqliteDb>(options_.db_path, SqliteDb::Role::reader));
-    idle_readers_.push_back(readers_.back().get());
-  }
+  translating_sql_errors([this] { open_connections(); });
   GroupCommitter::Hooks hooks;
-  hooks.begin = [this](SqliteDb& db) {
-    for (const auto& id : unlinked_) Query(db, sql::kForgetGarbage, id.str()).run();
+  hooks.begin = [this](Database& db) {
+    for (const auto& id : unlinked_) db.query(sql::kForgetGarbage, id.str()).run();
     unlinked_.clear();
   };
-  hooks.before_commit = [this](SqliteDb& db) {
+  hooks.before_commit = [this](Database& db) {
     // Unsynced blobs of this batch become durable before the rows that reference them.
     if (blob_sync_pending_) {
       blobs_.sync_all();
       blob_sync_pending_ = false;
     }
-    Query q(db, sql::kBlobGarbage);
-    while (q.next())
+    auto q = db.query(sql::kBlobGarbage);
+    while (q.step())
       if (auto id = BlobId::parse(q.text(0))) garbage_.push_back(*id);
   };
   hooks.after_commit = [this](const std::vector<MailboxChange>& changes) {
@@ -109,45 +124,64 @@ SqliteMailStore::~SqliteMailStore() {
   readers_.clear();
 }
 
+void SqliteMailStore::open_connections() {
+  writer_db_ = open_connection(options_.db_path, Database::Role::writer);
+  migrate();
+  unlink_garbage_blobs(*writer_db_);
+  for (size_t i = 0; i < std::max<size_t>(1, options_.read_connections); ++i) {
+    readers_.push_back(open_connection(options_.db_path, Database::Role::reader));
+    idle_readers_.push_back(readers_.back().get());
+  }
+}
+
+// The store's schema versions are rows of schema_migrations (sqlite_sql.h), not user_version.
 void SqliteMailStore::migrate() {
-  SqliteDb& db = *writer_db_;
+  Database& db = *writer_db_;
   db.exec(sql::kCreateMigrationsTable);
-  int64_t version = Query(db, sql::kSchemaVersion).single_int64();
+  int64_t version = db.query(sql::kSchemaVersion).single_int64();
   for (const auto& migration : sql::kMigrations) {
     if (migration.version <= version) continue;
-    db.exec("BEGIN IMMEDIATE");
-    try {
+    db.transaction([&] {
       db.exec(migration.script);
-      Query(db, sql::kRecordMigration, migration.version, int64_t(std::time(nullptr))).run();
-      db.exec("COMMIT");
-    } catch (...) {
-      db.exec("ROLLBACK");
-      throw;
-    }
+      db.query(sql::kRecordMigration, migration.version, int64_t(std::time(nullptr))).run();
+    });
   }
 }
 
 // Finishes unlinks that a crash interrupted (rows committed to blob_garbage, files maybe left).
-void SqliteMailStore::unlink_garbage_blobs(SqliteDb& db) {
+void SqliteMailStore::unlink_garbage_blobs(Database& db) {
   std::vector<BlobId> ids;
   {
-    Query q(db, sql::kBlobGarbage);
-    while (q.next())
+    auto q = db.query(sql::kBlobGarbage);
+    while (q.step())
       if (auto id = BlobId::parse(q.text(0))) ids.push_back(*id);
   }
   if (ids.empty()) return;
   for (const auto& id : ids) blobs_.remove(id);
-  db.exec("BEGIN IMMEDIATE");
-  for (const auto& id : ids) Query(db, sql::kForgetGarbage, id.str()).run();
-  db.exec("COMMIT");
+  db.transaction([&] {
+    for (const auto& id : ids) db.query(sql::kForgetGarbage, id.str()).run();
+  });
 }
 
 SqliteMailStore::ReadLease SqliteMailStore::read() {
   std::unique_lock lock(readers_mutex_);
   reader_returned_.wait(lock, [this] { return !idle_readers_.empty(); });
-  SqliteDb* db = idle_readers_.back();
+  Database* db = idle_readers_.back();
   idle_readers_.pop_back();
   return ReadLease(*this, db);
+}
+
+template <class F>
+auto SqliteMailStore::reading(F&& fn) {
+  return translating_sql_errors([&] {
+    auto lease = read();
+    return fn(lease.db());
+  });
+}
+
+template <class Job>
+auto SqliteMailStore::writing(Job&& job) {
+  return translating_sql_errors([&] { return committer_->run(job); });
 }
 
 uint64_t SqliteMailStore::write_batches() const { return committer_->batches_committed(); }
@@ -161,116 +195,108 @@ void SqliteMailStore::check_blob(const NewMessage& message) const {
 // ---- mailboxes ----
 
 std::vector<MailboxInfo> SqliteMailStore::create_default_mailboxes(AccountId account) {
-  committer_->run([&](WriteContext& ctx) {
+  writing([&](WriteContext& ctx) {
     for (const auto& def : kDefaultMailboxes) {
       auto existing = sqlite_ops::find_mailbox(ctx.db, account, def.name);
       if (!existing || existing->noselect)
         sqlite_ops::create_mailbox(ctx, account, def.name, def.special_use);
-      Query(ctx.db, sql::kSubscribe, account, def.name).run();
+      ctx.db.query(sql::kSubscribe, account, def.name).run();
     }
   });
   return list_mailboxes(account);
 }
 
 std::vector<MailboxInfo> SqliteMailStore::list_mailboxes(AccountId account) {
-  auto lease = read();
-  return sqlite_ops::list_mailboxes(lease.db(), account);
+  return reading([&](Database& db) { return sqlite_ops::list_mailboxes(db, account); });
 }
 
 std::optional<MailboxInfo> SqliteMailStore::find_mailbox(AccountId account, std::string_view name) {
   std::string canonical = normalize_mailbox_name(name);
-  auto lease = read();
-  return sqlite_ops::find_mailbox(lease.db(), account, canonical);
+  return reading([&](Database& db) { return sqlite_ops::find_mailbox(db, account, canonical); });
 }
 
 std::optional<MailboxInfo> SqliteMailStore::mailbox(MailboxId id) {
-  auto lease = read();
-  return sqlite_ops::find_mailbox(lease.db(), id);
+  return reading([&](Database& db) { return sqlite_ops::find_mailbox(db, id); });
 }
 
 MailboxInfo SqliteMailStore::create_mailbox(AccountId account, std::string_view name,
                                             std::string_view special_use) {
   std::string canonical = normalize_mailbox_name(name);
   std::string use = checked_special_use(special_use);
-  return committer_->run([&](WriteContext& ctx) {
+  return writing([&](WriteContext& ctx) {
     return sqlite_ops::create_mailbox(ctx, account, canonical, use);
   });
 }
 
 void SqliteMailStore::delete_mailbox(AccountId account, std::string_view name) {
   std::string canonical = normalize_mailbox_name(name);
-  committer_->run(
-      [&](WriteContext& ctx) { sqlite_ops::delete_mailbox(ctx, account, canonical); });
+  writing([&](WriteContext& ctx) { sqlite_ops::delete_mailbox(ctx, account, canonical); });
 }
 
 void SqliteMailStore::rename_mailbox(AccountId account, std::string_view from,
                                      std::string_view to) {
   std::string source = normalize_mailbox_name(from);
   std::string target = normalize_mailbox_name(to);
-  committer_->run(
-      [&](WriteContext& ctx) { sqlite_ops::rename_mailbox(ctx, account, source, target); });
+  writing([&](WriteContext& ctx) { sqlite_ops::rename_mailbox(ctx, account, source, target); });
 }
 
 void SqliteMailStore::set_special_use(AccountId account, std::string_view name,
                                       std::string_view special_use) {
   std::string canonical = normalize_mailbox_name(name);
   std::string use = checked_special_use(special_use);
-  committer_->run(
-      [&](WriteContext& ctx) { sqlite_ops::set_special_use(ctx, account, canonical, use); });
+  writing([&](WriteContext& ctx) { sqlite_ops::set_special_use(ctx, account, canonical, use); });
 }
 
 // RFC 9051 6.3.7: subscribing to a name that does not exist is allowed, and a subscription
 // outlives DELETE of its mailbox.
 void SqliteMailStore::subscribe(AccountId account, std::string_view name) {
   std::string canonical = normalize_mailbox_name(name);
-  committer_->run(
-      [&](WriteContext& ctx) { Query(ctx.db, sql::kSubscribe, account, canonical).run(); });
+  writing([&](WriteContext& ctx) { ctx.db.query(sql::kSubscribe, account, canonical).run(); });
 }
 
 void SqliteMailStore::unsubscribe(AccountId account, std::string_view name) {
   std::string canonical = normalize_mailbox_name(name);
-  committer_->run(
-      [&](WriteContext& ctx) { Query(ctx.db, sql::kUnsubscribe, account, canonical).run(); });
+  writing([&](WriteContext& ctx) { ctx.db.query(sql::kUnsubscribe, account, canonical).run(); });
 }
 
 std::vector<std::string> SqliteMailStore::subscriptions(AccountId account) {
-  auto lease = read();
-  return sqlite_ops::subscriptions(lease.db(), account);
+  return reading([&](Database& db) { return sqlite_ops::subscriptions(db, account); });
 }
 
 // ---- mailbox state ----
 
 MailboxStatus SqliteMailStore::mailbox_status(MailboxId mailbox) {
-  auto lease = read();
-  return sqlite_ops::mailbox_status(lease.db(), mailbox);
+  return reading([&](Database& db) { return sqlite_ops::mailbox_status(db, mailbox); });
 }
 
 MailboxSnapshot SqliteMailStore::snapshot(MailboxId mailbox) {
-  auto lease = read();
-  ReadTransaction txn(lease.db());
-  MailboxSnapshot snap;
-  snap.info = sqlite_ops::require_mailbox(lease.db(), mailbox);
-  snap.messages = sqlite_ops::messages(lease.db(), mailbox, all_uids());
-  return snap;
+  return reading([&](Database& db) {
+    MailboxSnapshot snap;
+    db.snapshot([&] {
+      snap.info = sqlite_ops::require_mailbox(db, mailbox);
+      snap.messages = sqlite_ops::messages(db, mailbox, all_uids());
+    });
+    return snap;
+  });
 }
 
 std::vector<MessageMeta> SqliteMailStore::messages(MailboxId mailbox, const UidSet& uids) {
   UidSet normalized = normalize_uid_set(uids);
-  auto lease = read();
-  return sqlite_ops::messages(lease.db(), mailbox, normalized);
+  return reading([&](Database& db) { return sqlite_ops::messages(db, mailbox, normalized); });
 }
 
 std::vector<std::pair<Uid, std::string>> SqliteMailStore::cached_structures(MailboxId mailbox,
                                                                              const UidSet& uids) {
   UidSet normalized = normalize_uid_set(uids);
-  auto lease = read();
-  return sqlite_ops::structures(lease.db(), mailbox, normalized);
+  return reading([&](Database& db) { return sqlite_ops::structures(db, mailbox, normalized); });
 }
 
 Changes SqliteMailStore::changes_since(MailboxId mailbox, ModSeq since) {
-  auto lease = read();
-  ReadTransaction txn(lease.db());
-  return sqlite_ops::changes_since(lease.db(), mailbox, clamp_modseq(since));
+  return reading([&](Database& db) {
+    Changes changes;
+    db.snapshot([&] { changes = sqlite_ops::changes_since(db, mailbox, clamp_modseq(since)); });
+    return changes;
+  });
 }
 
 // ---- writes ----
@@ -279,7 +305,7 @@ AppendResult SqliteMailStore::append(MailboxId mailbox, const NewMessage& messag
                                      const Flags& flags) {
   Flags canonical = canonical_flags(flags);
   check_blob(message);
-  return committer_->run([&](WriteContext& ctx) {
+  return writing([&](WriteContext& ctx) {
     if (!message.blob_synced) blob_sync_pending_ = true;
     return sqlite_ops::append(ctx, mailbox, message, canonical);
   });
@@ -293,7 +319,7 @@ std::vector<AppendResult> SqliteMailStore::deliver(const std::vector<DeliveryTar
   std::vector<Flags> flags;
   for (const auto& target : targets) flags.push_back(canonical_flags(target.flags));
   check_blob(message);
-  return committer_->run([&](WriteContext& ctx) {
+  return writing([&](WriteContext& ctx) {
     if (!message.blob_synced) blob_sync_pending_ = true;
     std::vector<AppendResult> results;
     for (size_t i = 0; i < targets.size(); ++i)
@@ -308,26 +334,26 @@ StoreFlagsResult SqliteMailStore::store_flags(MailboxId mailbox, const UidSet& u
   UidSet normalized = normalize_uid_set(uids);
   Flags canonical = canonical_flags(flags);
   if (unchanged_since) unchanged_since = clamp_modseq(*unchanged_since);
-  return committer_->run([&](WriteContext& ctx) {
+  return writing([&](WriteContext& ctx) {
     return sqlite_ops::store_flags(ctx, mailbox, normalized, mode, canonical, unchanged_since);
   });
 }
 
 CopyResult SqliteMailStore::copy(MailboxId from, const UidSet& uids, MailboxId to) {
   UidSet normalized = normalize_uid_set(uids);
-  return committer_->run(
+  return writing(
       [&](WriteContext& ctx) { return sqlite_ops::copy(ctx, from, normalized, to, false); });
 }
 
 CopyResult SqliteMailStore::move(MailboxId from, const UidSet& uids, MailboxId to) {
   UidSet normalized = normalize_uid_set(uids);
-  return committer_->run(
+  return writing(
       [&](WriteContext& ctx) { return sqlite_ops::copy(ctx, from, normalized, to, true); });
 }
 
 std::vector<Uid> SqliteMailStore::expunge(MailboxId mailbox, const std::optional<UidSet>& uids) {
   UidSet normalized = normalize_uid_set(uids ? *uids : all_uids());
-  return committer_->run([&](WriteContext& ctx) {
+  return writing([&](WriteContext& ctx) {
     return sqlite_ops::expunge(ctx, mailbox, normalized, true);
   });
 }
@@ -335,12 +361,11 @@ std::vector<Uid> SqliteMailStore::expunge(MailboxId mailbox, const std::optional
 // ---- accounts and maintenance ----
 
 QuotaUsage SqliteMailStore::quota_usage(AccountId account) {
-  auto lease = read();
-  return sqlite_ops::quota_usage(lease.db(), account);
+  return reading([&](Database& db) { return sqlite_ops::quota_usage(db, account); });
 }
 
 void SqliteMailStore::delete_account(AccountId account) {
-  committer_->run([&](WriteContext& ctx) { sqlite_ops::delete_account(ctx, account); });
+  writing([&](WriteContext& ctx) { sqlite_ops::delete_account(ctx, account); });
 }
 
 size_t SqliteMailStore::sweep_orphan_blobs(int64_t min_age_seconds) {
@@ -349,10 +374,10 @@ size_t SqliteMailStore::sweep_orphan_blobs(int64_t min_age_seconds) {
     if (age >= min_age_seconds) candidates.push_back(id);
   });
   // Checked on the writer thread, so no append of these blobs can be in flight meanwhile.
-  return committer_->run([&](WriteContext& ctx) {
+  return writing([&](WriteContext& ctx) {
     size_t removed = 0;
     for (const auto& id : candidates) {
-      if (Query(ctx.db, sql::kBlobKnown, id.str()).single_int64() != 0) continue;
+      if (ctx.db.query(sql::kBlobKnown, id.str()).single_int64() != 0) continue;
       blobs_.remove(id);
       ++removed;
     }

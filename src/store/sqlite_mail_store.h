@@ -32,9 +32,12 @@
 #include "store/blob_store.h"
 #include "store/mail_store.h"
 
+namespace kurier::sql {
+class Database;
+}
+
 namespace kurier::store {
 
-class SqliteDb;
 class GroupCommitter;
 
 class SqliteMailStore final : public MailStore {
@@ -92,16 +95,23 @@ class SqliteMailStore final : public MailStore {
  private:
   class ReadLease;
   ReadLease read();
+  // fn(Database&) on a pooled reader; job(WriteContext&) on the writer thread (group_commit.h).
+  // Both turn SQLite failures into StoreError.
+  template <class F>
+  auto reading(F&& fn);
+  template <class Job>
+  auto writing(Job&& job);
+  void open_connections();
   void migrate();
-  void unlink_garbage_blobs(SqliteDb& db);
+  void unlink_garbage_blobs(kurier::sql::Database& db);
   void check_blob(const NewMessage& message) const;
 
   Options options_;
   BlobStore& blobs_;
   ChangeHub hub_;
-  std::unique_ptr<SqliteDb> writer_db_;
-  std::vector<std::unique_ptr<SqliteDb>> readers_;
-  std::vector<SqliteDb*> idle_readers_;
+  std::unique_ptr<kurier::sql::Database> writer_db_;
+  std::vector<std::unique_ptr<kurier::sql::Database>> readers_;
+  std::vector<kurier::sql::Database*> idle_readers_;
   std::mutex readers_mutex_;
   std::condition_variable reader_returned_;
   std::vector<BlobId> garbage_;   // writer thread only: blobs to unlink after this commit

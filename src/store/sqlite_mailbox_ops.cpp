@@ -13,24 +13,24 @@ namespace {
 
 // RFC 9051 2.3.1.1: a name reused after DELETE (or RENAME away) must get a different
 // UIDVALIDITY. Values come from one store-wide counter that starts at the clock and only grows.
-uint32_t next_uidvalidity(SqliteDb& db) {
-  int64_t last = Query(db, sql::kLastUidValidity).single_int64();
+uint32_t next_uidvalidity(Database& db) {
+  int64_t last = db.query(sql::kLastUidValidity).single_int64();
   int64_t value = std::max<int64_t>(int64_t(std::time(nullptr)), last + 1);
   if (value > int64_t(UINT32_MAX)) value = last + 1;
   if (value > int64_t(UINT32_MAX))
     throw StoreError(StoreErrc::limit_exceeded, "UIDVALIDITY space exhausted");
-  Query(db, sql::kSetLastUidValidity, value).run();
+  db.query(sql::kSetLastUidValidity, value).run();
   return uint32_t(value);
 }
 
 MailboxId insert_mailbox(WriteContext& ctx, AccountId account, const std::string& name,
                          const std::string& special_use) {
-  Query q(ctx.db, sql::kInsertMailbox, account, name, next_uidvalidity(ctx.db), special_use);
+  auto q = ctx.db.query(sql::kInsertMailbox, account, name, next_uidvalidity(ctx.db), special_use);
   return MailboxId(q.single_int64());
 }
 
-bool has_inferiors(SqliteDb& db, AccountId account, const std::string& name) {
-  return Query(db, sql::kHasInferiors, account, name).single_int64() != 0;
+bool has_inferiors(Database& db, AccountId account, const std::string& name) {
+  return db.query(sql::kHasInferiors, account, name).single_int64() != 0;
 }
 
 void create_missing_ancestors(WriteContext& ctx, AccountId account, const std::string& name) {
@@ -44,11 +44,11 @@ void prune_noselect_ancestors(WriteContext& ctx, AccountId account, const std::s
   for (auto it = ancestors.rbegin(); it != ancestors.rend(); ++it) {
     auto box = find_mailbox(ctx.db, account, *it);
     if (!box || !box->noselect || has_inferiors(ctx.db, account, *it)) return;
-    Query(ctx.db, sql::kDeleteMailbox, box->id).run();
+    ctx.db.query(sql::kDeleteMailbox, box->id).run();
   }
 }
 
-MailboxInfo require_by_name(SqliteDb& db, AccountId account, const std::string& name) {
+MailboxInfo require_by_name(Database& db, AccountId account, const std::string& name) {
   auto box = find_mailbox(db, account, name);
   if (!box) throw StoreError(StoreErrc::not_found, "mailbox \"" + name + "\" does not exist");
   return *box;
@@ -68,16 +68,16 @@ void rename_inbox(WriteContext& ctx, const MailboxInfo& inbox, const std::string
   MailboxId target = insert_mailbox(ctx, inbox.account, to, "");
   std::vector<Uid> moved;
   {
-    Query q(ctx.db, sql::kUidsInRange, inbox.id, 1, UINT32_MAX);
-    while (q.next()) moved.push_back(Uid(q.int64(0)));
+    auto q = ctx.db.query(sql::kUidsInRange, inbox.id, 1, UINT32_MAX);
+    while (q.step()) moved.push_back(Uid(q.int64(0)));
   }
   // The new mailbox has a fresh UIDVALIDITY, so the messages keep their UIDs and MODSEQs.
-  Query(ctx.db, sql::kSetUidNextAndModseq, target, inbox.uidnext, inbox.highest_modseq).run();
+  ctx.db.query(sql::kSetUidNextAndModseq, target, inbox.uidnext, inbox.highest_modseq).run();
   if (moved.empty()) return;
   ModSeq modseq = inbox.highest_modseq + 1;
-  Query(ctx.db, sql::kRecordExpungeAll, inbox.id, modseq).run();
-  Query(ctx.db, sql::kMoveAllMessages, inbox.id, target).run();
-  Query(ctx.db, sql::kSetHighestModseq, inbox.id, modseq).run();
+  ctx.db.query(sql::kRecordExpungeAll, inbox.id, modseq).run();
+  ctx.db.query(sql::kMoveAllMessages, inbox.id, target).run();
+  ctx.db.query(sql::kSetHighestModseq, inbox.id, modseq).run();
   auto& change = ctx.change_for(inbox.id);
   change.expunged = moved;
   change.highest_modseq = modseq;
@@ -95,7 +95,7 @@ MailboxInfo create_mailbox(WriteContext& ctx, AccountId account, const std::stri
     if (!existing->noselect)
       throw StoreError(StoreErrc::already_exists, "mailbox \"" + name + "\" already exists");
     // CREATE over a \Noselect placeholder makes it a real mailbox again, with a new UIDVALIDITY.
-    Query(ctx.db, sql::kMakeSelectable, existing->id, next_uidvalidity(ctx.db), special_use).run();
+    ctx.db.query(sql::kMakeSelectable, existing->id, next_uidvalidity(ctx.db), special_use).run();
     return require_mailbox(ctx.db, existing->id);
   }
   create_missing_ancestors(ctx, account, name);
@@ -114,10 +114,10 @@ void delete_mailbox(WriteContext& ctx, AccountId account, const std::string& nam
       throw StoreError(StoreErrc::not_permitted,
                        "mailbox \"" + name + "\" has inferior hierarchical names");
     clear_mailbox(ctx, box.id);
-    Query(ctx.db, sql::kMakeNoselect, box.id).run();
+    ctx.db.query(sql::kMakeNoselect, box.id).run();
   } else {
     clear_mailbox(ctx, box.id);
-    Query(ctx.db, sql::kDeleteMailbox, box.id).run();
+    ctx.db.query(sql::kDeleteMailbox, box.id).run();
     prune_noselect_ancestors(ctx, account, name);
   }
   note_removed(ctx, box);
@@ -143,10 +143,10 @@ void rename_mailbox(WriteContext& ctx, AccountId account, const std::string& fro
   create_missing_ancestors(ctx, account, to);
   for (const auto& box : moving) {
     std::string new_name = renamed(box.name, from, to);
-    Query(ctx.db, sql::kRenameMailbox, box.id, new_name).run();
+    ctx.db.query(sql::kRenameMailbox, box.id, new_name).run();
     if (box.subscribed) {
-      Query(ctx.db, sql::kUnsubscribe, account, box.name).run();
-      Query(ctx.db, sql::kSubscribe, account, new_name).run();
+      ctx.db.query(sql::kUnsubscribe, account, box.name).run();
+      ctx.db.query(sql::kSubscribe, account, new_name).run();
     }
     auto& change = ctx.change_for(box.id);
     change.mailbox_renamed = true;
@@ -158,22 +158,22 @@ void rename_mailbox(WriteContext& ctx, AccountId account, const std::string& fro
 void set_special_use(WriteContext& ctx, AccountId account, const std::string& name,
                      const std::string& special_use) {
   MailboxInfo box = require_by_name(ctx.db, account, name);
-  Query(ctx.db, sql::kSetSpecialUse, box.id, special_use).run();
+  ctx.db.query(sql::kSetSpecialUse, box.id, special_use).run();
 }
 
 void delete_account(WriteContext& ctx, AccountId account) {
   for (const auto& box : list_mailboxes(ctx.db, account)) {
     clear_mailbox(ctx, box.id);
-    Query(ctx.db, sql::kDeleteMailbox, box.id).run();
+    ctx.db.query(sql::kDeleteMailbox, box.id).run();
     note_removed(ctx, box);
   }
-  Query(ctx.db, sql::kDeleteSubscriptions, account).run();
+  ctx.db.query(sql::kDeleteSubscriptions, account).run();
 }
 
 void clear_mailbox(WriteContext& ctx, MailboxId mailbox) {
   // The messages_counted_out trigger releases blob references (sqlite_sql.h).
-  Query(ctx.db, sql::kDeleteMailboxMessages, mailbox).run();
-  Query(ctx.db, sql::kDeleteMailboxExpunged, mailbox).run();
+  ctx.db.query(sql::kDeleteMailboxMessages, mailbox).run();
+  ctx.db.query(sql::kDeleteMailboxExpunged, mailbox).run();
 }
 
 }  // namespace kurier::store::sqlite_ops

@@ -9,7 +9,7 @@
 namespace kurier::store::sqlite_ops {
 namespace {
 
-MailboxInfo require_selectable(SqliteDb& db, MailboxId id) {
+MailboxInfo require_selectable(Database& db, MailboxId id) {
   MailboxInfo box = require_mailbox(db, id);
   if (box.noselect)
     throw StoreError(StoreErrc::not_permitted, "mailbox \"" + box.name + "\" is \\Noselect");
@@ -22,21 +22,21 @@ void check_uid_space(const MailboxInfo& box, uint64_t needed) {
     throw StoreError(StoreErrc::limit_exceeded, "mailbox \"" + box.name + "\" has no UIDs left");
 }
 
-void insert_message(SqliteDb& db, MailboxId mailbox, Uid uid, ModSeq modseq,
+void insert_message(Database& db, MailboxId mailbox, Uid uid, ModSeq modseq,
                     const MessageMeta& meta) {
-  Query(db, sql::kInsertMessage, mailbox, uid, modseq, meta.flags.system,
+  db.query(sql::kInsertMessage, mailbox, uid, modseq, meta.flags.system,
         join_keywords(meta.flags.keywords), meta.internal_date, meta.internal_tz, meta.size,
         meta.blob.str())
       .run();
 }
 
-std::vector<Uid> uids_matching(SqliteDb& db, MailboxId mailbox, const UidSet& normalized,
+std::vector<Uid> uids_matching(Database& db, MailboxId mailbox, const UidSet& normalized,
                                bool only_deleted) {
   std::vector<Uid> out;
   for (const auto& range : normalized) {
-    Query q(db, only_deleted ? sql::kDeletedInRange : sql::kUidsInRange, mailbox, range.first,
+    auto q = db.query(only_deleted ? sql::kDeletedInRange : sql::kUidsInRange, mailbox, range.first,
             range.last);
-    while (q.next()) out.push_back(Uid(q.int64(0)));
+    while (q.step()) out.push_back(Uid(q.int64(0)));
   }
   return out;
 }
@@ -47,10 +47,10 @@ void expunge_uids(WriteContext& ctx, MailboxId mailbox, const std::vector<Uid>& 
   MailboxInfo box = require_mailbox(ctx.db, mailbox);
   ModSeq modseq = box.highest_modseq + 1;
   for (Uid uid : uids) {
-    Query(ctx.db, sql::kDeleteMessage, mailbox, uid).run();
-    Query(ctx.db, sql::kRecordExpunge, mailbox, uid, modseq).run();
+    ctx.db.query(sql::kDeleteMessage, mailbox, uid).run();
+    ctx.db.query(sql::kRecordExpunge, mailbox, uid, modseq).run();
   }
-  Query(ctx.db, sql::kSetHighestModseq, mailbox, modseq).run();
+  ctx.db.query(sql::kSetHighestModseq, mailbox, modseq).run();
   auto& change = ctx.change_for(mailbox);
   change.expunged.insert(change.expunged.end(), uids.begin(), uids.end());
   change.highest_modseq = modseq;
@@ -62,8 +62,8 @@ AppendResult append(WriteContext& ctx, MailboxId mailbox, const NewMessage& mess
                     const Flags& flags) {
   MailboxInfo box = require_selectable(ctx.db, mailbox);
   check_uid_space(box, 1);
-  Query(ctx.db, sql::kAddBlob, message.blob.str(), message.size,
-        SqlBlob{message.cached_structure})
+  ctx.db.query(sql::kAddBlob, message.blob.str(), message.size,
+        kurier::sql::Blob{message.cached_structure})
       .run();
   MessageMeta meta;
   meta.flags = flags;
@@ -74,7 +74,7 @@ AppendResult append(WriteContext& ctx, MailboxId mailbox, const NewMessage& mess
   Uid uid = box.uidnext;
   ModSeq modseq = box.highest_modseq + 1;
   insert_message(ctx.db, mailbox, uid, modseq, meta);
-  Query(ctx.db, sql::kSetUidNextAndModseq, mailbox, uid + 1, modseq).run();
+  ctx.db.query(sql::kSetUidNextAndModseq, mailbox, uid + 1, modseq).run();
   auto& change = ctx.change_for(mailbox);
   change.appended.push_back(uid);
   change.highest_modseq = modseq;
@@ -101,7 +101,7 @@ StoreFlagsResult store_flags(WriteContext& ctx, MailboxId mailbox, const UidSet&
       change.changed = true;
       change.modseq = modseq;
       any_changed = true;
-      Query(ctx.db, sql::kUpdateFlags, mailbox, meta.uid, change.flags.system,
+      ctx.db.query(sql::kUpdateFlags, mailbox, meta.uid, change.flags.system,
             join_keywords(change.flags.keywords), modseq)
           .run();
       ctx.change_for(mailbox).flags_changed.push_back(meta.uid);
@@ -110,7 +110,7 @@ StoreFlagsResult store_flags(WriteContext& ctx, MailboxId mailbox, const UidSet&
   }
   result.highest_modseq = any_changed ? modseq : box.highest_modseq;
   if (any_changed) {
-    Query(ctx.db, sql::kSetHighestModseq, mailbox, modseq).run();
+    ctx.db.query(sql::kSetHighestModseq, mailbox, modseq).run();
     ctx.change_for(mailbox).highest_modseq = modseq;
   }
   return result;
@@ -137,7 +137,7 @@ CopyResult copy(WriteContext& ctx, MailboxId from, const UidSet& normalized, Mai
     ++next;
   }
   change.highest_modseq = modseq;
-  Query(ctx.db, sql::kSetUidNextAndModseq, to, next, modseq).run();
+  ctx.db.query(sql::kSetUidNextAndModseq, to, next, modseq).run();
   if (remove_source) {
     for (const auto& meta : sources) result.expunged.push_back(meta.uid);
     expunge_uids(ctx, from, result.expunged);

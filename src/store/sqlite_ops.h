@@ -6,25 +6,25 @@
 #include <string>
 #include <vector>
 
+#include "common/sqlite.h"
 #include "store/group_commit.h"
-#include "store/sqlite_db.h"
 #include "store/types.h"
 
 namespace kurier::store::sqlite_ops {
 
 // ---- reads (sqlite_read_ops.cpp) ----
-std::optional<MailboxInfo> find_mailbox(SqliteDb& db, MailboxId id);
-std::optional<MailboxInfo> find_mailbox(SqliteDb& db, AccountId account, const std::string& name);
-MailboxInfo require_mailbox(SqliteDb& db, MailboxId id);  // throws not_found
-std::vector<MailboxInfo> list_mailboxes(SqliteDb& db, AccountId account);
-std::vector<MailboxInfo> inferiors(SqliteDb& db, AccountId account, const std::string& name);
-std::vector<std::string> subscriptions(SqliteDb& db, AccountId account);
-MailboxStatus mailbox_status(SqliteDb& db, MailboxId id);
-std::vector<MessageMeta> messages(SqliteDb& db, MailboxId id, const UidSet& normalized);
-std::vector<std::pair<Uid, std::string>> structures(SqliteDb& db, MailboxId id,
+std::optional<MailboxInfo> find_mailbox(Database& db, MailboxId id);
+std::optional<MailboxInfo> find_mailbox(Database& db, AccountId account, const std::string& name);
+MailboxInfo require_mailbox(Database& db, MailboxId id);  // throws not_found
+std::vector<MailboxInfo> list_mailboxes(Database& db, AccountId account);
+std::vector<MailboxInfo> inferiors(Database& db, AccountId account, const std::string& name);
+std::vector<std::string> subscriptions(Database& db, AccountId account);
+MailboxStatus mailbox_status(Database& db, MailboxId id);
+std::vector<MessageMeta> messages(Database& db, MailboxId id, const UidSet& normalized);
+std::vector<std::pair<Uid, std::string>> structures(Database& db, MailboxId id,
                                                     const UidSet& normalized);
-Changes changes_since(SqliteDb& db, MailboxId id, ModSeq since);
-QuotaUsage quota_usage(SqliteDb& db, AccountId account);
+Changes changes_since(Database& db, MailboxId id, ModSeq since);
+QuotaUsage quota_usage(Database& db, AccountId account);
 
 // ---- mailbox writes (sqlite_mailbox_ops.cpp); names are already normalized ----
 MailboxInfo create_mailbox(WriteContext& ctx, AccountId account, const std::string& name,

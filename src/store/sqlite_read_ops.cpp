@@ -7,7 +7,7 @@
 namespace kurier::store::sqlite_ops {
 namespace {
 
-MailboxInfo read_mailbox_row(const Query& q) {
+MailboxInfo read_mailbox_row(const Statement& q) {
   MailboxInfo info;
   info.id = MailboxId(q.int64(0));
   info.account = AccountId(q.int64(1));
@@ -21,7 +21,7 @@ MailboxInfo read_mailbox_row(const Query& q) {
   return info;
 }
 
-MessageMeta read_message_row(const Query& q) {
+MessageMeta read_message_row(const Statement& q) {
   MessageMeta meta;
   meta.uid = Uid(q.int64(0));
   meta.modseq = ModSeq(q.int64(1));
@@ -34,52 +34,52 @@ MessageMeta read_message_row(const Query& q) {
   return meta;
 }
 
-std::vector<MailboxInfo> mailbox_rows(Query& q) {
+std::vector<MailboxInfo> mailbox_rows(Statement& q) {
   std::vector<MailboxInfo> out;
-  while (q.next()) out.push_back(read_mailbox_row(q));
+  while (q.step()) out.push_back(read_mailbox_row(q));
   return out;
 }
 
 }  // namespace
 
-std::optional<MailboxInfo> find_mailbox(SqliteDb& db, MailboxId id) {
-  Query q(db, sql::kMailboxById, id);
-  if (!q.next()) return std::nullopt;
+std::optional<MailboxInfo> find_mailbox(Database& db, MailboxId id) {
+  auto q = db.query(sql::kMailboxById, id);
+  if (!q.step()) return std::nullopt;
   return read_mailbox_row(q);
 }
 
-std::optional<MailboxInfo> find_mailbox(SqliteDb& db, AccountId account, const std::string& name) {
-  Query q(db, sql::kMailboxByName, account, name);
-  if (!q.next()) return std::nullopt;
+std::optional<MailboxInfo> find_mailbox(Database& db, AccountId account, const std::string& name) {
+  auto q = db.query(sql::kMailboxByName, account, name);
+  if (!q.step()) return std::nullopt;
   return read_mailbox_row(q);
 }
 
-MailboxInfo require_mailbox(SqliteDb& db, MailboxId id) {
+MailboxInfo require_mailbox(Database& db, MailboxId id) {
   auto info = find_mailbox(db, id);
   if (!info) throw StoreError(StoreErrc::not_found, "mailbox #" + std::to_string(id) + " not found");
   return *info;
 }
 
-std::vector<MailboxInfo> list_mailboxes(SqliteDb& db, AccountId account) {
-  Query q(db, sql::kListMailboxes, account);
+std::vector<MailboxInfo> list_mailboxes(Database& db, AccountId account) {
+  auto q = db.query(sql::kListMailboxes, account);
   return mailbox_rows(q);
 }
 
-std::vector<MailboxInfo> inferiors(SqliteDb& db, AccountId account, const std::string& name) {
-  Query q(db, sql::kInferiors, account, name);
+std::vector<MailboxInfo> inferiors(Database& db, AccountId account, const std::string& name) {
+  auto q = db.query(sql::kInferiors, account, name);
   return mailbox_rows(q);
 }
 
-std::vector<std::string> subscriptions(SqliteDb& db, AccountId account) {
-  Query q(db, sql::kSubscriptions, account);
+std::vector<std::string> subscriptions(Database& db, AccountId account) {
+  auto q = db.query(sql::kSubscriptions, account);
   std::vector<std::string> out;
-  while (q.next()) out.push_back(q.text(0));
+  while (q.step()) out.push_back(q.text(0));
   return out;
 }
 
-MailboxStatus mailbox_status(SqliteDb& db, MailboxId id) {
-  Query q(db, sql::kMailboxStatus, id);
-  if (!q.next()) throw StoreError(StoreErrc::not_found, "mailbox #" + std::to_string(id) + " not found");
+MailboxStatus mailbox_status(Database& db, MailboxId id) {
+  auto q = db.query(sql::kMailboxStatus, id);
+  if (!q.step()) throw StoreError(StoreErrc::not_found, "mailbox #" + std::to_string(id) + " not found");
   MailboxStatus status;
   status.messages = uint32_t(q.int64(0));
   status.unseen = uint32_t(q.int64(1));
@@ -91,41 +91,41 @@ MailboxStatus mailbox_status(SqliteDb& db, MailboxId id) {
   return status;
 }
 
-std::vector<MessageMeta> messages(SqliteDb& db, MailboxId id, const UidSet& normalized) {
+std::vector<MessageMeta> messages(Database& db, MailboxId id, const UidSet& normalized) {
   std::vector<MessageMeta> out;
   for (const auto& range : normalized) {
-    Query q(db, sql::kMessagesInRange, id, range.first, range.last);
-    while (q.next()) out.push_back(read_message_row(q));
+    auto q = db.query(sql::kMessagesInRange, id, range.first, range.last);
+    while (q.step()) out.push_back(read_message_row(q));
   }
   return out;
 }
 
-std::vector<std::pair<Uid, std::string>> structures(SqliteDb& db, MailboxId id,
+std::vector<std::pair<Uid, std::string>> structures(Database& db, MailboxId id,
                                                     const UidSet& normalized) {
   std::vector<std::pair<Uid, std::string>> out;
   for (const auto& range : normalized) {
-    Query q(db, sql::kStructuresInRange, id, range.first, range.last);
-    while (q.next()) out.emplace_back(Uid(q.int64(0)), q.blob(1));
+    auto q = db.query(sql::kStructuresInRange, id, range.first, range.last);
+    while (q.step()) out.emplace_back(Uid(q.int64(0)), q.blob(1));
   }
   return out;
 }
 
-Changes changes_since(SqliteDb& db, MailboxId id, ModSeq since) {
+Changes changes_since(Database& db, MailboxId id, ModSeq since) {
   Changes changes;
   changes.highest_modseq = require_mailbox(db, id).highest_modseq;
   {
-    Query q(db, sql::kMessagesChangedSince, id, since);
-    while (q.next()) changes.changed.push_back(read_message_row(q));
+    auto q = db.query(sql::kMessagesChangedSince, id, since);
+    while (q.step()) changes.changed.push_back(read_message_row(q));
   }
-  Query q(db, sql::kVanishedSince, id, since);
-  while (q.next()) changes.vanished.push_back(Uid(q.int64(0)));
+  auto q = db.query(sql::kVanishedSince, id, since);
+  while (q.step()) changes.vanished.push_back(Uid(q.int64(0)));
   return changes;
 }
 
-QuotaUsage quota_usage(SqliteDb& db, AccountId account) {
-  Query q(db, sql::kQuotaUsage, account);
+QuotaUsage quota_usage(Database& db, AccountId account) {
+  auto q = db.query(sql::kQuotaUsage, account);
   QuotaUsage usage;
-  if (q.next()) {
+  if (q.step()) {
     usage.bytes = uint64_t(q.int64(0));
     usage.messages = uint64_t(q.int64(1));
   }

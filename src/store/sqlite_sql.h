@@ -1,7 +1,7 @@
 // Every SQL statement of the SQLite backend, in one place: the versioned schema (migrations)
 // and the parameterized statements the store prepares once per connection and caches.
 // Statements are identified by the address of their text (inline constexpr arrays have one
-// address program-wide), see SqliteDb::statement().
+// address program-wide), see kurier::sql::Database::cached() in common/sqlite.h.
 //
 // Invariants kept by triggers (so no code path can forget them):
 // - mailboxes.msg_count/msg_bytes/unseen_count/deleted_count follow the messages table;

@@ -2,8 +2,8 @@
 // RFC 9051 6.3.4-6.3.6, subscriptions, UIDVALIDITY stability.
 #include <gtest/gtest.h>
 
+#include "common/sqlite.h"
 #include "store/errors.h"
-#include "store/sqlite_db.h"
 #include "store_test_util.h"
 
 namespace kurier::store {
@@ -181,11 +181,13 @@ TEST_F(StoreTest, SchemaMigrationsAreRecordedOnce) {
   reopen();
   reopen();
   store_.reset();
-  SqliteDb db(dir_.path() / "store.db", SqliteDb::Role::reader);
-  EXPECT_EQ(Query(db, "SELECT count(*) FROM schema_migrations").single_int64(), 1);
+  kurier::sql::Database::Options reader;
+  reader.role = kurier::sql::Database::Role::reader;
+  kurier::sql::Database db((dir_.path() / "store.db").string(), reader);
+  EXPECT_EQ(db.prepare("SELECT count(*) FROM schema_migrations").single_int64(), 1);
   {
-    Query mode(db, "PRAGMA journal_mode");
-    ASSERT_TRUE(mode.next());
+    auto mode = db.prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(mode.step());
     EXPECT_EQ(mode.text(0), "wal");
   }
   open();
