@@ -8,6 +8,11 @@ Fixtures:
   fresh_kurier a server of its own for one test (for restarts, kill -9, config changes)
   user         a new account on `kurier`: (address, password)
   imap         an imaplib session logged in as `user`
+  sink, rejecting_sink, sink_without_dsn
+               Postfix's smtp-sink as a remote MX (queue_support.Sink)
+
+Helpers every test module and support module may use: wait_for (polling with a deadline),
+free_port, port_answers, and LineSocket (the buffered line reader of the raw protocol clients).
 """
 import itertools
 import os
@@ -28,6 +33,63 @@ SERVICES = {"smtp": 25, "submissions": 465, "submission": 587, "lmtp": 24, "imap
 IMPLICIT_TLS = {"submissions", "imaps", "pop3s", "https"}
 PASSWORD = "password-1"
 _counter = itertools.count(1)
+
+
+def wait_for(pred, what="condition", timeout=60, details=lambda: "", interval=0.1):
+    """Polls pred() until it returns something true and returns that; fails after `timeout`
+    seconds with `what` and details() in the message. Tests never wait a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{details()}"
+        time.sleep(interval)
+
+
+_wait = wait_for  # for Kurier.start, whose parameter has the same name
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_answers(host, port):
+    """True when something accepts TCP connections on host:port."""
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+class LineSocket:
+    """A socket with a receive buffer, for the line-level protocol clients (RawImap, RawSmtp)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError(self.buf)
+        self.buf += chunk
+
+    def line(self):
+        """The next CRLF-terminated line, without the CRLF."""
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
 
 
 def _ports_free(offset):
@@ -106,19 +168,15 @@ class Kurier:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([KURIER_BIN, "-c", str(self.config), "serve"], stdout=log, stderr=log,
                                      stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
         for name in wait_for:
-            while True:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"kurier serve exited {self.proc.returncode}:\n{self.log_text()[-3000:]}")
-                try:
-                    socket.create_connection((self.host, self.port(name)), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"{name} never answered:\n{self.log_text()[-3000:]}")
-                    time.sleep(0.05)
+            _wait(lambda: self._answers(name), f"{name} to answer", timeout=30, interval=0.05,
+                  details=lambda: self.log_text()[-3000:])
         return self
+
+    def _answers(self, name):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"kurier serve exited {self.proc.returncode}:\n{self.log_text()[-3000:]}")
+        return port_answers(self.host, self.port(name))
 
     def stop(self, timeout=20):
         """SIGTERM and wait; returns the exit status."""
@@ -186,3 +244,28 @@ def imap(kurier, user):
         m.logout()
     except Exception:
         pass
+
+
+def _sink(**kw):
+    from queue_support import make_sink
+    s = make_sink(**kw)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def sink():
+    """smtp-sink accepting every message."""
+    yield from _sink()
+
+
+@pytest.fixture
+def rejecting_sink():
+    """smtp-sink answering RCPT with 5xx."""
+    yield from _sink(reject_rcpt=True)
+
+
+@pytest.fixture
+def sink_without_dsn():
+    """smtp-sink that does not announce DSN (RFC 3461) in its EHLO reply."""
+    yield from _sink(dsn=False)

@@ -1,9 +1,12 @@
-"""Helpers shared by the IMAP integration tests: logged-in imaplib clients, a raw line-level
-client for malformed input, and test messages."""
+"""Helpers shared by the tests that use IMAP: logged-in imaplib clients, reading an account's
+INBOX or message count (for the SMTP, LMTP, queue and DSN tests), a raw line-level client for
+malformed input, and test messages."""
 import imaplib
 import socket
 import ssl
 import time
+
+from conftest import PASSWORD, LineSocket
 
 SIMPLE = (b"From: Alice Example <alice@example.test>\r\n"
           b"To: Bob <bob@example.test>\r\n"
@@ -66,6 +69,45 @@ def login(kurier, user, port_name="imap"):
     return m
 
 
+def fill(imap, n, box="INBOX"):
+    """Appends message(1) .. message(n) to `box`."""
+    for i in range(1, n + 1):
+        ok(imap.append(box, None, None, message(i)))
+
+
+def append_messages(kurier, user, n):
+    """Appends message(1) .. message(n) to the INBOX of `user` (address, password) in a session of
+    its own."""
+    m = login(kurier, user)
+    fill(m, n)
+    m.logout()
+
+
+def inbox(kurier, address, password=PASSWORD, tls=False):
+    """Every message in the account's INBOX, as bytes (IMAP FETCH BODY.PEEK[]; changes no flag)."""
+    if tls:
+        m = imaplib.IMAP4_SSL(kurier.host, kurier.port("imaps"), ssl_context=kurier.ssl_context(), timeout=30)
+    else:
+        m = imaplib.IMAP4(kurier.host, kurier.port("imap"), timeout=30)
+    try:
+        m.login(address, password)
+        if int(ok(m.select("INBOX", readonly=True))[0]) == 0:
+            return []
+        return [part[1] for part in ok(m.fetch("1:*", "(BODY.PEEK[])")) if isinstance(part, tuple)]
+    finally:
+        m.logout()
+
+
+def message_count(kurier, address, password=PASSWORD, mailbox="INBOX"):
+    """The number of messages in the mailbox (IMAP STATUS MESSAGES)."""
+    m = imaplib.IMAP4(kurier.host, kurier.port("imap"), timeout=30)
+    try:
+        m.login(address, password)
+        return int(ok(m.status(mailbox, "(MESSAGES)"))[0].split(b"MESSAGES ")[1].split(b")")[0])
+    finally:
+        m.logout()
+
+
 def ok(result):
     typ, data = result
     assert typ == "OK", (typ, data)
@@ -88,37 +130,21 @@ def fetch_literals(m, seq, items, uid=False):
     return out
 
 
-class RawImap:
-    """A line-level IMAP client for input imaplib refuses to send."""
+class RawImap(LineSocket):
+    """A line-level IMAP client for input imaplib refuses to send; logged in as `user` (address,
+    password) when one is given."""
 
-    def __init__(self, kurier, tls=False):
+    def __init__(self, kurier, tls=False, user=None):
         s = socket.create_connection((kurier.host, kurier.port("imaps" if tls else "imap")), timeout=15)
         if tls:
             s = kurier.ssl_context().wrap_socket(s)
-        self.sock = s
-        self.buf = b""
+        super().__init__(s)
         self.greeting = self.line()
+        if user:
+            self.login(user)
 
     def send(self, data):
         self.sock.sendall(data)
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError(self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def read_exact(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError(self.buf)
-            self.buf += chunk
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
 
     def command(self, tag, text):
         """Sends `tag text` and returns (untagged lines, tagged line)."""

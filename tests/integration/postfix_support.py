@@ -16,13 +16,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+
+from conftest import free_port, port_answers, wait_for
 
 # The services a private instance needs; {smtp} is the loopback port of its smtpd.
 MASTER_CF = """\
@@ -73,12 +74,6 @@ START_TIMEOUT = 30
 STOP_TIMEOUT = 30
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def require_postfix():
     if not shutil.which("postfix") or os.geteuid() != 0:
         pytest.skip("needs Debian's postfix and root to run a private instance")
@@ -127,14 +122,8 @@ class PrivatePostfix:
     def start(self):
         started = self.postfix("start")
         assert started.returncode == 0, started.stderr + self.log_text()
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "Postfix's smtpd never answered:\n" + self.log_text()[-3000:]
-                time.sleep(0.1)
+        wait_for(lambda: port_answers("127.0.0.1", self.port), "Postfix's smtpd to answer", timeout=START_TIMEOUT,
+                 details=lambda: self.log_text()[-3000:])
 
     def stop(self):
         """`postfix stop` (waits for the master, kills it after 5 s), then waits until no process of
@@ -160,14 +149,13 @@ class PrivatePostfix:
     def wait_for_log(self, pattern, timeout=60, count=1):
         """Waits until the log has `count` lines matching the regex `pattern`; returns them."""
         regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def matching():
             lines = [line for line in self.log_text().splitlines() if regex.search(line)]
-            if len(lines) >= count:
-                return lines
-            assert time.monotonic() < deadline, \
-                f"no log line /{pattern}/ from Postfix:\n" + self.log_text()[-3000:]
-            time.sleep(0.2)
+            return lines if len(lines) >= count else None
+
+        return wait_for(matching, f"{count} log line(s) /{pattern}/ from Postfix", timeout=timeout, interval=0.2,
+                        details=lambda: self.log_text()[-3000:])
 
     def queue(self):
         """The messages in this instance's queue, as `postqueue -j` describes them."""

@@ -1,10 +1,10 @@
 """Helpers for tests of the outbound queue against a real remote MX: Postfix's smtp-sink
 (postfix package) reached through [outbound.routes], and waiting for the queue of a running
-`kurier serve`. Used by test_queue.py and test_dsn.py."""
+`kurier serve`. Used by test_queue.py, test_dsn.py and test_postfix_smtp.py; the sink fixtures are
+in conftest.py."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -12,13 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port, port_answers, wait_for
+
 SMTP_SINK = "/usr/sbin/smtp-sink"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Sink:
@@ -38,14 +34,7 @@ class Sink:
             args += ["-N"]
         self.proc = subprocess.Popen(args + [f"127.0.0.1:{self.port}", "10"], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "smtp-sink did not start"
-                time.sleep(0.05)
+        wait_for(lambda: port_answers("127.0.0.1", self.port), "smtp-sink to start", timeout=10, interval=0.05)
 
     def messages(self):
         return [p.read_bytes() for p in sorted(self.dir.iterdir())]
@@ -60,13 +49,6 @@ def make_sink(**kw):
     if not os.path.exists(SMTP_SINK):
         pytest.skip("smtp-sink (postfix) is not installed")
     return Sink(**kw)
-
-
-def wait_for(pred, timeout=30, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def queue_list(k):

@@ -1,24 +1,18 @@
 """A line-level SMTP/LMTP client for what smtplib will not send (pipelining, BDAT, bad input),
 shared by the SMTP and LMTP tests."""
+from conftest import LineSocket
 
 
-class RawSmtp:
+class RawSmtp(LineSocket):
     def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
+        super().__init__(sock)
         self.greeting = self.reply()
 
     def send(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 
     def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError(self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line.decode()
+        return super().line().decode()
 
     def reply_lines(self):
         """The raw lines of one possibly multi-line reply."""

@@ -12,10 +12,10 @@ notices that come back into the sender's INBOX (imaplib) honour them:
 import email
 import email.policy
 
-import pytest
-
-from queue_support import make_sink, queue_list, route, start_with_queue, wait_for
-from test_smtp import inbox, smtp, submission
+from conftest import wait_for
+from imap_support import inbox
+from queue_support import queue_list, route, start_with_queue
+from test_smtp import smtp, submission
 
 
 def text_message(sender, rcpt, subject):
@@ -42,27 +42,6 @@ def report_blocks(dsn):
 def wait_for_inbox(k, address, n, what):
     wait_for(lambda: len(inbox(k, address)) >= n, what=what)
     return [parse(m) for m in inbox(k, address)]
-
-
-@pytest.fixture
-def rejecting_sink():
-    s = make_sink(reject_rcpt=True)
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def sink():
-    s = make_sink()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def sink_without_dsn():
-    s = make_sink(dsn=False)
-    yield s
-    s.stop()
 
 
 def test_bounce_honours_ret_envid_orcpt_and_never(fresh_kurier, rejecting_sink):

@@ -138,8 +138,7 @@ def test_default_mailboxes_with_special_use(imap):
 
 
 def test_select_sends_every_response(kurier, user):
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     lines, tagged = raw.command("s", b"SELECT INBOX")
     text = b"\n".join(lines)
     assert tagged.startswith(b"s OK [READ-WRITE]")
@@ -279,8 +278,7 @@ def test_fetch_bad_sequence_numbers(imap):
 
 
 def test_logout_says_bye(kurier, user):
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     lines, tagged = raw.command("z", b"LOGOUT")
     assert lines == [b"* BYE Logging out"] and tagged == b"z OK LOGOUT completed"
     assert raw.closed()

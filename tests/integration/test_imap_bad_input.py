@@ -2,7 +2,7 @@
 [TOOBIG]), nothing stored changes, and too many bad commands end the session with BYE."""
 import pytest
 
-from imap_support import RawImap, login, message, ok
+from imap_support import RawImap, login, message, message_count, ok
 
 
 def mailbox_state(kurier, user):
@@ -29,8 +29,7 @@ def test_garbage_and_bad_arguments_get_bad(kurier, user):
         if i % 10 == 0:  # stay below limits.max_bad_commands per session
             if raw:
                 raw.close()
-            raw = RawImap(kurier)
-            raw.login(user)
+            raw = RawImap(kurier, user=user)
             raw.command("s", b"SELECT INBOX")
         _, tagged = raw.command(f"b{i}", case)
         assert tagged.startswith(f"b{i} BAD ".encode()), (case, tagged)
@@ -49,8 +48,7 @@ def test_untagged_bad_for_lines_without_tag(kurier):
 
 
 def test_huge_literal_announcement(kurier, user):
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     _, tagged = raw.command("a", b"CREATE {99999999999}")
     assert tagged.startswith(b"a NO [TOOBIG]") or tagged.startswith(b"a BAD"), tagged
     _, tagged = raw.command("b", b"APPEND INBOX {999999999999}")
@@ -62,26 +60,20 @@ def test_huge_literal_announcement(kurier, user):
     assert raw.line().startswith(b"d NO [TOOBIG]")
     assert raw.line().startswith(b"* BYE")
     assert raw.closed()
-    m = login(kurier, user)
-    assert ok(m.status("INBOX", "(MESSAGES)"))[0].endswith(b"(MESSAGES 0)")
-    m.logout()
+    assert message_count(kurier, *user) == 0
 
 
 def test_unterminated_literal_stores_nothing(kurier, user):
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     raw.send(b"a APPEND INBOX {100}\r\n")
     assert raw.line().startswith(b"+")
     raw.send(b"only a few bytes")
     raw.close()  # the client goes away mid-literal
-    m = login(kurier, user)
-    assert ok(m.status("INBOX", "(MESSAGES)"))[0].endswith(b"(MESSAGES 0)")
-    m.logout()
+    assert message_count(kurier, *user) == 0
 
 
 def test_overlong_command_line(kurier, user):
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     raw.send(b"a NOOP " + b"x" * 200000 + b"\r\n")
     line = raw.line()
     assert b"BAD" in line and b"too long" in line.lower()
@@ -107,8 +99,7 @@ def test_deeply_nested_search_is_refused(kurier, user):
     m = login(kurier, user)
     ok(m.append("INBOX", None, None, message(1)))
     m.logout()
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     raw.command("s", b"SELECT INBOX")
     _, tagged = raw.command("n", b"SEARCH " + b"(" * 500 + b"ALL" + b")" * 500)
     assert tagged.startswith(b"n BAD")

@@ -8,12 +8,8 @@ import zlib
 
 import pytest
 
-from imap_support import MULTIPART, SIMPLE, RawImap, login, message, ok
-
-
-def fill(imap, n, box="INBOX"):
-    for i in range(1, n + 1):
-        ok(imap.append(box, None, None, message(i)))
+from conftest import PASSWORD
+from imap_support import MULTIPART, SIMPLE, RawImap, append_messages, fill, login, message, ok
 
 
 def search(imap, *criteria, charset=None, uid=False):
@@ -69,11 +65,8 @@ def test_search_keys(imap):
 
 
 def test_esearch_and_searchres(kurier, user):
-    m = login(kurier, user)
-    fill(m, 5)
-    m.logout()
-    raw = RawImap(kurier)
-    raw.login(user)
+    append_messages(kurier, user, 5)
+    raw = RawImap(kurier, user=user)
     raw.command("s", b"SELECT INBOX")
     lines, tagged = raw.command("a", b"SEARCH RETURN (MIN MAX COUNT ALL) 2:4")
     assert tagged.startswith(b"a OK") and lines == [b'* ESEARCH (TAG "a") MIN 2 MAX 4 COUNT 3 ALL 2:4']
@@ -137,11 +130,8 @@ def test_copy_and_move_with_copyuid(imap):
 
 
 def test_move_reports_expunge_and_copyuid(kurier, user):
-    m = login(kurier, user)
-    fill(m, 3)
-    m.logout()
-    raw = RawImap(kurier)
-    raw.login(user)
+    append_messages(kurier, user, 3)
+    raw = RawImap(kurier, user=user)
     raw.command("s", b"SELECT INBOX")
     lines, tagged = raw.command("m", b"MOVE 2 Junk")
     assert re.match(rb"\* OK \[COPYUID \d+ 2 1\]", lines[0]), lines
@@ -150,11 +140,8 @@ def test_move_reports_expunge_and_copyuid(kurier, user):
 
 
 def test_expunge_and_uid_expunge(kurier, user):
-    m = login(kurier, user)
-    fill(m, 5)
-    m.logout()
-    raw = RawImap(kurier)
-    raw.login(user)
+    append_messages(kurier, user, 5)
+    raw = RawImap(kurier, user=user)
     raw.command("s", b"SELECT INBOX")
     raw.command("a", b"STORE 1,2,4 +FLAGS.SILENT (\\Deleted)")
     lines, tagged = raw.command("b", b"UID EXPUNGE 4:5")
@@ -171,8 +158,7 @@ def test_close_expunges_silently_and_unselect_does_not(kurier, user):
     fill(m, 3)
     ok(m.select("INBOX"))
     ok(m.store("1", "+FLAGS", "\\Deleted"))
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     raw.command("s", b"SELECT INBOX")
     lines, tagged = raw.command("u", b"UNSELECT")
     assert tagged.startswith(b"u OK")
@@ -196,8 +182,7 @@ def test_append_variants(kurier, user, imap):
     assert b"\\Seen" in got and b"$Custom" in got and b'"14-Mar-2024 15:09:26 -0500"' in got
     typ, data = imap.append("NoSuchBox", None, None, SIMPLE)
     assert typ == "NO" and b"[TRYCREATE]" in data[0]
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     # LITERAL+ and MULTIAPPEND (RFC 3502): two messages in one command.
     a, b = message(10), message(11)
     raw.send(b"m APPEND Drafts (\\Draft) {%d+}\r\n" % len(a) + a + b" {%d+}\r\n" % len(b) + b + b"\r\n")
@@ -221,9 +206,7 @@ def test_append_variants(kurier, user, imap):
 
 
 def test_append_over_quota(kurier):
-    addr, pw = kurier.add_user(None, "password-1", "--quota", "2K")
-    m = imaplib.IMAP4(kurier.host, kurier.port("imap"))
-    ok(m.login(addr, pw))
+    m = login(kurier, kurier.add_user(None, PASSWORD, "--quota", "2K"))
     ok(m.append("INBOX", None, None, SIMPLE))
     typ, data = m.append("INBOX", None, None, b"Subject: big\r\n\r\n" + b"y" * 3000 + b"\r\n")
     assert typ == "NO" and b"[OVERQUOTA]" in data[0]
@@ -280,8 +263,7 @@ def test_create_delete_rename_subscribe(imap):
 
 def test_create_special_use(kurier, user, imap):
     ok(imap._simple_command("CREATE", "MyFlagged", "(USE (\\Flagged))"))
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     lines, _ = raw.command("a", b'LIST (SPECIAL-USE) "" "*"')
     names = sorted(l.decode() for l in lines)
     assert '* LIST (\\HasNoChildren \\Flagged) "/" "MyFlagged"' in names
@@ -295,8 +277,7 @@ def test_list_extended_and_status(kurier, user, imap):
     fill(imap, 2)
     ok(imap.subscribe("INBOX"))
     ok(imap.subscribe("Ghost"))  # a subscription may outlive (or precede) its mailbox
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     lines, tagged = raw.command("a", b'LIST (SUBSCRIBED) "" "*" RETURN (CHILDREN)')
     assert tagged.startswith(b"a OK")
     assert b'* LIST (\\Subscribed \\NonExistent) "/" "Ghost"' in lines
@@ -331,9 +312,7 @@ def test_namespace_id_enable(kurier, user):
 
 
 def test_quota_commands(kurier):
-    addr, pw = kurier.add_user(None, "password-1", "--quota", "10M")
-    m = imaplib.IMAP4(kurier.host, kurier.port("imap"))
-    ok(m.login(addr, pw))
+    m = login(kurier, kurier.add_user(None, PASSWORD, "--quota", "10M"))
     ok(m.append("INBOX", None, None, SIMPLE))
     typ, data = m.getquota('""')
     assert typ == "OK" and data == [b'"" (STORAGE 1 10240)']
@@ -345,8 +324,7 @@ def test_quota_commands(kurier):
 
 
 def test_compress_deflate(kurier, user):
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     _, tagged = raw.command("z", b"COMPRESS DEFLATE")
     assert tagged == b"z OK DEFLATE active"
     comp = zlib.compressobj(wbits=-15)
@@ -362,11 +340,8 @@ def test_compress_deflate(kurier, user):
 def test_imap4rev2_session(kurier, user):
     # RFC 9051: after ENABLE IMAP4rev2, SEARCH answers with ESEARCH, SELECT drops RECENT/UNSEEN,
     # and mailbox names are UTF-8 instead of modified UTF-7.
-    m = login(kurier, user)
-    fill(m, 2)
-    m.logout()
-    raw = RawImap(kurier)
-    raw.login(user)
+    append_messages(kurier, user, 2)
+    raw = RawImap(kurier, user=user)
     lines, _ = raw.command("e", b"ENABLE IMAP4rev2")
     assert lines == [b"* ENABLED IMAP4rev2"]
     lines, tagged = raw.command("s", b"SELECT INBOX")

@@ -5,12 +5,11 @@ import select
 import time
 
 
-from imap_support import RawImap, login, message, ok
+from imap_support import RawImap, fill, login, message, ok
 
 
 def selected_raw(kurier, user, box=b"INBOX", enable=None):
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     if enable:
         raw.command("en", b"ENABLE " + enable)
     lines, tagged = raw.command("sel", b"SELECT " + box)
@@ -20,8 +19,7 @@ def selected_raw(kurier, user, box=b"INBOX", enable=None):
 
 def test_sessions_see_each_others_flags_and_expunges(kurier, user):
     m = login(kurier, user)
-    for i in range(1, 4):
-        ok(m.append("INBOX", None, None, message(i)))
+    fill(m, 3)
     a, _ = selected_raw(kurier, user)
     b, _ = selected_raw(kurier, user)
     a.command("1", b"STORE 2 +FLAGS (\\Flagged)")
@@ -45,8 +43,7 @@ def test_sessions_see_each_others_flags_and_expunges(kurier, user):
 def test_no_expunge_during_fetch_store_search(kurier, user):
     # RFC 9051 7.5.1: EXPUNGE must wait for a command that allows it; sequence numbers stay valid.
     m = login(kurier, user)
-    for i in range(1, 4):
-        ok(m.append("INBOX", None, None, message(i)))
+    fill(m, 3)
     a, _ = selected_raw(kurier, user)
     b, _ = selected_raw(kurier, user)
     a.command("1", b"STORE 1 +FLAGS.SILENT (\\Deleted)")
@@ -120,8 +117,7 @@ def test_idle_expects_done(kurier, user):
 
 def test_condstore_modseq_and_unchangedsince(kurier, user):
     m = login(kurier, user)
-    for i in range(1, 4):
-        ok(m.append("INBOX", None, None, message(i)))
+    fill(m, 3)
     raw, lines = selected_raw(kurier, user, b"INBOX (CONDSTORE)")
     hms = int(re.search(rb"HIGHESTMODSEQ (\d+)", b" ".join(lines)).group(1))
     lines, _ = raw.command("f", b"FETCH 1:3 (MODSEQ)")
@@ -148,8 +144,7 @@ def test_condstore_modseq_and_unchangedsince(kurier, user):
 
 def test_qresync_select_reports_vanished_and_changes(kurier, user):
     m = login(kurier, user)
-    for i in range(1, 6):
-        ok(m.append("INBOX", None, None, message(i)))
+    fill(m, 5)
     raw, lines = selected_raw(kurier, user, enable=b"QRESYNC")
     uidvalidity = int(re.search(rb"UIDVALIDITY (\d+)", b" ".join(lines)).group(1))
     hms = int(re.search(rb"HIGHESTMODSEQ (\d+)", b" ".join(lines)).group(1))
@@ -174,8 +169,7 @@ def test_qresync_select_reports_vanished_and_changes(kurier, user):
 
 
 def test_qresync_needs_enable(kurier, user):
-    raw = RawImap(kurier)
-    raw.login(user)
+    raw = RawImap(kurier, user=user)
     _, tagged = raw.command("q", b"SELECT INBOX (QRESYNC (1 1))")
     assert tagged.startswith(b"q BAD")
     raw.close()

@@ -5,7 +5,6 @@ Routing checks follow the seed's CHECKLIST (Routing, Quota). Each test uses a do
 so catch-alls and domain aliases never leak into other tests. Message counts are read with IMAP
 STATUS; message bytes (trace headers) are read from the store's files, read-only.
 """
-import imaplib
 import itertools
 import os
 import smtplib
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from imap_support import message_count
 from postfix_support import private_postfix
 from smtp_support import RawSmtp
 
@@ -72,17 +72,6 @@ def deliver(k, rcpts, msg=None, sender="sender@elsewhere.example"):
         return refused
 
 
-def imap_count(k, address, mailbox="INBOX"):
-    m = imaplib.IMAP4(k.host, k.port("imap"))
-    try:
-        m.login(address, PASSWORD)
-        typ, data = m.status(mailbox, "(MESSAGES)")
-        assert typ == "OK", data
-        return int(data[0].split(b"MESSAGES ")[1].split(b")")[0])
-    finally:
-        m.logout()
-
-
 def stored_messages(k, address, mailbox="INBOX"):
     """The bytes of every message in the mailbox, read from the store's files (read-only)."""
     d = sqlite3.connect(f"file:{k.dir / 'directory.db'}?mode=ro", uri=True)
@@ -94,7 +83,7 @@ def stored_messages(k, address, mailbox="INBOX"):
         "SELECT m.blob_id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id"
         " WHERE b.account_id = ? AND b.name = ? ORDER BY m.uid", (row[0], mailbox))]
     s.close()
-    return [(k.dir / "blobs" / b[:2] / b).read_bytes() for b in blobs]
+    return [(k.dir / "blobs" / b[:2] / b[2:4] / b).read_bytes() for b in blobs]
 
 
 class Raw(RawSmtp):
@@ -179,7 +168,7 @@ def test_per_recipient_replies_after_data(kurier):
     assert first[0] == 250, first
     assert second[0] == 452 and second[1][0].startswith("4.2.2"), second
     assert c.cmd("QUIT")[0] == 221
-    assert imap_count(kurier, good) == 1
+    assert message_count(kurier, good) == 1
     # The earlier message (and its quota warning) only: the refused copy was not stored.
     assert not any(b"Subject: per-recipient" in m for m in stored_messages(kurier, other))
 
@@ -190,7 +179,7 @@ def test_smtplib_lmtp_reports_refused_recipients(kurier):
     with lmtp(kurier) as c:
         refused = c.sendmail("s@elsewhere.example", [a, f"ghost@{dom}"], message())
     assert list(refused) == [f"ghost@{dom}"] and refused[f"ghost@{dom}"][0] == 550
-    assert imap_count(kurier, a) == 1
+    assert message_count(kurier, a) == 1
 
 
 def test_pipelining(kurier):
@@ -208,7 +197,7 @@ def test_pipelining(kurier):
     c.send(message("two") + b".\r\nQUIT\r\n")
     assert c.reply()[0] == 250
     assert c.reply()[0] == 221
-    assert imap_count(kurier, a) == 2 and imap_count(kurier, b) == 1
+    assert message_count(kurier, a) == 2 and message_count(kurier, b) == 1
     assert stored_messages(kurier, a)[1].startswith(b"Return-Path: <>\r\n")
 
 
@@ -244,7 +233,7 @@ def test_alias_with_two_local_targets_delivers_two_copies(kurier):
     a, b = add_user(kurier, dom), add_user(kurier, dom)
     kurier.cli("alias", "add", f"team@{dom}", a, b)
     assert deliver(kurier, [f"team@{dom}"]) == {}
-    assert imap_count(kurier, a) == 1 and imap_count(kurier, b) == 1
+    assert message_count(kurier, a) == 1 and message_count(kurier, b) == 1
 
 
 def test_alias_keep_a_copy_and_recursion(kurier):
@@ -253,7 +242,7 @@ def test_alias_keep_a_copy_and_recursion(kurier):
     kurier.cli("alias", "add", a, a, f"list@{dom}")          # forward, keeping a copy
     kurier.cli("alias", "add", f"list@{dom}", b, c, a)
     deliver(kurier, [a])
-    assert [imap_count(kurier, x) for x in (a, b, c)] == [1, 1, 1]
+    assert [message_count(kurier, x) for x in (a, b, c)] == [1, 1, 1]
 
 
 def test_catch_all(kurier):
@@ -267,7 +256,7 @@ def test_catch_all(kurier):
     kurier.cli("alias", "add", f"@{dom}", b)
     deliver(kurier, [f"whoever@{dom}", f"Other@{dom.upper()}"])
     deliver(kurier, [a])  # an exact address beats the catch-all
-    assert imap_count(kurier, b) == 1 and imap_count(kurier, a) == 1
+    assert message_count(kurier, b) == 1 and message_count(kurier, a) == 1
 
 
 def test_domain_alias(kurier):
@@ -275,7 +264,7 @@ def test_domain_alias(kurier):
     a = add_user(kurier, dom, "anna")
     kurier.cli("alias", "add", f"@{alias_dom}", f"@{dom}")
     assert deliver(kurier, [f"anna@{alias_dom}"]) == {}
-    assert imap_count(kurier, a) == 1
+    assert message_count(kurier, a) == 1
     with lmtp(kurier) as c:
         c.mail("s@elsewhere.example")
         assert c.rcpt(f"nobody@{alias_dom}")[0] == 550
@@ -285,7 +274,7 @@ def test_subaddress(kurier):
     dom = new_domain(kurier)
     a = add_user(kurier, dom, "bert")
     assert deliver(kurier, [f"bert+lists@{dom}"]) == {}
-    assert imap_count(kurier, a) == 1
+    assert message_count(kurier, a) == 1
     with lmtp(kurier) as c:
         c.mail("s@elsewhere.example")
         assert c.rcpt(f"nobody+lists@{dom}")[0] == 550
@@ -313,7 +302,7 @@ def test_postmaster_without_alias_is_refused_then_routed(kurier):
         assert code == 550 and text.startswith(b"5.1.1"), (code, text)
     kurier.cli("alias", "add", f"postmaster@{dom}", a)
     assert deliver(kurier, [f"PostMaster@{dom}"]) == {}
-    assert imap_count(kurier, a) == 1
+    assert message_count(kurier, a) == 1
 
 
 def test_external_alias_target_is_relayed_but_lmtp_never_relays_itself(kurier):
@@ -351,7 +340,7 @@ def test_duplicate_message_id_is_stored_once(kurier):
     msg = message(msgid="<dup-1@client.test>")
     assert deliver(kurier, [a], msg) == {}
     assert deliver(kurier, [a], msg) == {}  # reported delivered
-    assert imap_count(kurier, a) == 1
+    assert message_count(kurier, a) == 1
 
 
 # ---- size, chunking, bad input ------------------------------------------------------------------
@@ -379,7 +368,7 @@ def test_message_over_limit_is_refused_and_not_stored(fresh_kurier):
     assert code == 552 and lines[0].startswith("5.3.4")
     assert c.cmd("NOOP")[0] == 250  # the session goes on
     c.close()
-    assert imap_count(k, a) == 0
+    assert message_count(k, a) == 0
 
 
 def test_bdat_chunking(kurier):
@@ -444,7 +433,7 @@ def test_unix_socket(kurier):
     c.ehlo("local")
     assert c.sendmail("s@elsewhere.example", [a], message("via socket")) == {}
     c.quit()
-    assert imap_count(kurier, a) == 1
+    assert message_count(kurier, a) == 1
 
 
 def test_idle_timeout_and_shutdown_farewell(fresh_kurier):
@@ -522,7 +511,7 @@ def test_postfix_delivers_over_lmtp(kurier, postfix):
         refused = s.sendmail("someone@elsewhere.example", [a, b], message("via postfix", "<postfix-1@client.test>"))
         assert refused == {}
     deadline = time.monotonic() + 60
-    while imap_count(kurier, a) < 1 or imap_count(kurier, b) < 1:
+    while message_count(kurier, a) < 1 or message_count(kurier, b) < 1:
         assert time.monotonic() < deadline, postfix.log_text()[-3000:]
         time.sleep(0.2)
     stored = stored_messages(kurier, a)[0]

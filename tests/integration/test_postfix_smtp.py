@@ -17,7 +17,6 @@ Nothing here waits a fixed time: every wait polls with a deadline.
 """
 import email
 import email.policy
-import imaplib
 import itertools
 import json
 import os
@@ -28,8 +27,10 @@ import time
 
 import pytest
 
-from conftest import PASSWORD
+from conftest import PASSWORD, wait_for
+from imap_support import inbox
 from postfix_support import private_postfix, require_postfix
+from queue_support import queue_list
 
 REMOTE = "remote.test"
 REMOTE_USERS = ("bob", "carol")
@@ -63,16 +64,6 @@ def eight_bit(body):
     return ["BODY=8BITMIME"] if not body.isascii() else []
 
 
-def wait_for(pred, what, timeout=60, details=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{details()}"
-        time.sleep(0.2)
-
-
 def crlf(raw):
     """Postfix stores and logs with LF line ends; the wire and DKIM use CRLF."""
     return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
@@ -80,26 +71,6 @@ def crlf(raw):
 
 def body_of(raw):
     return raw.split(b"\r\n\r\n", 1)[1]
-
-
-def inbox(k, address):
-    """Every message in the account's INBOX, as bytes."""
-    m = imaplib.IMAP4(k.host, k.port("imap"), timeout=30)
-    try:
-        m.login(address, PASSWORD)
-        typ, data = m.select("INBOX", readonly=True)
-        assert typ == "OK", data
-        if int(data[0]) == 0:
-            return []
-        typ, data = m.fetch("1:*", "(BODY.PEEK[])")
-        assert typ == "OK", data
-        return [part[1] for part in data if isinstance(part, tuple)]
-    finally:
-        m.logout()
-
-
-def queue_list(k):
-    return json.loads(k.cli("queue", "list", "--json").stdout)
 
 
 def report_blocks(raw):

@@ -8,31 +8,17 @@ skipped (with the reason) on a build whose server does not start it yet.
 """
 import email
 import email.policy
-import imaplib
 import json
 import smtplib
 
 import pytest
 
-from conftest import PASSWORD
-from queue_support import free_port, make_sink, queue_list, route, start_with_queue, wait_for
+from conftest import free_port, wait_for
+from imap_support import inbox
+from queue_support import queue_list, route, start_with_queue
 
 MESSAGE = ("From: {sender}\r\nTo: {rcpt}\r\nSubject: {subject}\r\nMessage-ID: <{subject}@client.test>\r\n\r\n"
            "Hello,\r\n.a line with a leading dot\r\nbye\r\n")
-
-
-@pytest.fixture
-def sink():
-    s = make_sink()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def rejecting_sink():
-    s = make_sink(reject_rcpt=True)
-    yield s
-    s.stop()
 
 
 def inject(k, sender, rcpts, subject="hello", *extra):
@@ -124,17 +110,7 @@ def test_bounce_returns_to_the_local_senders_mailbox(fresh_kurier, rejecting_sin
     sender, _ = k.add_user()
     qid = inject(k, sender, ["nobody@remote.test"], "will-bounce")
     wait_for(lambda: queue_list(k) == [], what="the bounce")
-    imap = imaplib.IMAP4(k.host, k.port("imap"))
-    imap.login(sender, PASSWORD)
-    imap.select("INBOX")
-
-    def inbox_count():
-        imap.noop()
-        return len(imap.search(None, "ALL")[1][0].split())
-
-    wait_for(lambda: inbox_count() == 1, what="the DSN in the INBOX")
-    raw = imap.fetch(b"1", "(RFC822)")[1][0][1]
-    imap.logout()
+    [raw] = wait_for(lambda: inbox(k, sender), what="the DSN in the INBOX")
     dsn = email.message_from_bytes(raw, policy=email.policy.compat32)
     assert dsn["Subject"] == "Undelivered Mail Returned to Sender"
     assert dsn["Return-Path"] == "<>"  # a DSN has the null sender

@@ -6,7 +6,6 @@ CHECKLIST (Submission). Delivered messages are read back with imaplib.
 import json
 import base64
 import email
-import imaplib
 import itertools
 import os
 import smtplib
@@ -17,6 +16,7 @@ import time
 
 import pytest
 
+from imap_support import inbox
 from smtp_support import RawSmtp
 
 from conftest import PASSWORD
@@ -60,25 +60,6 @@ def submission(k, address, password=PASSWORD, port="submission"):
         c = smtp(k, port)
     c.login(address, password)
     return c
-
-
-def inbox(k, address, tls=False):
-    """Every message in the account's INBOX, as bytes (IMAP FETCH BODY.PEEK[])."""
-    if tls:
-        m = imaplib.IMAP4_SSL(k.host, k.port("imaps"), ssl_context=k.ssl_context(), timeout=30)
-    else:
-        m = imaplib.IMAP4(k.host, k.port("imap"), timeout=30)
-    try:
-        m.login(address, PASSWORD)
-        typ, data = m.select("INBOX", readonly=True)
-        assert typ == "OK", data
-        if int(data[0]) == 0:
-            return []
-        typ, data = m.fetch("1:*", "(BODY.PEEK[])")
-        assert typ == "OK", data
-        return [part[1] for part in data if isinstance(part, tuple)]
-    finally:
-        m.logout()
 
 
 def swaks(k, *args, port="smtp"):
