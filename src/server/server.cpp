@@ -8,7 +8,6 @@
 #include <openssl/ssl.h>
 #include <sys/resource.h>
 
-#include <ctime>
 #include <filesystem>
 
 #include "accounts/authenticator.h"
@@ -20,6 +19,7 @@
 #include "net/tls.h"
 #include "queue/queue.h"
 #include "server/protocols.h"
+#include "server/queue_bridge.h"
 #include "session/services.h"
 #include "store/blob_store.h"
 #include "store/sqlite_mail_store.h"
@@ -71,108 +71,6 @@ net::awaitable<void> stop_server(net::Server& server, net::Runtime& runtime, std
   runtime.stop();
 }
 
-bool is_local_domain(directory::Directory& dir, std::string_view address) {
-  auto at = address.rfind('@');
-  return dir.find_domain(at == std::string_view::npos ? address : address.substr(at + 1)).has_value();
-}
-
-// DSNs from the queue (and success notices from delivery): into the local mailbox when the
-// original sender is local, else queued with the null sender (RFC 3461 6.2).
-void deliver_notification(delivery::DeliveryService& delivery, queue::Queue& outbound, directory::Directory& dir,
-                          const queue::Notification& n) {
-  if (!is_local_domain(dir, n.recipient)) {
-    auto writer = outbound.begin({"", {{n.recipient, 0, ""}}, queue::Ret::unspecified, "", false});
-    n.write([&](std::string_view s) { writer->write(s); });
-    writer->commit();
-    return;
-  }
-  auto check = delivery.check_recipient(n.recipient);
-  if (check.status.kind == delivery::RecipientStatus::Kind::permanent) {
-    log::warn("queue.notice_dropped", {{"id", n.queue_id}, {"to", n.recipient}, {"reason", check.status.text}});
-    return;  // no such local sender any more: like Postfix without a postmaster copy
-  }
-  if (!check.status.ok()) throw std::runtime_error(check.status.text);
-  auto sink = delivery.begin_message({"", "", {n.recipient}, {}});
-  n.write([&](std::string_view s) { sink.write(s); });
-  auto results = delivery.deliver(std::move(sink), {{n.recipient, check.resolution, {}}});
-  if (!results.at(0).ok()) throw std::runtime_error(results[0].text);
-}
-
-// delivery's RFC 3461 bits and the queue's are the same NOTIFY keywords.
-static_assert(unsigned(delivery::kDsnNever) == unsigned(queue::kNotifyNever) &&
-              unsigned(delivery::kDsnSuccess) == unsigned(queue::kNotifySuccess) &&
-              unsigned(delivery::kDsnFailure) == unsigned(queue::kNotifyFailure) &&
-              unsigned(delivery::kDsnDelay) == unsigned(queue::kNotifyDelay));
-
-queue::Ret queue_ret(delivery::DsnReturn r) {
-  switch (r) {
-    case delivery::DsnReturn::full: return queue::Ret::full;
-    case delivery::DsnReturn::headers: return queue::Ret::headers;
-    case delivery::DsnReturn::unspecified: break;
-  }
-  return queue::Ret::unspecified;
-}
-
-bool header_section_has_8bit(std::string_view message) {
-  auto end = message.find("\r\n\r\n");
-  for (unsigned char c : message.substr(0, end))
-    if (c >= 0x80) return true;
-  return false;
-}
-
-// Recipients that aliases or Sieve send to other domains go to the outbound queue, with their
-// RFC 3461 parameters (RET/ENVID, NOTIFY/ORCPT as delivery computed them for each target). The
-// stored blob starts with the Return-Path of final delivery, which a relayed copy must not
-// carry (RFC 5321 4.4). Success notices for local deliveries ("delivered", "expanded") are
-// written like the queue's DSNs (queue/dsn.h) and handed to deliver_notification.
-class QueueRelayHook final : public delivery::RelayHook, public delivery::NoticeHook {
- public:
-  QueueRelayHook(queue::Queue& q, delivery::DeliveryService& d, directory::Directory& dir, std::string hostname)
-      : queue_(q), delivery_(d), dir_(dir), hostname_(std::move(hostname)) {}
-
-  void relay(const delivery::RelayRequest& r) override {
-    queue::EnqueueRequest req;
-    req.sender = std::string(r.sender);
-    req.ret = queue_ret(r.dsn.ret);
-    req.envid = r.dsn.envid;
-    for (const auto& a : r.recipients) req.recipients.push_back({a.address, a.dsn.notify, a.dsn.orcpt});
-    std::string_view message = r.message;
-    if (message.rfind("Return-Path:", 0) == 0) message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
-    queue_.enqueue(std::move(req), message);
-  }
-
-  // Runs on the delivery thread after the message is stored; a local sender's notice is one
-  // more (nested) delivery, a remote one is queued. Headers only are returned, as Postfix does
-  // for success notices.
-  void success(const delivery::SuccessNotice& n) override {
-    int64_t now = int64_t(std::time(nullptr));
-    queue::DsnReport report;
-    report.kind = queue::NoticeKind::success;
-    report.reporting_mta = hostname_;
-    report.envid = n.dsn.envid;
-    report.original_sender = std::string(n.sender);
-    report.arrival = report.now = now;
-    report.return_full_message = false;
-    report.eight_bit = header_section_has_8bit(n.message);
-    for (const auto& r : n.recipients) report.recipients.push_back({r.address, r.orcpt, r.action, "2.0.0", "", "", now});
-    queue::Notification note;
-    note.recipient = std::string(n.sender);
-    note.kind = queue::NoticeKind::success;
-    std::string_view message = n.message;
-    note.write = [&report, message](const queue::ByteSink& sink) {
-      queue::write_dsn(report, sink, [message](const queue::ByteSink& s) { s(message); });
-    };
-    deliver_notification(delivery_, queue_, dir_, note);
-    log::info("delivery.success_notice", {{"to", n.sender}, {"recipients", n.recipients.size()}});
-  }
-
- private:
-  queue::Queue& queue_;
-  delivery::DeliveryService& delivery_;
-  directory::Directory& dir_;
-  std::string hostname_;
-};
-
 // One descriptor per connection (plus files): the default soft limit of 1024 would cap a mail
 // server far below max_connections, so raise it to the hard limit the system allows.
 void raise_file_limit() {
@@ -199,8 +97,8 @@ int serve(const config::Config& c) {
     delivery::DeliveryService delivery(delivery::DeliverySettings::from_config(c), *directory, mail_store, blobs);
     queue::Queue outbound(queue::QueueSettings::from_config(c));
     outbound.set_local_domains([&directory](std::string_view d) { return directory->find_domain(d).has_value(); });
-    outbound.set_notifier([&](const queue::Notification& n) { deliver_notification(delivery, outbound, *directory, n); });
-    QueueRelayHook relay_hook(outbound, delivery, *directory, c.hostname);
+    QueueBridge relay_hook(outbound, delivery, *directory, c.hostname);
+    outbound.set_notifier([&](const queue::Notification& n) { relay_hook.notify(n); });
     delivery.set_relay_hook(&relay_hook);
     delivery.set_notice_hook(&relay_hook);
     session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery};

@@ -1,0 +1,104 @@
+// QueueBridge: see queue_bridge.h.
+#include "server/queue_bridge.h"
+
+#include <algorithm>
+#include <ctime>
+#include <stdexcept>
+
+#include "common/log.h"
+#include "delivery/delivery_service.h"
+#include "delivery/dsn_params.h"
+#include "directory/directory.h"
+#include "queue/dsn.h"
+#include "queue/queue.h"
+
+namespace kurier::server {
+namespace {
+
+bool is_local_domain(directory::Directory& dir, std::string_view address) {
+  auto at = address.rfind('@');
+  return dir.find_domain(at == std::string_view::npos ? address : address.substr(at + 1)).has_value();
+}
+
+// delivery's RFC 3461 bits and the queue's are the same NOTIFY keywords.
+static_assert(unsigned(delivery::kDsnNever) == unsigned(queue::kNotifyNever) &&
+              unsigned(delivery::kDsnSuccess) == unsigned(queue::kNotifySuccess) &&
+              unsigned(delivery::kDsnFailure) == unsigned(queue::kNotifyFailure) &&
+              unsigned(delivery::kDsnDelay) == unsigned(queue::kNotifyDelay));
+
+queue::Ret queue_ret(delivery::DsnReturn r) {
+  switch (r) {
+    case delivery::DsnReturn::full: return queue::Ret::full;
+    case delivery::DsnReturn::headers: return queue::Ret::headers;
+    case delivery::DsnReturn::unspecified: break;
+  }
+  return queue::Ret::unspecified;
+}
+
+bool header_section_has_8bit(std::string_view message) {
+  auto end = message.find("\r\n\r\n");
+  for (unsigned char c : message.substr(0, end))
+    if (c >= 0x80) return true;
+  return false;
+}
+
+}  // namespace
+
+// DSNs from the queue (and success notices from delivery): into the local mailbox when the
+// original sender is local, else queued with the null sender (RFC 3461 6.2).
+void QueueBridge::notify(const queue::Notification& n) {
+  if (!is_local_domain(dir_, n.recipient)) {
+    auto writer = queue_.begin({"", {{n.recipient, 0, ""}}, queue::Ret::unspecified, "", false});
+    n.write([&](std::string_view s) { writer->write(s); });
+    writer->commit();
+    return;
+  }
+  auto check = delivery_.check_recipient(n.recipient);
+  if (check.status.kind == delivery::RecipientStatus::Kind::permanent) {
+    log::warn("queue.notice_dropped", {{"id", n.queue_id}, {"to", n.recipient}, {"reason", check.status.text}});
+    return;  // no such local sender any more: like Postfix without a postmaster copy
+  }
+  if (!check.status.ok()) throw std::runtime_error(check.status.text);
+  auto sink = delivery_.begin_message({"", "", {n.recipient}, {}});
+  n.write([&](std::string_view s) { sink.write(s); });
+  auto results = delivery_.deliver(std::move(sink), {{n.recipient, check.resolution, {}}});
+  if (!results.at(0).ok()) throw std::runtime_error(results[0].text);
+}
+
+void QueueBridge::relay(const delivery::RelayRequest& r) {
+  queue::EnqueueRequest req;
+  req.sender = std::string(r.sender);
+  req.ret = queue_ret(r.dsn.ret);
+  req.envid = r.dsn.envid;
+  for (const auto& a : r.recipients) req.recipients.push_back({a.address, a.dsn.notify, a.dsn.orcpt});
+  std::string_view message = r.message;
+  if (message.rfind("Return-Path:", 0) == 0) message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
+  queue_.enqueue(std::move(req), message);
+}
+
+// Runs on the delivery thread after the message is stored; a local sender's notice is one
+// more (nested) delivery, a remote one is queued. Headers only are returned, as Postfix does
+// for success notices.
+void QueueBridge::success(const delivery::SuccessNotice& n) {
+  int64_t now = int64_t(std::time(nullptr));
+  queue::DsnReport report;
+  report.kind = queue::NoticeKind::success;
+  report.reporting_mta = hostname_;
+  report.envid = n.dsn.envid;
+  report.original_sender = std::string(n.sender);
+  report.arrival = report.now = now;
+  report.return_full_message = false;
+  report.eight_bit = header_section_has_8bit(n.message);
+  for (const auto& r : n.recipients) report.recipients.push_back({r.address, r.orcpt, r.action, "2.0.0", "", "", now});
+  queue::Notification note;
+  note.recipient = std::string(n.sender);
+  note.kind = queue::NoticeKind::success;
+  std::string_view message = n.message;
+  note.write = [&report, message](const queue::ByteSink& sink) {
+    queue::write_dsn(report, sink, [message](const queue::ByteSink& s) { s(message); });
+  };
+  notify(note);
+  log::info("delivery.success_notice", {{"to", n.sender}, {"recipients", n.recipients.size()}});
+}
+
+}  // namespace kurier::server
