@@ -19,7 +19,6 @@ constexpr std::array<int8_t, 256> make_decode_table() {
 }
 constexpr std::array<int8_t, 256> kDecodeTable = make_decode_table();
 
-int8_t sextet(char c) { return kDecodeTable[uint8_t(c)]; }
 
 // Decodes one 4-character group that may end in '=' padding (only when it is the last group).
 // Appends 1..3 bytes to out; false if the group is malformed.
@@ -29,7 +28,7 @@ bool decode_group(std::string_view group, bool is_last, std::string& out) {
   if (padding > 0 && !is_last) return false;
   uint32_t bits = 0;
   for (size_t i = 0; i < 4 - padding; ++i) {
-    int8_t value = sextet(group[i]);
+    int value = base64_value(group[i]);
     if (value == kInvalid) return false;
     bits = (bits << 6) | uint32_t(value);
   }
@@ -44,6 +43,8 @@ bool decode_group(std::string_view group, bool is_last, std::string& out) {
 }
 
 }  // namespace
+
+int base64_value(char c) { return kDecodeTable[uint8_t(c)]; }
 
 std::string base64_encode(std::string_view bytes) {
   std::string out;

@@ -11,6 +11,9 @@
 namespace kurier {
 
 std::string base64_encode(std::string_view bytes);
+// The 6-bit value of a character of the RFC 4648 4 alphabet (the one MIME uses, RFC 2045 6.8),
+// or -1 for any other character (padding '=' included).
+int base64_value(char c);
 // Returns std::nullopt for any character outside the alphabet, a length that is not a multiple
 // of 4, misplaced or excess padding, or non-zero trailing bits. The empty string decodes to "".
 std::optional<std::string> base64_decode(std::string_view text);

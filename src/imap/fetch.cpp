@@ -17,11 +17,12 @@
 #include "common/log.h"
 #include "imap/datetime.h"
 #include "imap/quote.h"
-#include "imap/transfer_decode.h"
+#include "imap/stored_message.h"
 #include "mime/bodystructure.h"
 #include "mime/cache.h"
 #include "mime/envelope.h"
 #include "mime/section.h"
+#include "mime/transfer_encoding.h"
 #include "net/runtime.h"
 #include "store/errors.h"
 
@@ -116,27 +117,6 @@ std::string path_text(const std::vector<uint32_t>& path) {
   return out;
 }
 
-// One message while its FETCH response is built: metadata, structure and (lazily) its bytes.
-struct MessageContext {
-  const store::MessageMeta* meta = nullptr;
-  const std::string* cached = nullptr;
-  store::BlobStore* blobs = nullptr;
-  std::optional<store::BlobView> blob;
-  std::optional<mime::Part> part;
-
-  std::string_view bytes() {
-    if (!blob) blob.emplace(blobs->open(meta->blob));
-    return blob->data();
-  }
-  const mime::Part& structure() {
-    if (!part) {
-      if (cached) part = mime::deserialize(*cached);
-      if (!part) part = mime::parse_message(bytes());  // cache missing or stale
-    }
-    return *part;
-  }
-};
-
 }  // namespace
 
 // Sends bytes as a literal ("{n}" or "~{n}"), with bare LFs sent as CRLF unless raw_bytes, and
@@ -174,7 +154,7 @@ static net::awaitable<bool> emit_literal(Session& s, std::string_view bytes, con
 }
 
 // Writes one item of a FETCH response (its name, a space and its value).
-static net::awaitable<std::optional<std::string>> emit_item(Session& s, MessageContext& m, const FetchItem& item) {
+static net::awaitable<std::optional<std::string>> emit_item(Session& s, StoredMessage& m, const FetchItem& item) {
   const store::MessageMeta& meta = *m.meta;
   switch (item.kind) {
     case Kind::uid: s.raw("UID " + std::to_string(meta.uid)); break;
@@ -232,7 +212,7 @@ static net::awaitable<std::optional<std::string>> emit_item(Session& s, MessageC
           break;
         }
         std::string_view body = msg.substr(part->body_offset, part->body_size);
-        auto d = decode_transfer_encoding(body, part->is_multipart() || part->is_message() ? "" : part->encoding);
+        auto d = mime::decode_transfer_encoding(body, part->is_multipart() || part->is_message() ? "" : part->encoding);
         if (!d) {
           s.raw((item.kind == Kind::binary ? "BINARY[" : "BINARY.SIZE[") + path_text(item.section.part) + "] NIL");
           co_return std::string("[UNKNOWN-CTE] Cannot decode the content transfer encoding");
@@ -327,7 +307,7 @@ net::awaitable<Reply> Session::cmd_fetch(Command& cmd) {
       }
       const store::MessageMeta& meta = *it->second;
       if (a.changedsince && meta.modseq <= *a.changedsince) continue;
-      MessageContext m;
+      StoredMessage m;
       m.meta = &meta;
       m.blobs = s_.blob_store;
       auto st = structures.find(uid);

@@ -15,10 +15,11 @@
 #include "common/strings.h"
 #include "imap/datetime.h"
 #include "imap/quote.h"
-#include "imap/transfer_decode.h"
+#include "imap/stored_message.h"
 #include "mime/cache.h"
 #include "mime/header.h"
 #include "mime/part.h"
+#include "mime/transfer_encoding.h"
 #include "net/runtime.h"
 
 namespace kurier::imap {
@@ -55,26 +56,10 @@ bool uses_modseq(const SearchKey& k) {
 }
 
 // One message under evaluation, with its bytes and structure loaded on first use.
-struct Candidate {
+struct Candidate : StoredMessage {
   uint32_t seq = 0;
-  const store::MessageMeta* meta = nullptr;
-  store::BlobStore* blobs = nullptr;
-  const std::string* cached = nullptr;
-  std::optional<store::BlobView> blob;
-  std::optional<mime::Part> part;
   std::optional<std::string> body_text;  // decoded text parts, lazily
 
-  std::string_view bytes() {
-    if (!blob) blob.emplace(blobs->open(meta->blob));
-    return blob->data();
-  }
-  const mime::Part& structure() {
-    if (!part) {
-      if (cached) part = mime::deserialize(*cached);
-      if (!part) part = mime::parse_message(bytes());
-    }
-    return *part;
-  }
   std::string_view header() {
     const mime::Part& p = structure();
     std::string_view b = bytes();
@@ -96,7 +81,7 @@ void collect_text(const mime::Part& p, std::string_view msg, std::string& out, s
   if (!p.is_text() || p.end() > msg.size() || budget == 0) return;
   std::string_view body = msg.substr(p.body_offset, std::min(p.body_size, budget));
   budget -= body.size();
-  auto decoded = decode_transfer_encoding(body, p.encoding);
+  auto decoded = mime::decode_transfer_encoding(body, p.encoding);
   std::string text = decoded ? std::move(*decoded) : std::string(body);
   std::string charset;
   for (const auto& param : p.params)

@@ -4,8 +4,11 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "common/base64.h"
+#include "common/hex.h"
 #include "common/strings.h"
 #include "mime/header.h"
+#include "mime/transfer_encoding.h"
 
 namespace kurier::mime {
 namespace {
@@ -18,13 +21,6 @@ struct EncodedWord {
   std::string_view text;
   size_t end = 0;            // position just after "?="
 };
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = ascii_lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 // RFC 2047 2: charset and encoding are tokens: no SPACE, CTLs or especials.
 bool is_token(std::string_view s) {
@@ -57,51 +53,28 @@ std::optional<EncodedWord> match_word(std::string_view text, size_t start) {
   return w;
 }
 
+// RFC 2047 4.2 "Q": quoted-printable where "_" is a space; unlike a body (RFC 2045 6.7), a
+// malformed "=XX" escape makes the word invalid. match_word() already refused blanks, so no
+// soft line break can occur.
 std::optional<std::string> decode_q(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '_') {
-      out += ' ';
-    } else if (text[i] == '=') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += char(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += text[i];
-    }
+  std::string spaced(text);
+  for (size_t i = 0; i < spaced.size(); ++i) {
+    if (spaced[i] == '_') spaced[i] = ' ';
+    if (spaced[i] != '=') continue;
+    if (i + 2 >= spaced.size() || hex_value(spaced[i + 1]) < 0 || hex_value(spaced[i + 2]) < 0) return std::nullopt;
+    i += 2;
   }
-  return out;
+  return decode_quoted_printable(spaced);
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
+// RFC 2047 4.1 "B": base64 with nothing but "=" padding after the data; any other character
+// outside the alphabet makes the word invalid.
 std::optional<std::string> decode_b(std::string_view text) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t i = 0;
-  for (; i < text.size() && text[i] != '='; ++i) {
-    int v = base64_value(text[i]);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  for (; i < text.size(); ++i)
-    if (text[i] != '=') return std::nullopt;
-  return out;
+  size_t data_end = text.find('=');
+  if (data_end == std::string_view::npos) data_end = text.size();
+  for (size_t i = 0; i < text.size(); ++i)
+    if (i < data_end ? base64_value(text[i]) < 0 : text[i] != '=') return std::nullopt;
+  return decode_base64_lenient(text);
 }
 
 std::optional<std::string> decode_word_bytes(const EncodedWord& w) {

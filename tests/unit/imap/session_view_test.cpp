@@ -1,10 +1,9 @@
 // Unit tests for the pure pieces of the IMAP session: MailboxView (sequence numbers <-> UIDs,
-// RFC 9051 2.3.1.2) and the transfer-encoding decoders used by FETCH BINARY and SEARCH.
+// RFC 9051 2.3.1.2).
 #include <gtest/gtest.h>
 
 #include "imap/mailbox_view.h"
 #include "imap/seqset.h"
-#include "imap/transfer_decode.h"
 
 namespace kurier::imap {
 namespace {
@@ -71,26 +70,6 @@ TEST(MailboxView, UidSetsAreMerged) {
   EXPECT_EQ(s[0].last, 3u);
   EXPECT_EQ(s[1].first, 5u);
   EXPECT_EQ(s[2].last, 10u);
-}
-
-TEST(TransferDecode, Base64IgnoresLineBreaks) {
-  EXPECT_EQ(decode_base64_lenient("aGVs\r\nbG8g\nd29y bGQ="), "hello world");
-  EXPECT_EQ(decode_base64_lenient("AAECAwQFBgcICQ=="), std::string("\0\1\2\3\4\5\6\7\10\11", 10));
-  EXPECT_EQ(decode_base64_lenient(""), "");
-}
-
-TEST(TransferDecode, QuotedPrintable) {
-  EXPECT_EQ(decode_quoted_printable("Sch=C3=B6ne Gr=C3=BC=C3=9Fe"), "Schöne Grüße");
-  EXPECT_EQ(decode_quoted_printable("soft=\r\nbreak and=  \nmore"), "softbreak andmore");
-  EXPECT_EQ(decode_quoted_printable("bad =ZZ escape ="), "bad =ZZ escape ");
-  EXPECT_EQ(decode_quoted_printable("=4"), "=4");
-}
-
-TEST(TransferDecode, ByEncodingName) {
-  EXPECT_EQ(*decode_transfer_encoding("abc", ""), "abc");
-  EXPECT_EQ(*decode_transfer_encoding("abc", "8bit"), "abc");
-  EXPECT_EQ(*decode_transfer_encoding("YWJj", "base64"), "abc");
-  EXPECT_FALSE(decode_transfer_encoding("abc", "x-uuencode"));
 }
 
 }  // namespace

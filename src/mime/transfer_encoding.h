@@ -1,5 +1,6 @@
-// Content-Transfer-Encoding decoders for FETCH BINARY[] (RFC 3516 4) and SEARCH BODY/TEXT
-// (RFC 9051 6.4.4: searches match the decoded text). Lenient as mail readers are:
+// Content-Transfer-Encoding decoders for message bodies (RFC 2045 6), lenient as mail readers
+// are; IMAP uses them for FETCH BINARY[] (RFC 3516 4) and SEARCH BODY/TEXT (RFC 9051 6.4.4:
+// searches match the decoded text), and RFC 2047 encoded-words share them (header.h).
 //   base64 (RFC 2045 6.8): characters outside the alphabet (line breaks) are ignored, decoding
 //     stops at "=" padding;
 //   quoted-printable (RFC 2045 6.7): "=XX" hex escapes and "=" soft line breaks; a malformed
@@ -10,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace kurier::imap {
+namespace kurier::mime {
 
 std::string decode_base64_lenient(std::string_view in);
 std::string decode_quoted_printable(std::string_view in);
@@ -19,4 +20,4 @@ std::string decode_quoted_printable(std::string_view in);
 // UNKNOWN-CTE).
 std::optional<std::string> decode_transfer_encoding(std::string_view in, std::string_view encoding);
 
-}  // namespace kurier::imap
+}  // namespace kurier::mime

@@ -1,26 +1,12 @@
-// Lenient Content-Transfer-Encoding decoders (see transfer_decode.h).
-#include "imap/transfer_decode.h"
+// Lenient Content-Transfer-Encoding decoders (see transfer_encoding.h).
+#include "mime/transfer_encoding.h"
 
-namespace kurier::imap {
-namespace {
+#include <cstdint>
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+#include "common/base64.h"
+#include "common/hex.h"
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-}  // namespace
+namespace kurier::mime {
 
 std::string decode_base64_lenient(std::string_view in) {
   std::string out;
@@ -82,4 +68,4 @@ std::optional<std::string> decode_transfer_encoding(std::string_view in, std::st
   return std::nullopt;
 }
 
-}  // namespace kurier::imap
+}  // namespace kurier::mime
