@@ -3,18 +3,6 @@
 
 namespace kurier::imap {
 
-bool is_atom_char(char c) {
-  auto u = static_cast<unsigned char>(c);
-  // atom-specials = "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials / resp-specials
-  if (u <= 0x20 || u >= 0x7f) return false;
-  switch (c) {
-    case '(': case ')': case '{': case '%': case '*': case '"': case '\\': case ']':
-      return false;
-    default:
-      return true;
-  }
-}
-
 bool is_astring_char(char c) { return is_atom_char(c) || c == ']'; }
 
 bool is_list_char(char c) { return is_astring_char(c) || c == '%' || c == '*'; }

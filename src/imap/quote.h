@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/flags.h"
+
 namespace kurier::imap {
 
 // Strings longer than this are sent as literals even when they could be quoted.
@@ -42,8 +44,9 @@ std::string format_flag_list(const std::vector<std::string>& flags);
 // CR, LF, NUL and other controls become spaces, 8-bit bytes become "?", cut to max_length.
 std::string sanitize_text(std::string_view s, size_t max_length = 200);
 
-// RFC 9051 formal syntax character classes, shared with the parser.
-bool is_atom_char(char c);     // ATOM-CHAR
+// RFC 9051 formal syntax character classes, shared with the parser. ATOM-CHAR is the store's
+// (flag keywords are atoms).
+using store::is_atom_char;
 bool is_astring_char(char c);  // ASTRING-CHAR = ATOM-CHAR / resp-specials ("]")
 bool is_list_char(char c);     // list-char = ATOM-CHAR / list-wildcards / resp-specials
 

@@ -8,8 +8,14 @@
 namespace kurier::store {
 namespace {
 
-// RFC 9051 9: ATOM-CHAR = <any CHAR except atom-specials>;
-// atom-specials = "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials / resp-specials
+bool iless(const std::string& a, const std::string& b) { return to_lower(a) < to_lower(b); }
+
+bool contains_keyword(const std::vector<std::string>& list, const std::string& kw) {
+  return std::any_of(list.begin(), list.end(), [&](const auto& k) { return iequals(k, kw); });
+}
+
+}  // namespace
+
 bool is_atom_char(char c) {
   auto u = static_cast<unsigned char>(c);
   if (u <= 0x20 || u >= 0x7f) return false;
@@ -20,14 +26,6 @@ bool is_atom_char(char c) {
       return true;
   }
 }
-
-bool iless(const std::string& a, const std::string& b) { return to_lower(a) < to_lower(b); }
-
-bool contains_keyword(const std::vector<std::string>& list, const std::string& kw) {
-  return std::any_of(list.begin(), list.end(), [&](const auto& k) { return iequals(k, kw); });
-}
-
-}  // namespace
 
 bool is_valid_keyword(std::string_view keyword) {
   if (keyword.empty() || keyword.size() > kMaxKeywordLength) return false;

@@ -12,6 +12,11 @@ namespace kurier::store {
 constexpr size_t kMaxKeywordLength = 128;
 constexpr size_t kMaxKeywordsPerMessage = 128;
 
+// RFC 9051 9: ATOM-CHAR = <any CHAR except atom-specials>; atom-specials = "(" / ")" / "{" / SP /
+// CTL / list-wildcards ("%" "*") / quoted-specials (DQUOTE "\") / resp-specials ("]"). A keyword
+// is 1*ATOM-CHAR; the IMAP parser and writers use the same class (imap/quote.h).
+bool is_atom_char(char c);
+
 bool is_valid_keyword(std::string_view keyword);
 
 // Validates every keyword, removes case-insensitive duplicates (first spelling wins) and sorts
