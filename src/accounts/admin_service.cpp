@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <utility>
 
 #include "accounts/credentials.h"
 #include "auth/password.h"
@@ -42,6 +43,18 @@ std::string split_domain(std::string_view address) {
 std::string local_part(std::string_view address) {
   auto at = address.rfind('@');
   return std::string(address.substr(0, at));
+}
+
+// The items of every domain in `domains`, one domain after the other (the listings an admin gets
+// without naming a domain).
+template <class ItemsOf>
+auto concat_per_domain(const std::vector<Domain>& domains, ItemsOf items_of) {
+  decltype(items_of(std::declval<const Domain&>())) out;
+  for (const auto& d : domains) {
+    auto part = items_of(d);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
 }
 
 // Runs fn, translating directory errors into this layer's.
@@ -276,13 +289,9 @@ Account AdminService::set_user(const Actor& who, std::string_view address, const
 Account AdminService::show_user(const Actor& who, std::string_view address) { return account_for(who, address); }
 
 std::vector<Account> AdminService::list_users(const Actor& who, std::optional<std::string> domain) {
-  if (domain) return translate([&] { return dir_.list_accounts(domain_for(who, *domain).id); });
-  std::vector<Account> out;
-  for (const auto& d : list_domains(who)) {
-    auto part = translate([&] { return dir_.list_accounts(d.id); });
-    out.insert(out.end(), part.begin(), part.end());
-  }
-  return out;
+  auto accounts_of = [&](const Domain& d) { return translate([&] { return dir_.list_accounts(d.id); }); };
+  if (domain) return accounts_of(domain_for(who, *domain));
+  return concat_per_domain(list_domains(who), accounts_of);
 }
 
 void AdminService::remove_user(const Actor& who, std::string_view address) {
@@ -357,13 +366,9 @@ Alias AdminService::add_alias(const Actor& who, std::string_view source_in, cons
 }
 
 std::vector<Alias> AdminService::list_aliases(const Actor& who, std::optional<std::string> domain) {
-  if (domain) return translate([&] { return dir_.list_aliases(domain_for(who, *domain).id); });
-  std::vector<Alias> out;
-  for (const auto& d : list_domains(who)) {
-    auto part = translate([&] { return dir_.list_aliases(d.id); });
-    out.insert(out.end(), part.begin(), part.end());
-  }
-  return out;
+  auto aliases_of = [&](const Domain& d) { return translate([&] { return dir_.list_aliases(d.id); }); };
+  if (domain) return aliases_of(domain_for(who, *domain));
+  return concat_per_domain(list_domains(who), aliases_of);
 }
 
 void AdminService::remove_alias(const Actor& who, std::string_view source_in, std::optional<std::string> target) {

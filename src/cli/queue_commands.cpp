@@ -9,6 +9,7 @@
 
 #include "cli/output.h"
 #include "common/strings.h"
+#include "delivery/dsn_params.h"
 #include "queue/queue.h"
 #include "queue/spool.h"
 
@@ -88,7 +89,7 @@ void inject(Context& ctx, const InjectOptions& o) {
   auto ret = queue::parse_ret(o.ret);
   if (!ret) throw Failure("invalid --ret '" + o.ret + "': use FULL or HDRS");
   req.ret = *ret;
-  req.envid = queue::xtext_encode(o.envid);
+  req.envid = delivery::encode_xtext(o.envid);
   unsigned notify = 0;
   if (!o.notify.empty()) {
     auto n = queue::parse_notify(o.notify);

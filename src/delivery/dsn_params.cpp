@@ -1,6 +1,7 @@
 // RFC 3461 5.2.7 forwarding rules for NOTIFY/ORCPT (see dsn_params.h).
 #include "delivery/dsn_params.h"
 
+#include "common/hex.h"
 #include "common/strings.h"
 
 namespace kurier::delivery {
@@ -19,22 +20,47 @@ RecipientDsn expanded_dsn(const RecipientDsn& given, std::string_view rcpt_addre
   return out;
 }
 
-std::string rfc822_orcpt(std::string_view address) {
+std::optional<std::string> decode_xtext(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c >= '!' && c <= '~' && c != '=') {
+      out.push_back(c);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::string encode_xtext(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  if (address.empty()) return "";
-  std::string out = "rfc822;";
-  for (char c : address) {
-    auto b = static_cast<unsigned char>(c);
-    if (b >= 0x80) return "";  // RFC 6533: that would be an "utf-8" address type
+  std::string out;
+  for (char c : s) {
     if (c >= '!' && c <= '~' && c != '+' && c != '=') {
       out.push_back(c);
-    } else {  // RFC 3461 4: xtext hexchar
+    } else {
+      auto b = static_cast<unsigned char>(c);
       out.push_back('+');
       out.push_back(kHex[b >> 4]);
       out.push_back(kHex[b & 15]);
     }
   }
   return out;
+}
+
+std::string rfc822_orcpt(std::string_view address) {
+  if (address.empty()) return "";
+  for (char c : address)
+    if (static_cast<unsigned char>(c) >= 0x80) return "";  // RFC 6533: that would be an "utf-8" address type
+  return "rfc822;" + encode_xtext(address);
 }
 
 }  // namespace kurier::delivery

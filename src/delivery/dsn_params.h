@@ -19,6 +19,7 @@
 //    (RFC 3461 4.2 allows the relaying MTA to add it; the sender then sees the address it used).
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,12 @@ bool wants_success(const RecipientDsn& dsn);
 // and outside addresses (see the rules above).
 RecipientDsn expanded_dsn(const RecipientDsn& given, std::string_view rcpt_address, std::string_view target,
                           size_t targets);
+
+// RFC 3461 4: xtext = *( xchar / hexchar ); xchar is "!".."~" except "+" and "=",
+// hexchar is "+" followed by two upper-case hex digits (lower case is tolerated on input).
+// The one codec for ENVID and ORCPT: the SMTP parser, the queue, its notices and the CLI use it.
+std::optional<std::string> decode_xtext(std::string_view s);
+std::string encode_xtext(std::string_view s);
 
 // "rfc822;" + xtext(address), or "" when the address is not plain ASCII (an "utf-8" ORCPT is
 // only passed on when the client gave one).

@@ -46,12 +46,21 @@ void Reader::enter_paren() {
   if (++depth_ > limits_.max_depth) fail("Parentheses nested too deeply");
 }
 
+std::string_view Reader::take_run(bool (*accept)(char)) {
+  size_t start = pos_;
+  while (!at_line_end() && accept(peek())) ++pos_;
+  return line().substr(start, pos_ - start);
+}
+
+std::string Reader::take_required_run(bool (*accept)(char), std::string_view what) {
+  std::string_view run = take_run(accept);
+  if (run.empty()) fail("Expected " + std::string(what));
+  return std::string(run);
+}
+
 std::string Reader::atom(std::string_view what) {
   count_token();
-  size_t start = pos_;
-  while (!at_line_end() && is_atom_char(peek())) ++pos_;
-  if (pos_ == start) fail("Expected " + std::string(what));
-  return std::string(line().substr(start, pos_ - start));
+  return take_required_run(is_atom_char, what);
 }
 
 std::string Reader::atom_upper(std::string_view what) { return to_upper(atom(what)); }
@@ -135,10 +144,7 @@ std::string Reader::string(std::string_view what) {
 std::string Reader::astring(std::string_view what) {
   if (peek_is('"') || peek_is('{')) return string(what);
   count_token();
-  size_t start = pos_;
-  while (!at_line_end() && is_astring_char(peek())) ++pos_;
-  if (pos_ == start) fail("Expected " + std::string(what));
-  return std::string(line().substr(start, pos_ - start));
+  return take_required_run(is_astring_char, what);
 }
 
 std::string Reader::nstring_or_nil(std::string_view what, bool& is_nil) {
@@ -149,27 +155,22 @@ std::string Reader::nstring_or_nil(std::string_view what, bool& is_nil) {
 std::string Reader::list_mailbox(std::string_view what) {
   if (peek_is('"') || peek_is('{')) return string(what);
   count_token();
-  size_t start = pos_;
-  while (!at_line_end() && is_list_char(peek())) ++pos_;
-  if (pos_ == start) fail("Expected " + std::string(what));
-  return std::string(line().substr(start, pos_ - start));
+  return take_required_run(is_list_char, what);
 }
 
 std::string Reader::mailbox(std::string_view what) { return normalize_inbox(astring(what)); }
 
 std::string Reader::tag() {
-  size_t start = pos_;
-  while (!at_line_end() && is_astring_char(peek()) && peek() != '+') ++pos_;
-  if (pos_ == start) fail("Missing or invalid tag");
-  return std::string(line().substr(start, pos_ - start));
+  std::string_view tag = take_run([](char c) { return is_astring_char(c) && c != '+'; });
+  if (tag.empty()) fail("Missing or invalid tag");
+  return std::string(tag);
 }
 
 uint64_t Reader::number(std::string_view what, uint64_t max) {
   count_token();
-  size_t start = pos_;
-  while (!at_line_end() && peek() >= '0' && peek() <= '9') ++pos_;
-  if (pos_ == start) fail("Expected a number for " + std::string(what));
-  auto n = parse_uint(line().substr(start, pos_ - start));
+  std::string_view digits = take_run([](char c) { return c >= '0' && c <= '9'; });
+  if (digits.empty()) fail("Expected a number for " + std::string(what));
+  auto n = parse_uint(digits);
   if (!n || *n > max) fail("Number out of range for " + std::string(what));
   return *n;
 }
@@ -188,11 +189,8 @@ std::string Reader::flag(std::string_view what) {
 
 std::string Reader::seqset_text(std::string_view what) {
   count_token();
-  size_t start = pos_;
   auto is_seq_char = [](char c) { return (c >= '0' && c <= '9') || c == ':' || c == ',' || c == '*' || c == '$'; };
-  while (!at_line_end() && is_seq_char(peek())) ++pos_;
-  if (pos_ == start) fail("Expected " + std::string(what));
-  return std::string(line().substr(start, pos_ - start));
+  return take_required_run(is_seq_char, what);
 }
 
 }  // namespace kurier::imap

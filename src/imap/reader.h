@@ -70,6 +70,10 @@ class Reader {
   bool literal_here(bool& binary, bool allow_binary) const;  // at "{" / "~{" ending the line
   size_t consume_literal(std::string_view what, bool allow_binary);
   std::string quoted(std::string_view what);
+  // The run of characters `accept` takes at the cursor (possibly empty), consumed.
+  std::string_view take_run(bool (*accept)(char));
+  // As take_run, but fails with "Expected <what>" when the run is empty.
+  std::string take_required_run(bool (*accept)(char), std::string_view what);
 
   const RawCommand& raw_;
   ReaderLimits limits_;

@@ -1,6 +1,7 @@
 // RFC 5322 3.4 address-list parsing (with obsolete forms of 4.4) for ENVELOPE; see envelope.h.
 #include "common/strings.h"
 #include "mime/envelope.h"
+#include "mime/quoted_string.h"
 
 namespace kurier::mime {
 namespace {
@@ -71,15 +72,7 @@ class AddressParser {
     return std::string(trim(text));
   }
 
-  std::string quoted() {
-    std::string out;
-    for (++pos_; !done() && s_[pos_] != '"'; ++pos_) {
-      if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) ++pos_;
-      out += s_[pos_];
-    }
-    if (!done()) ++pos_;
-    return out;
-  }
+  std::string quoted() { return detail::read_quoted_string(s_, pos_); }
 
   std::string atom() {
     size_t b = pos_;

@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "mime/header.h"
+#include "mime/quoted_string.h"
 
 namespace kurier::mime {
 namespace {
@@ -39,15 +40,7 @@ class Cursor {
     while (!done() && is_token_char(s_[pos_])) ++pos_;
     return std::string(s_.substr(b, pos_ - b));
   }
-  std::string quoted() {
-    std::string out;
-    for (++pos_; !done() && s_[pos_] != '"'; ++pos_) {
-      if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) ++pos_;
-      out += s_[pos_];
-    }
-    if (!done()) ++pos_;
-    return out;
-  }
+  std::string quoted() { return detail::read_quoted_string(s_, pos_); }
   // Lenient value: quoted-string, or everything up to ';' with trailing blanks removed
   // (real mail often has unquoted '/', '@', 8-bit bytes or spaces in values).
   std::string value() {

@@ -80,40 +80,6 @@ std::optional<Ret> parse_ret(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<std::string> xtext_decode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c != '+') {
-      if (c < '!' || c > '~' || c == '=') return std::nullopt;
-      out += c;
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;  // "+" needs two hex digits
-    auto hex = [](char h) { return (h >= '0' && h <= '9') ? h - '0' : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1; };
-    int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += char(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
-std::string xtext_encode(std::string_view text) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (c >= '!' && c <= '~' && c != '+' && c != '=') {
-      out += char(c);
-    } else {
-      out += '+';
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  return out;
-}
-
 size_t Envelope::pending_count() const {
   size_t n = 0;
   for (const auto& r : recipients)

@@ -47,10 +47,6 @@ enum class Ret { unspecified, full, headers };
 const char* to_string(Ret r);  // "", "FULL", "HDRS"
 std::optional<Ret> parse_ret(std::string_view text);
 
-// RFC 3461 4: xtext ("+" followed by two upper-case hex digits for special characters).
-std::optional<std::string> xtext_decode(std::string_view text);
-std::string xtext_encode(std::string_view text);
-
 struct RecipientRequest {
   std::string address;  // "user@example.net"
   unsigned notify = 0;

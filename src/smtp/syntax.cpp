@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "common/hex.h"
 #include "common/strings.h"
 
 namespace kurier::smtp {
@@ -11,13 +12,6 @@ namespace kurier::smtp {
 namespace {
 
 constexpr size_t kMaxLabelLength = 63;  // RFC 1035 2.3.4
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 // RFC 5321 4.1.2 qtextSMTP = %d32-33 / %d35-91 / %d93-126
 bool is_qtext_smtp(char c) { return c >= 32 && c <= 126 && c != '"' && c != '\\'; }
@@ -184,42 +178,6 @@ bool is_address_literal(std::string_view s) {
   std::string_view inner = s.substr(1, s.size() - 2);
   if (istarts_with(inner, "IPv6:")) return is_ipv6_literal(inner.substr(5));
   return is_ipv4_literal(inner);
-}
-
-std::optional<std::string> decode_xtext(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c >= '!' && c <= '~' && c != '=') {
-      out.push_back(c);
-    } else {
-      return std::nullopt;
-    }
-  }
-  return out;
-}
-
-std::string encode_xtext(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : s) {
-    if (c >= '!' && c <= '~' && c != '+' && c != '=') {
-      out.push_back(c);
-    } else {
-      auto b = static_cast<unsigned char>(c);
-      out.push_back('+');
-      out.push_back(kHex[b >> 4]);
-      out.push_back(kHex[b & 15]);
-    }
-  }
-  return out;
 }
 
 }  // namespace kurier::smtp

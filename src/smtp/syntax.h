@@ -1,6 +1,6 @@
 // Character classes and small grammar checks shared by the SMTP protocol files:
 // RFC 5321 4.1.2 (Dot-string, Quoted-string, Domain, address-literal), RFC 6531 3.3 (UTF-8
-// extensions of atext, qtextSMTP and sub-domain) and RFC 3461 4 (xtext).
+// extensions of atext, qtextSMTP and sub-domain); xtext (RFC 3461 4) is delivery/dsn_params.h.
 // Everything here is pure and bounded by its input; nothing allocates more than its output.
 #pragma once
 #include <cstddef>
@@ -40,10 +40,5 @@ bool is_domain(std::string_view s, bool allow_utf8);
 bool is_address_literal(std::string_view s);
 bool is_ipv4_literal(std::string_view s);
 bool is_ipv6_literal(std::string_view s);
-
-// RFC 3461 4: xtext = *( xchar / hexchar ); xchar is "!".."~" except "+" and "=",
-// hexchar is "+" followed by two upper-case hex digits (lower case is tolerated on input).
-std::optional<std::string> decode_xtext(std::string_view s);
-std::string encode_xtext(std::string_view s);
 
 }  // namespace kurier::smtp

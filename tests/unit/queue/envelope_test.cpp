@@ -23,15 +23,6 @@ TEST(Notify, DefaultsReportFailuresAndDelays) {
   EXPECT_TRUE(wants_success_notice(kNotifySuccess));
 }
 
-TEST(Xtext, RoundTripsAndRejectsMalformed) {
-  EXPECT_EQ(xtext_decode("rfc822;a+2Bb@example.org"), "rfc822;a+b@example.org");
-  EXPECT_EQ(xtext_encode("a+b=c d"), "a+2Bb+3Dc+20d");
-  EXPECT_EQ(xtext_decode(xtext_encode("x+y=z\xc3\xa9")), "x+y=z\xc3\xa9");
-  EXPECT_FALSE(xtext_decode("a+2"));
-  EXPECT_FALSE(xtext_decode("a+zz"));
-  EXPECT_FALSE(xtext_decode("a b"));
-}
-
 TEST(Ret, Parses) {
   EXPECT_EQ(parse_ret("hdrs"), Ret::headers);
   EXPECT_EQ(parse_ret("FULL"), Ret::full);

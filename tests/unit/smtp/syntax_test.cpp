@@ -5,32 +5,6 @@
 namespace kurier::smtp {
 namespace {
 
-TEST(Xtext, DecodesHexchars) {
-  EXPECT_EQ(decode_xtext("abc"), "abc");
-  EXPECT_EQ(decode_xtext("a+2Bb"), "a+b");
-  EXPECT_EQ(decode_xtext("+3D"), "=");
-  EXPECT_EQ(decode_xtext("a+20b"), "a b");
-  EXPECT_EQ(decode_xtext("+2b"), "+");  // lower-case hex tolerated
-  EXPECT_EQ(decode_xtext(""), "");
-  EXPECT_EQ(decode_xtext("+00"), std::string(1, '\0'));
-}
-
-TEST(Xtext, RejectsMalformed) {
-  EXPECT_FALSE(decode_xtext("a+"));
-  EXPECT_FALSE(decode_xtext("a+2"));
-  EXPECT_FALSE(decode_xtext("a+G0"));
-  EXPECT_FALSE(decode_xtext("a=b"));
-  EXPECT_FALSE(decode_xtext("a b"));
-  EXPECT_FALSE(decode_xtext("a\x7f"));
-  EXPECT_FALSE(decode_xtext("\xC3\xA9"));
-}
-
-TEST(Xtext, RoundTrips) {
-  const std::string raw = "a+b=c d\x01\xFF~!";
-  EXPECT_EQ(encode_xtext(raw), "a+2Bb+3Dc+20d+01+FF~!");
-  EXPECT_EQ(decode_xtext(encode_xtext(raw)), raw);
-}
-
 TEST(Utf8, Validation) {
   EXPECT_TRUE(is_valid_utf8("plain"));
   EXPECT_TRUE(is_valid_utf8("\xE2\x82\xAC"));        // €
