@@ -83,7 +83,7 @@ def stored_messages(k, address, mailbox="INBOX"):
         "SELECT m.blob_id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id"
         " WHERE b.account_id = ? AND b.name = ? ORDER BY m.uid", (row[0], mailbox))]
     s.close()
-    return [(k.dir / "blobs" / b[:2] / b[2:4] / b).read_bytes() for b in blobs]
+    return [(k.dir / "blobs" / b[:2] / b).read_bytes() for b in blobs]
 
 
 class Raw(RawSmtp):
@@ -488,7 +488,10 @@ def test_big_message_streams_with_bounded_memory(fresh_kurier):
     anon_growth = peak_anon[0] - before["RssAnon"]
     hwm_growth = after["VmHWM"] - before["VmHWM"]
     print(f"20 MiB over LMTP: peak RssAnon +{anon_growth >> 10} KiB, VmHWM +{hwm_growth >> 10} KiB")
-    assert anon_growth < size // 4, f"anonymous memory grew by {anon_growth} bytes for a {size}-byte message"
+    # Half the message: a whole in-memory copy (20 MiB) fails this; the few MiB that are there
+    # under ASan (its allocator caches per thread, and a delivery may run on any of the blocking
+    # pool's threads) do not, whatever else runs on the machine.
+    assert anon_growth < size // 2, f"anonymous memory grew by {anon_growth} bytes for a {size}-byte message"
     assert hwm_growth < size * 3 // 2, f"VmHWM grew by {hwm_growth} bytes for a {size}-byte message"
     stored = stored_messages(k, a)[1]  # (a quota warning may follow: 20 MiB is the default quota)
     assert len(stored) > len(body) and stored.endswith(line)
