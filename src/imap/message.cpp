@@ -182,13 +182,42 @@ net::awaitable<Reply> Session::cmd_expunge(Command& cmd) {
 namespace {
 
 struct PreparedMessage {
-  store::BlobWriter* writer = nullptr;
-  std::unique_ptr<store::BlobWriter> owned;  // a literal that arrived in memory
+  store::BlobWriter* writer = nullptr;  // a literal already spooled to a blob, or:
+  std::string_view data;                // a literal that arrived in memory
   uint64_t size = 0;
   store::Flags flags;
   int64_t internal_date = 0;
   int32_t internal_tz = 0;
 };
+
+// Runs on the blocking pool: each message's blob placed (written first if it came in memory)
+// and parsed, then one store transaction for all. `committed` collects the placed blobs so
+// the caller can remove them if this throws.
+std::vector<store::AppendResult> append_all(store::MailStore& mail, store::BlobStore& blobs, store::MailboxId mailbox,
+                                            std::vector<PreparedMessage>& prepared,
+                                            std::vector<store::BlobId>& committed, uint64_t limit) {
+  std::vector<store::AppendItem> items;
+  for (auto& p : prepared) {
+    std::unique_ptr<store::BlobWriter> owned;
+    store::BlobWriter* writer = p.writer;
+    if (!writer) {
+      owned = blobs.create(limit);
+      owned->write(p.data);
+      writer = owned.get();
+    }
+    store::AppendItem item;
+    item.message.blob = writer->commit_unsynced();
+    committed.push_back(item.message.blob);
+    item.message.blob_synced = false;
+    item.message.size = p.size;
+    item.message.internal_date = p.internal_date;
+    item.message.internal_tz = p.internal_tz;
+    item.message.cached_structure = mime::serialize(mime::parse_message(blobs.open(item.message.blob).data()));
+    item.flags = p.flags;
+    items.push_back(std::move(item));
+  }
+  return mail.append_all(mailbox, items);
+}
 
 }  // namespace
 
@@ -224,9 +253,7 @@ net::awaitable<Reply> Session::cmd_append(Command& cmd) {
       if (index >= append_blobs_.size() || !append_blobs_[index]) co_return Reply::no("[SERVERBUG] Lost message data");
       p.writer = append_blobs_[index].get();
     } else {
-      p.owned = s_.blob_store->create(append_limit());
-      p.owned->write(msg.message.data);
-      p.writer = p.owned.get();
+      p.data = msg.message.data;
       p.size = msg.message.data.size();
     }
     if (p.size == 0) co_return Reply::no("[CANNOT] Cannot append an empty message");
@@ -246,49 +273,34 @@ net::awaitable<Reply> Session::cmd_append(Command& cmd) {
     if (usage.bytes + total > limit) co_return Reply::no("[OVERQUOTA] Quota exceeded");
   }
 
+  // RFC 3502 3: MULTIAPPEND is all or nothing. One hop to the blocking pool places every blob
+  // (unsynced), parses each once for the structure cache and appends them all in one store
+  // transaction; the group commit syncs the blobs before the rows commit, so OK [APPENDUID]
+  // still means "on disk". When it fails no row references the blobs, and they are removed.
   std::vector<store::BlobId> committed;
-  std::vector<uint32_t> new_uids;
-  uint32_t uidvalidity = 0;
+  std::vector<store::AppendResult> results;
+  std::optional<Reply> failure;
   store::MailboxId mailbox = dest->id;
-  for (auto& p : prepared) {
-    std::optional<Reply> failure;
-    store::BlobWriter* w = p.writer;
-    store::BlobStore* blobs = s_.blob_store;
-    try {
-      // One hop to the blocking pool: place the blob unsynced, parse it once for the structure
-      // cache, append. The store syncs the blob with its group commit before the row commits
-      // (NewMessage::blob_synced), so OK [APPENDUID] still means "on disk".
-      store::Flags f = p.flags;
-      auto res = co_await offload([&] {
-        store::NewMessage m;
-        m.blob = w->commit_unsynced();
-        committed.push_back(m.blob);
-        m.blob_synced = false;
-        m.size = p.size;
-        m.internal_date = p.internal_date;
-        m.internal_tz = p.internal_tz;
-        m.cached_structure = mime::serialize(mime::parse_message(blobs->open(m.blob).data()));
-        return store().append(mailbox, m, f);
-      });
-      uidvalidity = res.uidvalidity;
-      new_uids.push_back(res.uid);
-      committed.pop_back();  // the store owns it now
-    } catch (const store::StoreError& e) {
-      log::warn("imap.append_failed", {{"conn", conn_.id()}, {"error", e.what()}});
-      std::string text = sanitize_text(e.what());
-      if (e.code() == store::StoreErrc::limit_exceeded) failure = Reply::no("[TOOBIG] " + text);
-      else if (e.code() == store::StoreErrc::invalid_argument) failure = Reply::no("[CANNOT] " + text);
-      else failure = Reply::no("[SERVERBUG] APPEND failed: " + text);
-    } catch (const std::exception& e) {
-      log::error("imap.append_failed", {{"conn", conn_.id()}, {"error", e.what()}});
-      failure = Reply::no("[SERVERBUG] APPEND failed: " + sanitize_text(e.what()));
-    }
-    if (failure) {
-      // A failed append leaves its blob to the caller (mail_store.h).
-      co_await remove_blobs(*this, committed);
-      co_return *failure;
-    }
+  try {
+    results = co_await offload([&] { return append_all(store(), *s_.blob_store, mailbox, prepared, committed, append_limit()); });
+  } catch (const store::StoreError& e) {
+    log::warn("imap.append_failed", {{"conn", conn_.id()}, {"error", e.what()}});
+    std::string text = sanitize_text(e.what());
+    if (e.code() == store::StoreErrc::limit_exceeded) failure = Reply::no("[TOOBIG] " + text);
+    else if (e.code() == store::StoreErrc::invalid_argument) failure = Reply::no("[CANNOT] " + text);
+    else failure = Reply::no("[SERVERBUG] APPEND failed: " + text);
+  } catch (const std::exception& e) {
+    log::error("imap.append_failed", {{"conn", conn_.id()}, {"error", e.what()}});
+    failure = Reply::no("[SERVERBUG] APPEND failed: " + sanitize_text(e.what()));
   }
+  if (failure) {
+    co_await remove_blobs(*this, committed);  // a failed append leaves its blobs to the caller
+    append_blobs_.clear();
+    co_return *failure;
+  }
+  std::vector<uint32_t> new_uids;
+  for (const auto& r : results) new_uids.push_back(r.uid);
+  uint32_t uidvalidity = results.front().uidvalidity;
   append_blobs_.clear();
   co_return Reply::ok("[APPENDUID " + std::to_string(uidvalidity) + " " + format_number_list_in_order(new_uids) +
                       "] APPEND completed");

@@ -67,6 +67,9 @@ class MailStore {
 
   // ---- writes ----
   virtual AppendResult append(MailboxId mailbox, const NewMessage& message, const Flags& flags) = 0;
+  // Several messages into one mailbox in ONE transaction, UIDs in order: every message is
+  // appended or none is (RFC 3502 MULTIAPPEND). Results are in item order.
+  virtual std::vector<AppendResult> append_all(MailboxId mailbox, const std::vector<AppendItem>& items) = 0;
   // One blob into several mailboxes (multi-recipient delivery), all in ONE transaction: either
   // every target gets the message or none does. Results are in target order.
   virtual std::vector<AppendResult> deliver(const std::vector<DeliveryTarget>& targets,

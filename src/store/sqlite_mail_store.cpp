@@ -311,6 +311,26 @@ AppendResult SqliteMailStore::append(MailboxId mailbox, const NewMessage& messag
   });
 }
 
+std::vector<AppendResult> SqliteMailStore::append_all(MailboxId mailbox, const std::vector<AppendItem>& items) {
+  if (items.empty() || items.size() > kMaxDeliveryTargets)
+    throw StoreError(StoreErrc::invalid_argument,
+                     "append needs 1 to " + std::to_string(kMaxDeliveryTargets) + " messages");
+  std::vector<Flags> flags;
+  for (const auto& item : items) {
+    check_blob(item.message);
+    flags.push_back(canonical_flags(item.flags));
+  }
+  // One job: a throw rolls back the job's savepoint, so no message of the set is kept.
+  return writing([&](WriteContext& ctx) {
+    std::vector<AppendResult> results;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!items[i].message.blob_synced) blob_sync_pending_ = true;
+      results.push_back(sqlite_ops::append(ctx, mailbox, items[i].message, flags[i]));
+    }
+    return results;
+  });
+}
+
 std::vector<AppendResult> SqliteMailStore::deliver(const std::vector<DeliveryTarget>& targets,
                                                    const NewMessage& message) {
   if (targets.empty() || targets.size() > kMaxDeliveryTargets)

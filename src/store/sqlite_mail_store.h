@@ -75,6 +75,7 @@ class SqliteMailStore final : public MailStore {
   Changes changes_since(MailboxId mailbox, ModSeq since) override;
 
   AppendResult append(MailboxId mailbox, const NewMessage& message, const Flags& flags) override;
+  std::vector<AppendResult> append_all(MailboxId mailbox, const std::vector<AppendItem>& items) override;
   std::vector<AppendResult> deliver(const std::vector<DeliveryTarget>& targets,
                                     const NewMessage& message) override;
   StoreFlagsResult store_flags(MailboxId mailbox, const UidSet& uids, FlagMode mode,

@@ -88,6 +88,12 @@ struct DeliveryTarget {
   Flags flags;
 };
 
+// One message of an append_all (MULTIAPPEND).
+struct AppendItem {
+  NewMessage message;
+  Flags flags;
+};
+
 struct AppendResult {
   MailboxId mailbox = 0;
   uint32_t uidvalidity = 0;  // for APPENDUID (RFC 4315)

@@ -200,6 +200,9 @@ def test_append_variants(kurier, user, imap):
     assert raw.until("o")[1].startswith(b"o OK [APPENDUID")
     _, tagged = raw.command("p", b"APPEND Drafts {0+}\r\n")
     assert tagged.startswith(b"p NO") or tagged.startswith(b"p BAD")
+    # MULTIAPPEND is all or nothing (RFC 3502 3): a bad second message keeps the first out too.
+    raw.send(b"r APPEND Drafts {%d+}\r\n" % len(a) + a + b" {0+}\r\n\r\n")
+    assert raw.until("r")[1].startswith((b"r NO", b"r BAD"))
     lines, _ = raw.command("q", b"STATUS Drafts (MESSAGES)")
     assert lines == [b'* STATUS "Drafts" (MESSAGES 4)']
     raw.close()

@@ -71,6 +71,34 @@ TEST_F(StoreTest, AppendValidatesInput) {
   EXPECT_EQ(store_->mailbox_status(box).messages, 0u);
 }
 
+// MULTIAPPEND (RFC 3502): consecutive UIDs in item order, or nothing at all.
+TEST_F(StoreTest, AppendAllIsAllOrNothing) {
+  MailboxId box = inbox();
+  std::vector<AppendItem> items{{new_message("Subject: 1\r\n\r\n1\r\n"), flags_of(kSeen)},
+                                {new_message("Subject: 2\r\n\r\n2\r\n"), {}},
+                                {new_message("Subject: 3\r\n\r\n3\r\n"), flags_of(0, {"Work"})}};
+  auto results = store_->append_all(box, items);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].uid, 1u);
+  EXPECT_EQ(results[1].uid, 2u);
+  EXPECT_EQ(results[2].uid, 3u);
+  auto all = store_->messages(box);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].flags, flags_of(kSeen));
+  EXPECT_EQ(all[2].flags, flags_of(0, {"Work"}));
+  EXPECT_EQ(all[1].blob, items[1].message.blob);
+
+  std::vector<AppendItem> bad_flags{{new_message("a"), {}}, {new_message("b"), flags_of(0, {"bad keyword"})}};
+  EXPECT_THROW(store_->append_all(box, bad_flags), StoreError);
+  NewMessage missing;
+  missing.blob = BlobId::random();
+  std::vector<AppendItem> bad_blob{{new_message("a"), {}}, {missing, {}}};
+  EXPECT_THROW(store_->append_all(box, bad_blob), StoreError);
+  EXPECT_THROW(store_->append_all(box, {}), StoreError);
+  EXPECT_EQ(store_->mailbox_status(box).messages, 3u);
+  EXPECT_EQ(store_->mailbox_status(box).uidnext, 4u);
+}
+
 TEST_F(StoreTest, FlagsAndKeywordsRoundTrip) {
   MailboxId box = inbox();
   for (int i = 0; i < 3; ++i) add(box);
