@@ -593,7 +593,13 @@ net::awaitable<void> finish(EnginePtr e, EnvelopePtr env) {
     }
   }
   co_await e->runtime->offload([&] { return e->spool.remove(env->id); });
-  log::info("queue.removed", {{"id", env->id}, {"state", to_string(env->state)}});
+  // "bounced" says some recipient failed; the counts say whether others were delivered.
+  size_t delivered = 0, failed_count = 0;
+  for (const auto& r : env->recipients) {
+    if (r.state == RecipientState::delivered) ++delivered;
+    if (r.state == RecipientState::failed) ++failed_count;
+  }
+  log::info("queue.removed", {{"id", env->id}, {"state", to_string(env->state)}, {"delivered", delivered}, {"failed", failed_count}});
 }
 
 net::awaitable<void> maybe_warn_delay(EnginePtr e, EnvelopePtr env, int64_t now) {
