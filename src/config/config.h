@@ -75,6 +75,7 @@ struct Config {
     int duplicate_window_hours = 72;       // 0 = no duplicate suppression
     int quota_warning_percent = 90;        // 0 = no warning
     std::string subaddress_separator = "+";  // "" = no subaddressing
+    std::string postmaster;                  // fallback target of postmaster@<hosted domain>; "" = none
     bool operator==(const Delivery&) const = default;
   } delivery;
 

@@ -202,6 +202,15 @@ std::string check_separator(std::string_view s) {
   return ok ? "" : "is not one of + - _ = # ~ % & (or \"\" to disable subaddressing)";
 }
 
+// A mailbox address, local@domain with a host-name domain; "" is allowed (unset).
+std::string check_mail_address(std::string_view s) {
+  if (s.empty()) return "";
+  auto at = s.rfind('@');
+  bool ok = at != std::string_view::npos && at > 0 && s.size() <= 254 && is_host_name(s.substr(at + 1)) &&
+            s.substr(0, at).find_first_of(" \t\"<>()[]\\,;:") == std::string_view::npos;
+  return ok ? "" : "is not a mail address such as \"hostmaster@example.org\"";
+}
+
 std::vector<Field> server_fields() {
   return {
       [] {
@@ -303,6 +312,9 @@ std::vector<Field> delivery_fields() {
       text("delivery", "subaddress_separator", check_separator,
            [](auto& c) -> auto& { return c.delivery.subaddress_separator; },
            "Separates user and tag in user+tag@domain (RFC 5233); \"\" disables subaddressing."),
+      text("delivery", "postmaster", check_mail_address, [](auto& c) -> auto& { return c.delivery.postmaster; },
+           "Where postmaster@ of every hosted domain goes when that domain has no postmaster alias, "
+           "account or catch-all (RFC 5321 4.5.1); \"\" leaves such mail unknown (550 5.1.1)."),
   };
 }
 

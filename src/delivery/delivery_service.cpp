@@ -56,6 +56,7 @@ DeliverySettings DeliverySettings::from_config(const config::Config& c) {
   s.duplicate_window_hours = c.delivery.duplicate_window_hours;
   s.quota_warning_percent = c.delivery.quota_warning_percent;
   s.subaddress_separators = c.delivery.subaddress_separator;
+  s.postmaster = c.delivery.postmaster;
   s.max_message_size = c.limits.max_message_size;
   return s;
 }
@@ -78,7 +79,7 @@ DeliveryService::DeliveryService(DeliverySettings settings, directory::Directory
       directory_(directory),
       store_(store),
       blobs_(blobs),
-      resolver_(directory, ResolverOptions{.subaddress_separators = settings_.subaddress_separators}),
+      resolver_(directory, ResolverOptions{.subaddress_separators = settings_.subaddress_separators, .postmaster = settings_.postmaster}),
       state_(std::make_unique<DeliveryState>(settings_.state_path.empty() ? ":memory:" : settings_.state_path.string())) {
   if (settings_.duplicate_window_hours > 0) state_->prune(now_seconds() - int64_t(settings_.duplicate_window_hours) * 3600);
 }

@@ -69,6 +69,7 @@ struct DeliverySettings {
   int duplicate_window_hours = 72;         // 0 = no duplicate suppression
   int quota_warning_percent = 90;          // 0 = no warning
   std::string subaddress_separators = "+";
+  std::string postmaster = "";  // [delivery] postmaster
   uint64_t max_message_size = 50 * 1024 * 1024;  // decoded message bytes; trace headers come on top
 
   static DeliverySettings from_config(const config::Config& config);

@@ -64,7 +64,11 @@ class Resolver::Run {
     if (auto base = subaddress_base(a))                                    // rule 4
       if (auto f = exact(*base, depth)) return *f;
     auto wide = aliases("@" + d.name);                                     // rule 5
-    if (wide.empty()) return Found::no;
+    if (wide.empty()) {
+      if (a.local == "postmaster" && !options_.postmaster.empty())         // rule 6
+        return expand_targets({options_.postmaster}, depth);
+      return Found::no;
+    }
     if (wide.front().front() == '@') return via_domain_alias(a, wide.front(), depth);
     return expand_targets(wide, depth);
   }

@@ -13,9 +13,10 @@
 //  5. Else the domain-wide entry "@domain": a catch-all (its targets expand as in 2), or a domain
 //     alias "@a.example -> @b.example" that maps x@a.example to x@b.example (full x, tag kept),
 //     resolved again from rule 1. An exact address therefore always beats "@domain".
-//  6. Else unknown (550 5.1.1). postmaster@domain has no rule of its own: it needs an alias, or
-//     the catch-all takes it, else it is unknown too (the super-admin has no mailbox to fall back
-//     on; `kurier alias add postmaster@DOMAIN TARGET` fixes it).
+//  6. Else, for postmaster@domain (RFC 5321 4.5.1: every domain's postmaster must be
+//     deliverable), the configured [delivery] postmaster address, expanded as an alias target.
+//     Without one it is unknown too (the super-admin has no mailbox to fall back on).
+//  7. Else unknown (550 5.1.1).
 //
 // Alias targets outside the hosted domains are returned as `external` (to relay). A target that
 // resolves to nothing is dropped (and named in `dropped`); if nothing at all remains the
@@ -65,6 +66,7 @@ struct ResolverOptions {
   int max_depth = 20;                       // alias nesting (Postfix virtual_alias_recursion_limit is 1000)
   size_t max_results = 1000;                // accounts + external addresses of one recipient
   size_t max_lookups = 5000;                // directory queries for one recipient
+  std::string postmaster = "";              // rule 6's fallback for postmaster@<hosted domain>; "" = none
 };
 
 // Blocking (directory reads); thread-safe as the Directory is. One Resolver may serve all sessions.

@@ -422,3 +422,26 @@ def test_trusted_networks_may_relay(fresh_kurier):
         c.mail("app@internal.example")
         code, text = c.rcpt("someone@remote.example")
         assert (code, text[:5]) == (250, b"2.1.5"), text
+
+
+def test_postmaster_of_every_domain_is_deliverable(fresh_kurier):
+    """RFC 5321 4.5.1: [delivery] postmaster receives postmaster@ of each hosted domain that has no
+    alias, account or catch-all of its own; other unknown addresses stay 550 5.1.1."""
+    k = fresh_kurier
+    target, _ = k.add_user()
+    k.cli("domain", "add", "second.test")
+    bad = k.run_cli("check-config", check=False)
+    assert bad.returncode == 0, bad.stderr
+    k.set_config("delivery", "postmaster", '"not an address"')
+    bad = k.run_cli("check-config", check=False)
+    assert bad.returncode != 0 and "postmaster" in bad.stderr, bad.stderr
+    k.config.write_text(k.config.read_text().replace('postmaster = "not an address"', f'postmaster = "{target}"'))
+    k.start()
+    with smtp(k) as c:
+        assert c.mail("sender@elsewhere.example")[0] == 250
+        assert c.rcpt("postmaster@second.test")[0] == 250
+        assert c.rcpt(f"PostMaster@{k.domain}")[0] == 250
+        code, text = c.rcpt("webmaster@second.test")
+        assert (code, text[:5]) == (550, b"5.1.1")
+        assert c.data(message("to the postmasters"))[0] == 250
+    assert [email.message_from_bytes(m)["Subject"] for m in inbox(k, target)] == ["to the postmasters"]

@@ -189,6 +189,27 @@ TEST_F(ResolverTest, PostmasterNeedsAnAliasOrTheCatchAll) {
   EXPECT_EQ(ids(resolve("postmaster@example.test")), std::vector<int64_t>{alice_});
 }
 
+// Rule 6: [delivery] postmaster takes postmaster@ of every hosted domain that has no rule of its
+// own; an alias, an account or the catch-all still win, and other unknown addresses stay unknown.
+TEST_F(ResolverTest, ConfiguredPostmasterIsTheFallback) {
+  domain("other.test");
+  auto with_postmaster = [&](std::string_view address, std::string target) {
+    return Resolver(dir_, ResolverOptions{.postmaster = std::move(target)}).resolve(address);
+  };
+  EXPECT_EQ(ids(with_postmaster("postmaster@example.test", "bob@example.test")), std::vector<int64_t>{bob_});
+  EXPECT_EQ(ids(with_postmaster("POSTMASTER@other.test", "bob@example.test")), std::vector<int64_t>{bob_});
+  auto outside = with_postmaster("postmaster@other.test", "Hostmaster@Provider.Example");
+  EXPECT_EQ(outside.kind, Kind::found);
+  EXPECT_EQ(outside.external, std::vector<std::string>{"hostmaster@provider.example"});
+  EXPECT_EQ(with_postmaster("webmaster@other.test", "bob@example.test").kind, Kind::unknown);
+  EXPECT_EQ(with_postmaster("postmaster@elsewhere.example", "bob@example.test").kind, Kind::not_local);
+  EXPECT_EQ(with_postmaster("postmaster@other.test", "ghost@example.test").kind, Kind::unknown);
+  alias("postmaster@other.test", {"carol@example.test"});
+  EXPECT_EQ(ids(with_postmaster("postmaster@other.test", "bob@example.test")), std::vector<int64_t>{carol_});
+  alias("@example.test", {"alice@example.test"});
+  EXPECT_EQ(ids(with_postmaster("postmaster@example.test", "bob@example.test")), std::vector<int64_t>{alice_});
+}
+
 TEST_F(ResolverTest, DisabledAccountCountsAsAbsent) {
   account("off@example.test", 0, /*enabled=*/false);
   account("noreceive@example.test", 0, true, directory::kAllServices & ~directory::kReceive);
