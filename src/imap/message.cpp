@@ -293,15 +293,14 @@ net::awaitable<Reply> Session::cmd_append(Command& cmd) {
     log::error("imap.append_failed", {{"conn", conn_.id()}, {"error", e.what()}});
     failure = Reply::no("[SERVERBUG] APPEND failed: " + sanitize_text(e.what()));
   }
+  append_blobs_.clear();  // their writers are finished either way
   if (failure) {
     co_await remove_blobs(*this, committed);  // a failed append leaves its blobs to the caller
-    append_blobs_.clear();
     co_return *failure;
   }
   std::vector<uint32_t> new_uids;
   for (const auto& r : results) new_uids.push_back(r.uid);
   uint32_t uidvalidity = results.front().uidvalidity;
-  append_blobs_.clear();
   co_return Reply::ok("[APPENDUID " + std::to_string(uidvalidity) + " " + format_number_list_in_order(new_uids) +
                       "] APPEND completed");
 }

@@ -83,15 +83,14 @@ awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(Runtime& r, ServerLimits l) : runtime(r), io(r.context()), limits(l) {}
+  Impl(Runtime& r, ServerLimits l) : runtime(r), limits(l) {}
 
   struct Entry {
     std::weak_ptr<Connection> conn;
     std::shared_ptr<Service> service;
   };
 
-  Runtime& runtime;
-  asio::io_context& io;  // the listeners' context
+  Runtime& runtime;  // listeners run on its first context, connections on next_context()
   ServerLimits limits;
   mutable std::mutex mu;  // guards everything below
   std::shared_ptr<ssl::context> tls_context;
@@ -280,7 +279,7 @@ std::uint16_t Server::add_tcp(std::string name, std::string bind_address, std::u
   const tcp::endpoint endpoint(parse_bind_address(name, bind_address), port);
   const std::string where = endpoint_text(endpoint);
   auto service = std::make_shared<Service>(Service{name, tls, std::move(handler), std::move(lines)});
-  auto listener = std::make_shared<TcpListener>(asio::make_strand(impl_->io), service, where);
+  auto listener = std::make_shared<TcpListener>(asio::make_strand(impl_->runtime.context()), service, where);
   auto& acceptor = listener->acceptor;
   error_code ec;
   acceptor.open(endpoint.protocol(), ec);
@@ -316,7 +315,7 @@ void Server::add_unix(std::string name, std::string path, Handler handler, Servi
   if (path.size() >= sizeof(sockaddr_un{}.sun_path))
     throw std::runtime_error(name + ": socket path too long: " + path);
   auto service = std::make_shared<Service>(Service{name, TlsMode::plain, std::move(handler), std::move(lines)});
-  auto listener = std::make_shared<UnixListener>(asio::make_strand(impl_->io), service, path);
+  auto listener = std::make_shared<UnixListener>(asio::make_strand(impl_->runtime.context()), service, path);
   auto& acceptor = listener->acceptor;
   const unix_socket::endpoint endpoint(path);
   error_code ec;

@@ -24,23 +24,27 @@ namespace {
 
 bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
-void fsync_dir(const fs::path& dir) {
+// Runs sync (fsync or syncfs) on an fd of directory DIR.
+void sync_through_dir(const fs::path& dir, int (*sync)(int), const char* what) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_io("open directory", dir);
-  int rc = ::fsync(fd);
+  int rc = sync(fd);
   int err = errno;
   ::close(fd);
-  if (rc != 0) throw_io("fsync directory", dir, err);
+  if (rc != 0) throw_io(what, dir, err);
 }
 
-// Creates DIR if missing; a newly created directory entry is made durable by syncing its parent
-// (or, for an unsynced commit, by the next BlobStore::sync_all()).
-void ensure_dir(const fs::path& dir, bool sync = true) {
+void fsync_dir(const fs::path& dir) { sync_through_dir(dir, ::fsync, "fsync directory"); }
+
+// Creates DIR if missing and says whether it did; with `sync`, a new directory's entry is made
+// durable at once by syncing its parent (otherwise the caller syncs the parent once for many).
+bool ensure_dir(const fs::path& dir, bool sync = true) {
   if (::mkdir(dir.c_str(), 0750) == 0) {
     if (sync) fsync_dir(dir.parent_path());
-  } else if (errno != EEXIST) {
-    throw_io("mkdir", dir);
+    return true;
   }
+  if (errno != EEXIST) throw_io("mkdir", dir);
+  return false;
 }
 
 void write_all(int fd, std::string_view data, const fs::path& path) {
@@ -203,8 +207,9 @@ FileBlobStore::FileBlobStore(fs::path root) : root_(std::move(root)) {
   if (ec) throw StoreError(StoreErrc::io, "create " + root_.string() + ": " + ec.message());
   ensure_dir(temp_dir());
   static const char digits[] = "0123456789abcdef";
-  for (int i = 0; i < 256; ++i) ensure_dir(root_ / std::string{digits[i >> 4], digits[i & 15]}, false);
-  fsync_dir(root_);  // one sync for the fan-out directories just created
+  bool created = false;
+  for (int i = 0; i < 256; ++i) created |= ensure_dir(root_ / std::string{digits[i >> 4], digits[i & 15]}, false);
+  if (created) fsync_dir(root_);  // one sync for the fan-out directories just made
   // A temp file is never referenced by the mail store (only committed ids are), so anything
   // left here is from a writer that crashed or was abandoned mid-blob.
   for (const auto& entry : fs::directory_iterator(temp_dir(), ec)) fs::remove(entry.path(), ec);
@@ -253,14 +258,7 @@ std::optional<uint64_t> FileBlobStore::size(const BlobId& id) const {
 
 // syncfs(2) writes back every dirty page and inode of the filesystem holding the blobs and
 // waits for it: one call makes all unsynced blobs (and their new directories) durable.
-void FileBlobStore::sync_all() {
-  int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_io("open directory", root_);
-  int rc = ::syncfs(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) throw_io("syncfs", root_, err);
-}
+void FileBlobStore::sync_all() { sync_through_dir(root_, ::syncfs, "syncfs"); }
 
 void FileBlobStore::remove(const BlobId& id) {
   fs::path path = path_of(id);

@@ -301,34 +301,34 @@ Changes SqliteMailStore::changes_since(MailboxId mailbox, ModSeq since) {
 
 // ---- writes ----
 
+std::vector<AppendResult> SqliteMailStore::append_rows(const std::vector<NewRow>& rows) {
+  std::vector<Flags> flags;
+  for (const auto& row : rows) flags.push_back(canonical_flags(*row.flags));
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (i == 0 || rows[i].message != rows[i - 1].message) check_blob(*rows[i].message);  // once per blob
+  // One job: a throw rolls back the job's savepoint, so no row of the set is kept.
+  return writing([&](WriteContext& ctx) {
+    std::vector<AppendResult> results;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].message->blob_synced) blob_sync_pending_ = true;
+      results.push_back(sqlite_ops::append(ctx, rows[i].mailbox, *rows[i].message, flags[i]));
+    }
+    return results;
+  });
+}
+
 AppendResult SqliteMailStore::append(MailboxId mailbox, const NewMessage& message,
                                      const Flags& flags) {
-  Flags canonical = canonical_flags(flags);
-  check_blob(message);
-  return writing([&](WriteContext& ctx) {
-    if (!message.blob_synced) blob_sync_pending_ = true;
-    return sqlite_ops::append(ctx, mailbox, message, canonical);
-  });
+  return append_rows({{mailbox, &message, &flags}}).front();
 }
 
 std::vector<AppendResult> SqliteMailStore::append_all(MailboxId mailbox, const std::vector<AppendItem>& items) {
   if (items.empty() || items.size() > kMaxDeliveryTargets)
     throw StoreError(StoreErrc::invalid_argument,
                      "append needs 1 to " + std::to_string(kMaxDeliveryTargets) + " messages");
-  std::vector<Flags> flags;
-  for (const auto& item : items) {
-    check_blob(item.message);
-    flags.push_back(canonical_flags(item.flags));
-  }
-  // One job: a throw rolls back the job's savepoint, so no message of the set is kept.
-  return writing([&](WriteContext& ctx) {
-    std::vector<AppendResult> results;
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (!items[i].message.blob_synced) blob_sync_pending_ = true;
-      results.push_back(sqlite_ops::append(ctx, mailbox, items[i].message, flags[i]));
-    }
-    return results;
-  });
+  std::vector<NewRow> rows;
+  for (const auto& item : items) rows.push_back({mailbox, &item.message, &item.flags});
+  return append_rows(rows);
 }
 
 std::vector<AppendResult> SqliteMailStore::deliver(const std::vector<DeliveryTarget>& targets,
@@ -336,16 +336,9 @@ std::vector<AppendResult> SqliteMailStore::deliver(const std::vector<DeliveryTar
   if (targets.empty() || targets.size() > kMaxDeliveryTargets)
     throw StoreError(StoreErrc::invalid_argument,
                      "delivery needs 1 to " + std::to_string(kMaxDeliveryTargets) + " targets");
-  std::vector<Flags> flags;
-  for (const auto& target : targets) flags.push_back(canonical_flags(target.flags));
-  check_blob(message);
-  return writing([&](WriteContext& ctx) {
-    if (!message.blob_synced) blob_sync_pending_ = true;
-    std::vector<AppendResult> results;
-    for (size_t i = 0; i < targets.size(); ++i)
-      results.push_back(sqlite_ops::append(ctx, targets[i].mailbox, message, flags[i]));
-    return results;
-  });
+  std::vector<NewRow> rows;
+  for (const auto& target : targets) rows.push_back({target.mailbox, &message, &target.flags});
+  return append_rows(rows);
 }
 
 StoreFlagsResult SqliteMailStore::store_flags(MailboxId mailbox, const UidSet& uids, FlagMode mode,

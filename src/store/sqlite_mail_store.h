@@ -106,6 +106,14 @@ class SqliteMailStore final : public MailStore {
   void migrate();
   void unlink_garbage_blobs(kurier::sql::Database& db);
   void check_blob(const NewMessage& message) const;
+  // One new message row: append, append_all and deliver are lists of these.
+  struct NewRow {
+    MailboxId mailbox;
+    const NewMessage* message;
+    const Flags* flags;
+  };
+  // Validates every row, then appends them all in ONE write job: all are kept or none.
+  std::vector<AppendResult> append_rows(const std::vector<NewRow>& rows);
 
   Options options_;
   BlobStore& blobs_;
