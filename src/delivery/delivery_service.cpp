@@ -144,6 +144,8 @@ RecipientCheck DeliveryService::check_recipient(std::string_view address) {
   return check;
 }
 
+void DeliveryService::forget_account(int64_t account) { state_->set_quota_warned(account, false, now_seconds()); }
+
 uint64_t DeliveryService::usage_bytes(int64_t account) { return store_.quota_usage(store::AccountId(account)).bytes; }
 
 // Cyrus semantics: at or over the limit is full; below it anything fits. Also clears the warning

@@ -169,6 +169,8 @@ class DeliveryService {
 
   // Quota state of an account right now (for tests and IMAP's ALERT): usage in bytes.
   uint64_t usage_bytes(int64_t account);
+  // Drops what delivery remembers of a removed account (its quota-warning mark).
+  void forget_account(int64_t account);
 
  private:
   struct Transaction;

@@ -60,6 +60,13 @@ struct Alias {
   std::vector<std::string> targets;
 };
 
+// The tombstone an account leaves when it is removed, until its mail is purged.
+struct RemovedAccount {
+  int64_t id = 0;
+  std::string address;
+  int64_t removed_at = 0;
+};
+
 struct Admin {
   int64_t id = 0;
   std::string name;
@@ -102,7 +109,14 @@ class Directory {
   virtual void update_account(const Account& a) = 0;
   virtual void set_credentials(int64_t account_id, const std::string& hash, const std::string& scram) = 0;
   virtual void record_login(int64_t account_id, int64_t when) = 0;
-  virtual void remove_account(int64_t id) = 0;  // also aliases whose source is its address
+  // Also aliases whose source is its address. Leaves a tombstone (removed_accounts()) whoever
+  // removes it, and its id is never given to another account.
+  virtual void remove_account(int64_t id) = 0;
+  // Tombstones of removed accounts whose mail the server has not purged yet.
+  virtual std::vector<RemovedAccount> removed_accounts() = 0;
+  virtual void forget_removed_account(int64_t id) = 0;  // once its mail is gone
+  // New accounts get ids above `through` (ids the mail store has seen stay unused).
+  virtual void reserve_account_ids(int64_t through) = 0;
 
   // Aliases
   virtual void add_alias_targets(int64_t domain_id, const std::string& source, const std::vector<std::string>& targets) = 0;

@@ -64,6 +64,40 @@ CREATE TABLE admin_domains (
   PRIMARY KEY (admin_id, domain_id)
 );
 )sql",
+    // v2: account ids are never reused (AUTOINCREMENT), so a new account can never address a
+    // removed one's mailboxes; and every removal, by whichever process and path (a user removal,
+    // a domain removal's cascade), leaves a tombstone in removed_accounts. `kurier serve` purges
+    // the tombstoned account's mail and forgets the tombstone (server/account_reaper.h).
+    R"sql(
+CREATE TABLE accounts_v2 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+  login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  address TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  scram_secret TEXT NOT NULL DEFAULT '',
+  quota INTEGER NOT NULL DEFAULT 0,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  services INTEGER NOT NULL DEFAULT 31,
+  created_at INTEGER NOT NULL,
+  last_login INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO accounts_v2 SELECT id, domain_id, login, address, display_name, password_hash, scram_secret,
+  quota, enabled, services, created_at, last_login FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_v2 RENAME TO accounts;
+CREATE INDEX accounts_domain ON accounts(domain_id);
+CREATE TABLE removed_accounts (
+  id INTEGER PRIMARY KEY,
+  address TEXT NOT NULL,
+  removed_at INTEGER NOT NULL
+);
+-- A trigger, not code: foreign-key cascades (DELETE FROM domains) fire it too.
+CREATE TRIGGER accounts_tombstone AFTER DELETE ON accounts BEGIN
+  INSERT OR REPLACE INTO removed_accounts (id, address, removed_at) VALUES (old.id, old.address, unixepoch());
+END;
+)sql",
 };
 
 constexpr const char* kDomainColumns =
@@ -381,6 +415,39 @@ class SqliteDirectory final : public Directory {
       st.bind(1, id);
       st.run();
       if (db_.changes() == 0) throw Error(Error::NotFound, "no such admin");
+    });
+  }
+
+  std::vector<RemovedAccount> removed_accounts() override {
+    return guarded([&] {
+      std::vector<RemovedAccount> out;
+      auto st = db_.prepare("SELECT id, address, removed_at FROM removed_accounts ORDER BY id");
+      while (st.step()) out.push_back({st.int64(0), st.text(1), st.int64(2)});
+      return out;
+    });
+  }
+
+  void forget_removed_account(int64_t id) override {
+    guarded([&] {
+      auto st = db_.prepare("DELETE FROM removed_accounts WHERE id = ?");
+      st.bind(1, id);
+      st.run();
+    });
+  }
+
+  void reserve_account_ids(int64_t through) override {
+    guarded([&] {
+      db_.transaction([&] {
+        // sqlite_sequence holds the largest id AUTOINCREMENT ever gave; it has no row for the
+        // table until its first insert.
+        auto up = db_.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'accounts'");
+        up.bind(1, through);
+        up.run();
+        if (db_.changes() != 0) return;
+        auto ins = db_.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('accounts', ?)");
+        ins.bind(1, through);
+        ins.run();
+      });
     });
   }
 

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 #include <sys/resource.h>
 
+#include <ctime>
 #include <filesystem>
 
 #include "accounts/authenticator.h"
@@ -18,6 +19,7 @@
 #include "net/runtime.h"
 #include "net/tls.h"
 #include "queue/queue.h"
+#include "server/account_reaper.h"
 #include "server/protocols.h"
 #include "server/queue_bridge.h"
 #include "session/services.h"
@@ -81,6 +83,21 @@ void raise_file_limit() {
   }
 }
 
+// Removed accounts' mail is purged this often (account_reaper.h): soon after `kurier user remove`.
+constexpr int kPurgeIntervalSeconds = 3;
+
+// Blob files a crash left without a message row (written, never committed). Those older than
+// this process were orphaned before it started; newer ones may belong to a delivery in flight.
+net::awaitable<void> sweep_orphan_blobs(net::Runtime& runtime, store::MailStore& store, std::time_t started) {
+  try {
+    auto sweep = [&] { return store.sweep_orphan_blobs(int64_t(std::time(nullptr) - started) + 1); };
+    size_t removed = co_await runtime.offload(sweep);
+    if (removed) log::info("store.orphans_swept", {{"blobs", removed}});
+  } catch (const std::exception& e) {
+    log::warn("store.sweep_failed", {{"error", e.what()}});
+  }
+}
+
 }  // namespace
 
 int serve(const config::Config& c) {
@@ -101,6 +118,8 @@ int serve(const config::Config& c) {
     outbound.set_notifier([&](const queue::Notification& n) { relay_hook.notify(n); });
     delivery.set_relay_hook(&relay_hook);
     delivery.set_notice_hook(&relay_hook);
+    AccountReaper reaper(*directory, mail_store, delivery);
+    reaper.start_up();
     session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery};
 
     net::Server server(runtime, server_limits(c));
@@ -122,6 +141,8 @@ int serve(const config::Config& c) {
           }
         });
     outbound.start(runtime);
+    runtime.spawn(reaper.run(runtime, kPurgeIntervalSeconds));
+    runtime.spawn(sweep_orphan_blobs(runtime, mail_store, std::time(nullptr)));
     log::info("ready", {{"hostname", c.hostname}, {"threads", runtime.threads()}, {"data_dir", c.data_dir.string()}});
     runtime.run();
     return 0;

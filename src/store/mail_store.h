@@ -88,7 +88,10 @@ class MailStore {
 
   // ---- accounts ----
   virtual QuotaUsage quota_usage(AccountId account) = 0;
+  // Every mailbox, message reference and subscription of the account (account removal).
   virtual void delete_account(AccountId account) = 0;
+  // The accounts that own a mailbox or a subscription, ascending.
+  virtual std::vector<AccountId> accounts() = 0;
 
   // ---- maintenance ----
   // Removes blob files no message references that are older than min_age_seconds (left by a

@@ -381,6 +381,15 @@ void SqliteMailStore::delete_account(AccountId account) {
   writing([&](WriteContext& ctx) { sqlite_ops::delete_account(ctx, account); });
 }
 
+std::vector<AccountId> SqliteMailStore::accounts() {
+  return reading([&](Database& db) {
+    std::vector<AccountId> ids;
+    auto q = db.query(sql::kAccountIds);
+    while (q.step()) ids.push_back(AccountId(q.int64(0)));
+    return ids;
+  });
+}
+
 size_t SqliteMailStore::sweep_orphan_blobs(int64_t min_age_seconds) {
   std::vector<BlobId> candidates;
   blobs_.for_each([&](const BlobId& id, int64_t age) {

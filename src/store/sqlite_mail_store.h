@@ -88,6 +88,7 @@ class SqliteMailStore final : public MailStore {
 
   QuotaUsage quota_usage(AccountId account) override;
   void delete_account(AccountId account) override;
+  std::vector<AccountId> accounts() override;
   size_t sweep_orphan_blobs(int64_t min_age_seconds) override;
 
   ChangeHub& changes() override { return hub_; }

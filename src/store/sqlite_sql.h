@@ -157,6 +157,8 @@ inline constexpr char kSetUidNextAndModseq[] =
 inline constexpr char kMailboxStatus[] =
     "SELECT msg_count, unseen_count, deleted_count, msg_bytes, uidnext, uidvalidity,"
     " highest_modseq FROM mailboxes WHERE id = ?1";
+inline constexpr char kAccountIds[] =
+    "SELECT account_id FROM mailboxes UNION SELECT account_id FROM subscriptions ORDER BY 1";
 inline constexpr char kAccountMailboxIds[] = "SELECT id FROM mailboxes WHERE account_id = ?1";
 inline constexpr char kQuotaUsage[] =
     "SELECT coalesce(sum(msg_bytes), 0), coalesce(sum(msg_count), 0) FROM mailboxes"

@@ -1,0 +1,167 @@
+// The embedded SQLite directory: account ids, tombstones of removed accounts, and the migration
+// of a database made by the first schema version.
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include "directory/directory.h"
+#include "../temp_dir.h"
+
+using namespace kurier;
+
+namespace {
+
+class SqliteDirectoryTest : public ::testing::Test {
+ protected:
+  std::string path() const { return (tmp_.path() / "directory.db").string(); }
+
+  static int64_t add_domain(directory::Directory& dir, const std::string& name) {
+    directory::Domain d;
+    d.name = name;
+    dir.add_domain(d);
+    return dir.find_domain(name)->id;
+  }
+
+  static int64_t add_account(directory::Directory& dir, int64_t domain, const std::string& address) {
+    directory::Account a;
+    a.domain_id = domain;
+    a.login = a.address = address;
+    a.password_hash = "{PLAIN}x";
+    return dir.add_account(a);
+  }
+
+  kurier::testing::TempDir tmp_{"kurier-directory"};
+};
+
+TEST_F(SqliteDirectoryTest, RemovedAccountIdIsNeverReused) {
+  auto dir = directory::open_sqlite(path());
+  int64_t d = add_domain(*dir, "example.test");
+  int64_t first = add_account(*dir, d, "a@example.test");
+  int64_t second = add_account(*dir, d, "b@example.test");
+  dir->remove_account(second);  // the largest id: plain INTEGER PRIMARY KEY would hand it out again
+  int64_t third = add_account(*dir, d, "c@example.test");
+  EXPECT_GT(third, second);
+  dir->remove_account(third);
+  int64_t again = add_account(*dir, d, "c@example.test");  // the same address again
+  EXPECT_GT(again, third);
+  EXPECT_LT(first, second);
+}
+
+TEST_F(SqliteDirectoryTest, RemovalLeavesATombstoneUntilForgotten) {
+  auto dir = directory::open_sqlite(path());
+  int64_t d = add_domain(*dir, "example.test");
+  int64_t a = add_account(*dir, d, "a@example.test");
+  EXPECT_TRUE(dir->removed_accounts().empty());
+  dir->remove_account(a);
+  auto removed = dir->removed_accounts();
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].id, a);
+  EXPECT_EQ(removed[0].address, "a@example.test");
+  EXPECT_GT(removed[0].removed_at, 0);
+  dir->forget_removed_account(a);
+  EXPECT_TRUE(dir->removed_accounts().empty());
+}
+
+TEST_F(SqliteDirectoryTest, DomainRemovalTombstonesItsAccounts) {
+  auto dir = directory::open_sqlite(path());
+  int64_t d = add_domain(*dir, "example.test");
+  int64_t other = add_domain(*dir, "other.test");
+  int64_t a = add_account(*dir, d, "a@example.test");
+  int64_t b = add_account(*dir, d, "b@example.test");
+  add_account(*dir, other, "c@other.test");
+  dir->remove_domain(d);
+  auto removed = dir->removed_accounts();
+  ASSERT_EQ(removed.size(), 2u);
+  EXPECT_EQ(removed[0].id, a);
+  EXPECT_EQ(removed[1].id, b);
+}
+
+TEST_F(SqliteDirectoryTest, RemovalByAnotherConnectionIsSeen) {
+  // The CLI removes accounts from its own process, through its own connection.
+  auto server = directory::open_sqlite(path());
+  int64_t d = add_domain(*server, "example.test");
+  int64_t a = add_account(*server, d, "a@example.test");
+  auto cli = directory::open_sqlite(path());
+  cli->remove_account(a);
+  ASSERT_EQ(server->removed_accounts().size(), 1u);
+  EXPECT_EQ(server->removed_accounts()[0].id, a);
+}
+
+TEST_F(SqliteDirectoryTest, ReservedIdsAreSkipped) {
+  auto dir = directory::open_sqlite(path());
+  int64_t d = add_domain(*dir, "example.test");
+  dir->reserve_account_ids(41);  // before the first account: no sqlite_sequence row yet
+  EXPECT_EQ(add_account(*dir, d, "a@example.test"), 42);
+  dir->reserve_account_ids(10);  // never lowers it
+  EXPECT_EQ(add_account(*dir, d, "b@example.test"), 43);
+  dir->reserve_account_ids(99);
+  EXPECT_EQ(add_account(*dir, d, "c@example.test"), 100);
+}
+
+// A directory.db as schema version 1 wrote it (the v1 migration, verbatim), with an account
+// removed the old way: no tombstone, and its id free for reuse.
+void make_v1_database(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* v1 = R"sql(
+CREATE TABLE domains (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  default_quota INTEGER NOT NULL DEFAULT 0, max_quota_per_account INTEGER NOT NULL DEFAULT 0,
+  total_quota INTEGER NOT NULL DEFAULT 0, max_accounts INTEGER NOT NULL DEFAULT 0,
+  username_scheme TEXT NOT NULL DEFAULT 'address' CHECK (username_scheme IN ('address', 'prefix')),
+  prefix TEXT NOT NULL DEFAULT '', next_login_number INTEGER NOT NULL DEFAULT 1,
+  transport TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);
+CREATE TABLE accounts (id INTEGER PRIMARY KEY,
+  domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+  login TEXT NOT NULL UNIQUE COLLATE NOCASE, address TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name TEXT NOT NULL DEFAULT '', password_hash TEXT NOT NULL, scram_secret TEXT NOT NULL DEFAULT '',
+  quota INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 1, services INTEGER NOT NULL DEFAULT 31,
+  created_at INTEGER NOT NULL, last_login INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX accounts_domain ON accounts(domain_id);
+CREATE TABLE aliases (id INTEGER PRIMARY KEY, domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+  source TEXT NOT NULL COLLATE NOCASE, target TEXT NOT NULL COLLATE NOCASE, UNIQUE (source, target));
+CREATE INDEX aliases_domain ON aliases(domain_id);
+CREATE TABLE admins (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL, is_super INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE admin_domains (admin_id INTEGER NOT NULL REFERENCES admins(id) ON DELETE CASCADE,
+  domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE, PRIMARY KEY (admin_id, domain_id));
+INSERT INTO domains (id, name, created_at) VALUES (1, 'example.test', 1);
+INSERT INTO accounts (id, domain_id, login, address, display_name, password_hash, quota, services, created_at, last_login)
+  VALUES (1, 1, 'a@example.test', 'a@example.test', 'Alice', '$y$hash', 1024, 7, 11, 12),
+         (2, 1, 'b@example.test', 'b@example.test', '', '{PLAIN}pw', 0, 31, 13, 0),
+         (3, 1, 'gone@example.test', 'gone@example.test', '', '{PLAIN}pw', 0, 31, 14, 0);
+DELETE FROM accounts WHERE id = 3;
+INSERT INTO aliases (domain_id, source, target) VALUES (1, 'info@example.test', 'a@example.test');
+PRAGMA user_version = 1;
+)sql";
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteDirectoryTest, MigratesAVersion1Database) {
+  make_v1_database(path());
+  auto dir = directory::open_sqlite(path());
+  auto a = dir->find_account_by_address("a@example.test");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->id, 1);
+  EXPECT_EQ(a->display_name, "Alice");
+  EXPECT_EQ(a->password_hash, "$y$hash");
+  EXPECT_EQ(a->quota, 1024u);
+  EXPECT_EQ(a->services, 7u);
+  EXPECT_EQ(a->created_at, 11);
+  EXPECT_EQ(a->last_login, 12);
+  EXPECT_EQ(dir->list_accounts(std::nullopt).size(), 2u);
+  EXPECT_EQ(dir->alias_targets("info@example.test"), std::vector<std::string>{"a@example.test"});
+  // The server reserves what its store has seen (id 3 still owns mail there).
+  dir->reserve_account_ids(3);
+  EXPECT_EQ(add_account(*dir, 1, "new@example.test"), 4);
+  dir->remove_account(1);
+  ASSERT_EQ(dir->removed_accounts().size(), 1u);
+  // Opening again migrates nothing twice.
+  dir.reset();
+  dir = directory::open_sqlite(path());
+  EXPECT_EQ(dir->removed_accounts().size(), 1u);
+  EXPECT_EQ(add_account(*dir, 1, "newer@example.test"), 5);
+}
+
+}  // namespace
