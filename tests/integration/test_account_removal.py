@@ -3,6 +3,8 @@ removed one's mailboxes or messages, and the server purges the removed account's
 subscriptions and blobs, whichever process removed it (the CLI here) and whether or not the
 server was running at the time."""
 import imaplib
+import os
+import time
 import sqlite3
 
 from conftest import PASSWORD, wait_for
@@ -125,3 +127,20 @@ def test_ids_the_store_has_seen_are_never_given_out(fresh_kurier):
     assert account_id(k, new_address) > old_id
     assert_fresh_account(k, newcomer)
     assert "store.unknown_account" in k.log_text()
+
+
+def test_orphan_blobs_left_by_a_crash_are_swept_at_start(fresh_kurier):
+    # A blob written but never committed (a crash between the two): no message names it.
+    k = fresh_kurier.start()
+    user = k.add_user()
+    give_mail(k, user)
+    assert k.stop() == 0
+    live = sorted(p for p in (k.dir / "blobs").rglob("*") if p.is_file())
+    orphan = k.dir / "blobs" / "ab" / ("ab" + "0" * 30)
+    orphan.write_bytes(b"Subject: never committed\r\n\r\nbody\r\n")
+    an_hour_ago = time.time() - 3600  # the crash was before this start (same-second files are kept)
+    os.utime(orphan, (an_hour_ago, an_hour_ago))
+    k.start()
+    wait_for(lambda: not orphan.exists(), "the orphan blob to be swept", details=lambda: k.log_text()[-2000:])
+    assert sorted(p for p in (k.dir / "blobs").rglob("*") if p.is_file()) == live
+    assert int(ok(login(k, user).select("Private"))[0]) == 1
