@@ -21,6 +21,11 @@ t0=$(date +%s)
 (cd "$build" && ctest --output-on-failure -j"$(nproc)" --timeout 300)
 echo "unit tests: $(( $(date +%s) - t0 )) s"
 
+# The parsers' fuzz targets, briefly (bench/fuzz.sh runs them as long as asked).
+t0=$(date +%s)
+bench/fuzz.sh "${KURIER_FUZZ_SECONDS:-20}"
+echo "fuzzing: $(( $(date +%s) - t0 )) s"
+
 t0=$(date +%s)
 KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest -c tests/integration/pytest.ini tests/integration "$@"
 echo "integration tests: $(( $(date +%s) - t0 )) s"

@@ -219,13 +219,117 @@ std::string read_file(const fs::path& file) {
   return text;
 }
 
+// toml++ 3.3's whitespace classifier reaches __builtin_unreachable() for many non-ASCII code
+// points (found by fuzz/config_fuzz, e.g. `b= 3i` U+FEF5 `-`): undefined behaviour, not an error,
+// and its parser runs that classifier on characters it looks ahead at, strings included. So
+// toml++ only ever sees ASCII: non-ASCII characters in strings become \uXXXX / \UXXXXXXXX escapes
+// (a literal string becomes the equal basic string), in comments they become '?', and anywhere
+// else they are an error, as TOML allows them only in strings and comments (toml.io v1.0.0).
+class AsciiToml {
+ public:
+  explicit AsciiToml(std::string_view text) : text_(text) {}
+
+  // The ASCII text, or throws Problem (its line, and what is wrong).
+  std::string run() {
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (c == '"' || c == '\'') {
+        string();
+      } else if (c == '#') {
+        while (pos_ < text_.size() && text_[pos_] != '\n') out_ += ascii(text_[pos_]) ? text_[pos_++] : skip_code_point('?');
+      } else if (!ascii(c)) {
+        throw Problem{line_, "non-ASCII character outside a string or comment"};
+      } else {
+        take(c);
+      }
+    }
+    return std::move(out_);
+  }
+
+ private:
+  static bool ascii(char c) { return static_cast<unsigned char>(c) < 0x80; }
+  bool at(std::string_view s) const { return text_.substr(pos_, s.size()) == s; }
+  void take(char c) {
+    if (c == '\n') ++line_;
+    out_ += c;
+    ++pos_;
+  }
+
+  // One string of any of the four kinds, written as a basic string of the same kind.
+  void string() {
+    char quote = text_[pos_];
+    bool literal = quote == '\'';
+    std::string delim(at(std::string(3, quote)) ? 3 : 1, quote);
+    std::string basic(delim.size(), '"');
+    out_ += basic;
+    pos_ += delim.size();
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (at(delim)) {
+        pos_ += delim.size();
+        out_ += basic;
+        return;
+      }
+      if (delim.size() == 1 && c == '\n') return;  // unterminated: toml++ reports it
+      if (!ascii(c)) {
+        out_ += escape(decode_code_point());
+      } else if (!literal && c == '\\' && pos_ + 1 < text_.size() && ascii(text_[pos_ + 1])) {
+        take(c);
+        take(text_[pos_]);  // an escape of the basic string, kept as it is
+      } else if (literal && (c == '\\' || c == '"')) {
+        out_ += '\\';
+        take(c);
+      } else {
+        take(c);
+      }
+    }
+  }
+
+  char skip_code_point(char replacement) {
+    decode_code_point();
+    return replacement;
+  }
+
+  // Strict UTF-8 (RFC 3629: no overlongs, surrogates or values above U+10FFFF).
+  char32_t decode_code_point() {
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(pos_ + i < text_.size() ? text_[pos_ + i] : 0); };
+    unsigned char b0 = byte(0);
+    size_t len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 0;
+    if (len == 0 || b0 > 0xF4) throw Problem{line_, "invalid UTF-8"};
+    char32_t cp = b0 & (0x7F >> len);
+    for (size_t i = 1; i < len; ++i) {
+      if ((byte(i) & 0xC0) != 0x80) throw Problem{line_, "invalid UTF-8"};
+      cp = (cp << 6) | (byte(i) & 0x3F);
+    }
+    static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) throw Problem{line_, "invalid UTF-8"};
+    pos_ += len;
+    return cp;
+  }
+
+  static std::string escape(char32_t cp) {
+    return cp <= 0xFFFF ? fmt::format("\\u{:04X}", uint32_t(cp)) : fmt::format("\\U{:08X}", uint32_t(cp));
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+  uint32_t line_ = 1;
+  std::string out_;
+};
+
 }  // namespace
 
 Config parse(std::string_view toml_text, const fs::path& file) {
   if (toml_text.size() > kMaxFileBytes) throw ConfigError(located(file, 0, "is larger than 1 MiB; is it the right file?"));
+  std::string ascii;
+  try {
+    ascii = AsciiToml(toml_text).run();
+  } catch (const Problem& p) {
+    throw ConfigError(located(file, p.line, p.text));
+  }
   toml::table doc;
   try {
-    doc = toml::parse(toml_text, file.string());
+    doc = toml::parse(ascii, file.string());
   } catch (const toml::parse_error& e) {
     throw ConfigError(located(file, e.source().begin.line, e.description()));
   }
