@@ -373,11 +373,24 @@ static net::awaitable<std::optional<Literal>> read_literal(Session& s, const Lit
   lit.binary = ann.binary;
   bool ok = false;
   if (is_message) {
-    auto writer = s.s_.blob_store->create(s.append_limit());
+    std::unique_ptr<store::BlobWriter> writer;
+    try {
+      writer = s.s_.blob_store->create(s.append_limit());
+    } catch (const std::exception& e) {
+      s.spool_error_ = e.what();
+    }
     store::BlobWriter* w = writer.get();
     lit.spool_path = "blob:" + std::to_string(s.append_blobs_.size());
     s.append_blobs_.push_back(std::move(writer));
-    ok = co_await s.reader_.read_exact(ann.size, [w](std::string_view chunk) { w->write(chunk); });
+    std::string* error = &s.spool_error_;
+    ok = co_await s.reader_.read_exact(ann.size, [w, error](std::string_view chunk) {
+      if (!error->empty()) return;  // discarded: keep reading to stay in step with the client
+      try {
+        w->write(chunk);
+      } catch (const std::exception& e) {
+        *error = e.what();
+      }
+    });
   } else {
     lit.data.reserve(ann.size);
     std::string* data = &lit.data;
@@ -385,6 +398,17 @@ static net::awaitable<std::optional<Literal>> read_literal(Session& s, const Lit
   }
   if (!ok) co_return std::nullopt;
   co_return lit;
+}
+
+// The command whose APPEND literal could not be spooled (read whole, but not stored): a tagged
+// NO that tells the client to retry later, never a dropped connection. RFC 5530 UNAVAILABLE:
+// "temporary failure because a subsystem is down".
+static net::awaitable<ReadStatus> refuse_unspooled_append(Session& s, const std::string& tag_prefix) {
+  log::warn("imap.append_spool_failed", {{"conn", s.conn_.id()}, {"error", s.spool_error_}});
+  s.spool_error_.clear();
+  s.append_blobs_.clear();
+  s.raw(tag_prefix + "NO [UNAVAILABLE] The message could not be stored now; try again later\r\n");
+  co_return ReadStatus::handled;
 }
 
 // Reads one whole command: the first line, then for every literal announcement the literal's
@@ -418,6 +442,7 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
     uint64_t room = is_message ? std::min<uint64_t>(s.append_limit(), kMaxAppendTotal * s.append_limit() - message_bytes)
                                : (limits.max_command_bytes > command_bytes ? limits.max_command_bytes - command_bytes : 0);
     auto ann = literal_at_end(line, room);
+    if (!ann && !s.spool_error_.empty()) co_return co_await refuse_unspooled_append(s, tag_prefix);
     if (!ann) co_return ReadStatus::command;
     std::string refusal = co_await literal_refusal(s, *ann, is_message, head.tag.has_value(), message_bytes);
     if (!refusal.empty()) co_return co_await refuse_literal(s, tag_prefix, refusal, ann->non_synchronizing);
@@ -455,6 +480,7 @@ net::awaitable<void> Session::run() {
   while (!logout_ && !close_now_) {
     RawCommand raw;
     append_blobs_.clear();
+    spool_error_.clear();
     ReadStatus rs = co_await read_raw_command(*this, raw);
     if (rs == ReadStatus::end) break;
     if (rs == ReadStatus::command) {

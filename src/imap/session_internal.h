@@ -147,6 +147,9 @@ class Session {
   // APPEND message literals, streamed into blobs while the command is read; a literal's
   // spool_path is "blob:<index>".
   std::vector<std::unique_ptr<store::BlobWriter>> append_blobs_;
+  // Why spooling an APPEND literal failed (disk full, I/O error); "" while it works. The rest of
+  // the literal is still read, so the command ends where the client thinks and gets a NO.
+  std::string spool_error_;
   std::string current_tag_;
   int bad_commands_ = 0;
   bool idle_running_ = false;
