@@ -37,6 +37,7 @@ struct Config {
   int port_offset = 0;                   // [server] port_offset
   int threads = 0;                       // [server] threads: 0 = one per CPU core
   int blocking_threads = 64;             // [server] blocking_threads
+  std::string user;                      // [server] user: run as this user once the ports are bound
   std::string lmtp_socket;               // [server] lmtp_socket, absolute; "" = disabled
   std::vector<Listener> listeners;       // every service, in standard_listener_names() order
 

@@ -203,6 +203,14 @@ std::string check_separator(std::string_view s) {
 }
 
 // A mailbox address, local@domain with a host-name domain; "" is allowed (unset).
+// POSIX portable user names (and Debian's adduser default NAME_REGEX), "" for none.
+std::string check_user_name(std::string_view s) {
+  bool ok = s.empty() || (s.size() <= 32 && s.front() != '-' &&
+                          s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                              std::string_view::npos);
+  return ok ? "" : "is not a user name such as \"kurier\"";
+}
+
 std::string check_mail_address(std::string_view s) {
   if (s.empty()) return "";
   auto at = s.rfind('@');
@@ -234,6 +242,10 @@ std::vector<Field> server_fields() {
       integer("server", "blocking_threads", 1, 4096, [](auto& c) -> auto& { return c.blocking_threads; },
               "Threads for blocking work (database, delivery, fsync, password hashing); a delivery "
               "waiting for its group commit holds one, so this caps how many commit together."),
+      text("server", "user", check_user_name, [](auto& c) -> auto& { return c.user; },
+           "Started as root, `serve` binds its ports, makes data_dir this user's, then runs as this "
+           "user with no capabilities left (e.g. \"kurier\", made by `adduser --system kurier`); \"\" "
+           "keeps the starting user."),
       path("server", "lmtp_socket", true, [](auto& c) -> auto& { return c.lmtp_socket; },
            "Unix socket accepting LMTP deliveries from local programs; \"\" disables it."),
   };

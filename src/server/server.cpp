@@ -10,6 +10,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <optional>
 
 #include "accounts/authenticator.h"
 #include "common/log.h"
@@ -20,6 +21,7 @@
 #include "net/tls.h"
 #include "queue/queue.h"
 #include "server/account_reaper.h"
+#include "server/privileges.h"
 #include "server/protocols.h"
 #include "server/queue_bridge.h"
 #include "session/services.h"
@@ -106,6 +108,9 @@ int serve(const config::Config& c) {
   raise_file_limit();
   try {
     fs::create_directories(c.data_dir / "blobs");
+    // Root hands data_dir to [server] user before anything in it is opened (privileges.h).
+    std::optional<RunAs> run_as = user_to_run_as(c.user);
+    if (run_as) hand_over(c.data_dir, *run_as);
     net::Runtime runtime(c.threads, c.blocking_threads);
     auto directory = directory::open_sqlite((c.data_dir / "directory.db").string());
     accounts::Authenticator authenticator(*directory, throttle_settings(c));
@@ -125,6 +130,13 @@ int serve(const config::Config& c) {
     net::Server server(runtime, server_limits(c));
     server.set_tls_context(load_tls(c));
     bind_listeners(server, services);
+    if (run_as) {
+      // Again: opening the stores made files as root (SQLite's -wal/-shm, new folders). Only
+      // those are changed; the rest is an lstat per file.
+      hand_over(c.data_dir, *run_as);
+      if (!c.lmtp_socket.empty() && fs::exists(c.lmtp_socket)) hand_over(c.lmtp_socket, *run_as);
+      drop_privileges(*run_as);
+    }
 
     runtime.handle_signals(
         [&] {
