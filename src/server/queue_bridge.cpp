@@ -35,11 +35,8 @@ queue::Ret queue_ret(delivery::DsnReturn r) {
   return queue::Ret::unspecified;
 }
 
-bool header_section_has_8bit(std::string_view message) {
-  auto end = message.find("\r\n\r\n");
-  for (unsigned char c : message.substr(0, end))
-    if (c >= 0x80) return true;
-  return false;
+bool has_8bit(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x80; });
 }
 
 }  // namespace
@@ -78,7 +75,8 @@ void QueueBridge::relay(const delivery::RelayRequest& r) {
 
 // Runs on the delivery thread after the message is stored; a local sender's notice is one
 // more (nested) delivery, a remote one is queued. Headers only are returned, as Postfix does
-// for success notices.
+// for success notices — and never more: the sender may be forged, so a message without an
+// empty line must not pass whole (queue::header_section keeps only header-field lines).
 void QueueBridge::success(const delivery::SuccessNotice& n) {
   int64_t now = int64_t(std::time(nullptr));
   queue::DsnReport report;
@@ -88,12 +86,13 @@ void QueueBridge::success(const delivery::SuccessNotice& n) {
   report.original_sender = std::string(n.sender);
   report.arrival = report.now = now;
   report.return_full_message = false;
-  report.eight_bit = header_section_has_8bit(n.message);
+  const std::string headers = queue::header_section(n.message);
+  report.eight_bit = has_8bit(headers);
   for (const auto& r : n.recipients) report.recipients.push_back({r.address, r.orcpt, r.action, "2.0.0", "", "", now});
   queue::Notification note;
   note.recipient = std::string(n.sender);
   note.kind = queue::NoticeKind::success;
-  std::string_view message = n.message;
+  std::string_view message = headers;
   note.write = [&report, message](const queue::ByteSink& sink) {
     queue::write_dsn(report, sink, [message](const queue::ByteSink& s) { s(message); });
   };
