@@ -95,6 +95,8 @@ struct Config {
   struct Dkim {
     bool enabled = true;
     std::string selector = "kurier";
+    std::vector<std::string> sign_senders;   // signed without AUTH: "user@domain" or "@domain"
+    std::vector<std::string> sign_networks;  // CIDR: clients whose hosted-domain mail is signed
     bool operator==(const Dkim&) const = default;
   } dkim;
 

@@ -45,7 +45,7 @@ bool has_8bit(std::string_view text) {
 // original sender is local, else queued with the null sender (RFC 3461 6.2).
 void QueueBridge::notify(const queue::Notification& n) {
   if (!is_local_domain(dir_, n.recipient)) {
-    auto writer = queue_.begin({"", {{n.recipient, 0, ""}}, queue::Ret::unspecified, "", false});
+    auto writer = queue_.begin({"", {{n.recipient, 0, ""}}, queue::Ret::unspecified, "", false, "", ""});
     n.write([&](std::string_view s) { writer->write(s); });
     writer->commit();
     return;
@@ -67,6 +67,8 @@ void QueueBridge::relay(const delivery::RelayRequest& r) {
   req.sender = std::string(r.sender);
   req.ret = queue_ret(r.dsn.ret);
   req.envid = r.dsn.envid;
+  req.authenticated_as = r.origin.authenticated_as;
+  req.client_ip = r.origin.client_ip;
   for (const auto& a : r.recipients) req.recipients.push_back({a.address, a.dsn.notify, a.dsn.orcpt});
   std::string_view message = r.message;
   if (message.rfind("Return-Path:", 0) == 0) message.remove_prefix(std::min(message.size(), message.find('\n') + 1));

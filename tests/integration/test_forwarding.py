@@ -2,13 +2,16 @@
 smtp-sink through [outbound.routes]), with smtplib as the client:
   - success notices return headers only, even for a message without an empty line (the sender
     of a port-25 message may be forged: it must not receive the body);
+  - DKIM: only authenticated submission is signed; a port-25 message claiming a hosted sender,
+    relayed by an alias, leaves unsigned (our d= would make the forgery pass DMARC);
 """
 import email
 import email.policy
 
 from conftest import wait_for
 from queue_support import queue_list, route, start_with_queue
-from test_smtp import smtp
+from test_postfix_smtp import verify_dkim
+from test_smtp import smtp, submission
 
 
 def parse(raw):
@@ -33,3 +36,40 @@ def test_success_notice_of_a_message_without_empty_line_has_no_body(fresh_kurier
     assert "Subject: no-empty-line" in returned.get_payload()
     assert b"the secret body line" not in raw
     assert b"after the body" not in raw
+
+
+def forwarded_message(sender, subject):
+    return (f"From: {sender}\r\nTo: fwd@example.test\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{subject}@client.test>\r\n\r\nforwarded body\r\n").encode()
+
+
+def wait_for_subject(k, sink, subject):
+    def found():
+        return [m for m in sink.messages() if parse(m)["Subject"] == subject]
+    wait_for(lambda: found() and queue_list(k) == [], what=f"{subject!r} at the sink")
+    [raw] = found()
+    return raw
+
+
+def test_only_authenticated_submission_is_dkim_signed(fresh_kurier, sink):
+    k = fresh_kurier
+    route(k, "remote.test", sink.port)
+    start_with_queue(k)
+    account, password = k.add_user()
+    k.cli("alias", "add", "fwd@example.test", "far@remote.test")
+
+    # A stranger on port 25 claims a hosted sender; the alias relays it outside.
+    with smtp(k) as c:
+        assert c.sendmail(account, ["fwd@example.test"], forwarded_message(account, "forged")) == {}
+    forged = wait_for_subject(k, sink, "forged")
+    assert b"DKIM-Signature" not in forged, forged.decode(errors="replace")[:600]
+    assert "queue.dkim_unauthenticated" in k.log_text()
+
+    # The account itself, authenticated on the submission port: signed, and the signatures verify.
+    with submission(k, account, password) as c:
+        assert c.sendmail(account, ["fwd@example.test"], forwarded_message(account, "authentic")) == {}
+    authentic = wait_for_subject(k, sink, "authentic")
+    sig = parse(authentic)["DKIM-Signature"]
+    assert sig and "d=example.test" in sig
+    verify_dkim(k, authentic)
+
