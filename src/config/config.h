@@ -100,6 +100,13 @@ struct Config {
     bool operator==(const Dkim&) const = default;
   } dkim;
 
+  struct Srs {
+    bool enabled = true;
+    std::string domain;      // "" = hostname
+    int max_age_days = 21;
+    bool operator==(const Srs&) const = default;
+  } srs;
+
   struct Log {
     std::string level = "info";  // "debug", "info", "warn" or "error" (kurier::log::parse_level)
     bool operator==(const Log&) const = default;
