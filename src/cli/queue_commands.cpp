@@ -85,6 +85,7 @@ struct InjectOptions {
 void inject(Context& ctx, const InjectOptions& o) {
   queue::EnqueueRequest req;
   req.sender = o.from;
+  req.authenticated_as = "operator";  // whoever may run the CLI on the data directory: signed
   if (!o.from.empty() && o.from.find('@') == std::string::npos) throw Failure("invalid sender '" + o.from + "'");
   auto ret = queue::parse_ret(o.ret);
   if (!ret) throw Failure("invalid --ret '" + o.ret + "': use FULL or HDRS");

@@ -96,8 +96,17 @@ struct Config {
   struct Dkim {
     bool enabled = true;
     std::string selector = "kurier";
+    std::vector<std::string> sign_senders;   // signed without AUTH: "user@domain" or "@domain"
+    std::vector<std::string> sign_networks;  // CIDR: clients whose hosted-domain mail is signed
     bool operator==(const Dkim&) const = default;
   } dkim;
+
+  struct Srs {
+    bool enabled = true;
+    std::string domain;      // "" = hostname
+    int max_age_days = 21;
+    bool operator==(const Srs&) const = default;
+  } srs;
 
   struct Log {
     std::string level = "info";  // "debug", "info", "warn" or "error" (kurier::log::parse_level)

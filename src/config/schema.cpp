@@ -219,6 +219,15 @@ std::string check_mail_address(std::string_view s) {
   return ok ? "" : "is not a mail address such as \"hostmaster@example.org\"";
 }
 
+std::string check_optional_host_name(std::string_view s) { return s.empty() ? "" : check_host_name(s); }
+
+// [dkim] sign_senders: a mail address, or "@domain" for every sender of a domain.
+std::string check_sender_pattern(std::string_view s) {
+  if (s.size() > 1 && s[0] == '@' && is_host_name(s.substr(1))) return "";
+  if (!s.empty() && check_mail_address(s).empty()) return "";
+  return "is not a mail address or \"@domain\"";
+}
+
 std::vector<Field> server_fields() {
   return {
       [] {
@@ -358,6 +367,16 @@ std::vector<Field> other_fields() {
               "Sign outgoing mail with each domain's DKIM key (RFC 6376)."),
       text("dkim", "selector", check_selector, [](auto& c) -> auto& { return c.dkim.selector; },
            "DKIM selector: the public key is published at SELECTOR._domainkey.DOMAIN."),
+      string_list("dkim", "sign_senders", true, check_sender_pattern, [](auto& c) -> auto& { return c.dkim.sign_senders; },
+                  "Envelope senders (\"app@example.org\", or \"@example.org\") signed without AUTH; empty: only authenticated submission."),
+      string_list("dkim", "sign_networks", true, check_cidr, [](auto& c) -> auto& { return c.dkim.sign_networks; },
+                  "Client networks whose mail from hosted domains is signed without AUTH, e.g. [\"10.0.0.5\"]."),
+      boolean("srs", "enabled", [](auto& c) -> auto& { return c.srs.enabled; },
+              "Rewrite the envelope sender of forwarded mail from other domains (SRS0=...@DOMAIN, as postsrsd)."),
+      text("srs", "domain", check_optional_host_name, [](auto& c) -> auto& { return c.srs.domain; },
+           "Domain of rewritten senders (its MX must be this server); \"\" uses [server] hostname."),
+      integer("srs", "max_age_days", 1, 1000, [](auto& c) -> auto& { return c.srs.max_age_days; },
+              "Days a rewritten sender is accepted for bounces."),
       choice("log", "level", {"debug", "info", "warn", "error"}, [](auto& c) -> auto& { return c.log.level; },
              "Least severe messages logged: \"debug\", \"info\", \"warn\" or \"error\"."),
   };
@@ -398,6 +417,7 @@ const std::vector<Section>& sections() {
       {kRoutesSection, "\"domain\" = \"HOST:PORT\": deliver mail for that domain there instead of by MX lookup."},
       {"smtp", "Inbound SMTP policy."},
       {"dkim", "DKIM signing of outgoing mail."},
+      {"srs", "Sender Rewriting Scheme for forwarded mail."},
       {"log", "Logging to stderr."},
   };
   return list;

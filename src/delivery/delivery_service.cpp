@@ -266,7 +266,7 @@ void DeliveryService::relay_external(Transaction& t) {
   if (external.empty()) return;
   try {
     if (!relay_) throw std::runtime_error("no relay configured");
-    relay_->relay({t.envelope.sender, external, t.message, t.envelope.dsn});
+    relay_->relay({t.envelope.sender, external, t.message, t.envelope.dsn, t.envelope.origin});
   } catch (const std::exception& e) {
     log::warn("delivery.relay_failed", {{"recipients", external.size()}, {"error", e.what()}});
     for (size_t i : who) t.results[i] = RecipientStatus::temporary(451, "4.3.0", "relaying failed, try again later");

@@ -107,6 +107,7 @@ struct MessageEnvelope {
   std::string received;         // the whole Received: field, CRLF-terminated ("" = none)
   std::vector<std::string> recipients;  // accepted RCPT addresses (Delivered-To when exactly one)
   MessageDsn dsn;               // RFC 3461 RET/ENVID of the MAIL command
+  MessageOrigin origin;         // authenticated account and client address (hooks.h)
 };
 
 // The message being received, spooled to a blob as it arrives. Move-only; destroying it

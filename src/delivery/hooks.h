@@ -51,6 +51,14 @@ class InboxFilingHook final : public FilingHook {
   FilingDecision decide(const FilingRequest&) override { return {}; }
 };
 
+// Who handed the message to us, as the protocol knows it. The outbound queue signs (DKIM) only
+// what an authenticated account or a configured network sent: never inferred from the sender
+// address, which anyone can forge on port 25.
+struct MessageOrigin {
+  std::string authenticated_as;  // the account's primary address after SMTP AUTH; "" = none
+  std::string client_ip;         // the client's address ("" when not from the network)
+};
+
 struct RelayRecipient {
   std::string address;
   RecipientDsn dsn;  // NOTIFY/ORCPT for this target (RFC 3461 5.2.7 applied, see dsn_params.h)
@@ -61,6 +69,7 @@ struct RelayRequest {
   const std::vector<RelayRecipient>& recipients;
   std::string_view message;                // the whole message; valid only during the call
   const MessageDsn& dsn;                   // RET/ENVID of the message
+  const MessageOrigin& origin;             // who sent it (for the DKIM decision)
 };
 
 class RelayHook {

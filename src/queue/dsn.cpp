@@ -142,28 +142,65 @@ std::string folded_field(std::string_view name, std::string_view value_in) {
   return out;
 }
 
-void HeaderSectionFilter::feed(std::string_view chunk) {
-  if (done_) return;
+namespace {
+
+// RFC 5322 2.2: field-name = 1*ftext, ftext = %d33-57 / %d59-126, then ":".
+bool is_field_line(std::string_view line) {
   size_t i = 0;
-  for (; i < chunk.size(); ++i) {
-    char c = chunk[i];
-    if (c == '\n') {
-      if (at_line_start_ || cr_at_line_start_) {
-        done_ = true;
-        ++i;
-        break;
-      }
-      at_line_start_ = true;
-      cr_at_line_start_ = false;
-    } else if (c == '\r' && at_line_start_) {
-      cr_at_line_start_ = true;
-      at_line_start_ = false;
-    } else {
-      at_line_start_ = false;
-      cr_at_line_start_ = false;
+  while (i < line.size() && line[i] >= 33 && line[i] <= 126 && line[i] != ':') ++i;
+  return i > 0 && i < line.size() && line[i] == ':';
+}
+
+std::string_view without_line_end(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace
+
+void HeaderSectionFilter::feed(std::string_view chunk) {
+  while (!done_ && !chunk.empty()) {
+    size_t nl = chunk.find('\n');
+    size_t take = nl == std::string_view::npos ? chunk.size() : nl + 1;
+    if (passed_ + line_.size() + take > kMaxBytes) {  // too long: cut at the last line end
+      done_ = true;
+      return;
+    }
+    line_.append(chunk.substr(0, take));
+    chunk.remove_prefix(take);
+    if (nl != std::string_view::npos) {
+      take_line(line_);
+      line_.clear();
     }
   }
-  sink_(chunk.substr(0, i));
+}
+
+void HeaderSectionFilter::finish() {
+  if (!done_ && !line_.empty()) take_line(line_);
+  line_.clear();
+  done_ = true;
+}
+
+void HeaderSectionFilter::take_line(std::string_view line) {
+  std::string_view text = without_line_end(line);
+  bool continuation = in_field_ && !text.empty() && (text[0] == ' ' || text[0] == '\t');
+  if (text.empty() || (!continuation && !is_field_line(text))) {
+    if (text.empty()) sink_(line);  // the empty line that ends the header section
+    done_ = true;                   // a body line is never passed on
+    return;
+  }
+  in_field_ = true;
+  passed_ += line.size();
+  sink_(line);
+}
+
+std::string header_section(std::string_view message) {
+  std::string out;
+  HeaderSectionFilter filter([&out](std::string_view s) { out.append(s); });
+  filter.feed(message);
+  filter.finish();
+  return out;
 }
 
 void write_dsn(const DsnReport& r, const ByteSink& out, const OriginalWriter& original) {
@@ -205,6 +242,7 @@ void write_dsn(const DsnReport& r, const ByteSink& out, const OriginalWriter& or
   } else {
     HeaderSectionFilter filter(track);
     original([&](std::string_view s) { filter.feed(s); });
+    filter.finish();
   }
   out(std::string(ends_with_newline ? "" : "\r\n") + "\r\n--" + boundary + "--\r\n");
 }

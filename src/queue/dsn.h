@@ -55,20 +55,34 @@ struct DsnReport {
 // Writes the whole DSN (header fields, CRLF line ends) to out.
 void write_dsn(const DsnReport& report, const ByteSink& out, const OriginalWriter& original);
 
-// Passes on bytes up to and including the empty line that ends the header section, then drops
-// the rest (for text/rfc822-headers).
+// The header section of a message, for text/rfc822-headers and success notices: never any
+// body. The header section ends at the first empty line (CRLF or LF, RFC 5322 2.1), which is
+// passed on; a message without one (a forged or broken one) yields only the leading lines that
+// are header fields ("name:" with a printable field name, RFC 5322 2.2, or a folded
+// continuation of one, 2.2.3), up to the first line that is not. At most kMaxBytes pass, cut at
+// a line end. Streams: the body is never buffered, only the current line (bounded too).
 class HeaderSectionFilter {
  public:
+  static constexpr size_t kMaxBytes = 256 * 1024;
+
   explicit HeaderSectionFilter(ByteSink sink) : sink_(std::move(sink)) {}
   void feed(std::string_view chunk);
+  // The message ended: a last header line without a line end is passed on.
+  void finish();
   bool done() const { return done_; }
 
  private:
+  void take_line(std::string_view line);  // one whole line, its line end included if any
+
   ByteSink sink_;
+  std::string line_;      // the line being read
+  size_t passed_ = 0;     // bytes given to sink_
+  bool in_field_ = false; // the previous line was a header field (a continuation may follow)
   bool done_ = false;
-  bool at_line_start_ = true;
-  bool cr_at_line_start_ = false;
 };
+
+// The bytes HeaderSectionFilter passes on, for a message in memory.
+std::string header_section(std::string_view message);
 
 // "Name: value" folded at spaces to lines of about 78 characters, CRLF-terminated; control
 // characters in value become spaces.

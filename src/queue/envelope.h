@@ -60,6 +60,11 @@ struct EnqueueRequest {
   Ret ret = Ret::unspecified;
   std::string envid;   // ENVID as given (xtext)
   bool smtputf8 = false;  // MAIL carried SMTPUTF8 (RFC 6531)
+  // Who sent it, for the DKIM decision (queue.h): the account that logged in (SMTP AUTH) to
+  // submit it, or "operator" for `kurier queue inject`; "" = nobody authenticated (port 25,
+  // LMTP, forwarding). Never derived from the sender address.
+  std::string authenticated_as;
+  std::string client_ip;  // the SMTP client's address; "" when not from the network
 };
 
 struct Recipient {

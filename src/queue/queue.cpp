@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <optional>
@@ -28,6 +29,7 @@
 #include "queue/dns.h"
 #include "queue/route.h"
 #include "queue/smtp_client.h"
+#include "smtp/relay_policy.h"
 
 namespace kurier::queue {
 namespace {
@@ -61,6 +63,8 @@ QueueSettings QueueSettings::from_config(const config::Config& c) {
   s.dkim_enabled = c.dkim.enabled;
   s.dkim_selector = c.dkim.selector;
   s.dkim_dir = c.data_dir / "dkim";
+  s.dkim_sign_senders = c.dkim.sign_senders;
+  s.dkim_sign_networks = c.dkim.sign_networks;
   return s;
 }
 
@@ -209,10 +213,28 @@ std::string QueueWriter::commit() {
 
 namespace {
 
+bool sender_listed(const std::vector<std::string>& patterns, std::string_view sender) {
+  std::string domain = "@" + domain_of(sender);
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const std::string& p) { return iequals(p, sender) || iequals(p, domain); });
+}
+
+// Whether the sender is known, not just claimed: our signature makes the message pass DMARC
+// for the sender's domain, so an unauthenticated "MAIL FROM:<x@hosted>" must not get one.
+bool sender_is_vouched_for(const QueueSettings& s, const EnqueueRequest& r) {
+  if (!r.authenticated_as.empty()) return true;
+  if (sender_listed(s.dkim_sign_senders, r.sender)) return true;
+  return !r.client_ip.empty() && smtp::ip_in_networks(r.client_ip, s.dkim_sign_networks);
+}
+
 std::unique_ptr<dkim::Signer> make_signer(Engine& e, const EnqueueRequest& request) {
   if (!e.settings.dkim_enabled || e.settings.dkim_dir.empty() || !e.is_local_domain) return nullptr;
   std::string domain = domain_of(request.sender);
   if (domain.empty() || !e.is_local_domain(domain)) return nullptr;
+  if (!sender_is_vouched_for(e.settings, request)) {
+    log::info("queue.dkim_unauthenticated", {{"from", request.sender}, {"ip", request.client_ip}});
+    return nullptr;
+  }
   try {
     auto keys = e.keys.ensure_keys(domain);
     if (keys.empty()) return nullptr;

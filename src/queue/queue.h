@@ -16,7 +16,11 @@
 //    [outbound] max_connections_per_domain.
 //  - a message with the null sender (a DSN) never causes another DSN (RFC 3461 6.2).
 //  - DKIM: mail whose envelope sender's domain is local (set_local_domains) is signed at
-//    enqueue; the DKIM-Signature fields are kept in the envelope and sent before the spool file.
+//    enqueue — only when the request says an account authenticated to submit it, or the
+//    sender or client network is in [dkim] sign_senders / sign_networks. A signature vouches
+//    for the sender (DMARC), so a port-25 forgery of a hosted address relayed by an alias must
+//    go out unsigned (issue 8). The DKIM-Signature fields are kept in the envelope and sent
+//    before the spool file.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -60,6 +64,8 @@ struct QueueSettings {
   bool dkim_enabled = true;
   std::string dkim_selector = "kurier";
   std::filesystem::path dkim_dir;   // DATA/dkim; empty = no signing
+  std::vector<std::string> dkim_sign_senders;   // "user@domain" / "@domain": signed without AUTH
+  std::vector<std::string> dkim_sign_networks;  // CIDR: clients signed without AUTH
   // Engine knobs (tests shorten them).
   std::chrono::milliseconds poll_interval{1000};  // how often the index is read for due mail
   std::chrono::milliseconds connect_timeout{30000};

@@ -11,6 +11,7 @@
 #include "directory/directory.h"
 #include "queue/dsn.h"
 #include "queue/queue.h"
+#include "srs/codec.h"
 
 namespace kurier::server {
 namespace {
@@ -35,11 +36,8 @@ queue::Ret queue_ret(delivery::DsnReturn r) {
   return queue::Ret::unspecified;
 }
 
-bool header_section_has_8bit(std::string_view message) {
-  auto end = message.find("\r\n\r\n");
-  for (unsigned char c : message.substr(0, end))
-    if (c >= 0x80) return true;
-  return false;
+bool has_8bit(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x80; });
 }
 
 }  // namespace
@@ -47,29 +45,49 @@ bool header_section_has_8bit(std::string_view message) {
 // DSNs from the queue (and success notices from delivery): into the local mailbox when the
 // original sender is local, else queued with the null sender (RFC 3461 6.2).
 void QueueBridge::notify(const queue::Notification& n) {
-  if (!is_local_domain(dir_, n.recipient)) {
-    auto writer = queue_.begin({"", {{n.recipient, 0, ""}}, queue::Ret::unspecified, "", false});
+  const std::string recipient = notice_recipient(n.recipient);
+  if (!is_local_domain(dir_, recipient)) {
+    auto writer = queue_.begin({"", {{recipient, 0, ""}}, queue::Ret::unspecified, "", false, "", ""});
     n.write([&](std::string_view s) { writer->write(s); });
     writer->commit();
     return;
   }
-  auto check = delivery_.check_recipient(n.recipient);
+  auto check = delivery_.check_recipient(recipient);
   if (check.status.kind == delivery::RecipientStatus::Kind::permanent) {
-    log::warn("queue.notice_dropped", {{"id", n.queue_id}, {"to", n.recipient}, {"reason", check.status.text}});
+    log::warn("queue.notice_dropped", {{"id", n.queue_id}, {"to", recipient}, {"reason", check.status.text}});
     return;  // no such local sender any more: like Postfix without a postmaster copy
   }
   if (!check.status.ok()) throw std::runtime_error(check.status.text);
-  auto sink = delivery_.begin_message({"", "", {n.recipient}, {}});
+  auto sink = delivery_.begin_message({"", "", {recipient}, {}, {}});
   n.write([&](std::string_view s) { sink.write(s); });
-  auto results = delivery_.deliver(std::move(sink), {{n.recipient, check.resolution, {}}});
+  auto results = delivery_.deliver(std::move(sink), {{recipient, check.resolution, {}}});
   if (!results.at(0).ok()) throw std::runtime_error(results[0].text);
+}
+
+// The envelope sender of a relayed copy: SRS-rewritten when it is someone else's (forwarding).
+std::string QueueBridge::forwarding_sender(std::string_view sender) const {
+  if (!srs_ || sender.empty() || is_local_domain(dir_, sender)) return std::string(sender);
+  std::string rewritten = srs_->forward(sender, int64_t(std::time(nullptr)));
+  if (rewritten != sender) log::info("queue.srs_forward", {{"from", sender}, {"srs", rewritten}});
+  return rewritten;
+}
+
+// Where a DSN about a message goes: an SRS sender of ours is turned back into the original
+// (SRS1 into the SRS0 address at the previous forwarder), which then gets the DSN as any
+// remote sender would.
+std::string QueueBridge::notice_recipient(const std::string& recipient) const {
+  if (!srs_ || !srs::Codec::looks_like_srs(recipient)) return recipient;
+  auto r = srs_->reverse(recipient, int64_t(std::time(nullptr)));
+  return r.ok() ? r.address : recipient;
 }
 
 void QueueBridge::relay(const delivery::RelayRequest& r) {
   queue::EnqueueRequest req;
-  req.sender = std::string(r.sender);
+  req.sender = forwarding_sender(r.sender);
   req.ret = queue_ret(r.dsn.ret);
   req.envid = r.dsn.envid;
+  req.authenticated_as = r.origin.authenticated_as;
+  req.client_ip = r.origin.client_ip;
   for (const auto& a : r.recipients) req.recipients.push_back({a.address, a.dsn.notify, a.dsn.orcpt});
   std::string_view message = r.message;
   if (message.rfind("Return-Path:", 0) == 0) message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
@@ -78,7 +96,8 @@ void QueueBridge::relay(const delivery::RelayRequest& r) {
 
 // Runs on the delivery thread after the message is stored; a local sender's notice is one
 // more (nested) delivery, a remote one is queued. Headers only are returned, as Postfix does
-// for success notices.
+// for success notices — and never more: the sender may be forged, so a message without an
+// empty line must not pass whole (queue::header_section keeps only header-field lines).
 void QueueBridge::success(const delivery::SuccessNotice& n) {
   int64_t now = int64_t(std::time(nullptr));
   queue::DsnReport report;
@@ -88,12 +107,13 @@ void QueueBridge::success(const delivery::SuccessNotice& n) {
   report.original_sender = std::string(n.sender);
   report.arrival = report.now = now;
   report.return_full_message = false;
-  report.eight_bit = header_section_has_8bit(n.message);
+  const std::string headers = queue::header_section(n.message);
+  report.eight_bit = has_8bit(headers);
   for (const auto& r : n.recipients) report.recipients.push_back({r.address, r.orcpt, r.action, "2.0.0", "", "", now});
   queue::Notification note;
   note.recipient = std::string(n.sender);
   note.kind = queue::NoticeKind::success;
-  std::string_view message = n.message;
+  std::string_view message = headers;
   note.write = [&report, message](const queue::ByteSink& sink) {
     queue::write_dsn(report, sink, [message](const queue::ByteSink& s) { s(message); });
   };

@@ -5,6 +5,10 @@
 //    deliveries are written like the queue's DSNs (queue/dsn.h);
 //  - the queue's notifier: DSNs and notices go into the sender's mailbox when the sender is
 //    local, else back into the queue with the null sender.
+//  - SRS (srs/codec.h, [srs]): a relayed message whose sender is outside the hosted domains is
+//    forwarding (an alias or a Sieve redirect; submission only sends as hosted addresses), so
+//    its envelope sender becomes SRS0=...@[srs] domain, as postsrsd would write it, and SPF
+//    passes at the target. A DSN the queue owes such a message goes back to the original.
 #pragma once
 #include <string>
 
@@ -21,12 +25,18 @@ class Queue;
 struct Notification;
 }  // namespace kurier::queue
 
+namespace kurier::srs {
+class Codec;
+}
+
 namespace kurier::server {
 
 class QueueBridge final : public delivery::RelayHook, public delivery::NoticeHook {
  public:
-  QueueBridge(queue::Queue& q, delivery::DeliveryService& d, directory::Directory& dir, std::string hostname)
-      : queue_(q), delivery_(d), dir_(dir), hostname_(std::move(hostname)) {}
+  // srs: nullptr = [srs] disabled.
+  QueueBridge(queue::Queue& q, delivery::DeliveryService& d, directory::Directory& dir, std::string hostname,
+              const srs::Codec* srs = nullptr)
+      : queue_(q), delivery_(d), dir_(dir), hostname_(std::move(hostname)), srs_(srs) {}
 
   void relay(const delivery::RelayRequest& r) override;
   void success(const delivery::SuccessNotice& n) override;
@@ -38,6 +48,10 @@ class QueueBridge final : public delivery::RelayHook, public delivery::NoticeHoo
   delivery::DeliveryService& delivery_;
   directory::Directory& dir_;
   std::string hostname_;
+  const srs::Codec* srs_;
+
+  std::string forwarding_sender(std::string_view sender) const;
+  std::string notice_recipient(const std::string& recipient) const;
 };
 
 }  // namespace kurier::server

@@ -24,6 +24,8 @@
 #include "server/privileges.h"
 #include "server/protocols.h"
 #include "server/queue_bridge.h"
+#include "srs/codec.h"
+#include "srs/secret.h"
 #include "session/services.h"
 #include "store/blob_store.h"
 #include "store/sqlite_mail_store.h"
@@ -100,6 +102,13 @@ net::awaitable<void> sweep_orphan_blobs(net::Runtime& runtime, store::MailStore&
   }
 }
 
+// [srs] enabled: the codec with the secret from DATA/srs.secret (made at first start).
+std::optional<srs::Codec> open_srs(const config::Config& c) {
+  if (!c.srs.enabled) return std::nullopt;
+  std::string domain = c.srs.domain.empty() ? c.hostname : c.srs.domain;
+  return srs::Codec(srs::load_or_create_secret(c.data_dir / "srs.secret"), domain, c.srs.max_age_days);
+}
+
 }  // namespace
 
 int serve(const config::Config& c) {
@@ -119,13 +128,15 @@ int serve(const config::Config& c) {
     delivery::DeliveryService delivery(delivery::DeliverySettings::from_config(c), *directory, mail_store, blobs);
     queue::Queue outbound(queue::QueueSettings::from_config(c));
     outbound.set_local_domains([&directory](std::string_view d) { return directory->find_domain(d).has_value(); });
-    QueueBridge relay_hook(outbound, delivery, *directory, c.hostname);
+    const std::optional<srs::Codec> srs = open_srs(c);
+    const srs::Codec* srs_codec = srs ? &*srs : nullptr;
+    QueueBridge relay_hook(outbound, delivery, *directory, c.hostname, srs_codec);
     outbound.set_notifier([&](const queue::Notification& n) { relay_hook.notify(n); });
     delivery.set_relay_hook(&relay_hook);
     delivery.set_notice_hook(&relay_hook);
     AccountReaper reaper(*directory, mail_store, delivery);
     reaper.start_up();
-    session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery};
+    session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery, srs_codec};
 
     net::Server server(runtime, server_limits(c));
     server.set_tls_context(load_tls(c));

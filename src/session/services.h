@@ -20,6 +20,9 @@ class ChangeHub;
 namespace kurier::delivery {
 class DeliveryService;
 }
+namespace kurier::srs {
+class Codec;
+}
 
 namespace kurier::session {
 
@@ -32,6 +35,7 @@ struct Services {
   store::BlobStore* blob_store = nullptr;
   store::ChangeHub* change_hub = nullptr;
   delivery::DeliveryService* delivery = nullptr;
+  const srs::Codec* srs = nullptr;  // [srs] enabled: reverses bounces to forwarded mail at RCPT
 };
 
 }  // namespace kurier::session

@@ -30,16 +30,21 @@
 //   outbound queue); until it has, authenticated relaying gets 451 4.3.0.
 // - Submission (RFC 6409): MAIL FROM and From: must be addresses of the authenticated account
 //   (submission.h); the login name is rewritten to the primary address.
+// - SRS (srs/codec.h): RCPT to an SRS0=/SRS1= address of ours is a bounce to mail we forwarded.
+//   With a valid hash and timestamp it goes to the original sender (relayed without AUTH: we
+//   wrote that address ourselves); otherwise 550 5.1.1, so nobody can use it to relay.
 #include "smtp/session_internal.h"
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include "auth/sasl.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "smtp/dsn_params.h"
 #include "smtp/relay_policy.h"
+#include "srs/codec.h"
 
 namespace kurier::smtp {
 namespace {
@@ -216,10 +221,17 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
   }
   // RFC 5321 4.1.1.3: <postmaster> without a domain is this server's postmaster.
   std::string address = cmd.mailbox ? cmd.mailbox->str() : "postmaster@" + hostname();
+  auto srs = reverse_srs(address);
+  if (srs && !srs->ok()) {
+    reply(550, "5.1.1", "<" + address + ">: invalid or expired SRS address");
+    log::info("smtp.rcpt", {{"conn", conn_.id()}, {"rcpt", address}, {"code", 550}, {"srs", "invalid"}});
+    co_return;
+  }
+  const std::string lookup_address = srs ? srs->address : address;  // a bounce: the original sender
   std::optional<delivery::RecipientCheck> check;
   try {
     // Captures by reference only: g++ 12 mishandles temporaries with destructors in co_await.
-    auto lookup = [this, &address] { return delivery_.check_recipient(address); };
+    auto lookup = [this, &lookup_address] { return delivery_.check_recipient(lookup_address); };
     check = co_await offload(lookup);
   } catch (const std::exception& e) {
     log::error("smtp.rcpt_failed", {{"conn", conn_.id()}, {"rcpt", address}, {"error", e.what()}});
@@ -231,8 +243,9 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
   // A whole-address relay: not hosted here (the resolver says not_local; with a relay hook the
   // delivery service turns that into one external target equal to the address).
   const auto& r = check->resolution;
-  bool remote = r.kind == delivery::Resolution::Kind::not_local ||
-                (r.found() && r.accounts.empty() && r.external.size() == 1 && r.external.front() == r.address);
+  // An SRS bounce is never a relay: its target is an address we forwarded mail from.
+  bool remote = !srs && (r.kind == delivery::Resolution::Kind::not_local ||
+                         (r.found() && r.accounts.empty() && r.external.size() == 1 && r.external.front() == r.address));
   if (remote && !cmd.mailbox) {  // <postmaster>
     check->status = delivery::RecipientStatus::permanent(
         550, "5.1.1", "<postmaster>: " + hostname() + " is not a hosted domain; use postmaster@DOMAIN");
@@ -253,6 +266,14 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
     // RFC 3461: NOTIFY/ORCPT stay with the recipient for the relay and the notices after DATA.
     tx_.recipients.push_back({address, std::move(check->resolution), recipient_dsn(cmd.rcpt)});
   }
+}
+
+// nullopt: not an SRS address of ours; else the reversal (ok, or why not).
+std::optional<srs::ReverseResult> Session::reverse_srs(const std::string& address) const {
+  if (!s_.srs || !srs::Codec::looks_like_srs(address)) return std::nullopt;
+  auto r = s_.srs->reverse(address, int64_t(std::time(nullptr)));
+  if (r.status == srs::ReverseResult::Status::not_srs) return std::nullopt;
+  return r;
 }
 
 bool Session::relay_allowed() const { return authenticated_ || trusted_network_; }

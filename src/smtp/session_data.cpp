@@ -58,6 +58,8 @@ delivery::MessageEnvelope Session::envelope() const {
   env.received = build_received(info);
   for (const auto& r : tx_.recipients) env.recipients.push_back(r.address);
   env.dsn = message_dsn(tx_.params);  // RFC 3461 RET/ENVID, for relayed copies and notices
+  if (authenticated_ && identity_) env.origin.authenticated_as = identity_->primary;  // DKIM signs only these
+  env.origin.client_ip = conn_.remote_ip();
   return env;
 }
 

@@ -16,6 +16,7 @@
 #include "smtp/reply.h"
 #include "smtp/session.h"
 #include "smtp/submission.h"
+#include "srs/codec.h"
 
 namespace kurier::smtp {
 
@@ -55,6 +56,7 @@ class Session {
   // RCPT for a domain not hosted here (or relayed): the relay policy's answer, nullopt = accept.
   std::optional<Reply> relay_refusal(const std::string& address) const;
   bool relay_allowed() const;
+  std::optional<srs::ReverseResult> reverse_srs(const std::string& address) const;
   void cmd_rset();
   void cmd_vrfy();
   void cmd_help();

@@ -511,5 +511,27 @@ TEST(Load, InvalidUtf8IsAnError) {
   EXPECT_EQ(error_of(kServer + "x = \"\xed\xa0\x80\"\n"), "/etc/kurier/kurier.toml:4: invalid UTF-8");
 }
 
+TEST(Load, DkimSigningPolicyAndSrs) {
+  Config d = parse_text("[server]\nhostname = \"mail.example.com\"\ndata_dir = \"/srv/kurier\"\n");
+  EXPECT_TRUE(d.dkim.sign_senders.empty() && d.dkim.sign_networks.empty());
+  EXPECT_TRUE(d.srs.enabled);
+  EXPECT_EQ(d.srs.domain, "");
+  EXPECT_EQ(d.srs.max_age_days, 21);
+  Config c = parse_text(
+      "[server]\nhostname = \"mail.example.com\"\ndata_dir = \"/srv/kurier\"\n"
+      "[dkim]\nsign_senders = [\"app@example.com\", \"@example.org\"]\nsign_networks = \"10.0.0.0/8\"\n"
+      "[srs]\nenabled = false\ndomain = \"srs.example.com\"\nmax_age_days = 7\n");
+  EXPECT_EQ(c.dkim.sign_senders, (std::vector<std::string>{"app@example.com", "@example.org"}));
+  EXPECT_EQ(c.dkim.sign_networks, (std::vector<std::string>{"10.0.0.0/8"}));
+  EXPECT_FALSE(c.srs.enabled);
+  EXPECT_EQ(c.srs.domain, "srs.example.com");
+  EXPECT_EQ(c.srs.max_age_days, 7);
+  const std::string server = "[server]\nhostname = \"mail.example.com\"\ndata_dir = \"/srv/kurier\"\n";
+  EXPECT_EQ(error_of(server + "[dkim]\nsign_senders = [\"@\"]\n"),
+            "/etc/kurier/kurier.toml:5: [dkim] sign_senders: \"@\" is not a mail address or \"@domain\"");
+  EXPECT_NE(error_of(server + "[srs]\ndomain = \"not a host\"\n"), "");
+  EXPECT_NE(error_of(server + "[srs]\nmax_age_days = 0\n"), "");
+}
+
 }  // namespace
 }  // namespace kurier::config

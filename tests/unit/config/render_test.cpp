@@ -36,7 +36,7 @@ Config customized() {
   c.outbound.routes = {{"example.com", "127.0.0.1:10025"}, {"b.example", "mx.b.example:2525"}};
   c.outbound.require_tls = true;
   c.trusted_networks = {"10.0.0.0/8", "192.168.1.7"};
-  c.dkim = {false, "sel1"};
+  c.dkim = {false, "sel1", {"app@example.org", "@b.example"}, {"10.9.0.0/16"}};
   c.log.level = "warn";
   return c;
 }

@@ -160,6 +160,57 @@ TEST(HeaderSectionFilter, StopsAfterTheEmptyLine) {
   EXPECT_TRUE(f.done());
 }
 
+std::string filtered(std::string_view in, bool bytewise) {
+  std::string out;
+  HeaderSectionFilter f([&](std::string_view s) { out.append(s); });
+  if (bytewise)
+    for (char c : in) f.feed(std::string_view(&c, 1));
+  else
+    f.feed(in);
+  f.finish();
+  return out;
+}
+
+// issue 8: a message without an empty line passed whole, body included, into notices that go
+// to a possibly forged sender.
+TEST(HeaderSectionFilter, WithoutAnEmptyLineStopsAtTheFirstNonHeaderLine) {
+  std::string in = "A: 1\r\nB: 2\r\n folded\r\nsecret body line\r\nC: 3\r\n";
+  for (bool bytewise : {false, true}) {
+    EXPECT_EQ(filtered(in, bytewise), "A: 1\r\nB: 2\r\n folded\r\n");
+    EXPECT_EQ(header_section(in), "A: 1\r\nB: 2\r\n folded\r\n");
+  }
+}
+
+TEST(HeaderSectionFilter, LfLineEndsAndALastLineWithoutLineEnd) {
+  EXPECT_EQ(header_section("A: 1\nB: 2\n\nbody\n"), "A: 1\nB: 2\n\n");
+  EXPECT_EQ(header_section("A: 1\r\nB: 2"), "A: 1\r\nB: 2");
+  EXPECT_EQ(header_section("A: 1\r\nno header"), "A: 1\r\n");
+  EXPECT_EQ(header_section("just a body\r\nA: 1\r\n"), "");
+  EXPECT_EQ(header_section(" A: continuation first\r\n"), "");  // nothing to continue
+  EXPECT_EQ(header_section("Bad Name: x\r\n"), "");              // RFC 5322 2.2: no SP in a name
+}
+
+TEST(HeaderSectionFilter, IsBounded) {
+  std::string line = "X-Filler: " + std::string(990, 'x') + "\r\n";
+  std::string in;
+  while (in.size() <= HeaderSectionFilter::kMaxBytes) in += line;
+  std::string out = header_section(in);
+  EXPECT_LE(out.size(), HeaderSectionFilter::kMaxBytes);
+  EXPECT_GT(out.size(), HeaderSectionFilter::kMaxBytes - line.size() - 1);
+  EXPECT_EQ(out.size() % line.size(), 0u);  // cut at a line end
+  EXPECT_EQ(header_section(std::string(HeaderSectionFilter::kMaxBytes + 10, 'a')), "");
+}
+
+TEST(Dsn, HeadersOnlyNeverReturnsTheBodyOfAMessageWithoutAnEmptyLine) {
+  DsnReport r = failure_report();
+  r.return_full_message = false;
+  std::string dsn;
+  write_dsn(r, [&](std::string_view s) { dsn.append(s); },
+            [](const ByteSink& s) { s("Subject: hi\r\nthe secret body\r\n"); });
+  EXPECT_NE(dsn.find("Subject: hi\r\n"), std::string::npos);
+  EXPECT_EQ(dsn.find("the secret body"), std::string::npos);
+}
+
 TEST(FoldedField, FoldsAtSpaces) {
   std::string f = folded_field("Diagnostic-Code", "smtp; " + std::string(70, 'a') + " " + std::string(70, 'b'));
   EXPECT_NE(f.find("\r\n " + std::string(70, 'b')), std::string::npos) << f;

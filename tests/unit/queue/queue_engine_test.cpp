@@ -90,10 +90,12 @@ class QueueEngineTest : public ::testing::Test {
   }
 
   std::string enqueue(std::string sender, std::vector<std::string> rcpts, const std::string& message,
-                      unsigned notify = 0) {
+                      unsigned notify = 0, std::string authenticated_as = "", std::string client_ip = "") {
     EnqueueRequest r;
     r.sender = std::move(sender);
     for (auto& a : rcpts) r.recipients.push_back({a, notify, ""});
+    r.authenticated_as = std::move(authenticated_as);
+    r.client_ip = std::move(client_ip);
     return queue_->enqueue(std::move(r), message);
   }
 
@@ -443,7 +445,7 @@ TEST_F(QueueEngineTest, LocalSendersAreDkimSigned) {
   queue_ = std::make_unique<Queue>(s, dns_);
   queue_->set_local_domains([](std::string_view d) { return d == "example.org"; });
   queue_->start(rt_);
-  enqueue("alice@example.org", {"bob@remote.test"}, kMessage);
+  enqueue("alice@example.org", {"bob@remote.test"}, kMessage, 0, "alice@example.org");  // after AUTH
   ASSERT_TRUE(eventually([&] { return queue_empty(); }));
   auto got = smtp_.received();
   ASSERT_EQ(got.size(), 1u);
@@ -462,12 +464,47 @@ TEST_F(QueueEngineTest, LocalSendersAreDkimSigned) {
   EXPECT_EQ(smtp_.received()[1].data, kMessage);
 }
 
+// issue 8: a forged "MAIL FROM:<x@hosted>" on port 25, relayed by an alias, got our signature.
+TEST_F(QueueEngineTest, OnlyAuthenticatedOrConfiguredSendersAreSigned) {
+  auto s = settings();
+  s.dkim_sign_senders = {"app@example.org", "@listed.example.org"};
+  s.dkim_sign_networks = {"10.1.0.0/16"};
+  queue_ = std::make_unique<Queue>(s, dns_);
+  queue_->set_notifier([](const Notification&) {});
+  queue_->set_local_domains([](std::string_view d) { return d == "example.org" || d == "listed.example.org"; });
+  queue_->start(rt_);
+  struct Case {
+    std::string sender, authenticated_as, ip;
+    bool signed_;
+  };
+  std::vector<Case> cases = {
+      {"x@example.org", "", "192.0.2.9", false},        // a stranger claiming a hosted sender
+      {"x@example.org", "", "10.2.0.1", false},         // outside sign_networks
+      {"x@example.org", "x@example.org", "192.0.2.9", true},  // authenticated submission
+      {"APP@example.org", "", "192.0.2.9", true},       // sign_senders, any case
+      {"anyone@listed.example.org", "", "", true},      // sign_senders "@domain"
+      {"x@example.org", "", "10.1.2.3", true},          // sign_networks
+  };
+  // Case i goes to rcpt<i>@remote.test, to find its copy at the fake server.
+  for (size_t i = 0; i < cases.size(); ++i)
+    enqueue(cases[i].sender, {"rcpt" + std::to_string(i) + "@remote.test"}, kMessage, 0, cases[i].authenticated_as,
+            cases[i].ip);
+  ASSERT_TRUE(eventually([&] { return smtp_.received().size() == cases.size(); }));
+  auto got = smtp_.received();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::string rcpt = "<rcpt" + std::to_string(i) + "@remote.test>";
+    auto it = std::find_if(got.begin(), got.end(), [&](const auto& m) { return m.rcpt.at(0).find(rcpt) != std::string::npos; });
+    ASSERT_NE(it, got.end()) << rcpt;
+    EXPECT_EQ(it->data.rfind("DKIM-Signature:", 0) == 0, cases[i].signed_) << "case " << i << ": " << cases[i].sender;
+  }
+}
+
 TEST_F(QueueEngineTest, RestartDeliversWhatWasQueuedBefore) {
   auto s = settings();
   std::string id;
   {
     Queue before(s, dns_);  // never started: like a server that died right after accepting
-    id = before.enqueue({"alice@example.org", {{"bob@remote.test", 0, ""}}, Ret::unspecified, "", false}, kMessage);
+    id = before.enqueue({"alice@example.org", {{"bob@remote.test", 0, ""}}, Ret::unspecified, "", false, "", ""}, kMessage);
   }
   start(s);
   ASSERT_TRUE(eventually([&] { return queue_empty(); }));
@@ -492,7 +529,7 @@ TEST_F(QueueEngineTest, InvalidRequestsAreRefused) {
   auto s = settings();
   s.max_message_size = 10;
   Queue small(s, dns_);
-  auto w = small.begin({"a@example.org", {{"b@remote.test", 0, ""}}, Ret::unspecified, "", false});
+  auto w = small.begin({"a@example.org", {{"b@remote.test", 0, ""}}, Ret::unspecified, "", false, "", ""});
   w->write(kMessage);
   EXPECT_TRUE(w->too_large());
   EXPECT_THROW(w->commit(), QueueError);

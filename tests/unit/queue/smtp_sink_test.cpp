@@ -148,6 +148,7 @@ TEST_F(SmtpSinkTest, PostfixReceivesSignedMailForEveryRecipient) {
                         "Message-ID: <sink@example.org>\r\n\r\nHello Postfix,\r\n.one dot\r\n";
   EnqueueRequest r;
   r.sender = "alice@example.org";
+  r.authenticated_as = "alice@example.org";  // submitted after AUTH: signed
   for (int i = 0; i < 120; ++i) r.recipients.push_back({"user" + std::to_string(i) + "@remote.test", 0, ""});
   queue_->enqueue(r, message);
   ASSERT_TRUE(eventually([&] { return queue_->spool().list().empty(); }));

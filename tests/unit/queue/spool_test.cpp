@@ -130,12 +130,12 @@ TEST_F(SpoolTest, RecoversAfterKill9) {
     QueueSettings s;
     s.dir = dir_ / "queue";
     Queue q(s, nullptr);
-    std::string id1 = q.enqueue({"alice@example.org", {{"bob@remote.test", 0, ""}}, Ret::unspecified, "", false},
+    std::string id1 = q.enqueue({"alice@example.org", {{"bob@remote.test", 0, ""}}, Ret::unspecified, "", false, "", ""},
                                 "Subject: one\r\n\r\n1\r\n");
-    std::string id2 = q.enqueue({"alice@example.org", {{"carol@remote.test", 0, ""}}, Ret::unspecified, "", false},
+    std::string id2 = q.enqueue({"alice@example.org", {{"carol@remote.test", 0, ""}}, Ret::unspecified, "", false, "", ""},
                                 "Subject: two\r\n\r\n2\r\n");
     q.spool().set_state(id2, MessageState::delivering);
-    auto unfinished = q.begin({"alice@example.org", {{"dave@remote.test", 0, ""}}, Ret::unspecified, "", false});
+    auto unfinished = q.begin({"alice@example.org", {{"dave@remote.test", 0, ""}}, Ret::unspecified, "", false, "", ""});
     unfinished->write(std::string(200000, 'x'));
     std::ofstream(ids_file) << id1 << " " << id2;
     ::kill(::getpid(), SIGKILL);
