@@ -71,6 +71,29 @@ RecipientStatus RecipientStatus::permanent(int code, std::string enhanced, std::
   return {Kind::permanent, code, std::move(enhanced), std::move(text)};
 }
 
+// ---- the one SMTP reply (delivery_service.h) ----
+
+namespace {
+
+const RecipientStatus* first_of(const std::vector<RecipientStatus>& results, RecipientStatus::Kind kind) {
+  auto it = std::find_if(results.begin(), results.end(), [kind](const auto& s) { return s.kind == kind; });
+  return it == results.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+RecipientStatus message_reply(const std::vector<RecipientStatus>& results) {
+  if (auto temporary = first_of(results, RecipientStatus::Kind::temporary)) return *temporary;
+  auto permanent = first_of(results, RecipientStatus::Kind::permanent);
+  if (permanent && !first_of(results, RecipientStatus::Kind::ok)) return *permanent;
+  return RecipientStatus::success(250, "2.0.0", "Message accepted");
+}
+
+bool owes_failure_notice(const std::vector<RecipientStatus>& results) {
+  return !first_of(results, RecipientStatus::Kind::temporary) && first_of(results, RecipientStatus::Kind::permanent) &&
+         first_of(results, RecipientStatus::Kind::ok);
+}
+
 // ---- construction ----
 
 DeliveryService::DeliveryService(DeliverySettings settings, directory::Directory& directory, store::MailStore& store,
@@ -178,7 +201,8 @@ struct DeliveryService::Transaction {
   const MessageEnvelope& envelope;
   const std::vector<AcceptedRecipient>& recipients;
   std::vector<RecipientStatus> results;
-  std::string_view message;
+  std::string_view message;   // the blob: local trace fields, Received, the message
+  std::string_view received;  // the message as received: no Return-Path/Delivered-To
   mime::Part structure;
   std::string message_id;
   store::NewMessage new_message;
@@ -192,7 +216,8 @@ std::vector<RecipientStatus> all(size_t n, const RecipientStatus& s) { return st
 
 }  // namespace
 
-std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients) {
+std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients,
+                                                      ReplyStyle style) {
   const size_t n = recipients.size();
   if (n == 0) return {};
   if (sink.too_large())
@@ -207,10 +232,11 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     log::error("delivery.spool_failed", {{"error", e.what()}});
     return all(n, RecipientStatus::temporary(451, "4.3.0", "could not store the message, try again later"));
   }
-  Transaction t{sink.envelope(), recipients, {}, {}, {}, {}, {}, {}, false};
+  Transaction t{sink.envelope(), recipients, {}, {}, {}, {}, {}, {}, {}, false};
   try {
     store::BlobView view = blobs_.open(blob);
     t.message = view.data();
+    t.received = t.message.substr(std::min(t.message.size(), sink.local_trace_bytes()));
     t.structure = mime::parse_message(t.message);
     int64_t now = now_seconds();
     t.new_message = {blob, view.size(), now, local_utc_offset_minutes(now), mime::serialize(t.structure)};
@@ -230,6 +256,7 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     for (size_t a = 0; a < t.accounts.size(); ++a) file_for_account(t, a);
     store_targets(t);
     send_success_notices(t);  // here: t.message (the blob view) is still open
+    if (style == ReplyStyle::one_reply) send_failure_notice(t);
   } catch (const std::exception& e) {  // parsing/open failures: nothing was stored
     log::error("delivery.failed", {{"blob", blob.str()}, {"error", e.what()}});
     if (!t.stored) blobs_.remove(blob);
@@ -291,6 +318,39 @@ void DeliveryService::send_success_notices(Transaction& t) {
     notice_->success({t.envelope.sender, t.envelope.dsn, owed, t.message});
   } catch (const std::exception& e) {
     log::warn("delivery.notice_failed", {{"to", t.envelope.sender}, {"recipients", owed.size()}, {"error", e.what()}});
+  }
+}
+
+// RFC 5321 6.1: "If there is a delivery failure after acceptance of a message, the
+// receiver-SMTP MUST formulate and mail a notification message ... unless the reverse-path is
+// null". SMTP is about to answer 250 with these permanent failures, so the sender gets one DSN
+// (RFC 3464) naming them, unless their NOTIFY excludes FAILURE (RFC 3461 4.1). If it cannot be
+// made durable, the failures become temporary and the client retries the whole message.
+void DeliveryService::send_failure_notice(Transaction& t) {
+  if (!owes_failure_notice(t.results)) return;
+  std::vector<NoticeRecipient> owed;
+  std::vector<size_t> who;
+  for (size_t i = 0; i < t.recipients.size(); ++i) {
+    const auto& s = t.results[i];
+    if (s.kind != RecipientStatus::Kind::permanent || !wants_failure(t.recipients[i].dsn)) continue;
+    std::string diagnostic = "X-Kurier; " + std::to_string(s.code) + " " + s.enhanced + " " + s.text;
+    owed.push_back({t.recipients[i].address, t.recipients[i].dsn.orcpt, "failed", s.enhanced, diagnostic});
+    who.push_back(i);
+  }
+  if (owed.empty()) return;
+  if (t.envelope.sender.empty()) {
+    log::info("delivery.failure_not_reported", {{"recipients", owed.size()}, {"reason", "null sender"}});
+    return;
+  }
+  try {
+    if (!notice_) throw std::runtime_error("no notice hook to send the DSN with");
+    notice_->failure({t.envelope.sender, t.envelope.dsn, owed, t.received});
+    log::info("delivery.failure_notice", {{"to", t.envelope.sender}, {"recipients", owed.size()}});
+  } catch (const std::exception& e) {
+    log::warn("delivery.failure_notice_failed", {{"to", t.envelope.sender}, {"error", e.what()}});
+    for (size_t i : who)
+      t.results[i] = RecipientStatus::temporary(451, "4.3.0", bracketed(t.recipients[i].address) +
+                                                                  ": delivery failed and could not be reported, try again later");
   }
 }
 

@@ -32,6 +32,8 @@
 //    accepted recipient go with relayed targets to the queue (which bounces, or reports
 //    "relayed"); NOTIFY=SUCCESS on a recipient stored here yields a "delivered" notice, on an
 //    alias with several targets one "expanded" notice, through the NoticeHook after the store.
+//  - SMTP's one reply (message_reply): a recipient that failed permanently next to delivered
+//    ones gets a "failed" DSN to the sender (unless NOTIFY says otherwise or the sender is <>).
 //
 // Every method is blocking (directory reads, fsync); protocols call them through
 // Runtime::offload. Thread-safe: one DeliveryService serves the whole server.
@@ -89,6 +91,26 @@ struct RecipientStatus {
   static RecipientStatus permanent(int code, std::string enhanced, std::string text);
 };
 
+// How the protocol answers after the message data.
+enum class ReplyStyle {
+  per_recipient,  // LMTP (RFC 2033 4.2): one reply per recipient; the client reports failures
+  one_reply,      // SMTP (RFC 5321 4.1.1.4): one reply; a 250 makes us responsible for every
+                  // recipient (6.1), so deliver() reports permanent failures itself (a DSN)
+};
+
+// The one SMTP reply after the data, from the per-recipient results. Never "neither": every
+// recipient is either delivered, refused, or reported to the sender.
+//  - any temporary failure: that 4xx for the whole message. A 250 would make us responsible for
+//    a recipient we can neither deliver now nor retry ourselves (there is no local retry queue);
+//    the client retries instead, and the recipients that already got the message are protected
+//    by duplicate suppression (Message-ID) and the relay record (see deliver());
+//  - all failed permanently: the first 5xx;
+//  - else 250; with ReplyStyle::one_reply, deliver() has then sent the sender one DSN naming
+//    each recipient that failed permanently (RFC 3464, through the NoticeHook).
+RecipientStatus message_reply(const std::vector<RecipientStatus>& results);
+// Some delivered, some failed permanently, none temporarily: a 250 that owes a DSN.
+bool owes_failure_notice(const std::vector<RecipientStatus>& results);
+
 // The answer to RCPT: the status to reply, and the resolution to keep for delivery when ok.
 struct RecipientCheck {
   RecipientStatus status;
@@ -124,6 +146,9 @@ class MessageSink {
   uint64_t message_bytes() const { return message_bytes_; }  // what write() was given
   bool too_large() const { return too_large_; }
   const MessageEnvelope& envelope() const { return envelope_; }
+  // Bytes at the start of the blob that only a local mailbox gets (Return-Path, Delivered-To):
+  // what follows is the message as received (our Received field first), for relays and DSNs.
+  size_t local_trace_bytes() const { return local_trace_bytes_; }
 
  private:
   friend class DeliveryService;
@@ -135,6 +160,7 @@ class MessageSink {
   std::string buffer_;
   uint64_t message_bytes_ = 0;
   uint64_t max_bytes_ = 0;
+  size_t local_trace_bytes_ = 0;
   bool too_large_ = false;
 };
 
@@ -165,7 +191,10 @@ class DeliveryService {
   MessageSink begin_message(MessageEnvelope envelope);
   // Stores the message for every accepted recipient; one result per recipient, in order. The
   // sink is consumed. Never throws for delivery failures: they are per-recipient statuses.
-  std::vector<RecipientStatus> deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients);
+  // With ReplyStyle::one_reply, permanent failures next to deliveries are reported to the
+  // sender (see message_reply); a report that cannot be made turns them temporary.
+  std::vector<RecipientStatus> deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients,
+                                       ReplyStyle style = ReplyStyle::per_recipient);
 
   // Quota state of an account right now (for tests and IMAP's ALERT): usage in bytes.
   uint64_t usage_bytes(int64_t account);
@@ -179,6 +208,7 @@ class DeliveryService {
   void relay_external(Transaction& t);
   void after_delivery(Transaction& t);
   void send_success_notices(Transaction& t);
+  void send_failure_notice(Transaction& t);
   void maybe_warn_quota(const LocalRecipient& account);
   void send_quota_warning(const LocalRecipient& account, uint64_t used, int percent);
   store::MailboxId inbox_of(const LocalRecipient& account);

@@ -77,28 +77,33 @@ void QueueBridge::relay(const delivery::RelayRequest& r) {
 }
 
 // Runs on the delivery thread after the message is stored; a local sender's notice is one
-// more (nested) delivery, a remote one is queued. Headers only are returned, as Postfix does
-// for success notices.
-void QueueBridge::success(const delivery::SuccessNotice& n) {
+// more (nested) delivery, a remote one is queued. Success notices return the header section only,
+// as Postfix does; failures the whole message unless RET=HDRS (or it is too large).
+void QueueBridge::report(queue::NoticeKind kind, const delivery::Notice& n) {
   int64_t now = int64_t(std::time(nullptr));
   queue::DsnReport report;
-  report.kind = queue::NoticeKind::success;
+  report.kind = kind;
   report.reporting_mta = hostname_;
   report.envid = n.dsn.envid;
   report.original_sender = std::string(n.sender);
   report.arrival = report.now = now;
-  report.return_full_message = false;
+  report.return_full_message = kind == queue::NoticeKind::failure && n.dsn.ret != delivery::DsnReturn::headers &&
+                               n.message.size() <= queue::DsnReport::kMaxReturnedBytes;
   report.eight_bit = header_section_has_8bit(n.message);
-  for (const auto& r : n.recipients) report.recipients.push_back({r.address, r.orcpt, r.action, "2.0.0", "", "", now});
+  for (const auto& r : n.recipients)
+    report.recipients.push_back({r.address, r.orcpt, r.action, r.status, "", r.diagnostic, now});
   queue::Notification note;
   note.recipient = std::string(n.sender);
-  note.kind = queue::NoticeKind::success;
+  note.kind = kind;
   std::string_view message = n.message;
   note.write = [&report, message](const queue::ByteSink& sink) {
     queue::write_dsn(report, sink, [message](const queue::ByteSink& s) { s(message); });
   };
   notify(note);
-  log::info("delivery.success_notice", {{"to", n.sender}, {"recipients", n.recipients.size()}});
+  log::info("delivery.notice", {{"kind", queue::to_string(kind)}, {"to", n.sender}, {"recipients", n.recipients.size()}});
 }
+
+void QueueBridge::success(const delivery::Notice& n) { report(queue::NoticeKind::success, n); }
+void QueueBridge::failure(const delivery::Notice& n) { report(queue::NoticeKind::failure, n); }
 
 }  // namespace kurier::server

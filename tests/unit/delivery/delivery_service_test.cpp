@@ -342,10 +342,13 @@ struct RecordingNotices : NoticeHook {
   };
   std::vector<Got> got;
   bool fail = false;
-  void success(const SuccessNotice& n) override {
+  std::vector<Got> failures;
+  void success(const SuccessNotice& n) override { record(got, n); }
+  void failure(const Notice& n) override { record(failures, n); }
+  void record(std::vector<Got>& into, const Notice& n) {
     if (fail) throw std::runtime_error("no notices today");
     auto end = n.message.find("\r\n\r\n");
-    got.push_back({std::string(n.sender), n.dsn.envid, std::string(n.message.substr(0, end)), n.recipients});
+    into.push_back({std::string(n.sender), n.dsn.envid, std::string(n.message.substr(0, end)), n.recipients});
   }
 };
 
@@ -390,6 +393,76 @@ TEST_F(DeliveryTest, SuccessNoticesForLocalDeliveryAndExpansion) {
   auto ok = send_with_dsn({{"bob@example.test", {kDsnSuccess, ""}}}, {}, "Subject: five\r\n\r\nx\r\n");
   EXPECT_TRUE(ok[0].ok());
   EXPECT_EQ(inbox_messages(bob_).size(), 2u);
+}
+
+// The one SMTP reply: any temporary failure refuses the message, all permanent refuses it, and
+// otherwise 250 (RFC 5321 6.1: never "neither").
+TEST(MessageReply, NeverAcceptsWhatItCannotDeliverOrReport) {
+  auto ok = RecipientStatus::success(250, "2.0.0", "ok");
+  auto tmp = RecipientStatus::temporary(452, "4.2.2", "full");
+  auto perm = RecipientStatus::permanent(552, "5.2.2", "full");
+  EXPECT_EQ(message_reply({ok, ok}).code, 250);
+  EXPECT_EQ(message_reply({ok, tmp, perm}).code, 452);
+  EXPECT_EQ(message_reply({perm, perm}).code, 552);
+  EXPECT_EQ(message_reply({ok, perm}).code, 250);
+  EXPECT_TRUE(owes_failure_notice({ok, perm}));
+  EXPECT_FALSE(owes_failure_notice({ok, tmp, perm}));
+  EXPECT_FALSE(owes_failure_notice({perm}));
+  EXPECT_FALSE(owes_failure_notice({ok}));
+}
+
+// SMTP (one reply): a recipient that fails permanently at DATA while another gets the message
+// is reported to the sender in a DSN; if the DSN cannot be made, the failure turns temporary.
+TEST_F(DeliveryTest, PermanentFailureNextToADeliveryIsReportedForOneReply) {
+  settings_.over_quota_permanent = true;
+  make_service();
+  RecordingNotices notices;
+  service_->set_notice_hook(&notices);
+  int fills = 0;
+  auto deliver_to_both = [&](const std::string& subject, ReplyStyle style, const std::string& sender) {
+    std::string full = "full" + std::to_string(++fills) + "@example.test";
+    account(full, 10);
+    std::vector<AcceptedRecipient> accepted;
+    for (std::string r : {std::string("alice@example.test"), full}) {
+      auto check = service_->check_recipient(r);
+      EXPECT_TRUE(check.status.ok()) << r << ": " << check.status.text;
+      accepted.push_back({r, check.resolution, {}});
+    }
+    // Fills full@ between its RCPT and the DATA of the transaction.
+    service_->set_notice_hook(nullptr);
+    send({full}, "Subject: filler\r\n\r\n" + std::string(100, 'x') + "\r\n");
+    service_->set_notice_hook(&notices);
+    auto sink = service_->begin_message({sender, "Received: by mx; now\r\n", {"alice@example.test", full}, {}});
+    sink.write("Subject: " + subject + "\r\n\r\nbody\r\n");
+    return service_->deliver(std::move(sink), accepted, style);
+  };
+  auto r = deliver_to_both("partial", ReplyStyle::one_reply, "sender@elsewhere.example");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(r[0].ok());
+  EXPECT_EQ(r[1].code, 552);
+  EXPECT_EQ(message_reply(r).code, 250);
+  ASSERT_EQ(notices.failures.size(), 1u);
+  const auto& n = notices.failures[0];
+  EXPECT_EQ(n.sender, "sender@elsewhere.example");
+  ASSERT_EQ(n.recipients.size(), 1u);
+  EXPECT_EQ(n.recipients[0].address, "full1@example.test");
+  EXPECT_EQ(n.recipients[0].action, "failed");
+  EXPECT_EQ(n.recipients[0].status, "5.2.2");
+  EXPECT_EQ(n.headers.rfind("Received: by mx", 0), 0u) << n.headers;  // no Return-Path: as received
+  EXPECT_NE(n.headers.find("Subject: partial"), std::string::npos);
+
+  // LMTP answers per recipient: the client reports the failure, delivery sends nothing.
+  notices.failures.clear();
+  r = deliver_to_both("lmtp", ReplyStyle::per_recipient, "sender@elsewhere.example");
+  EXPECT_EQ(r[1].code, 552);
+  EXPECT_TRUE(notices.failures.empty());
+
+  // A DSN that cannot be sent: the failure becomes temporary, so SMTP answers 4xx.
+  notices.fail = true;
+  r = deliver_to_both("no-dsn", ReplyStyle::one_reply, "sender@elsewhere.example");
+  EXPECT_TRUE(r[0].ok());
+  EXPECT_EQ(r[1].kind, RecipientStatus::Kind::temporary);
+  EXPECT_EQ(message_reply(r).code, 451);
 }
 
 struct JunkFiler : FilingHook {
