@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <unordered_map>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -245,13 +246,16 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     t.results.resize(n);
     for (size_t i = 0; i < n; ++i)
       t.results[i] = RecipientStatus::success(250, "2.0.0", bracketed(recipients[i].resolution.address) + " delivered");
-    for (size_t i = 0; i < n; ++i)
+    refuse_loops(t, sink.trace());
+    for (size_t i = 0; i < n; ++i) {
+      if (!t.results[i].ok()) continue;
       for (const auto& account : recipients[i].resolution.accounts) {
         auto it = std::find_if(t.accounts.begin(), t.accounts.end(),
                                [&](const auto& w) { return w.account.account_id == account.account_id; });
         if (it == t.accounts.end()) it = t.accounts.insert(t.accounts.end(), {account, {}, {}, {}, std::nullopt});
         it->recipients.push_back(i);
       }
+    }
     relay_external(t);
     for (size_t a = 0; a < t.accounts.size(); ++a) file_for_account(t, a);
     store_targets(t);
@@ -273,29 +277,78 @@ size_t target_count(const Resolution& r) { return r.accounts.size() + r.external
 
 }  // namespace
 
-// Recipients expanding to other domains go to the relay hook in one request, each target with
-// the NOTIFY/ORCPT RFC 3461 5.2.7 gives it (dsn_params.h). A target reached through several
-// RCPTs is relayed once, with the parameters of the first.
-void DeliveryService::relay_external(Transaction& t) {
-  std::vector<RelayRecipient> external;
-  std::vector<size_t> who;
+// RFC 5321 6.3 loop detection (trace.h), before anything is stored or relayed: too many
+// Received fields refuse every recipient, a Delivered-To naming a recipient refuses that one.
+void DeliveryService::refuse_loops(Transaction& t, const TraceScanner& trace) {
   for (size_t i = 0; i < t.recipients.size(); ++i) {
     const auto& rcpt = t.recipients[i];
-    if (rcpt.resolution.external.empty()) continue;
-    who.push_back(i);
+    if (trace.too_many_hops()) {
+      t.results[i] = RecipientStatus::permanent(554, "5.4.6", "Too many hops: more than " + std::to_string(kMaxReceivedFields) +
+                                                                  " Received fields, mail forwarding loop");
+    } else if (trace.delivered_to(rcpt.address) || trace.delivered_to(rcpt.resolution.address)) {
+      t.results[i] = RecipientStatus::permanent(554, "5.4.6", bracketed(rcpt.resolution.address) +
+                                                                  ": mail forwarding loop (Delivered-To names it)");
+    } else {
+      continue;
+    }
+    log::warn("delivery.loop", {{"rcpt", rcpt.address}, {"received", trace.received_fields()}});
+  }
+}
+
+namespace {
+
+// A recipient relayed as it is (not hosted here), rather than an alias or forward expanded here.
+bool relayed_as_is(const Resolution& r) {
+  return r.accounts.empty() && r.external.size() == 1 && r.external.front() == r.address;
+}
+
+}  // namespace
+
+// Recipients expanding to other domains go to the relay hook, each target with the NOTIFY/ORCPT
+// RFC 3461 5.2.7 gives it (dsn_params.h); a target reached through several RCPTs is relayed once,
+// with the parameters of the first. Addresses relayed as they are share one request; each alias
+// or forward that expands to outside targets gets a request of its own, whose copy carries
+// "Delivered-To: <alias>" (trace.h), so a forwarding loop through another server is recognised
+// when the message comes back, and no alias's targets learn of the other recipients.
+void DeliveryService::relay_external(Transaction& t) {
+  struct Group {
+    std::string trace;
+    std::vector<RelayRecipient> targets;
+    bool failed = false;
+  };
+  std::vector<Group> groups(1);                      // [0]: addresses relayed as they are
+  std::unordered_map<std::string, size_t> group_of;  // target -> the group carrying it
+  std::vector<std::pair<size_t, std::vector<size_t>>> needs;  // recipient -> groups with its targets
+  for (size_t i = 0; i < t.recipients.size(); ++i) {
+    const auto& rcpt = t.recipients[i];
+    if (!t.results[i].ok() || rcpt.resolution.external.empty()) continue;
+    size_t mine = 0;
+    if (!relayed_as_is(rcpt.resolution)) {
+      mine = groups.size();
+      groups.push_back({delivered_to_field(rcpt.address), {}});
+    }
     size_t targets = target_count(rcpt.resolution);
-    for (const auto& e : rcpt.resolution.external)
-      if (std::none_of(external.begin(), external.end(), [&](const auto& x) { return x.address == e; }))
-        external.push_back({e, expanded_dsn(rcpt.dsn, rcpt.address, e, targets)});
+    std::vector<size_t> used;
+    for (const auto& e : rcpt.resolution.external) {
+      auto [it, fresh] = group_of.emplace(e, mine);
+      if (fresh) groups[mine].targets.push_back({e, expanded_dsn(rcpt.dsn, rcpt.address, e, targets)});
+      used.push_back(it->second);
+    }
+    needs.push_back({i, std::move(used)});
   }
-  if (external.empty()) return;
-  try {
-    if (!relay_) throw std::runtime_error("no relay configured");
-    relay_->relay({t.envelope.sender, external, t.message, t.envelope.dsn});
-  } catch (const std::exception& e) {
-    log::warn("delivery.relay_failed", {{"recipients", external.size()}, {"error", e.what()}});
-    for (size_t i : who) t.results[i] = RecipientStatus::temporary(451, "4.3.0", "relaying failed, try again later");
+  for (auto& g : groups) {
+    if (g.targets.empty()) continue;
+    try {
+      if (!relay_) throw std::runtime_error("no relay configured");
+      relay_->relay({t.envelope.sender, g.targets, t.received, t.envelope.dsn, g.trace});
+    } catch (const std::exception& e) {
+      log::warn("delivery.relay_failed", {{"recipients", g.targets.size()}, {"error", e.what()}});
+      g.failed = true;
+    }
   }
+  for (const auto& [i, used] : needs)
+    if (std::any_of(used.begin(), used.end(), [&](size_t g) { return groups[g].failed; }))
+      t.results[i] = RecipientStatus::temporary(451, "4.3.0", "relaying failed, try again later");
 }
 
 // RFC 3461 NOTIFY=SUCCESS for what was settled here: "delivered" into one local mailbox

@@ -32,6 +32,10 @@
 //    accepted recipient go with relayed targets to the queue (which bounces, or reports
 //    "relayed"); NOTIFY=SUCCESS on a recipient stored here yields a "delivered" notice, on an
 //    alias with several targets one "expanded" notice, through the NoticeHook after the store.
+//  - Loops (trace.h, RFC 5321 6.3): more than 50 Received fields refuse the message, a
+//    Delivered-To naming a recipient refuses that recipient, both 554 5.4.6, before anything is
+//    stored or relayed. A copy relayed for an alias or forward carries "Delivered-To: <alias>",
+//    so a forwarding loop through another server is recognised when it comes back.
 //  - SMTP's one reply (message_reply): a recipient that failed permanently next to delivered
 //    ones gets a "failed" DSN to the sender (unless NOTIFY says otherwise or the sender is <>).
 //
@@ -49,6 +53,7 @@
 
 #include "delivery/hooks.h"
 #include "delivery/resolver.h"
+#include "delivery/trace.h"
 
 namespace kurier::config {
 struct Config;
@@ -149,6 +154,8 @@ class MessageSink {
   // Bytes at the start of the blob that only a local mailbox gets (Return-Path, Delivered-To):
   // what follows is the message as received (our Received field first), for relays and DSNs.
   size_t local_trace_bytes() const { return local_trace_bytes_; }
+  // Received and Delivered-To fields of the message's header section, for loop detection.
+  const TraceScanner& trace() const { return trace_; }
 
  private:
   friend class DeliveryService;
@@ -161,6 +168,7 @@ class MessageSink {
   uint64_t message_bytes_ = 0;
   uint64_t max_bytes_ = 0;
   size_t local_trace_bytes_ = 0;
+  TraceScanner trace_;
   bool too_large_ = false;
 };
 
@@ -206,6 +214,7 @@ class DeliveryService {
   void file_for_account(Transaction& t, size_t account_index);
   void store_targets(Transaction& t);
   void relay_external(Transaction& t);
+  void refuse_loops(Transaction& t, const TraceScanner& trace);
   void after_delivery(Transaction& t);
   void send_success_notices(Transaction& t);
   void send_failure_notice(Transaction& t);

@@ -61,8 +61,11 @@ struct RelayRecipient {
 struct RelayRequest {
   std::string_view sender;                 // reverse-path, "" for <>
   const std::vector<RelayRecipient>& recipients;
-  std::string_view message;                // the whole message; valid only during the call
+  std::string_view message;                // the message as received (our Received first, no
+                                           // Return-Path); valid only during the call
   const MessageDsn& dsn;                   // RET/ENVID of the message
+  std::string_view trace;                  // header fields to write before message: the
+                                           // Delivered-To of an alias or forward (trace.h); "" = none
 };
 
 class RelayHook {

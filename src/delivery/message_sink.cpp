@@ -20,7 +20,7 @@ std::string header_safe(std::string_view s) {
 std::string local_trace_headers(const MessageEnvelope& envelope) {
   // RFC 5321 4.4: the final delivery adds Return-Path with the reverse-path, "<>" when null.
   std::string out = "Return-Path: <" + header_safe(envelope.sender) + ">\r\n";
-  if (envelope.recipients.size() == 1) out += "Delivered-To: " + header_safe(envelope.recipients.front()) + "\r\n";
+  if (envelope.recipients.size() == 1) out += delivered_to_field(envelope.recipients.front());
   return out;
 }
 
@@ -45,6 +45,7 @@ void MessageSink::write(std::string_view chunk) {
     return;
   }
   message_bytes_ += chunk.size();
+  if (!trace_.header_done()) trace_.feed(chunk);
   if (buffer_.size() + chunk.size() > kBufferSize) flush();
   if (chunk.size() >= kBufferSize) {
     writer_->write(chunk);

@@ -71,9 +71,10 @@ void QueueBridge::relay(const delivery::RelayRequest& r) {
   req.ret = queue_ret(r.dsn.ret);
   req.envid = r.dsn.envid;
   for (const auto& a : r.recipients) req.recipients.push_back({a.address, a.dsn.notify, a.dsn.orcpt});
-  std::string_view message = r.message;
-  if (message.rfind("Return-Path:", 0) == 0) message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
-  queue_.enqueue(std::move(req), message);
+  auto writer = queue_.begin(std::move(req));
+  writer->write(r.trace);  // Delivered-To of an alias or forward (delivery/trace.h)
+  writer->write(r.message);
+  writer->commit();
 }
 
 // Runs on the delivery thread after the message is stored; a local sender's notice is one

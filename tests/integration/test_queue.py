@@ -174,3 +174,5 @@ def test_alias_to_a_remote_address_is_relayed(fresh_kurier, sink):
     assert "X-Rcpt-Args: <far@remote.test>" in raw
     assert "Subject: forwarded" in raw
     assert "Return-Path:" not in raw  # RFC 5321 4.4: only the final delivery adds it
+    # The alias is named, so the copy is recognised as a loop if the remote forwards it back.
+    assert "\nDelivered-To: forward@example.test\n" in raw

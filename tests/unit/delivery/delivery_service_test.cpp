@@ -264,7 +264,7 @@ struct RecordingRelay : RelayHook {
   std::vector<std::string> recipients;
   std::vector<RecipientDsn> dsn;
   MessageDsn message_dsn;
-  std::string message;
+  std::string message, trace;
   bool fail = false;
   void relay(const RelayRequest& r) override {
     if (fail) throw std::runtime_error("queue full");
@@ -276,6 +276,7 @@ struct RecordingRelay : RelayHook {
     }
     message_dsn = r.dsn;
     message = std::string(r.message);
+    trace = std::string(r.trace);
   }
 };
 
@@ -463,6 +464,45 @@ TEST_F(DeliveryTest, PermanentFailureNextToADeliveryIsReportedForOneReply) {
   EXPECT_TRUE(r[0].ok());
   EXPECT_EQ(r[1].kind, RecipientStatus::Kind::temporary);
   EXPECT_EQ(message_reply(r).code, 451);
+}
+
+// RFC 5321 6.3: more than 50 Received fields refuse everyone, a Delivered-To naming a
+// recipient refuses that recipient; nothing is stored or relayed for them.
+TEST_F(DeliveryTest, LoopsAreRefusedBeforeAnythingIsStored) {
+  std::string hops;
+  for (int i = 0; i < 51; ++i) hops += "Received: from hop" + std::to_string(i) + " by x; now\r\n";
+  auto r = send({"alice@example.test", "bob@example.test"}, hops + kMessage);
+  for (const auto& s : r) {
+    EXPECT_EQ(s.code, 554);
+    EXPECT_EQ(s.enhanced, "5.4.6");
+  }
+  auto fifty = send({"alice@example.test"}, hops.substr(hops.find('\n') + 1) + "Subject: fifty\r\n\r\nx\r\n");
+  EXPECT_TRUE(fifty[0].ok());
+
+  auto looped = send({"alice@example.test", "bob@example.test"}, "Delivered-To: <Bob@example.test>\r\n" + kMessage);
+  EXPECT_TRUE(looped[0].ok());
+  EXPECT_EQ(looped[1].code, 554);
+  EXPECT_EQ(looped[1].enhanced, "5.4.6");
+  EXPECT_EQ(inbox_messages(alice_).size(), 2u);
+  EXPECT_TRUE(inbox_messages(bob_).empty());
+}
+
+// A copy relayed for an alias names the alias in Delivered-To (and nothing of the local copy's
+// Return-Path); an address relayed as it is gets none. When the copy comes back, it is a loop.
+TEST_F(DeliveryTest, RelayedAliasCopyCarriesDeliveredTo) {
+  alias("fwd@example.test", {"friend@elsewhere.example"});
+  RecordingRelay relay;
+  service_->set_relay_hook(&relay);
+  auto r = send({"fwd@example.test", "alice@example.test"});
+  ASSERT_TRUE(r[0].ok());
+  EXPECT_EQ(relay.trace, "Delivered-To: fwd@example.test\r\n");
+  EXPECT_EQ(relay.message.rfind("Received: from client", 0), 0u) << relay.message;
+  send({"stranger@elsewhere.example"});
+  EXPECT_EQ(relay.recipients, std::vector<std::string>{"stranger@elsewhere.example"});
+  EXPECT_EQ(relay.trace, "");
+
+  auto back = send({"fwd@example.test"}, "Delivered-To: fwd@example.test\r\n" + kMessage);
+  EXPECT_EQ(back[0].code, 554);
 }
 
 struct JunkFiler : FilingHook {
