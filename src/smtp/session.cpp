@@ -17,7 +17,7 @@
 // - Every input is bounded: command lines (parse_command's per-verb limits, RFC 5321 4.5.3.1),
 //   recipients (limits.max_recipients, 452 4.5.3), message size (limits.max_message_size,
 //   552 5.3.4, announced with SIZE, RFC 1870), pending output, and rejected commands
-//   (limits.max_bad_commands, then 421 and close).
+//   (limits.max_bad_commands, then 421 and close; permanently refused RCPTs count too).
 // - Idle clients are cut off after limits.smtp_timeout_seconds with 421 4.4.2 (RFC 5321
 //   4.5.3.2); at shutdown, an idle client gets "421 4.3.2 Server shutting down" (LineReader).
 // - STARTTLS (RFC 3207 4.2): plaintext pipelined after it is discarded (LineReader::start_tls)
@@ -246,7 +246,13 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
       check->status = refusal->code >= 500 ? delivery::RecipientStatus::permanent(refusal->code, refusal->enhanced, refusal->text)
                                            : delivery::RecipientStatus::temporary(refusal->code, refusal->enhanced, refusal->text);
   }
-  reply(check->status.code, check->status.enhanced, check->status.text);
+  // A refused recipient counts toward limits.max_bad_commands like any refused command, so a
+  // dictionary attack over RCPT ends in 421 (as Postfix's smtpd_hard_error_limit). Temporary
+  // refusals do not: "452 too many recipients" or a full mailbox are the client's to retry.
+  if (check->status.kind == delivery::RecipientStatus::Kind::permanent)
+    refuse(check->status.code, check->status.enhanced, check->status.text);
+  else
+    reply(check->status.code, check->status.enhanced, check->status.text);
   log::info("smtp.rcpt", {{"conn", conn_.id()}, {"rcpt", address}, {"code", check->status.code},
                           {"accounts", check->resolution.accounts.size()}});
   if (check->status.ok()) {

@@ -481,3 +481,32 @@ def test_mail_loop_is_refused_per_recipient_over_lmtp(kurier):
     assert second[0] == 250, second
     assert inbox(kurier, looped) == []
     assert [email.message_from_bytes(m)["Subject"] for m in inbox(kurier, fine)] == ["lmtp-loop"]
+
+
+def test_rcpt_dictionary_attack_ends_in_421(kurier):
+    """Refused RCPTs count toward limits.max_bad_commands (20): guessing addresses ends in 421."""
+    domain = new_domain(kurier)
+    r = Raw(kurier)
+    r.cmd("EHLO client.test")
+    assert r.cmd("MAIL FROM:<guesser@elsewhere.example>")[0].startswith("250")
+    for i in range(20):
+        assert r.cmd(f"RCPT TO:<guess{i}@{domain}>")[0].startswith("550 5.1.1")
+    assert r.cmd(f"RCPT TO:<guess20@{domain}>")[0].startswith("421 4.7.0")
+    assert r.closed()
+
+
+def test_temporary_rcpt_refusals_do_not_count(fresh_kurier):
+    """452 (too many recipients) is the client's cue to send the rest later, not an error."""
+    k = fresh_kurier
+    k.set_config("limits", "max_recipients", "2")
+    k.set_config("limits", "max_bad_commands", "3")
+    k.start()
+    rcpt = new_user(k)
+    r = Raw(k)
+    r.cmd("EHLO client.test")
+    assert r.cmd("MAIL FROM:<sender@elsewhere.example>")[0].startswith("250")
+    for _ in range(2):
+        assert r.cmd(f"RCPT TO:<{rcpt}>")[0].startswith("250")
+    for _ in range(5):
+        assert r.cmd(f"RCPT TO:<{rcpt}>")[0].startswith("452 4.5.3")
+    assert r.cmd("NOOP")[0].startswith("250")
