@@ -3,6 +3,7 @@
 #include "delivery/delivery_service.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <unordered_map>
 
@@ -256,9 +257,9 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
         it->recipients.push_back(i);
       }
     }
-    relay_external(t);
     for (size_t a = 0; a < t.accounts.size(); ++a) file_for_account(t, a);
     store_targets(t);
+    relay_external(t);  // after the local rows: see relay_external for why
     send_success_notices(t);  // here: t.message (the blob view) is still open
     if (style == ReplyStyle::one_reply) send_failure_notice(t);
   } catch (const std::exception& e) {  // parsing/open failures: nothing was stored
@@ -304,12 +305,72 @@ bool relayed_as_is(const Resolution& r) {
 
 }  // namespace
 
+namespace {
+
+// 64-bit FNV-1a: a stable digest for relay keys (the same bytes give the same key after an
+// upgrade, unlike std::hash).
+struct Fnv1a {
+  uint64_t h = 14695981039346656037ull;
+  Fnv1a& add(std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // field separator: ("ab","c") differs from ("a","bc")
+    return *this;
+  }
+};
+
+}  // namespace
+
+// What makes a relay request "the same" when a client retries the transaction: sender, the
+// trace it carries, its targets, the Message-ID and the client's bytes (our Received field,
+// which names the connection and time, excluded).
+std::string DeliveryService::relay_key(const Transaction& t, std::string_view trace,
+                                       const std::vector<RelayRecipient>& targets) const {
+  Fnv1a d;
+  d.add(t.envelope.sender).add(trace).add(t.message_id);
+  for (const auto& r : targets) d.add(r.address);
+  d.add(t.received.substr(std::min(t.received.size(), t.envelope.received.size())));
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(d.h));
+  return hex;
+}
+
+bool DeliveryService::already_relayed(const std::string& key) {
+  if (settings_.duplicate_window_hours <= 0) return false;
+  try {
+    return state_->relayed_since(key, now_seconds() - int64_t(settings_.duplicate_window_hours) * 3600);
+  } catch (const std::exception& e) {  // a duplicate is better than a loss (RFC 5321 6.1)
+    log::warn("delivery.relay_record_failed", {{"error", e.what()}});
+    return false;
+  }
+}
+
+void DeliveryService::record_relay(const std::string& key) {
+  if (settings_.duplicate_window_hours <= 0) return;
+  try {
+    state_->record_relay(key, now_seconds());
+  } catch (const std::exception& e) {
+    log::warn("delivery.relay_record_failed", {{"error", e.what()}});
+  }
+}
+
 // Recipients expanding to other domains go to the relay hook, each target with the NOTIFY/ORCPT
 // RFC 3461 5.2.7 gives it (dsn_params.h); a target reached through several RCPTs is relayed once,
 // with the parameters of the first. Addresses relayed as they are share one request; each alias
 // or forward that expands to outside targets gets a request of its own, whose copy carries
 // "Delivered-To: <alias>" (trace.h), so a forwarding loop through another server is recognised
 // when the message comes back, and no alias's targets learn of the other recipients.
+//
+// One transaction, one outcome per recipient, nothing twice (the queue and the store are two
+// databases, so they cannot commit together; instead):
+//  1. relaying runs after the store's commit, and only for recipients whose local part was
+//     stored: a recipient whose mailbox failed is retried by the client as a whole, local and
+//     outside targets together, and was not queued yet;
+//  2. every request has a key (relay_key: sender, trace, targets, Message-ID, the client's
+//     bytes), recorded in delivery.db after the queue made it durable and remembered for
+//     duplicate_window_hours. SMTP answers one reply, so a 4xx for another recipient makes the
+//     client retry everything: the retry finds the key and does not queue the request again
+//     (like the store's Message-ID suppression of the local copies).
+// A crash between the queue's commit and the record can cost one duplicate, never a loss.
 void DeliveryService::relay_external(Transaction& t) {
   struct Group {
     std::string trace;
@@ -338,9 +399,15 @@ void DeliveryService::relay_external(Transaction& t) {
   }
   for (auto& g : groups) {
     if (g.targets.empty()) continue;
+    std::string key = relay_key(t, g.trace, g.targets);
+    if (already_relayed(key)) {
+      log::info("delivery.relay_retried", {{"key", key}, {"recipients", g.targets.size()}});
+      continue;  // queued by an earlier attempt of this transaction
+    }
     try {
       if (!relay_) throw std::runtime_error("no relay configured");
       relay_->relay({t.envelope.sender, g.targets, t.received, t.envelope.dsn, g.trace});
+      record_relay(key);
     } catch (const std::exception& e) {
       log::warn("delivery.relay_failed", {{"recipients", g.targets.size()}, {"error", e.what()}});
       g.failed = true;

@@ -23,7 +23,10 @@
 //  - A warning message goes into the INBOX once when usage crosses quota_warning_percent; the
 //    mark resets when usage falls below.
 //  - Duplicates: the same Message-ID to the same mailbox within duplicate_window_hours is stored
-//    once and reported delivered. Messages without Message-ID are never suppressed.
+//    once and reported delivered. Messages without Message-ID are never suppressed. Relayed
+//    copies are queued after the local store, and a retried transaction's relay requests are
+//    recognised by their key within the same window (relay_external), so a 4xx and the
+//    client's retry never queue a copy twice.
 //  - Recipients expanding to addresses in other domains are accepted only when a RelayHook is
 //    set; otherwise RCPT gets 550 5.7.1 "relaying not available" (the outbound queue is not there
 //    yet), rather than delivering part of an alias and losing the rest.
@@ -214,6 +217,9 @@ class DeliveryService {
   void file_for_account(Transaction& t, size_t account_index);
   void store_targets(Transaction& t);
   void relay_external(Transaction& t);
+  std::string relay_key(const Transaction& t, std::string_view trace, const std::vector<RelayRecipient>& targets) const;
+  bool already_relayed(const std::string& key);
+  void record_relay(const std::string& key);
   void refuse_loops(Transaction& t, const TraceScanner& trace);
   void after_delivery(Transaction& t);
   void send_success_notices(Transaction& t);

@@ -6,6 +6,7 @@
 
 #include "delivery_test_util.h"
 #include "mime/cache.h"
+#include "store/errors.h"
 #include "store/sqlite_mail_store.h"
 
 namespace kurier::delivery {
@@ -503,6 +504,94 @@ TEST_F(DeliveryTest, RelayedAliasCopyCarriesDeliveredTo) {
 
   auto back = send({"fwd@example.test"}, "Delivered-To: fwd@example.test\r\n" + kMessage);
   EXPECT_EQ(back[0].code, 554);
+}
+
+using UidStructure = std::pair<store::Uid, std::string>;
+
+// Forwards to a real store; deliver() throws while `fail` is set (a disk that filled up).
+class FailingStore final : public store::MailStore {
+ public:
+  explicit FailingStore(store::MailStore& inner) : s_(inner) {}
+  bool fail = false;
+  std::vector<store::AppendResult> deliver(const std::vector<store::DeliveryTarget>& t, const store::NewMessage& m) override {
+    if (fail) throw store::StoreError(store::StoreErrc::io, "store.db: database or disk is full (test)");
+    return s_.deliver(t, m);
+  }
+#define KURIER_FWD(ret, name, params, args) \
+  ret name params override { return s_.name args; }
+  KURIER_FWD(std::vector<store::MailboxInfo>, create_default_mailboxes, (store::AccountId a), (a))
+  KURIER_FWD(std::vector<store::MailboxInfo>, list_mailboxes, (store::AccountId a), (a))
+  KURIER_FWD(std::optional<store::MailboxInfo>, find_mailbox, (store::AccountId a, std::string_view n), (a, n))
+  KURIER_FWD(std::optional<store::MailboxInfo>, mailbox, (store::MailboxId id), (id))
+  KURIER_FWD(store::MailboxInfo, create_mailbox, (store::AccountId a, std::string_view n, std::string_view u), (a, n, u))
+  KURIER_FWD(void, delete_mailbox, (store::AccountId a, std::string_view n), (a, n))
+  KURIER_FWD(void, rename_mailbox, (store::AccountId a, std::string_view f, std::string_view t), (a, f, t))
+  KURIER_FWD(void, set_special_use, (store::AccountId a, std::string_view n, std::string_view u), (a, n, u))
+  KURIER_FWD(void, subscribe, (store::AccountId a, std::string_view n), (a, n))
+  KURIER_FWD(void, unsubscribe, (store::AccountId a, std::string_view n), (a, n))
+  KURIER_FWD(std::vector<std::string>, subscriptions, (store::AccountId a), (a))
+  KURIER_FWD(store::MailboxStatus, mailbox_status, (store::MailboxId m), (m))
+  KURIER_FWD(store::MailboxSnapshot, snapshot, (store::MailboxId m), (m))
+  KURIER_FWD(std::vector<store::MessageMeta>, messages, (store::MailboxId m, const store::UidSet& u), (m, u))
+  KURIER_FWD(std::vector<UidStructure>, cached_structures, (store::MailboxId m, const store::UidSet& u), (m, u))
+  KURIER_FWD(store::Changes, changes_since, (store::MailboxId m, store::ModSeq s), (m, s))
+  KURIER_FWD(store::AppendResult, append, (store::MailboxId m, const store::NewMessage& n, const store::Flags& f), (m, n, f))
+  KURIER_FWD(std::vector<store::AppendResult>, append_all, (store::MailboxId m, const std::vector<store::AppendItem>& i), (m, i))
+  KURIER_FWD(store::StoreFlagsResult, store_flags,
+             (store::MailboxId m, const store::UidSet& u, store::FlagMode mode, const store::Flags& f, std::optional<store::ModSeq> c),
+             (m, u, mode, f, c))
+  KURIER_FWD(store::CopyResult, copy, (store::MailboxId f, const store::UidSet& u, store::MailboxId t), (f, u, t))
+  KURIER_FWD(store::CopyResult, move, (store::MailboxId f, const store::UidSet& u, store::MailboxId t), (f, u, t))
+  KURIER_FWD(std::vector<store::Uid>, expunge, (store::MailboxId m, const std::optional<store::UidSet>& u), (m, u))
+  KURIER_FWD(store::QuotaUsage, quota_usage, (store::AccountId a), (a))
+  KURIER_FWD(void, delete_account, (store::AccountId a), (a))
+  KURIER_FWD(size_t, sweep_orphan_blobs, (int64_t age), (age))
+  KURIER_FWD(store::ChangeHub&, changes, (), ())
+#undef KURIER_FWD
+
+ private:
+  store::MailStore& s_;
+};
+
+struct CountingRelay : RelayHook {
+  int requests = 0;
+  void relay(const RelayRequest&) override { ++requests; }
+};
+
+// A transaction with a local and an outside recipient whose local store fails: SMTP answers 4xx
+// and the client retries. The outside copy is queued exactly once over both attempts.
+TEST_F(DeliveryTest, RetryAfterAFailedLocalStoreQueuesTheRelayOnce) {
+  alias("fwd@example.test", {"friend@elsewhere.example"});
+  alias("both@example.test", {"bob@example.test", "pal@elsewhere.example"});
+  FailingStore failing(*store_);
+  DeliveryService service(settings_, dir_, failing, *blobs_);
+  CountingRelay relay;
+  service.set_relay_hook(&relay);
+  auto attempt = [&] {
+    std::vector<AcceptedRecipient> accepted;
+    for (std::string r : {"alice@example.test", "fwd@example.test", "both@example.test"})
+      accepted.push_back({r, service.check_recipient(r).resolution, {}});
+    auto sink = service.begin_message({"sender@elsewhere.example", "Received: by mx; " + std::to_string(relay.requests) + "\r\n",
+                                       {"alice@example.test", "fwd@example.test", "both@example.test"}, {}});
+    sink.write(kMessage);
+    return service.deliver(std::move(sink), accepted, ReplyStyle::one_reply);
+  };
+  failing.fail = true;
+  auto first = attempt();
+  EXPECT_EQ(message_reply(first).code, 451);
+  EXPECT_TRUE(first[1].ok());           // fwd@ has no local part: relayed now
+  EXPECT_FALSE(first[2].ok());          // both@'s mailbox failed: retried as a whole
+  EXPECT_EQ(relay.requests, 1);
+  failing.fail = false;
+  auto retry = attempt();
+  EXPECT_EQ(message_reply(retry).code, 250);
+  EXPECT_EQ(relay.requests, 2);         // both@'s outside target now; fwd@'s not again
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+  EXPECT_EQ(inbox_messages(bob_).size(), 1u);
+  auto again = attempt();               // a third time (the 250 was lost): nothing new
+  EXPECT_EQ(message_reply(again).code, 250);
+  EXPECT_EQ(relay.requests, 2);
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
 }
 
 struct JunkFiler : FilingHook {
