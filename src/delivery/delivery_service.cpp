@@ -104,7 +104,10 @@ DeliveryService::DeliveryService(DeliverySettings settings, directory::Directory
       directory_(directory),
       store_(store),
       blobs_(blobs),
-      resolver_(directory, ResolverOptions{.subaddress_separators = settings_.subaddress_separators, .postmaster = settings_.postmaster}),
+      resolver_(directory, ResolverOptions{.subaddress_separators = settings_.subaddress_separators,
+                                           .max_results = settings_.max_alias_targets,
+                                           .max_lookups = std::max<size_t>(5000, 5 * settings_.max_alias_targets),
+                                           .postmaster = settings_.postmaster}),
       state_(std::make_unique<DeliveryState>(settings_.state_path.empty() ? ":memory:" : settings_.state_path.string())) {
   if (settings_.duplicate_window_hours > 0) state_->prune(now_seconds() - int64_t(settings_.duplicate_window_hours) * 3600);
 }
@@ -246,17 +249,9 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     t.message_id = message_id_of(t.message, t.structure);
     t.results.resize(n);
     for (size_t i = 0; i < n; ++i)
-      t.results[i] = RecipientStatus::success(250, "2.0.0", bracketed(recipients[i].resolution.address) + " delivered");
+      t.results[i] = RecipientStatus::success(250, "2.0.0", bracketed(recipients[i].resolution().address) + " delivered");
     refuse_loops(t, sink.trace());
-    for (size_t i = 0; i < n; ++i) {
-      if (!t.results[i].ok()) continue;
-      for (const auto& account : recipients[i].resolution.accounts) {
-        auto it = std::find_if(t.accounts.begin(), t.accounts.end(),
-                               [&](const auto& w) { return w.account.account_id == account.account_id; });
-        if (it == t.accounts.end()) it = t.accounts.insert(t.accounts.end(), {account, {}, {}, {}, std::nullopt});
-        it->recipients.push_back(i);
-      }
-    }
+    group_by_account(t);
     for (size_t a = 0; a < t.accounts.size(); ++a) file_for_account(t, a);
     store_targets(t);
     relay_external(t);  // after the local rows: see relay_external for why
@@ -278,6 +273,20 @@ size_t target_count(const Resolution& r) { return r.accounts.size() + r.external
 
 }  // namespace
 
+// One AccountWork per account, however many recipients reach it (each account gets one copy);
+// a hash index keeps this linear for aliases with thousands of targets.
+void DeliveryService::group_by_account(Transaction& t) {
+  std::unordered_map<int64_t, size_t> index;  // account id -> t.accounts
+  for (size_t i = 0; i < t.recipients.size(); ++i) {
+    if (!t.results[i].ok()) continue;
+    for (const auto& account : t.recipients[i].resolution().accounts) {
+      auto [it, fresh] = index.emplace(account.account_id, t.accounts.size());
+      if (fresh) t.accounts.push_back({account, {}, {}, {}, std::nullopt});
+      t.accounts[it->second].recipients.push_back(i);
+    }
+  }
+}
+
 // RFC 5321 6.3 loop detection (trace.h), before anything is stored or relayed: too many
 // Received fields refuse every recipient, a Delivered-To naming a recipient refuses that one.
 void DeliveryService::refuse_loops(Transaction& t, const TraceScanner& trace) {
@@ -286,8 +295,8 @@ void DeliveryService::refuse_loops(Transaction& t, const TraceScanner& trace) {
     if (trace.too_many_hops()) {
       t.results[i] = RecipientStatus::permanent(554, "5.4.6", "Too many hops: more than " + std::to_string(kMaxReceivedFields) +
                                                                   " Received fields, mail forwarding loop");
-    } else if (trace.delivered_to(rcpt.address) || trace.delivered_to(rcpt.resolution.address)) {
-      t.results[i] = RecipientStatus::permanent(554, "5.4.6", bracketed(rcpt.resolution.address) +
+    } else if (trace.delivered_to(rcpt.address) || trace.delivered_to(rcpt.resolution().address)) {
+      t.results[i] = RecipientStatus::permanent(554, "5.4.6", bracketed(rcpt.resolution().address) +
                                                                   ": mail forwarding loop (Delivered-To names it)");
     } else {
       continue;
@@ -382,15 +391,15 @@ void DeliveryService::relay_external(Transaction& t) {
   std::vector<std::pair<size_t, std::vector<size_t>>> needs;  // recipient -> groups with its targets
   for (size_t i = 0; i < t.recipients.size(); ++i) {
     const auto& rcpt = t.recipients[i];
-    if (!t.results[i].ok() || rcpt.resolution.external.empty()) continue;
+    if (!t.results[i].ok() || rcpt.resolution().external.empty()) continue;
     size_t mine = 0;
-    if (!relayed_as_is(rcpt.resolution)) {
+    if (!relayed_as_is(rcpt.resolution())) {
       mine = groups.size();
       groups.push_back({delivered_to_field(rcpt.address), {}});
     }
-    size_t targets = target_count(rcpt.resolution);
+    size_t targets = target_count(rcpt.resolution());
     std::vector<size_t> used;
-    for (const auto& e : rcpt.resolution.external) {
+    for (const auto& e : rcpt.resolution().external) {
       auto [it, fresh] = group_of.emplace(e, mine);
       if (fresh) groups[mine].targets.push_back({e, expanded_dsn(rcpt.dsn, rcpt.address, e, targets)});
       used.push_back(it->second);
@@ -427,10 +436,10 @@ void DeliveryService::send_success_notices(Transaction& t) {
   for (size_t i = 0; i < t.recipients.size(); ++i) {
     const auto& rcpt = t.recipients[i];
     if (!t.results[i].ok() || !wants_success(rcpt.dsn)) continue;
-    size_t targets = target_count(rcpt.resolution);
+    size_t targets = target_count(rcpt.resolution());
     if (targets > 1)
       owed.push_back({rcpt.address, rcpt.dsn.orcpt, "expanded"});
-    else if (rcpt.resolution.accounts.size() == 1)
+    else if (rcpt.resolution().accounts.size() == 1)
       owed.push_back({rcpt.address, rcpt.dsn.orcpt, "delivered"});
   }
   if (owed.empty()) return;

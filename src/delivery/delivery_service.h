@@ -81,6 +81,7 @@ struct DeliverySettings {
   std::string subaddress_separators = "+";
   std::string postmaster = "";  // [delivery] postmaster
   uint64_t max_message_size = 50 * 1024 * 1024;  // decoded message bytes; trace headers come on top
+  size_t max_alias_targets = 1000;  // targets one recipient may expand to (ResolverOptions::max_results)
 
   static DeliverySettings from_config(const config::Config& config);
 };
@@ -127,8 +128,16 @@ struct RecipientCheck {
 
 // A recipient the protocol accepted (check_recipient said ok).
 struct AcceptedRecipient {
+  AcceptedRecipient(std::string address, Resolution resolution, RecipientDsn dsn = {})
+      : address(std::move(address)), expansion(std::make_shared<const Resolution>(std::move(resolution))), dsn(std::move(dsn)) {}
+  AcceptedRecipient(std::string address, std::shared_ptr<const Resolution> expansion, RecipientDsn dsn = {})
+      : address(std::move(address)), expansion(std::move(expansion)), dsn(std::move(dsn)) {}
+  const Resolution& resolution() const { return *expansion; }
+
   std::string address;  // as the client gave it (for Delivered-To, logs, filing)
-  Resolution resolution;
+  // What it expands to; RCPTs of one transaction that resolve to the same address share one
+  // (a big alias named twice is held once).
+  std::shared_ptr<const Resolution> expansion;
   RecipientDsn dsn;     // RFC 3461 NOTIFY/ORCPT of the RCPT
 };
 
@@ -216,6 +225,7 @@ class DeliveryService {
   bool over_quota(const LocalRecipient& account);
   void file_for_account(Transaction& t, size_t account_index);
   void store_targets(Transaction& t);
+  void group_by_account(Transaction& t);
   void relay_external(Transaction& t);
   std::string relay_key(const Transaction& t, std::string_view trace, const std::vector<RelayRecipient>& targets) const;
   bool already_relayed(const std::string& key);

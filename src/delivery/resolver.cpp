@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "common/strings.h"
 
@@ -144,18 +145,20 @@ class Resolver::Run {
     return acct;
   }
 
+  // Deduplicated through hash sets (not by searching the lists): an alias with thousands of
+  // targets stays linear.
   void add_account(const directory::Account& acct) {
-    auto& list = result_.accounts;
-    if (std::any_of(list.begin(), list.end(), [&](const LocalRecipient& r) { return r.account_id == acct.id; })) return;
+    if (accounts_seen_.count(acct.id)) return;
     check_result_count();
-    list.push_back({acct.id, to_lower(acct.address), acct.quota});
+    accounts_seen_.insert(acct.id);
+    result_.accounts.push_back({acct.id, to_lower(acct.address), acct.quota});
   }
 
   void add_external(const std::string& addr) {
-    auto& list = result_.external;
-    if (std::find(list.begin(), list.end(), addr) != list.end()) return;
+    if (external_seen_.count(addr)) return;
     check_result_count();
-    list.push_back(addr);
+    external_seen_.insert(addr);
+    result_.external.push_back(addr);
   }
 
   void check_result_count() {
@@ -169,6 +172,8 @@ class Resolver::Run {
   std::vector<std::string> chain_;            // addresses being expanded (loop detection)
   std::map<std::string, Found> done_;         // addresses fully expanded in this run
   std::map<std::string, std::optional<directory::Domain>> domains_;
+  std::unordered_set<int64_t> accounts_seen_;
+  std::unordered_set<std::string> external_seen_;
   size_t lookups_ = 0;
 };
 

@@ -257,7 +257,9 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
                           {"accounts", check->resolution.accounts.size()}});
   if (check->status.ok()) {
     // RFC 3461: NOTIFY/ORCPT stay with the recipient for the relay and the notices after DATA.
-    tx_.recipients.push_back({address, std::move(check->resolution), recipient_dsn(cmd.rcpt)});
+    auto& expansion = tx_.expansions[check->resolution.address];
+    if (!expansion) expansion = std::make_shared<const delivery::Resolution>(std::move(check->resolution));
+    tx_.recipients.push_back({address, expansion, recipient_dsn(cmd.rcpt)});
   }
 }
 

@@ -2,8 +2,10 @@
 // commands) and session_data.cpp (DATA, BDAT, delivery and the replies after it).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "delivery/delivery_service.h"
@@ -25,6 +27,8 @@ struct Transaction {
   std::string sender;   // reverse-path, "" for <>
   MailParams params;
   std::vector<delivery::AcceptedRecipient> recipients;  // with their RFC 3461 NOTIFY/ORCPT
+  // Expansions by resolved address, so RCPTs naming one (big) alias share a single copy.
+  std::unordered_map<std::string, std::shared_ptr<const delivery::Resolution>> expansions;
   size_t rcpt_commands = 0;                 // RCPT commands seen, accepted or not (limit)
   std::optional<delivery::MessageSink> bdat;  // RFC 3030: the message being received in chunks
   bool bdat_failed = false;                 // a chunk could not be spooled: refuse at LAST

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "delivery_test_util.h"
 #include "mime/cache.h"
 #include "store/errors.h"
@@ -592,6 +594,31 @@ TEST_F(DeliveryTest, RetryAfterAFailedLocalStoreQueuesTheRelayOnce) {
   EXPECT_EQ(message_reply(again).code, 250);
   EXPECT_EQ(relay.requests, 2);
   EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+}
+
+// A 5,000-target alias named by two RCPTs of one transaction (sharing one expansion): each
+// local account gets one copy, each outside target is relayed once.
+TEST_F(DeliveryTest, BigAliasTwiceInOneTransactionReachesEachTargetOnce) {
+  settings_.max_alias_targets = 6000;
+  make_service();
+  RecordingRelay relay;
+  service_->set_relay_hook(&relay);
+  std::vector<std::string> targets = {"alice@example.test", "bob@example.test"};
+  for (int i = 0; i < 4998; ++i) targets.push_back("t" + std::to_string(i) + "@elsewhere.example");
+  alias("big@example.test", targets);
+  auto check = service_->check_recipient("big@example.test");
+  ASSERT_TRUE(check.status.ok()) << check.status.text;
+  auto expansion = std::make_shared<const Resolution>(std::move(check.resolution));
+  std::vector<AcceptedRecipient> accepted = {{"big@example.test", expansion, {}}, {"Big@example.test", expansion, {}}};
+  auto sink = service_->begin_message({"sender@elsewhere.example", "", {"big@example.test", "Big@example.test"}, {}});
+  sink.write(kMessage);
+  auto r = service_->deliver(std::move(sink), accepted);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(r[0].ok() && r[1].ok());
+  EXPECT_EQ(relay.recipients.size(), 4998u);
+  EXPECT_EQ(std::set<std::string>(relay.recipients.begin(), relay.recipients.end()).size(), 4998u);
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+  EXPECT_EQ(inbox_messages(bob_).size(), 1u);
 }
 
 struct JunkFiler : FilingHook {
