@@ -43,6 +43,12 @@ class Resolver::Run {
   Run(directory::Directory& dir, const ResolverOptions& options, Resolution& result)
       : dir_(dir), options_(options), result_(result) {}
 
+  // Whether name is a hosted relay (backup MX) domain.
+  bool relay_domain(const std::string& name) {
+    auto d = domain(name);
+    return d && is_relay_domain(*d);
+  }
+
   Found lookup(const SplitAddress& a, int depth) {
     if (depth > options_.max_depth)
       throw LimitExceeded("alias nesting deeper than " + std::to_string(options_.max_depth) + " at " + a.str());
@@ -194,7 +200,11 @@ Resolution Resolver::resolve(std::string_view address) const {
     switch (run.lookup(*a, 0)) {
       case Run::Found::yes: r.kind = Resolution::Kind::found; break;
       case Run::Found::no: r.kind = Resolution::Kind::unknown; r.detail = "no such account, alias or catch-all"; break;
-      case Run::Found::not_local: r.kind = Resolution::Kind::not_local; r.detail = "domain not hosted here"; break;
+      case Run::Found::not_local:
+        r.kind = Resolution::Kind::not_local;
+        r.relay_domain = run.relay_domain(a->domain);
+        r.detail = r.relay_domain ? "relay domain" : "domain not hosted here";
+        break;
     }
   } catch (const LimitExceeded& e) {
     r = Resolution{Resolution::Kind::loop, r.address, {}, {}, {}, e.what()};

@@ -27,7 +27,8 @@
 // - No open relay (RFC 5321 3.6.2): a recipient in a domain not hosted here is accepted only
 //   from an authenticated client or a client in [smtp] trusted_networks (empty by default;
 //   loopback is not trusted either), and only when the DeliveryService has a RelayHook (the
-//   outbound queue); until it has, authenticated relaying gets 451 4.3.0.
+//   outbound queue); until it has, authenticated relaying gets 451 4.3.0. A relay domain
+//   (backup MX, Domain.transport "relay:HOST:PORT") takes mail from anyone, for any local part.
 // - Submission (RFC 6409): MAIL FROM and From: must be addresses of the authenticated account
 //   (submission.h); the login name is rewritten to the primary address.
 #include "smtp/session_internal.h"
@@ -242,7 +243,7 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
     check->status = delivery::RecipientStatus::permanent(
         550, "5.7.1", "<" + address + ">: not a local domain, LMTP delivers only to local mailboxes");
   } else if (remote) {
-    if (auto refusal = relay_refusal(address))
+    if (auto refusal = relay_refusal(address, r.relay_domain))
       check->status = refusal->code >= 500 ? delivery::RecipientStatus::permanent(refusal->code, refusal->enhanced, refusal->text)
                                            : delivery::RecipientStatus::temporary(refusal->code, refusal->enhanced, refusal->text);
   }
@@ -265,8 +266,10 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
 
 bool Session::relay_allowed() const { return authenticated_ || trusted_network_; }
 
-std::optional<Reply> Session::relay_refusal(const std::string& address) const {
-  if (!relay_allowed()) return Reply{554, "5.7.1", "<" + address + ">: Relay access denied"};
+std::optional<Reply> Session::relay_refusal(const std::string& address, bool relay_domain) const {
+  // A relay domain is one we are backup MX for: its mail comes from anyone, like a local
+  // domain's (Postfix relay_domains), and goes on to its transport's host.
+  if (!relay_domain && !relay_allowed()) return Reply{554, "5.7.1", "<" + address + ">: Relay access denied"};
   if (!delivery_.can_relay())  // the outbound queue is not plugged in yet
     return Reply{451, "4.3.0", "<" + address + ">: relaying not available yet, try again later"};
   return std::nullopt;

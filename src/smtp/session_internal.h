@@ -56,8 +56,8 @@ class Session {
   net::awaitable<void> cmd_auth(const Command& cmd);
   net::awaitable<void> finish_auth(const session::SaslOutcome& outcome);
   bool sender_allowed(const std::string& sender);
-  // RCPT for a domain not hosted here (or relayed): the relay policy's answer, nullopt = accept.
-  std::optional<Reply> relay_refusal(const std::string& address) const;
+  // RCPT for a domain not hosted here (or a relay domain): the relay policy's answer, nullopt = accept.
+  std::optional<Reply> relay_refusal(const std::string& address, bool relay_domain) const;
   bool relay_allowed() const;
   void cmd_rset();
   void cmd_vrfy();
