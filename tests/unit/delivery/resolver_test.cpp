@@ -70,6 +70,8 @@ TEST_F(ResolverTest, ForeignAndRelayDomainsAreNotLocal) {
   domain("backup.example", "relay:mx.backup.example:25");
   account("x@backup.example");
   EXPECT_EQ(resolve("x@backup.example").kind, Kind::not_local);
+  EXPECT_TRUE(resolve("anyone@backup.example").relay_domain);  // accepted from anyone, relayed
+  EXPECT_FALSE(resolve("x@elsewhere.example").relay_domain);
 }
 
 TEST_F(ResolverTest, AliasExpandsToEveryTarget) {
