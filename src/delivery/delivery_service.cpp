@@ -213,6 +213,7 @@ struct DeliveryService::Transaction {
   store::NewMessage new_message;
   std::vector<AccountWork> accounts;
   bool stored = false;
+  std::optional<uint64_t> content_digest;  // of the client's bytes, for relay keys
 };
 
 namespace {
@@ -332,12 +333,16 @@ struct Fnv1a {
 // What makes a relay request "the same" when a client retries the transaction: sender, the
 // trace it carries, its targets, the Message-ID and the client's bytes (our Received field,
 // which names the connection and time, excluded).
-std::string DeliveryService::relay_key(const Transaction& t, std::string_view trace,
+std::string DeliveryService::relay_key(Transaction& t, std::string_view trace,
                                        const std::vector<RelayRecipient>& targets) const {
+  if (!t.content_digest) {  // once per transaction, however many requests it makes
+    std::string_view client_bytes = t.received.substr(std::min(t.received.size(), t.envelope.received.size()));
+    t.content_digest = Fnv1a().add(client_bytes).h;
+  }
   Fnv1a d;
   d.add(t.envelope.sender).add(trace).add(t.message_id);
   for (const auto& r : targets) d.add(r.address);
-  d.add(t.received.substr(std::min(t.received.size(), t.envelope.received.size())));
+  d.add(std::string_view(reinterpret_cast<const char*>(&*t.content_digest), sizeof(uint64_t)));
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(d.h));
   return hex;

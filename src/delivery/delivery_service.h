@@ -227,7 +227,7 @@ class DeliveryService {
   void store_targets(Transaction& t);
   void group_by_account(Transaction& t);
   void relay_external(Transaction& t);
-  std::string relay_key(const Transaction& t, std::string_view trace, const std::vector<RelayRecipient>& targets) const;
+  std::string relay_key(Transaction& t, std::string_view trace, const std::vector<RelayRecipient>& targets) const;
   bool already_relayed(const std::string& key);
   void record_relay(const std::string& key);
   void refuse_loops(Transaction& t, const TraceScanner& trace);
