@@ -3,7 +3,9 @@
 #include "delivery/delivery_service.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
+#include <unordered_map>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -71,6 +73,29 @@ RecipientStatus RecipientStatus::permanent(int code, std::string enhanced, std::
   return {Kind::permanent, code, std::move(enhanced), std::move(text)};
 }
 
+// ---- the one SMTP reply (delivery_service.h) ----
+
+namespace {
+
+const RecipientStatus* first_of(const std::vector<RecipientStatus>& results, RecipientStatus::Kind kind) {
+  auto it = std::find_if(results.begin(), results.end(), [kind](const auto& s) { return s.kind == kind; });
+  return it == results.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+RecipientStatus message_reply(const std::vector<RecipientStatus>& results) {
+  if (auto temporary = first_of(results, RecipientStatus::Kind::temporary)) return *temporary;
+  auto permanent = first_of(results, RecipientStatus::Kind::permanent);
+  if (permanent && !first_of(results, RecipientStatus::Kind::ok)) return *permanent;
+  return RecipientStatus::success(250, "2.0.0", "Message accepted");
+}
+
+bool owes_failure_notice(const std::vector<RecipientStatus>& results) {
+  return !first_of(results, RecipientStatus::Kind::temporary) && first_of(results, RecipientStatus::Kind::permanent) &&
+         first_of(results, RecipientStatus::Kind::ok);
+}
+
 // ---- construction ----
 
 DeliveryService::DeliveryService(DeliverySettings settings, directory::Directory& directory, store::MailStore& store,
@@ -79,7 +104,10 @@ DeliveryService::DeliveryService(DeliverySettings settings, directory::Directory
       directory_(directory),
       store_(store),
       blobs_(blobs),
-      resolver_(directory, ResolverOptions{.subaddress_separators = settings_.subaddress_separators, .postmaster = settings_.postmaster}),
+      resolver_(directory, ResolverOptions{.subaddress_separators = settings_.subaddress_separators,
+                                           .max_results = settings_.max_alias_targets,
+                                           .max_lookups = std::max<size_t>(5000, 5 * settings_.max_alias_targets),
+                                           .postmaster = settings_.postmaster}),
       state_(std::make_unique<DeliveryState>(settings_.state_path.empty() ? ":memory:" : settings_.state_path.string())) {
   if (settings_.duplicate_window_hours > 0) state_->prune(now_seconds() - int64_t(settings_.duplicate_window_hours) * 3600);
 }
@@ -180,12 +208,14 @@ struct DeliveryService::Transaction {
   const MessageEnvelope& envelope;
   const std::vector<AcceptedRecipient>& recipients;
   std::vector<RecipientStatus> results;
-  std::string_view message;
+  std::string_view message;   // the blob: local trace fields, Received, the message
+  std::string_view received;  // the message as received: no Return-Path/Delivered-To
   mime::Part structure;
   std::string message_id;
   store::NewMessage new_message;
   std::vector<AccountWork> accounts;
   bool stored = false;
+  std::optional<uint64_t> content_digest;  // of the client's bytes, for relay keys
 };
 
 namespace {
@@ -194,7 +224,8 @@ std::vector<RecipientStatus> all(size_t n, const RecipientStatus& s) { return st
 
 }  // namespace
 
-std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients) {
+std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients,
+                                                      ReplyStyle style) {
   const size_t n = recipients.size();
   if (n == 0) return {};
   if (sink.too_large())
@@ -209,10 +240,11 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     log::error("delivery.spool_failed", {{"error", e.what()}});
     return all(n, RecipientStatus::temporary(451, "4.3.0", "could not store the message, try again later"));
   }
-  Transaction t{sink.envelope(), recipients, {}, {}, {}, {}, {}, {}, false};
+  Transaction t{sink.envelope(), recipients, {}, {}, {}, {}, {}, {}, {}, false};
   try {
     store::BlobView view = blobs_.open(blob);
     t.message = view.data();
+    t.received = t.message.substr(std::min(t.message.size(), sink.local_trace_bytes()));
     t.structure = mime::parse_message(t.message);
     int64_t now = now_seconds();
     t.new_message = {blob, view.size(), now, local_utc_offset_minutes(now), mime::serialize(t.structure)};
@@ -220,18 +252,14 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     t.message_id = message_id_of(t.message, t.structure);
     t.results.resize(n);
     for (size_t i = 0; i < n; ++i)
-      t.results[i] = RecipientStatus::success(250, "2.0.0", bracketed(recipients[i].resolution.address) + " delivered");
-    for (size_t i = 0; i < n; ++i)
-      for (const auto& account : recipients[i].resolution.accounts) {
-        auto it = std::find_if(t.accounts.begin(), t.accounts.end(),
-                               [&](const auto& w) { return w.account.account_id == account.account_id; });
-        if (it == t.accounts.end()) it = t.accounts.insert(t.accounts.end(), {account, {}, {}, {}, std::nullopt});
-        it->recipients.push_back(i);
-      }
-    relay_external(t);
+      t.results[i] = RecipientStatus::success(250, "2.0.0", bracketed(recipients[i].resolution().address) + " delivered");
+    refuse_loops(t, sink.trace());
+    group_by_account(t);
     for (size_t a = 0; a < t.accounts.size(); ++a) file_for_account(t, a);
     store_targets(t);
+    relay_external(t);  // after the local rows: see relay_external for why
     send_success_notices(t);  // here: t.message (the blob view) is still open
+    if (style == ReplyStyle::one_reply) send_failure_notice(t);
   } catch (const std::exception& e) {  // parsing/open failures: nothing was stored
     log::error("delivery.failed", {{"blob", blob.str()}, {"error", e.what()}});
     if (!t.stored) blobs_.remove(blob);
@@ -248,29 +276,162 @@ size_t target_count(const Resolution& r) { return r.accounts.size() + r.external
 
 }  // namespace
 
-// Recipients expanding to other domains go to the relay hook in one request, each target with
-// the NOTIFY/ORCPT RFC 3461 5.2.7 gives it (dsn_params.h). A target reached through several
-// RCPTs is relayed once, with the parameters of the first.
-void DeliveryService::relay_external(Transaction& t) {
-  std::vector<RelayRecipient> external;
-  std::vector<size_t> who;
+// One AccountWork per account, however many recipients reach it (each account gets one copy);
+// a hash index keeps this linear for aliases with thousands of targets.
+void DeliveryService::group_by_account(Transaction& t) {
+  std::unordered_map<int64_t, size_t> index;  // account id -> t.accounts
+  for (size_t i = 0; i < t.recipients.size(); ++i) {
+    if (!t.results[i].ok()) continue;
+    for (const auto& account : t.recipients[i].resolution().accounts) {
+      auto [it, fresh] = index.emplace(account.account_id, t.accounts.size());
+      if (fresh) t.accounts.push_back({account, {}, {}, {}, std::nullopt});
+      t.accounts[it->second].recipients.push_back(i);
+    }
+  }
+}
+
+// RFC 5321 6.3 loop detection (trace.h), before anything is stored or relayed: too many
+// Received fields refuse every recipient, a Delivered-To naming a recipient refuses that one.
+void DeliveryService::refuse_loops(Transaction& t, const TraceScanner& trace) {
   for (size_t i = 0; i < t.recipients.size(); ++i) {
     const auto& rcpt = t.recipients[i];
-    if (rcpt.resolution.external.empty()) continue;
-    who.push_back(i);
-    size_t targets = target_count(rcpt.resolution);
-    for (const auto& e : rcpt.resolution.external)
-      if (std::none_of(external.begin(), external.end(), [&](const auto& x) { return x.address == e; }))
-        external.push_back({e, expanded_dsn(rcpt.dsn, rcpt.address, e, targets)});
+    if (trace.too_many_hops()) {
+      t.results[i] = RecipientStatus::permanent(554, "5.4.6", "Too many hops: more than " + std::to_string(kMaxReceivedFields) +
+                                                                  " Received fields, mail forwarding loop");
+    } else if (trace.delivered_to(rcpt.address) || trace.delivered_to(rcpt.resolution().address)) {
+      t.results[i] = RecipientStatus::permanent(554, "5.4.6", bracketed(rcpt.resolution().address) +
+                                                                  ": mail forwarding loop (Delivered-To names it)");
+    } else {
+      continue;
+    }
+    log::warn("delivery.loop", {{"rcpt", rcpt.address}, {"received", trace.received_fields()}});
   }
-  if (external.empty()) return;
+}
+
+namespace {
+
+// A recipient relayed as it is (not hosted here), rather than an alias or forward expanded here.
+bool relayed_as_is(const Resolution& r) {
+  return r.accounts.empty() && r.external.size() == 1 && r.external.front() == r.address;
+}
+
+}  // namespace
+
+namespace {
+
+// 64-bit FNV-1a: a stable digest for relay keys (the same bytes give the same key after an
+// upgrade, unlike std::hash).
+struct Fnv1a {
+  uint64_t h = 14695981039346656037ull;
+  Fnv1a& add(std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // field separator: ("ab","c") differs from ("a","bc")
+    return *this;
+  }
+};
+
+}  // namespace
+
+// What makes a relay request "the same" when a client retries the transaction: sender, the
+// trace it carries, its targets, the Message-ID and the client's bytes (our Received field,
+// which names the connection and time, excluded).
+std::string DeliveryService::relay_key(Transaction& t, std::string_view trace,
+                                       const std::vector<RelayRecipient>& targets) const {
+  if (!t.content_digest) {  // once per transaction, however many requests it makes
+    std::string_view client_bytes = t.received.substr(std::min(t.received.size(), t.envelope.received.size()));
+    t.content_digest = Fnv1a().add(client_bytes).h;
+  }
+  Fnv1a d;
+  d.add(t.envelope.sender).add(trace).add(t.message_id);
+  for (const auto& r : targets) d.add(r.address);
+  d.add(std::string_view(reinterpret_cast<const char*>(&*t.content_digest), sizeof(uint64_t)));
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(d.h));
+  return hex;
+}
+
+bool DeliveryService::already_relayed(const std::string& key) {
+  if (settings_.duplicate_window_hours <= 0) return false;
   try {
-    if (!relay_) throw std::runtime_error("no relay configured");
-    relay_->relay({t.envelope.sender, external, t.message, t.envelope.dsn, t.envelope.origin});
-  } catch (const std::exception& e) {
-    log::warn("delivery.relay_failed", {{"recipients", external.size()}, {"error", e.what()}});
-    for (size_t i : who) t.results[i] = RecipientStatus::temporary(451, "4.3.0", "relaying failed, try again later");
+    return state_->relayed_since(key, now_seconds() - int64_t(settings_.duplicate_window_hours) * 3600);
+  } catch (const std::exception& e) {  // a duplicate is better than a loss (RFC 5321 6.1)
+    log::warn("delivery.relay_record_failed", {{"error", e.what()}});
+    return false;
   }
+}
+
+void DeliveryService::record_relay(const std::string& key) {
+  if (settings_.duplicate_window_hours <= 0) return;
+  try {
+    state_->record_relay(key, now_seconds());
+  } catch (const std::exception& e) {
+    log::warn("delivery.relay_record_failed", {{"error", e.what()}});
+  }
+}
+
+// Recipients expanding to other domains go to the relay hook, each target with the NOTIFY/ORCPT
+// RFC 3461 5.2.7 gives it (dsn_params.h); a target reached through several RCPTs is relayed once,
+// with the parameters of the first. Addresses relayed as they are share one request; each alias
+// or forward that expands to outside targets gets a request of its own, whose copy carries
+// "Delivered-To: <alias>" (trace.h), so a forwarding loop through another server is recognised
+// when the message comes back, and no alias's targets learn of the other recipients.
+//
+// One transaction, one outcome per recipient, nothing twice (the queue and the store are two
+// databases, so they cannot commit together; instead):
+//  1. relaying runs after the store's commit, and only for recipients whose local part was
+//     stored: a recipient whose mailbox failed is retried by the client as a whole, local and
+//     outside targets together, and was not queued yet;
+//  2. every request has a key (relay_key: sender, trace, targets, Message-ID, the client's
+//     bytes), recorded in delivery.db after the queue made it durable and remembered for
+//     duplicate_window_hours. SMTP answers one reply, so a 4xx for another recipient makes the
+//     client retry everything: the retry finds the key and does not queue the request again
+//     (like the store's Message-ID suppression of the local copies).
+// A crash between the queue's commit and the record can cost one duplicate, never a loss.
+void DeliveryService::relay_external(Transaction& t) {
+  struct Group {
+    std::string trace;
+    std::vector<RelayRecipient> targets;
+    bool failed = false;
+  };
+  std::vector<Group> groups(1);                      // [0]: addresses relayed as they are
+  std::unordered_map<std::string, size_t> group_of;  // target -> the group carrying it
+  std::vector<std::pair<size_t, std::vector<size_t>>> needs;  // recipient -> groups with its targets
+  for (size_t i = 0; i < t.recipients.size(); ++i) {
+    const auto& rcpt = t.recipients[i];
+    if (!t.results[i].ok() || rcpt.resolution().external.empty()) continue;
+    size_t mine = 0;
+    if (!relayed_as_is(rcpt.resolution())) {
+      mine = groups.size();
+      groups.push_back({delivered_to_field(rcpt.address), {}});
+    }
+    size_t targets = target_count(rcpt.resolution());
+    std::vector<size_t> used;
+    for (const auto& e : rcpt.resolution().external) {
+      auto [it, fresh] = group_of.emplace(e, mine);
+      if (fresh) groups[mine].targets.push_back({e, expanded_dsn(rcpt.dsn, rcpt.address, e, targets)});
+      used.push_back(it->second);
+    }
+    needs.push_back({i, std::move(used)});
+  }
+  for (auto& g : groups) {
+    if (g.targets.empty()) continue;
+    std::string key = relay_key(t, g.trace, g.targets);
+    if (already_relayed(key)) {
+      log::info("delivery.relay_retried", {{"key", key}, {"recipients", g.targets.size()}});
+      continue;  // queued by an earlier attempt of this transaction
+    }
+    try {
+      if (!relay_) throw std::runtime_error("no relay configured");
+      relay_->relay({t.envelope.sender, g.targets, t.received, t.envelope.dsn, t.envelope.origin, g.trace});
+      record_relay(key);
+    } catch (const std::exception& e) {
+      log::warn("delivery.relay_failed", {{"recipients", g.targets.size()}, {"error", e.what()}});
+      g.failed = true;
+    }
+  }
+  for (const auto& [i, used] : needs)
+    if (std::any_of(used.begin(), used.end(), [&](size_t g) { return groups[g].failed; }))
+      t.results[i] = RecipientStatus::temporary(451, "4.3.0", "relaying failed, try again later");
 }
 
 // RFC 3461 NOTIFY=SUCCESS for what was settled here: "delivered" into one local mailbox
@@ -282,10 +443,10 @@ void DeliveryService::send_success_notices(Transaction& t) {
   for (size_t i = 0; i < t.recipients.size(); ++i) {
     const auto& rcpt = t.recipients[i];
     if (!t.results[i].ok() || !wants_success(rcpt.dsn)) continue;
-    size_t targets = target_count(rcpt.resolution);
+    size_t targets = target_count(rcpt.resolution());
     if (targets > 1)
       owed.push_back({rcpt.address, rcpt.dsn.orcpt, "expanded"});
-    else if (rcpt.resolution.accounts.size() == 1)
+    else if (rcpt.resolution().accounts.size() == 1)
       owed.push_back({rcpt.address, rcpt.dsn.orcpt, "delivered"});
   }
   if (owed.empty()) return;
@@ -293,6 +454,39 @@ void DeliveryService::send_success_notices(Transaction& t) {
     notice_->success({t.envelope.sender, t.envelope.dsn, owed, t.message});
   } catch (const std::exception& e) {
     log::warn("delivery.notice_failed", {{"to", t.envelope.sender}, {"recipients", owed.size()}, {"error", e.what()}});
+  }
+}
+
+// RFC 5321 6.1: "If there is a delivery failure after acceptance of a message, the
+// receiver-SMTP MUST formulate and mail a notification message ... unless the reverse-path is
+// null". SMTP is about to answer 250 with these permanent failures, so the sender gets one DSN
+// (RFC 3464) naming them, unless their NOTIFY excludes FAILURE (RFC 3461 4.1). If it cannot be
+// made durable, the failures become temporary and the client retries the whole message.
+void DeliveryService::send_failure_notice(Transaction& t) {
+  if (!owes_failure_notice(t.results)) return;
+  std::vector<NoticeRecipient> owed;
+  std::vector<size_t> who;
+  for (size_t i = 0; i < t.recipients.size(); ++i) {
+    const auto& s = t.results[i];
+    if (s.kind != RecipientStatus::Kind::permanent || !wants_failure(t.recipients[i].dsn)) continue;
+    std::string diagnostic = "X-Kurier; " + std::to_string(s.code) + " " + s.enhanced + " " + s.text;
+    owed.push_back({t.recipients[i].address, t.recipients[i].dsn.orcpt, "failed", s.enhanced, diagnostic});
+    who.push_back(i);
+  }
+  if (owed.empty()) return;
+  if (t.envelope.sender.empty()) {
+    log::info("delivery.failure_not_reported", {{"recipients", owed.size()}, {"reason", "null sender"}});
+    return;
+  }
+  try {
+    if (!notice_) throw std::runtime_error("no notice hook to send the DSN with");
+    notice_->failure({t.envelope.sender, t.envelope.dsn, owed, t.received});
+    log::info("delivery.failure_notice", {{"to", t.envelope.sender}, {"recipients", owed.size()}});
+  } catch (const std::exception& e) {
+    log::warn("delivery.failure_notice_failed", {{"to", t.envelope.sender}, {"error", e.what()}});
+    for (size_t i : who)
+      t.results[i] = RecipientStatus::temporary(451, "4.3.0", bracketed(t.recipients[i].address) +
+                                                                  ": delivery failed and could not be reported, try again later");
   }
 }
 

@@ -23,7 +23,10 @@
 //  - A warning message goes into the INBOX once when usage crosses quota_warning_percent; the
 //    mark resets when usage falls below.
 //  - Duplicates: the same Message-ID to the same mailbox within duplicate_window_hours is stored
-//    once and reported delivered. Messages without Message-ID are never suppressed.
+//    once and reported delivered. Messages without Message-ID are never suppressed. Relayed
+//    copies are queued after the local store, and a retried transaction's relay requests are
+//    recognised by their key within the same window (relay_external), so a 4xx and the
+//    client's retry never queue a copy twice.
 //  - Recipients expanding to addresses in other domains are accepted only when a RelayHook is
 //    set; otherwise RCPT gets 550 5.7.1 "relaying not available" (the outbound queue is not there
 //    yet), rather than delivering part of an alias and losing the rest.
@@ -32,6 +35,12 @@
 //    accepted recipient go with relayed targets to the queue (which bounces, or reports
 //    "relayed"); NOTIFY=SUCCESS on a recipient stored here yields a "delivered" notice, on an
 //    alias with several targets one "expanded" notice, through the NoticeHook after the store.
+//  - Loops (trace.h, RFC 5321 6.3): more than 50 Received fields refuse the message, a
+//    Delivered-To naming a recipient refuses that recipient, both 554 5.4.6, before anything is
+//    stored or relayed. A copy relayed for an alias or forward carries "Delivered-To: <alias>",
+//    so a forwarding loop through another server is recognised when it comes back.
+//  - SMTP's one reply (message_reply): a recipient that failed permanently next to delivered
+//    ones gets a "failed" DSN to the sender (unless NOTIFY says otherwise or the sender is <>).
 //
 // Every method is blocking (directory reads, fsync); protocols call them through
 // Runtime::offload. Thread-safe: one DeliveryService serves the whole server.
@@ -47,6 +56,7 @@
 
 #include "delivery/hooks.h"
 #include "delivery/resolver.h"
+#include "delivery/trace.h"
 
 namespace kurier::config {
 struct Config;
@@ -71,6 +81,7 @@ struct DeliverySettings {
   std::string subaddress_separators = "+";
   std::string postmaster = "";  // [delivery] postmaster
   uint64_t max_message_size = 50 * 1024 * 1024;  // decoded message bytes; trace headers come on top
+  size_t max_alias_targets = 1000;  // targets one recipient may expand to (ResolverOptions::max_results)
 
   static DeliverySettings from_config(const config::Config& config);
 };
@@ -89,6 +100,26 @@ struct RecipientStatus {
   static RecipientStatus permanent(int code, std::string enhanced, std::string text);
 };
 
+// How the protocol answers after the message data.
+enum class ReplyStyle {
+  per_recipient,  // LMTP (RFC 2033 4.2): one reply per recipient; the client reports failures
+  one_reply,      // SMTP (RFC 5321 4.1.1.4): one reply; a 250 makes us responsible for every
+                  // recipient (6.1), so deliver() reports permanent failures itself (a DSN)
+};
+
+// The one SMTP reply after the data, from the per-recipient results. Never "neither": every
+// recipient is either delivered, refused, or reported to the sender.
+//  - any temporary failure: that 4xx for the whole message. A 250 would make us responsible for
+//    a recipient we can neither deliver now nor retry ourselves (there is no local retry queue);
+//    the client retries instead, and the recipients that already got the message are protected
+//    by duplicate suppression (Message-ID) and the relay record (see deliver());
+//  - all failed permanently: the first 5xx;
+//  - else 250; with ReplyStyle::one_reply, deliver() has then sent the sender one DSN naming
+//    each recipient that failed permanently (RFC 3464, through the NoticeHook).
+RecipientStatus message_reply(const std::vector<RecipientStatus>& results);
+// Some delivered, some failed permanently, none temporarily: a 250 that owes a DSN.
+bool owes_failure_notice(const std::vector<RecipientStatus>& results);
+
 // The answer to RCPT: the status to reply, and the resolution to keep for delivery when ok.
 struct RecipientCheck {
   RecipientStatus status;
@@ -97,8 +128,16 @@ struct RecipientCheck {
 
 // A recipient the protocol accepted (check_recipient said ok).
 struct AcceptedRecipient {
+  AcceptedRecipient(std::string address, Resolution resolution, RecipientDsn dsn = {})
+      : address(std::move(address)), expansion(std::make_shared<const Resolution>(std::move(resolution))), dsn(std::move(dsn)) {}
+  AcceptedRecipient(std::string address, std::shared_ptr<const Resolution> expansion, RecipientDsn dsn = {})
+      : address(std::move(address)), expansion(std::move(expansion)), dsn(std::move(dsn)) {}
+  const Resolution& resolution() const { return *expansion; }
+
   std::string address;  // as the client gave it (for Delivered-To, logs, filing)
-  Resolution resolution;
+  // What it expands to; RCPTs of one transaction that resolve to the same address share one
+  // (a big alias named twice is held once).
+  std::shared_ptr<const Resolution> expansion;
   RecipientDsn dsn;     // RFC 3461 NOTIFY/ORCPT of the RCPT
 };
 
@@ -125,6 +164,11 @@ class MessageSink {
   uint64_t message_bytes() const { return message_bytes_; }  // what write() was given
   bool too_large() const { return too_large_; }
   const MessageEnvelope& envelope() const { return envelope_; }
+  // Bytes at the start of the blob that only a local mailbox gets (Return-Path, Delivered-To):
+  // what follows is the message as received (our Received field first), for relays and DSNs.
+  size_t local_trace_bytes() const { return local_trace_bytes_; }
+  // Received and Delivered-To fields of the message's header section, for loop detection.
+  const TraceScanner& trace() const { return trace_; }
 
  private:
   friend class DeliveryService;
@@ -136,6 +180,8 @@ class MessageSink {
   std::string buffer_;
   uint64_t message_bytes_ = 0;
   uint64_t max_bytes_ = 0;
+  size_t local_trace_bytes_ = 0;
+  TraceScanner trace_;
   bool too_large_ = false;
 };
 
@@ -166,7 +212,10 @@ class DeliveryService {
   MessageSink begin_message(MessageEnvelope envelope);
   // Stores the message for every accepted recipient; one result per recipient, in order. The
   // sink is consumed. Never throws for delivery failures: they are per-recipient statuses.
-  std::vector<RecipientStatus> deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients);
+  // With ReplyStyle::one_reply, permanent failures next to deliveries are reported to the
+  // sender (see message_reply); a report that cannot be made turns them temporary.
+  std::vector<RecipientStatus> deliver(MessageSink sink, const std::vector<AcceptedRecipient>& recipients,
+                                       ReplyStyle style = ReplyStyle::per_recipient);
 
   // Quota state of an account right now (for tests and IMAP's ALERT): usage in bytes.
   uint64_t usage_bytes(int64_t account);
@@ -179,9 +228,15 @@ class DeliveryService {
   bool over_quota(const LocalRecipient& account);
   void file_for_account(Transaction& t, size_t account_index);
   void store_targets(Transaction& t);
+  void group_by_account(Transaction& t);
   void relay_external(Transaction& t);
+  std::string relay_key(Transaction& t, std::string_view trace, const std::vector<RelayRecipient>& targets) const;
+  bool already_relayed(const std::string& key);
+  void record_relay(const std::string& key);
+  void refuse_loops(Transaction& t, const TraceScanner& trace);
   void after_delivery(Transaction& t);
   void send_success_notices(Transaction& t);
+  void send_failure_notice(Transaction& t);
   void maybe_warn_quota(const LocalRecipient& account);
   void send_quota_warning(const LocalRecipient& account, uint64_t used, int percent);
   store::MailboxId inbox_of(const LocalRecipient& account);

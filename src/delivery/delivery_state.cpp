@@ -11,6 +11,8 @@ const std::vector<std::string> kMigrations = {
     " PRIMARY KEY (message_id, mailbox)) WITHOUT ROWID;"
     "CREATE INDEX delivered_at ON delivered (at);"
     "CREATE TABLE quota_warned (account INTEGER PRIMARY KEY, at INTEGER NOT NULL);",
+    "CREATE TABLE relayed (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX relayed_at ON relayed (at);",
 };
 
 // synchronous=NORMAL: see delivery_state.h for why losing the last records is acceptable.
@@ -44,10 +46,23 @@ void DeliveryState::record_delivery(std::string_view message_id, uint64_t mailbo
       .run();
 }
 
+bool DeliveryState::relayed_since(std::string_view key, int64_t since) {
+  std::lock_guard lock(mutex_);
+  return db_->query("SELECT 1 FROM relayed WHERE key = ? AND at >= ?", key, since).step();
+}
+
+void DeliveryState::record_relay(std::string_view key, int64_t when) {
+  std::lock_guard lock(mutex_);
+  db_->query("INSERT INTO relayed (key, at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET at = excluded.at", key, when)
+      .run();
+}
+
 int DeliveryState::prune(int64_t before) {
   std::lock_guard lock(mutex_);
   db_->query("DELETE FROM delivered WHERE at < ?", before).run();
-  return db_->changes();
+  int removed = db_->changes();
+  db_->query("DELETE FROM relayed WHERE at < ?", before).run();
+  return removed + db_->changes();
 }
 
 bool DeliveryState::quota_warned(int64_t account) {

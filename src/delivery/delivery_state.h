@@ -2,7 +2,9 @@
 //  - duplicate suppression, as Cyrus' deliver.db: (Message-ID, mailbox) pairs delivered within
 //    delivery.duplicate_window_hours are not stored again (the delivery is still reported done);
 //  - which accounts were sent the quota warning, so each crossing warns once (like the seed's
-//    quotawarn); the mark is cleared when usage falls below the threshold again.
+//    quotawarn); the mark is cleared when usage falls below the threshold again;
+//  - which relay requests were queued (a key per request, see DeliveryService::relay_external),
+//    so a client's retry of a transaction that was answered 4xx does not queue them again.
 // Losing it (crash between the store commit and the record) costs at worst one duplicate copy,
 // never a lost message, so it commits with synchronous=NORMAL to spare a second fsync per message.
 #pragma once
@@ -26,6 +28,9 @@ class DeliveryState {
   // Whether message_id was delivered to mailbox at or after `since` (Unix seconds).
   bool delivered_since(std::string_view message_id, uint64_t mailbox, int64_t since);
   void record_delivery(std::string_view message_id, uint64_t mailbox, int64_t when);
+  // Whether the relay request with this key was queued at or after `since`.
+  bool relayed_since(std::string_view key, int64_t since);
+  void record_relay(std::string_view key, int64_t when);
   // Drops records older than `before`; returns how many.
   int prune(int64_t before);
 

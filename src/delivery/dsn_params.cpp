@@ -7,6 +7,7 @@
 namespace kurier::delivery {
 
 bool wants_success(const RecipientDsn& dsn) { return (dsn.notify & kDsnSuccess) != 0; }
+bool wants_failure(const RecipientDsn& dsn) { return dsn.notify == 0 || (dsn.notify & kDsnFailure) != 0; }
 
 RecipientDsn expanded_dsn(const RecipientDsn& given, std::string_view rcpt_address, std::string_view target,
                           size_t targets) {

@@ -42,6 +42,7 @@ struct RecipientDsn {
 };
 
 bool wants_success(const RecipientDsn& dsn);
+bool wants_failure(const RecipientDsn& dsn);  // RFC 3461 4.1: also when NOTIFY was not given
 
 // The parameters one target of `rcpt_address` gets, when the RCPT resolved to `targets` mailboxes
 // and outside addresses (see the rules above).

@@ -4,8 +4,10 @@
 //  - RelayHook takes recipients that are not local (alias targets in other domains, Sieve
 //    redirects) for the outbound queue, with their RFC 3461 parameters (dsn_params.h). Without
 //    one, such recipients cannot be accepted.
-//  - NoticeHook sends the success notices delivery itself owes the sender: "delivered" for a
-//    local mailbox (RFC 3461 5.2.3) and "expanded" for an alias with several targets (5.2.7.3).
+//  - NoticeHook sends the notices delivery itself owes the sender: "delivered" for a local
+//    mailbox (RFC 3461 5.2.3), "expanded" for an alias with several targets (5.2.7.3), and
+//    "failed" for recipients that failed permanently after SMTP answered 250 for the message
+//    (RFC 5321 6.1: once accepted, a failure must be reported to the reverse-path).
 // Hooks run on the delivery thread (blocking calls are fine) and must be thread-safe.
 #pragma once
 #include <string>
@@ -67,9 +69,12 @@ struct RelayRecipient {
 struct RelayRequest {
   std::string_view sender;                 // reverse-path, "" for <>
   const std::vector<RelayRecipient>& recipients;
-  std::string_view message;                // the whole message; valid only during the call
+  std::string_view message;                // the message as received (our Received first, no
+                                           // Return-Path); valid only during the call
   const MessageDsn& dsn;                   // RET/ENVID of the message
   const MessageOrigin& origin;             // who sent it (for the DKIM decision)
+  std::string_view trace;                  // header fields to write before message: the
+                                           // Delivered-To of an alias or forward (trace.h); "" = none
 };
 
 class RelayHook {
@@ -83,16 +88,21 @@ class RelayHook {
 struct NoticeRecipient {
   std::string address;  // the RCPT address as given (Final-Recipient)
   std::string orcpt;    // ORCPT as given (xtext); "" = none
-  std::string action;   // "delivered" or "expanded" (RFC 3464 2.3.3)
+  std::string action;   // "delivered", "expanded" or "failed" (RFC 3464 2.3.3)
+  std::string status = "2.0.0";  // RFC 3464 2.3.4 enhanced status ("5.2.2" for a failure)
+  std::string diagnostic;        // RFC 3464 2.3.6 ("X-Kurier; 552 5.2.2 mailbox full"); "" = none
 };
 
-// A success notice owed once the message is stored (never for the null sender).
-struct SuccessNotice {
+// A notice owed about a message received here (never for the null sender).
+struct Notice {
   std::string_view sender;  // the original envelope sender: where the notice goes
-  const MessageDsn& dsn;    // ENVID for Original-Envelope-Id
+  const MessageDsn& dsn;    // RET (what a failure returns) and ENVID for Original-Envelope-Id
   const std::vector<NoticeRecipient>& recipients;
-  std::string_view message;  // the stored message; a success notice returns its header section
+  // The message as received (our Received field first); a success notice returns its header
+  // section, a failure the whole message unless RET=HDRS.
+  std::string_view message;
 };
+using SuccessNotice = Notice;
 
 class NoticeHook {
  public:
@@ -100,6 +110,10 @@ class NoticeHook {
   // Runs after the message is stored; may call back into the DeliveryService (a local sender).
   // Throwing only loses the notice (logged): the message itself is delivered.
   virtual void success(const SuccessNotice& notice) = 0;
+  // RFC 3464 "failed" notice for recipients that failed permanently in a message already
+  // accepted. Must make the notice durable before returning; throwing makes those recipients a
+  // temporary failure instead (the client retries, so nothing is dropped silently).
+  virtual void failure(const Notice& notice) = 0;
 };
 
 }  // namespace kurier::delivery

@@ -16,11 +16,11 @@ std::string header_safe(std::string_view s) {
   return out;
 }
 
-std::string trace_headers(const MessageEnvelope& envelope) {
+// The trace fields of the final delivery, which a relayed copy or a returned message omits.
+std::string local_trace_headers(const MessageEnvelope& envelope) {
   // RFC 5321 4.4: the final delivery adds Return-Path with the reverse-path, "<>" when null.
   std::string out = "Return-Path: <" + header_safe(envelope.sender) + ">\r\n";
-  if (envelope.recipients.size() == 1) out += "Delivered-To: " + header_safe(envelope.recipients.front()) + "\r\n";
-  out += envelope.received;
+  if (envelope.recipients.size() == 1) out += delivered_to_field(envelope.recipients.front());
   return out;
 }
 
@@ -29,7 +29,9 @@ std::string trace_headers(const MessageEnvelope& envelope) {
 MessageSink::MessageSink(std::unique_ptr<store::BlobWriter> writer, MessageEnvelope envelope, uint64_t max_bytes)
     : writer_(std::move(writer)), envelope_(std::move(envelope)), max_bytes_(max_bytes) {
   buffer_.reserve(kBufferSize);
-  buffer_.append(trace_headers(envelope_));
+  buffer_.append(local_trace_headers(envelope_));
+  local_trace_bytes_ = buffer_.size();
+  buffer_.append(envelope_.received);
 }
 
 MessageSink::~MessageSink() = default;
@@ -43,6 +45,7 @@ void MessageSink::write(std::string_view chunk) {
     return;
   }
   message_bytes_ += chunk.size();
+  if (!trace_.header_done()) trace_.feed(chunk);
   if (buffer_.size() + chunk.size() > kBufferSize) flush();
   if (chunk.size() >= kBufferSize) {
     writer_->write(chunk);

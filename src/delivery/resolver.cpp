@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "common/strings.h"
 
@@ -41,6 +42,12 @@ class Resolver::Run {
 
   Run(directory::Directory& dir, const ResolverOptions& options, Resolution& result)
       : dir_(dir), options_(options), result_(result) {}
+
+  // Whether name is a hosted relay (backup MX) domain.
+  bool relay_domain(const std::string& name) {
+    auto d = domain(name);
+    return d && is_relay_domain(*d);
+  }
 
   Found lookup(const SplitAddress& a, int depth) {
     if (depth > options_.max_depth)
@@ -144,18 +151,20 @@ class Resolver::Run {
     return acct;
   }
 
+  // Deduplicated through hash sets (not by searching the lists): an alias with thousands of
+  // targets stays linear.
   void add_account(const directory::Account& acct) {
-    auto& list = result_.accounts;
-    if (std::any_of(list.begin(), list.end(), [&](const LocalRecipient& r) { return r.account_id == acct.id; })) return;
+    if (accounts_seen_.count(acct.id)) return;
     check_result_count();
-    list.push_back({acct.id, to_lower(acct.address), acct.quota});
+    accounts_seen_.insert(acct.id);
+    result_.accounts.push_back({acct.id, to_lower(acct.address), acct.quota});
   }
 
   void add_external(const std::string& addr) {
-    auto& list = result_.external;
-    if (std::find(list.begin(), list.end(), addr) != list.end()) return;
+    if (external_seen_.count(addr)) return;
     check_result_count();
-    list.push_back(addr);
+    external_seen_.insert(addr);
+    result_.external.push_back(addr);
   }
 
   void check_result_count() {
@@ -169,6 +178,8 @@ class Resolver::Run {
   std::vector<std::string> chain_;            // addresses being expanded (loop detection)
   std::map<std::string, Found> done_;         // addresses fully expanded in this run
   std::map<std::string, std::optional<directory::Domain>> domains_;
+  std::unordered_set<int64_t> accounts_seen_;
+  std::unordered_set<std::string> external_seen_;
   size_t lookups_ = 0;
 };
 
@@ -189,7 +200,11 @@ Resolution Resolver::resolve(std::string_view address) const {
     switch (run.lookup(*a, 0)) {
       case Run::Found::yes: r.kind = Resolution::Kind::found; break;
       case Run::Found::no: r.kind = Resolution::Kind::unknown; r.detail = "no such account, alias or catch-all"; break;
-      case Run::Found::not_local: r.kind = Resolution::Kind::not_local; r.detail = "domain not hosted here"; break;
+      case Run::Found::not_local:
+        r.kind = Resolution::Kind::not_local;
+        r.relay_domain = run.relay_domain(a->domain);
+        r.detail = r.relay_domain ? "relay domain" : "domain not hosted here";
+        break;
     }
   } catch (const LimitExceeded& e) {
     r = Resolution{Resolution::Kind::loop, r.address, {}, {}, {}, e.what()};

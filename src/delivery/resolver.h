@@ -57,6 +57,9 @@ struct Resolution {
   std::vector<std::string> external;     // alias targets in domains not hosted here
   std::vector<std::string> dropped;      // alias targets that resolved to nothing (for logs)
   std::string detail;                    // why, for logs (never shown with secrets)
+  // not_local because the domain is a relay domain (Domain.transport "relay:HOST:PORT"): one we
+  // are a backup MX for, so mail for it is accepted from anyone and relayed to that host.
+  bool relay_domain = false;
 
   bool found() const { return kind == Kind::found; }
 };

@@ -268,6 +268,9 @@ Queue::~Queue() { stop(); }
 
 void Queue::set_local_domains(std::function<bool(std::string_view)> is_local) { engine_->is_local_domain = std::move(is_local); }
 void Queue::set_notifier(Notifier notifier) { engine_->notifier = std::move(notifier); }
+void Queue::set_domain_routes(std::function<std::string(std::string_view)> route) {
+  engine_->routes.domain_route = std::move(route);
+}
 Spool& Queue::spool() { return engine_->spool; }
 dkim::KeyStore& Queue::keys() { return engine_->keys; }
 

@@ -127,6 +127,9 @@ class Queue {
   // DKIM-signed (its keys are created on first use, see dkim/key_store.h). Called on blocking
   // threads; must be thread-safe.
   void set_local_domains(std::function<bool(std::string_view domain)> is_local);
+  // Set once, before start(): the per-domain route (RouteSettings::domain_route), e.g. the
+  // transport of a relay domain. Called on blocking threads; must be thread-safe.
+  void set_domain_routes(std::function<std::string(std::string_view domain)> route);
   // Where DSNs go. Without one they are queued here like any other mail.
   void set_notifier(Notifier notifier);
 

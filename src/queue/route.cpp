@@ -146,6 +146,8 @@ Route plan_route(std::string_view domain_in, const RouteSettings& s, DnsResolver
   std::string domain = to_lower(domain_in);
   if (!domain.empty() && domain.front() == '[' && domain.back() == ']') return literal_route(domain_in);
   if (auto it = s.routes.find(domain); it != s.routes.end()) return fixed_host("route", it->second, s, dns);
+  if (s.domain_route)
+    if (std::string hop = s.domain_route(domain); !hop.empty()) return fixed_host("transport", hop, s, dns);
   if (!s.relayhost.empty()) return fixed_host("relayhost", s.relayhost, s, dns);
   if (domain.empty()) return failure(Route::Kind::permanent, "5.1.2", "empty recipient domain");
   return mx_route(domain, s, dns);

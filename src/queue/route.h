@@ -1,7 +1,9 @@
 // Where mail for a domain goes, in this order ([outbound] in docs/CONFIG.md):
 //   1. [outbound.routes] "domain" = "HOST:PORT"
-//   2. [outbound] relayhost = "HOST:PORT" (no MX lookup, like Postfix's relayhost = [host])
-//   3. the domain's MX hosts by preference (RFC 5321 5.1; equal preferences in random order);
+//   2. the domain's own transport, for a relay (backup MX) domain of the directory
+//      ("relay:HOST:PORT", `kurier domain add|set --transport`; Postfix transport_maps)
+//   3. [outbound] relayhost = "HOST:PORT" (no MX lookup, like Postfix's relayhost = [host])
+//   4. the domain's MX hosts by preference (RFC 5321 5.1; equal preferences in random order);
 //      no MX record: the domain's own A/AAAA address ("implicit MX", RFC 5321 5.1);
 //      a null MX (RFC 7505: a single "." exchange) or a domain that does not exist: permanent
 //      failure; a DNS failure: temporary.
@@ -9,6 +11,7 @@
 // address. The result is the ordered list of addresses to try.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -38,6 +41,9 @@ struct Route {
 struct RouteSettings {
   std::string relayhost;
   std::map<std::string, std::string> routes;  // lower-cased domain -> HOST:PORT
+  // The directory's per-domain route: HOST:PORT for a relay domain, "" for any other. Blocking
+  // (plan_route runs on the blocking pool); unset = none.
+  std::function<std::string(std::string_view domain)> domain_route;
   size_t max_targets = 10;                     // addresses tried per attempt (Postfix: 5 MX addresses)
 };
 

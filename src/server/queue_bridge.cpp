@@ -89,36 +89,43 @@ void QueueBridge::relay(const delivery::RelayRequest& r) {
   req.authenticated_as = r.origin.authenticated_as;
   req.client_ip = r.origin.client_ip;
   for (const auto& a : r.recipients) req.recipients.push_back({a.address, a.dsn.notify, a.dsn.orcpt});
-  std::string_view message = r.message;
-  if (message.rfind("Return-Path:", 0) == 0) message.remove_prefix(std::min(message.size(), message.find('\n') + 1));
-  queue_.enqueue(std::move(req), message);
+  auto writer = queue_.begin(std::move(req));
+  writer->write(r.trace);  // Delivered-To of an alias or forward (delivery/trace.h)
+  writer->write(r.message);
+  writer->commit();
 }
 
 // Runs on the delivery thread after the message is stored; a local sender's notice is one
-// more (nested) delivery, a remote one is queued. Headers only are returned, as Postfix does
-// for success notices — and never more: the sender may be forged, so a message without an
-// empty line must not pass whole (queue::header_section keeps only header-field lines).
-void QueueBridge::success(const delivery::SuccessNotice& n) {
+// more (nested) delivery, a remote one is queued. Failures return the whole message unless
+// RET=HDRS (or it is too large); otherwise, and for success notices as Postfix does, the header
+// section only — and never more: the sender may be forged, so a message without an empty line
+// must not pass whole (queue::header_section keeps only header-field lines).
+void QueueBridge::report(queue::NoticeKind kind, const delivery::Notice& n) {
   int64_t now = int64_t(std::time(nullptr));
   queue::DsnReport report;
-  report.kind = queue::NoticeKind::success;
+  report.kind = kind;
   report.reporting_mta = hostname_;
   report.envid = n.dsn.envid;
   report.original_sender = std::string(n.sender);
   report.arrival = report.now = now;
-  report.return_full_message = false;
+  report.return_full_message = kind == queue::NoticeKind::failure && n.dsn.ret != delivery::DsnReturn::headers &&
+                               n.message.size() <= queue::DsnReport::kMaxReturnedBytes;
   const std::string headers = queue::header_section(n.message);
   report.eight_bit = has_8bit(headers);
-  for (const auto& r : n.recipients) report.recipients.push_back({r.address, r.orcpt, r.action, "2.0.0", "", "", now});
+  for (const auto& r : n.recipients)
+    report.recipients.push_back({r.address, r.orcpt, r.action, r.status, "", r.diagnostic, now});
   queue::Notification note;
   note.recipient = std::string(n.sender);
-  note.kind = queue::NoticeKind::success;
-  std::string_view message = headers;
+  note.kind = kind;
+  std::string_view message = report.return_full_message ? n.message : std::string_view(headers);
   note.write = [&report, message](const queue::ByteSink& sink) {
     queue::write_dsn(report, sink, [message](const queue::ByteSink& s) { s(message); });
   };
   notify(note);
-  log::info("delivery.success_notice", {{"to", n.sender}, {"recipients", n.recipients.size()}});
+  log::info("delivery.notice", {{"kind", queue::to_string(kind)}, {"to", n.sender}, {"recipients", n.recipients.size()}});
 }
+
+void QueueBridge::success(const delivery::Notice& n) { report(queue::NoticeKind::success, n); }
+void QueueBridge::failure(const delivery::Notice& n) { report(queue::NoticeKind::failure, n); }
 
 }  // namespace kurier::server

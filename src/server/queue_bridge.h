@@ -2,7 +2,8 @@
 //  - delivery's RelayHook: recipients that aliases or Sieve send to other domains are queued
 //    with their RFC 3461 parameters (RET/ENVID, NOTIFY/ORCPT as delivery computed them);
 //  - delivery's NoticeHook: "delivered"/"expanded" success notices (RFC 3461 6.2) for local
-//    deliveries are written like the queue's DSNs (queue/dsn.h);
+//    deliveries, and "failed" DSNs for recipients that failed after SMTP accepted the message,
+//    are written like the queue's DSNs (queue/dsn.h);
 //  - the queue's notifier: DSNs and notices go into the sender's mailbox when the sender is
 //    local, else back into the queue with the null sender.
 //  - SRS (srs/codec.h, [srs]): a relayed message whose sender is outside the hosted domains is
@@ -23,6 +24,7 @@ class DeliveryService;
 namespace kurier::queue {
 class Queue;
 struct Notification;
+enum class NoticeKind;
 }  // namespace kurier::queue
 
 namespace kurier::srs {
@@ -39,11 +41,13 @@ class QueueBridge final : public delivery::RelayHook, public delivery::NoticeHoo
       : queue_(q), delivery_(d), dir_(dir), hostname_(std::move(hostname)), srs_(srs) {}
 
   void relay(const delivery::RelayRequest& r) override;
-  void success(const delivery::SuccessNotice& n) override;
+  void success(const delivery::Notice& n) override;
+  void failure(const delivery::Notice& n) override;
   // Delivers a DSN or notice from the queue (throws to make the queue retry it).
   void notify(const queue::Notification& n);
 
  private:
+  void report(queue::NoticeKind kind, const delivery::Notice& n);
   queue::Queue& queue_;
   delivery::DeliveryService& delivery_;
   directory::Directory& dir_;

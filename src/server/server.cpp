@@ -70,6 +70,13 @@ void bind_listeners(net::Server& server, session::Services& services) {
   }
 }
 
+// The next hop of a relay (backup MX) domain: "relay:HOST:PORT" names it; "" for other domains.
+std::string relay_domain_next_hop(directory::Directory& dir, std::string_view domain) {
+  auto d = dir.find_domain(domain);
+  if (!d || !delivery::is_relay_domain(*d)) return "";
+  return d->transport.substr(std::string_view("relay:").size());
+}
+
 // A plain function, not a lambda: a coroutine lambda's captures die with the temporary closure.
 net::awaitable<void> stop_server(net::Server& server, net::Runtime& runtime, std::chrono::milliseconds grace) {
   co_await server.shutdown(grace);
@@ -128,6 +135,7 @@ int serve(const config::Config& c) {
     delivery::DeliveryService delivery(delivery::DeliverySettings::from_config(c), *directory, mail_store, blobs);
     queue::Queue outbound(queue::QueueSettings::from_config(c));
     outbound.set_local_domains([&directory](std::string_view d) { return directory->find_domain(d).has_value(); });
+    outbound.set_domain_routes([&directory](std::string_view d) { return relay_domain_next_hop(*directory, d); });
     const std::optional<srs::Codec> srs = open_srs(c);
     const srs::Codec* srs_codec = srs ? &*srs : nullptr;
     QueueBridge relay_hook(outbound, delivery, *directory, c.hostname, srs_codec);

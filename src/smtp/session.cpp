@@ -17,7 +17,7 @@
 // - Every input is bounded: command lines (parse_command's per-verb limits, RFC 5321 4.5.3.1),
 //   recipients (limits.max_recipients, 452 4.5.3), message size (limits.max_message_size,
 //   552 5.3.4, announced with SIZE, RFC 1870), pending output, and rejected commands
-//   (limits.max_bad_commands, then 421 and close).
+//   (limits.max_bad_commands, then 421 and close; permanently refused RCPTs count too).
 // - Idle clients are cut off after limits.smtp_timeout_seconds with 421 4.4.2 (RFC 5321
 //   4.5.3.2); at shutdown, an idle client gets "421 4.3.2 Server shutting down" (LineReader).
 // - STARTTLS (RFC 3207 4.2): plaintext pipelined after it is discarded (LineReader::start_tls)
@@ -27,7 +27,8 @@
 // - No open relay (RFC 5321 3.6.2): a recipient in a domain not hosted here is accepted only
 //   from an authenticated client or a client in [smtp] trusted_networks (empty by default;
 //   loopback is not trusted either), and only when the DeliveryService has a RelayHook (the
-//   outbound queue); until it has, authenticated relaying gets 451 4.3.0.
+//   outbound queue); until it has, authenticated relaying gets 451 4.3.0. A relay domain
+//   (backup MX, Domain.transport "relay:HOST:PORT") takes mail from anyone, for any local part.
 // - Submission (RFC 6409): MAIL FROM and From: must be addresses of the authenticated account
 //   (submission.h); the login name is rewritten to the primary address.
 // - SRS (srs/codec.h): RCPT to an SRS0=/SRS1= address of ours is a bounce to mail we forwarded.
@@ -255,16 +256,24 @@ net::awaitable<void> Session::cmd_rcpt(const Command& cmd) {
     check->status = delivery::RecipientStatus::permanent(
         550, "5.7.1", "<" + address + ">: not a local domain, LMTP delivers only to local mailboxes");
   } else if (remote) {
-    if (auto refusal = relay_refusal(address))
+    if (auto refusal = relay_refusal(address, r.relay_domain))
       check->status = refusal->code >= 500 ? delivery::RecipientStatus::permanent(refusal->code, refusal->enhanced, refusal->text)
                                            : delivery::RecipientStatus::temporary(refusal->code, refusal->enhanced, refusal->text);
   }
-  reply(check->status.code, check->status.enhanced, check->status.text);
+  // A refused recipient counts toward limits.max_bad_commands like any refused command, so a
+  // dictionary attack over RCPT ends in 421 (as Postfix's smtpd_hard_error_limit). Temporary
+  // refusals do not: "452 too many recipients" or a full mailbox are the client's to retry.
+  if (check->status.kind == delivery::RecipientStatus::Kind::permanent)
+    refuse(check->status.code, check->status.enhanced, check->status.text);
+  else
+    reply(check->status.code, check->status.enhanced, check->status.text);
   log::info("smtp.rcpt", {{"conn", conn_.id()}, {"rcpt", address}, {"code", check->status.code},
                           {"accounts", check->resolution.accounts.size()}});
   if (check->status.ok()) {
     // RFC 3461: NOTIFY/ORCPT stay with the recipient for the relay and the notices after DATA.
-    tx_.recipients.push_back({address, std::move(check->resolution), recipient_dsn(cmd.rcpt)});
+    auto& expansion = tx_.expansions[check->resolution.address];
+    if (!expansion) expansion = std::make_shared<const delivery::Resolution>(std::move(check->resolution));
+    tx_.recipients.push_back({address, expansion, recipient_dsn(cmd.rcpt)});
   }
 }
 
@@ -278,8 +287,10 @@ std::optional<srs::ReverseResult> Session::reverse_srs(const std::string& addres
 
 bool Session::relay_allowed() const { return authenticated_ || trusted_network_; }
 
-std::optional<Reply> Session::relay_refusal(const std::string& address) const {
-  if (!relay_allowed()) return Reply{554, "5.7.1", "<" + address + ">: Relay access denied"};
+std::optional<Reply> Session::relay_refusal(const std::string& address, bool relay_domain) const {
+  // A relay domain is one we are backup MX for: its mail comes from anyone, like a local
+  // domain's (Postfix relay_domains), and goes on to its transport's host.
+  if (!relay_domain && !relay_allowed()) return Reply{554, "5.7.1", "<" + address + ">: Relay access denied"};
   if (!delivery_.can_relay())  // the outbound queue is not plugged in yet
     return Reply{451, "4.3.0", "<" + address + ">: relaying not available yet, try again later"};
   return std::nullopt;

@@ -223,7 +223,8 @@ net::awaitable<void> Session::finish_message(std::optional<delivery::MessageSink
   if (!refusal) {
     try {
       // Blocking: fsync of the blob, then ONE store transaction for every recipient.
-      auto deliver = [this, &sink] { return delivery_.deliver(std::move(*sink), tx_.recipients); };
+      auto style = mode_.lmtp ? delivery::ReplyStyle::per_recipient : delivery::ReplyStyle::one_reply;
+      auto deliver = [this, &sink, style] { return delivery_.deliver(std::move(*sink), tx_.recipients, style); };
       statuses = co_await offload(deliver);
     } catch (const std::exception& e) {
       log::error("smtp.deliver_failed", {{"conn", conn_.id()}, {"error", e.what()}});
@@ -250,19 +251,11 @@ void Session::reply_after_data(const std::vector<delivery::RecipientStatus>& sta
     for (const auto& s : statuses) reply(s.code, s.enhanced, s.text);
     return;
   }
-  // SMTP has one reply for the message. Until the queue can send DSNs for partial failures, any
-  // temporary failure makes the client retry the whole message (the recipients that got it
-  // are protected by duplicate suppression); all permanent failures refuse it.
-  const delivery::RecipientStatus* temporary = nullptr;
-  const delivery::RecipientStatus* permanent = nullptr;
-  for (const auto& s : statuses) {
-    if (s.kind == delivery::RecipientStatus::Kind::temporary && !temporary) temporary = &s;
-    if (s.kind == delivery::RecipientStatus::Kind::permanent && !permanent) permanent = &s;
-  }
-  bool any_ok = std::any_of(statuses.begin(), statuses.end(), [](const auto& s) { return s.ok(); });
-  if (temporary) return reply(temporary->code, temporary->enhanced, temporary->text);
-  if (permanent && !any_ok) return reply(permanent->code, permanent->enhanced, permanent->text);
-  reply(250, "2.0.0", "Message accepted");
+  // SMTP has one reply for the message (RFC 5321 4.1.1.4). delivery::message_reply picks it:
+  // any temporary failure refuses the message with 4xx; otherwise a 250 once something was
+  // delivered, and deliver() has sent a DSN for each recipient that failed permanently.
+  auto r = delivery::message_reply(statuses);
+  reply(r.code, r.enhanced, r.text);
 }
 
 }  // namespace kurier::smtp

@@ -2,8 +2,10 @@
 // commands) and session_data.cpp (DATA, BDAT, delivery and the replies after it).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "delivery/delivery_service.h"
@@ -26,6 +28,8 @@ struct Transaction {
   std::string sender;   // reverse-path, "" for <>
   MailParams params;
   std::vector<delivery::AcceptedRecipient> recipients;  // with their RFC 3461 NOTIFY/ORCPT
+  // Expansions by resolved address, so RCPTs naming one (big) alias share a single copy.
+  std::unordered_map<std::string, std::shared_ptr<const delivery::Resolution>> expansions;
   size_t rcpt_commands = 0;                 // RCPT commands seen, accepted or not (limit)
   std::optional<delivery::MessageSink> bdat;  // RFC 3030: the message being received in chunks
   bool bdat_failed = false;                 // a chunk could not be spooled: refuse at LAST
@@ -53,8 +57,8 @@ class Session {
   net::awaitable<void> cmd_auth(const Command& cmd);
   net::awaitable<void> finish_auth(const session::SaslOutcome& outcome);
   bool sender_allowed(const std::string& sender);
-  // RCPT for a domain not hosted here (or relayed): the relay policy's answer, nullopt = accept.
-  std::optional<Reply> relay_refusal(const std::string& address) const;
+  // RCPT for a domain not hosted here (or a relay domain): the relay policy's answer, nullopt = accept.
+  std::optional<Reply> relay_refusal(const std::string& address, bool relay_domain) const;
   bool relay_allowed() const;
   std::optional<srs::ReverseResult> reverse_srs(const std::string& address) const;
   void cmd_rset();

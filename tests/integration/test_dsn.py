@@ -149,3 +149,38 @@ def test_relayed_notice_when_the_next_hop_has_no_dsn(fresh_kurier, sink_without_
     assert rcpt["Action"] == "relayed"
     assert rcpt["Original-Recipient"] == "rfc822;b@remote.test"
     assert rcpt["Final-Recipient"] == "rfc822; b@remote.test"
+
+
+def test_partial_permanent_failure_after_data_is_accepted_and_bounced(fresh_kurier):
+    """RFC 5321 6.1: SMTP has one reply after DATA. When one recipient fails permanently there
+    (its mailbox filled up after RCPT, with over_quota = "permanent") and another got the
+    message, the answer is 250 and the sender gets a DSN naming the failed recipient."""
+    k = fresh_kurier
+    k.set_config("delivery", "over_quota", '"permanent"')
+    k.start()
+    sender, _ = k.add_user()
+    ok, _ = k.add_user()
+    full, _ = k.add_user(None, "password-1", "--quota", "1K")
+    with smtp(k) as c:
+        c.mail(sender, ["ENVID=part1"])
+        assert c.rcpt(ok)[0] == 250
+        assert c.rcpt(full, ["ORCPT=rfc822;full-orig@example.test"])[0] == 250
+        with smtp(k) as filler:  # fills `full` between its RCPT and the DATA
+            filler.sendmail("x@elsewhere.example", [full], text_message("x@elsewhere.example", full, "filler")
+                            + b"x" * 2000 + b"\r\n")
+        code, text = c.data(text_message(sender, ok, "partial"))
+        assert code == 250, text
+    assert [parse(m)["Subject"] for m in inbox(k, ok)] == ["partial"]
+    [dsn] = wait_for_inbox(k, sender, 1, "the DSN for the failed recipient")
+    assert dsn["Subject"] == "Undelivered Mail Returned to Sender"
+    assert dsn["Return-Path"] == "<>"
+    per_message, rcpt = report_blocks(dsn)
+    assert per_message["Original-Envelope-Id"] == "part1"
+    assert rcpt["Final-Recipient"] == f"rfc822; {full}"
+    assert rcpt["Original-Recipient"] == "rfc822;full-orig@example.test"
+    assert rcpt["Action"] == "failed" and rcpt["Status"] == "5.2.2"
+    returned = dsn.get_payload()[2]
+    assert returned.get_content_type() == "message/rfc822"  # no RET: the whole message
+    assert "The body of the message." in returned.as_string()
+    assert "partial" not in [parse(m)["Subject"] for m in inbox(k, full)]  # the filler and a quota warning
+

@@ -175,3 +175,27 @@ def test_alias_to_a_remote_address_is_relayed(fresh_kurier, sink):
     assert "X-Rcpt-Args: <far@remote.test>" in raw
     assert "Subject: forwarded" in raw
     assert "Return-Path:" not in raw  # RFC 5321 4.4: only the final delivery adds it
+    # The alias is named, so the copy is recognised as a loop if the remote forwards it back.
+    assert "\nDelivered-To: forward@example.test\n" in raw
+
+
+def test_relay_domain_is_accepted_from_anyone_and_sent_to_its_transport(fresh_kurier, sink):
+    """A backup-MX domain (`domain add --transport relay:HOST:PORT`): port 25 accepts any local
+    part of it from anyone, and the queue takes it to HOST:PORT (no [outbound.routes] entry)."""
+    k = fresh_kurier
+    k.cli("domain", "add", "backup.test", "--transport", f"relay:127.0.0.1:{sink.port}")
+    start_with_queue(k)
+    msg = MESSAGE.format(sender="someone@elsewhere.example", rcpt="anyone@backup.test", subject="backup-mx")
+    with smtplib.SMTP(k.host, k.port("smtp"), timeout=30) as c:
+        c.ehlo("client.test")
+        assert c.mail("someone@elsewhere.example")[0] == 250
+        code, text = c.rcpt("anyone@backup.test")
+        assert code == 250, text
+        code, text = c.rcpt("else@not-ours.test")  # still no open relay for other domains
+        assert code == 554 and text.startswith(b"5.7.1"), text
+        code, text = c.data(msg.encode())
+        assert code == 250, text
+    wait_for(lambda: sink.messages() and queue_list(k) == [], what="the message at the backup MX's transport")
+    raw = sink.messages()[0].decode()
+    assert "X-Rcpt-Args: <anyone@backup.test>" in raw
+    assert "Subject: backup-mx" in raw

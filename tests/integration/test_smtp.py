@@ -445,3 +445,68 @@ def test_postmaster_of_every_domain_is_deliverable(fresh_kurier):
         assert (code, text[:5]) == (550, b"5.1.1")
         assert c.data(message("to the postmasters"))[0] == 250
     assert [email.message_from_bytes(m)["Subject"] for m in inbox(k, target)] == ["to the postmasters"]
+
+
+def hops(n):
+    return "".join(f"Received: from hop{i}.example by relay{i}.example; Fri, 27 Nov 2026 01:00:00 +0000\r\n"
+                   for i in range(n))
+
+
+def test_mail_loops_are_refused_554_5_4_6(kurier):
+    """RFC 5321 6.3: more than 50 Received fields, or a Delivered-To naming the recipient, is a
+    mail forwarding loop: 554 5.4.6 after DATA, and nothing is stored."""
+    rcpt = new_user(kurier)
+    with smtp(kurier) as c:
+        with pytest.raises(smtplib.SMTPDataError) as e:
+            c.sendmail("sender@elsewhere.example", [rcpt], hops(51).encode() + message("too-many"))
+        assert e.value.smtp_code == 554 and e.value.smtp_error.startswith(b"5.4.6"), e.value
+        assert c.sendmail("sender@elsewhere.example", [rcpt], hops(50).encode() + message("fifty")) == {}
+        with pytest.raises(smtplib.SMTPDataError) as e:
+            c.sendmail("sender@elsewhere.example", [rcpt], f"Delivered-To: {rcpt.upper()}\r\n".encode() + message("looped"))
+        assert e.value.smtp_code == 554 and e.value.smtp_error.startswith(b"5.4.6"), e.value
+    assert [email.message_from_bytes(m)["Subject"] for m in inbox(kurier, rcpt)] == ["fifty"]
+
+
+def test_mail_loop_is_refused_per_recipient_over_lmtp(kurier):
+    looped, fine = new_user(kurier), new_user(kurier)
+    with smtplib.LMTP(kurier.host, kurier.port("lmtp"), timeout=30) as c:
+        c.ehlo("client.test")
+        assert c.mail("sender@elsewhere.example")[0] == 250
+        assert c.rcpt(looped)[0] == 250 and c.rcpt(fine)[0] == 250
+        c.send(b"DATA\r\n")  # by hand: smtplib's data() reads one reply, LMTP gives one per recipient
+        assert c.getreply()[0] == 354
+        c.send(f"Delivered-To: {looped}\r\n".encode() + message("lmtp-loop") + b".\r\n")
+        first, second = c.getreply(), c.getreply()
+    assert first[0] == 554 and first[1].startswith(b"5.4.6"), first
+    assert second[0] == 250, second
+    assert inbox(kurier, looped) == []
+    assert [email.message_from_bytes(m)["Subject"] for m in inbox(kurier, fine)] == ["lmtp-loop"]
+
+
+def test_rcpt_dictionary_attack_ends_in_421(kurier):
+    """Refused RCPTs count toward limits.max_bad_commands (20): guessing addresses ends in 421."""
+    domain = new_domain(kurier)
+    r = Raw(kurier)
+    r.cmd("EHLO client.test")
+    assert r.cmd("MAIL FROM:<guesser@elsewhere.example>")[0].startswith("250")
+    for i in range(20):
+        assert r.cmd(f"RCPT TO:<guess{i}@{domain}>")[0].startswith("550 5.1.1")
+    assert r.cmd(f"RCPT TO:<guess20@{domain}>")[0].startswith("421 4.7.0")
+    assert r.closed()
+
+
+def test_temporary_rcpt_refusals_do_not_count(fresh_kurier):
+    """452 (too many recipients) is the client's cue to send the rest later, not an error."""
+    k = fresh_kurier
+    k.set_config("limits", "max_recipients", "2")
+    k.set_config("limits", "max_bad_commands", "3")
+    k.start()
+    rcpt = new_user(k)
+    r = Raw(k)
+    r.cmd("EHLO client.test")
+    assert r.cmd("MAIL FROM:<sender@elsewhere.example>")[0].startswith("250")
+    for _ in range(2):
+        assert r.cmd(f"RCPT TO:<{rcpt}>")[0].startswith("250")
+    for _ in range(5):
+        assert r.cmd(f"RCPT TO:<{rcpt}>")[0].startswith("452 4.5.3")
+    assert r.cmd("NOOP")[0].startswith("250")

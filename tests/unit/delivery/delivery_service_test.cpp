@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "delivery_test_util.h"
 #include "mime/cache.h"
+#include "store/errors.h"
 #include "store/sqlite_mail_store.h"
 
 namespace kurier::delivery {
@@ -54,7 +57,7 @@ class DeliveryTest : public testing::DirectoryTest {
       accepted.push_back({r, check.resolution, rcpt_dsn});
       addresses.push_back(r);
     }
-    auto sink = service_->begin_message({sender, "Received: from client by mx.example.test; now\r\n", addresses, dsn});
+    auto sink = service_->begin_message({sender, "Received: from client by mx.example.test; now\r\n", addresses, dsn, {}});
     for (size_t i = 0; i < message.size(); i += 7) sink.write(std::string_view(message).substr(i, 7));
     return service_->deliver(std::move(sink), accepted);
   }
@@ -198,7 +201,7 @@ TEST_F(DeliveryTest, QuotaIsCheckedAgainAtDelivery) {
   auto check = service_->check_recipient("small@example.test");
   ASSERT_TRUE(check.status.ok());
   send({"small@example.test"});  // another transaction fills it meanwhile
-  auto sink = service_->begin_message({"", "", {"small@example.test"}, {}});
+  auto sink = service_->begin_message({"", "", {"small@example.test"}, {}, {}});
   sink.write("Subject: late\r\n\r\nx\r\n");
   auto results = service_->deliver(std::move(sink), {{"small@example.test", check.resolution, {}}});
   EXPECT_EQ(results[0].code, 452);
@@ -241,7 +244,7 @@ TEST_F(DeliveryTest, TooLargeMessageIsRefusedAndNothingStored) {
   settings_.max_message_size = 100;
   make_service();
   auto check = service_->check_recipient("alice@example.test");
-  auto sink = service_->begin_message({"", "", {"alice@example.test"}, {}});
+  auto sink = service_->begin_message({"", "", {"alice@example.test"}, {}, {}});
   sink.write(std::string(60, 'a'));
   sink.write(std::string(60, 'b'));
   EXPECT_TRUE(sink.too_large());
@@ -254,7 +257,7 @@ TEST_F(DeliveryTest, TooLargeMessageIsRefusedAndNothingStored) {
 
 TEST_F(DeliveryTest, AbandonedSinkLeavesNothing) {
   {
-    auto sink = service_->begin_message({"", "", {"alice@example.test"}, {}});
+    auto sink = service_->begin_message({"", "", {"alice@example.test"}, {}, {}});
     sink.write(kMessage);
   }
   EXPECT_EQ(blob_count(), 0u);
@@ -264,7 +267,7 @@ struct RecordingRelay : RelayHook {
   std::vector<std::string> recipients;
   std::vector<RecipientDsn> dsn;
   MessageDsn message_dsn;
-  std::string message;
+  std::string message, trace;
   bool fail = false;
   void relay(const RelayRequest& r) override {
     if (fail) throw std::runtime_error("queue full");
@@ -276,6 +279,7 @@ struct RecordingRelay : RelayHook {
     }
     message_dsn = r.dsn;
     message = std::string(r.message);
+    trace = std::string(r.trace);
   }
 };
 
@@ -342,10 +346,13 @@ struct RecordingNotices : NoticeHook {
   };
   std::vector<Got> got;
   bool fail = false;
-  void success(const SuccessNotice& n) override {
+  std::vector<Got> failures;
+  void success(const SuccessNotice& n) override { record(got, n); }
+  void failure(const Notice& n) override { record(failures, n); }
+  void record(std::vector<Got>& into, const Notice& n) {
     if (fail) throw std::runtime_error("no notices today");
     auto end = n.message.find("\r\n\r\n");
-    got.push_back({std::string(n.sender), n.dsn.envid, std::string(n.message.substr(0, end)), n.recipients});
+    into.push_back({std::string(n.sender), n.dsn.envid, std::string(n.message.substr(0, end)), n.recipients});
   }
 };
 
@@ -390,6 +397,229 @@ TEST_F(DeliveryTest, SuccessNoticesForLocalDeliveryAndExpansion) {
   auto ok = send_with_dsn({{"bob@example.test", {kDsnSuccess, ""}}}, {}, "Subject: five\r\n\r\nx\r\n");
   EXPECT_TRUE(ok[0].ok());
   EXPECT_EQ(inbox_messages(bob_).size(), 2u);
+}
+
+// The one SMTP reply: any temporary failure refuses the message, all permanent refuses it, and
+// otherwise 250 (RFC 5321 6.1: never "neither").
+TEST(MessageReply, NeverAcceptsWhatItCannotDeliverOrReport) {
+  auto ok = RecipientStatus::success(250, "2.0.0", "ok");
+  auto tmp = RecipientStatus::temporary(452, "4.2.2", "full");
+  auto perm = RecipientStatus::permanent(552, "5.2.2", "full");
+  EXPECT_EQ(message_reply({ok, ok}).code, 250);
+  EXPECT_EQ(message_reply({ok, tmp, perm}).code, 452);
+  EXPECT_EQ(message_reply({perm, perm}).code, 552);
+  EXPECT_EQ(message_reply({ok, perm}).code, 250);
+  EXPECT_TRUE(owes_failure_notice({ok, perm}));
+  EXPECT_FALSE(owes_failure_notice({ok, tmp, perm}));
+  EXPECT_FALSE(owes_failure_notice({perm}));
+  EXPECT_FALSE(owes_failure_notice({ok}));
+}
+
+// SMTP (one reply): a recipient that fails permanently at DATA while another gets the message
+// is reported to the sender in a DSN; if the DSN cannot be made, the failure turns temporary.
+TEST_F(DeliveryTest, PermanentFailureNextToADeliveryIsReportedForOneReply) {
+  settings_.over_quota_permanent = true;
+  make_service();
+  RecordingNotices notices;
+  service_->set_notice_hook(&notices);
+  int fills = 0;
+  auto deliver_to_both = [&](const std::string& subject, ReplyStyle style, const std::string& sender) {
+    std::string full = "full" + std::to_string(++fills) + "@example.test";
+    account(full, 10);
+    std::vector<AcceptedRecipient> accepted;
+    for (std::string r : {std::string("alice@example.test"), full}) {
+      auto check = service_->check_recipient(r);
+      EXPECT_TRUE(check.status.ok()) << r << ": " << check.status.text;
+      accepted.push_back({r, check.resolution, {}});
+    }
+    // Fills full@ between its RCPT and the DATA of the transaction.
+    service_->set_notice_hook(nullptr);
+    send({full}, "Subject: filler\r\n\r\n" + std::string(100, 'x') + "\r\n");
+    service_->set_notice_hook(&notices);
+    auto sink = service_->begin_message({sender, "Received: by mx; now\r\n", {"alice@example.test", full}, {}, {}});
+    sink.write("Subject: " + subject + "\r\n\r\nbody\r\n");
+    return service_->deliver(std::move(sink), accepted, style);
+  };
+  auto r = deliver_to_both("partial", ReplyStyle::one_reply, "sender@elsewhere.example");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(r[0].ok());
+  EXPECT_EQ(r[1].code, 552);
+  EXPECT_EQ(message_reply(r).code, 250);
+  ASSERT_EQ(notices.failures.size(), 1u);
+  const auto& n = notices.failures[0];
+  EXPECT_EQ(n.sender, "sender@elsewhere.example");
+  ASSERT_EQ(n.recipients.size(), 1u);
+  EXPECT_EQ(n.recipients[0].address, "full1@example.test");
+  EXPECT_EQ(n.recipients[0].action, "failed");
+  EXPECT_EQ(n.recipients[0].status, "5.2.2");
+  EXPECT_EQ(n.headers.rfind("Received: by mx", 0), 0u) << n.headers;  // no Return-Path: as received
+  EXPECT_NE(n.headers.find("Subject: partial"), std::string::npos);
+
+  // LMTP answers per recipient: the client reports the failure, delivery sends nothing.
+  notices.failures.clear();
+  r = deliver_to_both("lmtp", ReplyStyle::per_recipient, "sender@elsewhere.example");
+  EXPECT_EQ(r[1].code, 552);
+  EXPECT_TRUE(notices.failures.empty());
+
+  // A DSN that cannot be sent: the failure becomes temporary, so SMTP answers 4xx.
+  notices.fail = true;
+  r = deliver_to_both("no-dsn", ReplyStyle::one_reply, "sender@elsewhere.example");
+  EXPECT_TRUE(r[0].ok());
+  EXPECT_EQ(r[1].kind, RecipientStatus::Kind::temporary);
+  EXPECT_EQ(message_reply(r).code, 451);
+}
+
+// RFC 5321 6.3: more than 50 Received fields refuse everyone, a Delivered-To naming a
+// recipient refuses that recipient; nothing is stored or relayed for them.
+TEST_F(DeliveryTest, LoopsAreRefusedBeforeAnythingIsStored) {
+  std::string hops;
+  for (int i = 0; i < 51; ++i) hops += "Received: from hop" + std::to_string(i) + " by x; now\r\n";
+  auto r = send({"alice@example.test", "bob@example.test"}, hops + kMessage);
+  for (const auto& s : r) {
+    EXPECT_EQ(s.code, 554);
+    EXPECT_EQ(s.enhanced, "5.4.6");
+  }
+  auto fifty = send({"alice@example.test"}, hops.substr(hops.find('\n') + 1) + "Subject: fifty\r\n\r\nx\r\n");
+  EXPECT_TRUE(fifty[0].ok());
+
+  auto looped = send({"alice@example.test", "bob@example.test"}, "Delivered-To: <Bob@example.test>\r\n" + kMessage);
+  EXPECT_TRUE(looped[0].ok());
+  EXPECT_EQ(looped[1].code, 554);
+  EXPECT_EQ(looped[1].enhanced, "5.4.6");
+  EXPECT_EQ(inbox_messages(alice_).size(), 2u);
+  EXPECT_TRUE(inbox_messages(bob_).empty());
+}
+
+// A copy relayed for an alias names the alias in Delivered-To (and nothing of the local copy's
+// Return-Path); an address relayed as it is gets none. When the copy comes back, it is a loop.
+TEST_F(DeliveryTest, RelayedAliasCopyCarriesDeliveredTo) {
+  alias("fwd@example.test", {"friend@elsewhere.example"});
+  RecordingRelay relay;
+  service_->set_relay_hook(&relay);
+  auto r = send({"fwd@example.test", "alice@example.test"});
+  ASSERT_TRUE(r[0].ok());
+  EXPECT_EQ(relay.trace, "Delivered-To: fwd@example.test\r\n");
+  EXPECT_EQ(relay.message.rfind("Received: from client", 0), 0u) << relay.message;
+  send({"stranger@elsewhere.example"});
+  EXPECT_EQ(relay.recipients, std::vector<std::string>{"stranger@elsewhere.example"});
+  EXPECT_EQ(relay.trace, "");
+
+  auto back = send({"fwd@example.test"}, "Delivered-To: fwd@example.test\r\n" + kMessage);
+  EXPECT_EQ(back[0].code, 554);
+}
+
+using UidStructure = std::pair<store::Uid, std::string>;
+
+// Forwards to a real store; deliver() throws while `fail` is set (a disk that filled up).
+class FailingStore final : public store::MailStore {
+ public:
+  explicit FailingStore(store::MailStore& inner) : s_(inner) {}
+  bool fail = false;
+  std::vector<store::AppendResult> deliver(const std::vector<store::DeliveryTarget>& t, const store::NewMessage& m) override {
+    if (fail) throw store::StoreError(store::StoreErrc::io, "store.db: database or disk is full (test)");
+    return s_.deliver(t, m);
+  }
+#define KURIER_FWD(ret, name, params, args) \
+  ret name params override { return s_.name args; }
+  KURIER_FWD(std::vector<store::MailboxInfo>, create_default_mailboxes, (store::AccountId a), (a))
+  KURIER_FWD(std::vector<store::MailboxInfo>, list_mailboxes, (store::AccountId a), (a))
+  KURIER_FWD(std::optional<store::MailboxInfo>, find_mailbox, (store::AccountId a, std::string_view n), (a, n))
+  KURIER_FWD(std::optional<store::MailboxInfo>, mailbox, (store::MailboxId id), (id))
+  KURIER_FWD(store::MailboxInfo, create_mailbox, (store::AccountId a, std::string_view n, std::string_view u), (a, n, u))
+  KURIER_FWD(void, delete_mailbox, (store::AccountId a, std::string_view n), (a, n))
+  KURIER_FWD(void, rename_mailbox, (store::AccountId a, std::string_view f, std::string_view t), (a, f, t))
+  KURIER_FWD(void, set_special_use, (store::AccountId a, std::string_view n, std::string_view u), (a, n, u))
+  KURIER_FWD(void, subscribe, (store::AccountId a, std::string_view n), (a, n))
+  KURIER_FWD(void, unsubscribe, (store::AccountId a, std::string_view n), (a, n))
+  KURIER_FWD(std::vector<std::string>, subscriptions, (store::AccountId a), (a))
+  KURIER_FWD(store::MailboxStatus, mailbox_status, (store::MailboxId m), (m))
+  KURIER_FWD(store::MailboxSnapshot, snapshot, (store::MailboxId m), (m))
+  KURIER_FWD(std::vector<store::MessageMeta>, messages, (store::MailboxId m, const store::UidSet& u), (m, u))
+  KURIER_FWD(std::vector<UidStructure>, cached_structures, (store::MailboxId m, const store::UidSet& u), (m, u))
+  KURIER_FWD(store::Changes, changes_since, (store::MailboxId m, store::ModSeq s), (m, s))
+  KURIER_FWD(store::AppendResult, append, (store::MailboxId m, const store::NewMessage& n, const store::Flags& f), (m, n, f))
+  KURIER_FWD(std::vector<store::AppendResult>, append_all, (store::MailboxId m, const std::vector<store::AppendItem>& i), (m, i))
+  KURIER_FWD(store::StoreFlagsResult, store_flags,
+             (store::MailboxId m, const store::UidSet& u, store::FlagMode mode, const store::Flags& f, std::optional<store::ModSeq> c),
+             (m, u, mode, f, c))
+  KURIER_FWD(store::CopyResult, copy, (store::MailboxId f, const store::UidSet& u, store::MailboxId t), (f, u, t))
+  KURIER_FWD(store::CopyResult, move, (store::MailboxId f, const store::UidSet& u, store::MailboxId t), (f, u, t))
+  KURIER_FWD(std::vector<store::Uid>, expunge, (store::MailboxId m, const std::optional<store::UidSet>& u), (m, u))
+  KURIER_FWD(store::QuotaUsage, quota_usage, (store::AccountId a), (a))
+  KURIER_FWD(void, delete_account, (store::AccountId a), (a))
+  KURIER_FWD(std::vector<store::AccountId>, accounts, (), ())
+  KURIER_FWD(size_t, sweep_orphan_blobs, (int64_t age), (age))
+  KURIER_FWD(store::ChangeHub&, changes, (), ())
+#undef KURIER_FWD
+
+ private:
+  store::MailStore& s_;
+};
+
+struct CountingRelay : RelayHook {
+  int requests = 0;
+  void relay(const RelayRequest&) override { ++requests; }
+};
+
+// A transaction with a local and an outside recipient whose local store fails: SMTP answers 4xx
+// and the client retries. The outside copy is queued exactly once over both attempts.
+TEST_F(DeliveryTest, RetryAfterAFailedLocalStoreQueuesTheRelayOnce) {
+  alias("fwd@example.test", {"friend@elsewhere.example"});
+  alias("both@example.test", {"bob@example.test", "pal@elsewhere.example"});
+  FailingStore failing(*store_);
+  DeliveryService service(settings_, dir_, failing, *blobs_);
+  CountingRelay relay;
+  service.set_relay_hook(&relay);
+  auto attempt = [&] {
+    std::vector<AcceptedRecipient> accepted;
+    for (std::string r : {"alice@example.test", "fwd@example.test", "both@example.test"})
+      accepted.push_back({r, service.check_recipient(r).resolution, {}});
+    auto sink = service.begin_message({"sender@elsewhere.example", "Received: by mx; " + std::to_string(relay.requests) + "\r\n",
+                                       {"alice@example.test", "fwd@example.test", "both@example.test"}, {}, {}});
+    sink.write(kMessage);
+    return service.deliver(std::move(sink), accepted, ReplyStyle::one_reply);
+  };
+  failing.fail = true;
+  auto first = attempt();
+  EXPECT_EQ(message_reply(first).code, 451);
+  EXPECT_TRUE(first[1].ok());           // fwd@ has no local part: relayed now
+  EXPECT_FALSE(first[2].ok());          // both@'s mailbox failed: retried as a whole
+  EXPECT_EQ(relay.requests, 1);
+  failing.fail = false;
+  auto retry = attempt();
+  EXPECT_EQ(message_reply(retry).code, 250);
+  EXPECT_EQ(relay.requests, 2);         // both@'s outside target now; fwd@'s not again
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+  EXPECT_EQ(inbox_messages(bob_).size(), 1u);
+  auto again = attempt();               // a third time (the 250 was lost): nothing new
+  EXPECT_EQ(message_reply(again).code, 250);
+  EXPECT_EQ(relay.requests, 2);
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+}
+
+// A 5,000-target alias named by two RCPTs of one transaction (sharing one expansion): each
+// local account gets one copy, each outside target is relayed once.
+TEST_F(DeliveryTest, BigAliasTwiceInOneTransactionReachesEachTargetOnce) {
+  settings_.max_alias_targets = 6000;
+  make_service();
+  RecordingRelay relay;
+  service_->set_relay_hook(&relay);
+  std::vector<std::string> targets = {"alice@example.test", "bob@example.test"};
+  for (int i = 0; i < 4998; ++i) targets.push_back("t" + std::to_string(i) + "@elsewhere.example");
+  alias("big@example.test", targets);
+  auto check = service_->check_recipient("big@example.test");
+  ASSERT_TRUE(check.status.ok()) << check.status.text;
+  auto expansion = std::make_shared<const Resolution>(std::move(check.resolution));
+  std::vector<AcceptedRecipient> accepted = {{"big@example.test", expansion, {}}, {"Big@example.test", expansion, {}}};
+  auto sink = service_->begin_message({"sender@elsewhere.example", "", {"big@example.test", "Big@example.test"}, {}, {}});
+  sink.write(kMessage);
+  auto r = service_->deliver(std::move(sink), accepted);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(r[0].ok() && r[1].ok());
+  EXPECT_EQ(relay.recipients.size(), 4998u);
+  EXPECT_EQ(std::set<std::string>(relay.recipients.begin(), relay.recipients.end()).size(), 4998u);
+  EXPECT_EQ(inbox_messages(alice_).size(), 1u);
+  EXPECT_EQ(inbox_messages(bob_).size(), 1u);
 }
 
 struct JunkFiler : FilingHook {

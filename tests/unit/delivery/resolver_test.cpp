@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "delivery_test_util.h"
 
 namespace kurier::delivery {
@@ -68,6 +70,8 @@ TEST_F(ResolverTest, ForeignAndRelayDomainsAreNotLocal) {
   domain("backup.example", "relay:mx.backup.example:25");
   account("x@backup.example");
   EXPECT_EQ(resolve("x@backup.example").kind, Kind::not_local);
+  EXPECT_TRUE(resolve("anyone@backup.example").relay_domain);  // accepted from anyone, relayed
+  EXPECT_FALSE(resolve("x@elsewhere.example").relay_domain);
 }
 
 TEST_F(ResolverTest, AliasExpandsToEveryTarget) {
@@ -249,6 +253,29 @@ TEST(SplitAddress, NormalisesAndRejects) {
   EXPECT_FALSE(split_address("bob@"));
   EXPECT_FALSE(split_address("bob@exa mple.org"));
   EXPECT_FALSE(split_address(std::string(300, 'a') + "@example.org"));
+}
+
+// A 5,000-target alias (local accounts named many times, outside addresses twice, a nested
+// alias overlapping it): every target comes out once, in expansion order.
+TEST_F(ResolverTest, BigAliasExpandsEachTargetOnce) {
+  std::vector<std::string> targets, nested;
+  for (int i = 0; i < 2497; ++i) targets.push_back("t" + std::to_string(i) + "@elsewhere.example");
+  for (int i = 0; i < 2497; ++i) targets.push_back("t" + std::to_string(i) + "@elsewhere.example");
+  for (int i = 0; i < 3; ++i) targets.insert(targets.end(), {"alice@example.test", "bob@example.test"});
+  targets.push_back("nested@example.test");
+  nested = {"carol@example.test", "alice@example.test", "t0@elsewhere.example", "t2497@elsewhere.example"};
+  ASSERT_EQ(targets.size(), 5001u);
+  alias("big@example.test", targets);
+  alias("nested@example.test", nested);
+  ResolverOptions options{.max_results = 10000, .max_lookups = 50000};
+  auto r = Resolver(dir_, options).resolve("big@example.test");
+  ASSERT_TRUE(r.found()) << r.detail;
+  EXPECT_EQ(ids(r), (std::vector<int64_t>{alice_, bob_, carol_}));
+  ASSERT_EQ(r.external.size(), 2498u);
+  std::set<std::string> unique(r.external.begin(), r.external.end());
+  EXPECT_EQ(unique.size(), r.external.size());
+  EXPECT_EQ(r.external.front(), "t0@elsewhere.example");
+  EXPECT_EQ(r.external.back(), "t2497@elsewhere.example");
 }
 
 }  // namespace

@@ -40,6 +40,24 @@ TEST(Route, ConfiguredRouteWinsOverRelayhostAndDns) {
   EXPECT_TRUE(dns.queries.empty());  // an IP literal needs no lookup
 }
 
+// A relay (backup MX) domain's transport: after [outbound.routes], before relayhost and MX.
+TEST(Route, DomainTransportWinsOverRelayhost) {
+  FakeDns dns;
+  dns.address_answers["relay.example"] = {DnsStatus::ok, {"192.0.2.9"}, ""};
+  RouteSettings s;
+  s.relayhost = "relay.example:587";
+  s.routes["configured.example"] = "127.0.0.1:2626";
+  s.domain_route = [](std::string_view d) { return d == "backup.example" || d == "configured.example" ? "127.0.0.2:2525" : ""; };
+  Route r = plan_route("Backup.Example", s, dns);
+  ASSERT_EQ(r.kind, Route::Kind::ok);
+  EXPECT_EQ(r.via, "transport");
+  ASSERT_EQ(r.targets.size(), 1u);
+  EXPECT_EQ(r.targets[0].ip, "127.0.0.2");
+  EXPECT_EQ(r.targets[0].port, 2525);
+  EXPECT_EQ(plan_route("configured.example", s, dns).targets.at(0).port, 2626);
+  EXPECT_EQ(plan_route("other.example", s, dns).via, "relayhost");
+}
+
 TEST(Route, RelayhostIsLookedUpWithoutMx) {
   FakeDns dns;
   dns.address_answers["relay.example"] = {DnsStatus::ok, {"2001:db8::1", "192.0.2.9"}, ""};
