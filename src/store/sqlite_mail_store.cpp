@@ -86,7 +86,6 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
   GroupCommitter::Hooks hooks;
   hooks.begin = [this](Database& db) {
     for (const auto& id : unlinked_) db.query(sql::kForgetGarbage, id.str()).run();
-    unlinked_.clear();
   };
   hooks.before_commit = [this](Database& db) {
     // Unsynced blobs of this batch become durable before the rows that reference them.
@@ -97,8 +96,10 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
     auto q = db.query(sql::kBlobGarbage);
     while (q.step())
       if (auto id = BlobId::parse(q.text(0))) garbage_.push_back(*id);
+    if (options_.commit_fault) options_.commit_fault();
   };
   hooks.after_commit = [this](const std::vector<MailboxChange>& changes) {
+    unlinked_.clear();  // their blob_garbage rows were deleted by this batch
     for (const auto& id : garbage_) {
       try {
         blobs_.remove(id);
@@ -115,6 +116,11 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
         // a subscriber's failure must not affect the writer
       }
     }
+  };
+  hooks.rolled_back = [this] {
+    // The garbage rows read in before_commit may belong to the rolled-back expunges: their
+    // blobs are still referenced. Rows of earlier batches are read again by the next one.
+    garbage_.clear();
   };
   committer_ = std::make_unique<GroupCommitter>(*writer_db_, options_.max_batch, std::move(hooks));
 }

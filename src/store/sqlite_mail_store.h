@@ -25,6 +25,7 @@
 #pragma once
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -46,6 +47,9 @@ class SqliteMailStore final : public MailStore {
     std::filesystem::path db_path;  // e.g. DATA/store.db
     size_t read_connections = 4;
     size_t max_batch = 256;         // writes per transaction; 1 disables group commit
+    // Test seam: called on the writer thread just before COMMIT; a throw fails the batch as a
+    // failed COMMIT would (disk full, I/O error).
+    std::function<void()> commit_fault;
   };
 
   // Opens (creating if needed) the database, applies pending migrations, finishes blob unlinks
@@ -124,7 +128,8 @@ class SqliteMailStore final : public MailStore {
   std::mutex readers_mutex_;
   std::condition_variable reader_returned_;
   std::vector<BlobId> garbage_;   // writer thread only: blobs to unlink after this commit
-  std::vector<BlobId> unlinked_;  // writer thread only: garbage rows to forget next batch
+  std::vector<BlobId> unlinked_;  // writer thread only: garbage rows to forget (cleared once
+                                  // a batch that deleted their rows committed)
   bool blob_sync_pending_ = false;  // writer thread only: this batch has unsynced blobs
   std::unique_ptr<GroupCommitter> committer_;
 };
