@@ -82,6 +82,7 @@ net::awaitable<Reply> Session::cmd_store(Command& cmd) {
     return store().store_flags(id, set, mode, f, unchanged);
   });
   MailboxView& view = selected_->view;
+  for (const auto& c : res.messages) announce_keywords(c.flags);
   for (const auto& c : res.messages) {
     uint32_t seq = view.seq_of(c.uid);
     if (!seq) continue;

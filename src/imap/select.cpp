@@ -34,14 +34,6 @@ std::string system_flag_names(uint32_t bits) {
   return out;
 }
 
-std::string keyword_list(const store::MailboxSnapshot& snap) {
-  std::set<std::string> keywords;
-  for (const auto& m : snap.messages)
-    for (const auto& k : m.flags.keywords) keywords.insert(k);
-  std::string out;
-  for (const auto& k : keywords) out += " " + k;
-  return out;
-}
 
 // Subscribes before the snapshot is read, so no change between the two can be missed.
 store::ChangeHub::Subscription subscribe_changes(store::ChangeHub& hub, store::MailboxId id,
@@ -69,6 +61,23 @@ std::string Session::flags_item(const store::MessageMeta& m) const {
     flags += k;
   }
   return "FLAGS (" + flags + ")";
+}
+
+void Session::announce_keywords(const store::Flags& flags) {
+  bool added = false;
+  for (const auto& k : flags.keywords)
+    added = selected_->announced_keywords.emplace(to_lower(k), k).second || added;
+  if (added) send_flag_lists();
+}
+
+void Session::send_flag_lists() {
+  std::string keywords;
+  for (const auto& [lower, spelling] : selected_->announced_keywords) keywords += " " + spelling;
+  untagged(std::string("FLAGS (") + kSystemFlags + keywords + ")");
+  if (selected_->read_only)
+    untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
+  else
+    untagged(std::string("OK [PERMANENTFLAGS (") + kSystemFlags + keywords + " \\*)] Flags permitted");
 }
 
 void Session::unselect() {
@@ -121,6 +130,8 @@ net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
   bool expunge_pending = !gone.empty() && !allow_expunge;
   if (!gone.empty() && allow_expunge) report_expunged(gone);
 
+  for (const auto& m : ch.changed)
+    if (view.contains(m.uid) || m.uid > view.max_uid()) announce_keywords(m.flags);
   uint32_t before = view.size();
   for (const auto& m : ch.changed) {
     if (uint32_t seq = view.seq_of(m.uid)) {
@@ -138,6 +149,8 @@ net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
     signal_->dirty = true;  // try again at the next command that may announce expunges
   } else {
     selected_->synced_modseq = std::max(since, ch.highest_modseq);
+    // Every expunge up to here has been told: the store may drop those messages' data.
+    selected_->subscription.hold_expunged_after(selected_->synced_modseq);
   }
 }
 
@@ -162,8 +175,10 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
   signal_->dirty = false;
   signal_->gone_mailbox = 0;
   auto subscription = subscribe_changes(store().changes(), info->id, signal_);
+  subscription.hold_expunged_after(0);  // until the snapshot says what we will address
   store::MailboxId id = info->id;
   auto snap = co_await offload([&] { return store().snapshot(id); });
+  subscription.hold_expunged_after(snap.info.highest_modseq);
 
   SelectedMailbox sel;
   sel.info = snap.info;
@@ -179,21 +194,18 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
     if (!first_unseen && !(m.flags.system & store::kSeen)) first_unseen = uint32_t(i + 1);
   }
   sel.view = MailboxView(std::move(entries));
+  for (const auto& m : snap.messages)
+    for (const auto& k : m.flags.keywords) sel.announced_keywords.emplace(to_lower(k), k);
   selected_ = std::move(sel);
   state_ = State::selected;
 
-  std::string keywords = keyword_list(snap);
-  untagged(std::string("FLAGS (") + kSystemFlags + keywords + ")");
+  send_flag_lists();
   untagged(std::to_string(snap.messages.size()) + " EXISTS");
   if (!rev2_) {
     // IMAP4rev1 only (RFC 9051 appendix E removed both): \Recent is not kept, so always 0.
     untagged("0 RECENT");
     if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen message");
   }
-  if (examine)
-    untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
-  else
-    untagged(std::string("OK [PERMANENTFLAGS (") + kSystemFlags + keywords + " \\*)] Flags permitted");
   untagged("OK [UIDVALIDITY " + std::to_string(snap.info.uidvalidity) + "] UIDs valid");
   untagged("OK [UIDNEXT " + std::to_string(snap.info.uidnext) + "] Predicted next UID");
   untagged("OK [HIGHESTMODSEQ " + std::to_string(snap.info.highest_modseq) + "] Highest");

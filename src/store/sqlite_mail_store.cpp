@@ -93,10 +93,12 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
       blobs_.sync_all();
       blob_sync_pending_ = false;
     }
+    // Expunged messages no session holds (any more) give up their blobs in this batch.
+    release_expunged(db);
     auto q = db.query(sql::kBlobGarbage);
     while (q.step())
       if (auto id = BlobId::parse(q.text(0))) garbage_.push_back(*id);
-    if (options_.commit_fault) options_.commit_fault();
+    if (commit_fault_) commit_fault_();
   };
   hooks.after_commit = [this](const std::vector<MailboxChange>& changes) {
     unlinked_.clear();  // their blob_garbage rows were deleted by this batch
@@ -133,6 +135,8 @@ SqliteMailStore::~SqliteMailStore() {
 void SqliteMailStore::open_connections() {
   writer_db_ = open_connection(options_.db_path, Database::Role::writer);
   migrate();
+  // No session exists yet, so no expunged message can still be addressed.
+  writer_db_->transaction([&] { writer_db_->exec(sql::kReleaseAllExpunged); });
   unlink_garbage_blobs(*writer_db_);
   for (size_t i = 0; i < std::max<size_t>(1, options_.read_connections); ++i) {
     readers_.push_back(open_connection(options_.db_path, Database::Role::reader));
@@ -167,6 +171,19 @@ void SqliteMailStore::unlink_garbage_blobs(Database& db) {
   db.transaction([&] {
     for (const auto& id : ids) db.query(sql::kForgetGarbage, id.str()).run();
   });
+}
+
+void SqliteMailStore::release_expunged(Database& db) {
+  std::vector<MailboxId> holding;
+  {
+    auto q = db.query(sql::kMailboxesHoldingExpunged);
+    while (q.step()) holding.push_back(MailboxId(q.int64(0)));
+  }
+  for (MailboxId mailbox : holding) {
+    std::optional<ModSeq> held_after = hub_.expunges_held_after(mailbox);
+    ModSeq upto = clamp_modseq(held_after ? *held_after : ModSeq(INT64_MAX));
+    db.query(sql::kReleaseExpunged, mailbox, int64_t(upto)).run();
+  }
 }
 
 SqliteMailStore::ReadLease SqliteMailStore::read() {
@@ -289,6 +306,11 @@ MailboxSnapshot SqliteMailStore::snapshot(MailboxId mailbox) {
 std::vector<MessageMeta> SqliteMailStore::messages(MailboxId mailbox, const UidSet& uids) {
   UidSet normalized = normalize_uid_set(uids);
   return reading([&](Database& db) { return sqlite_ops::messages(db, mailbox, normalized); });
+}
+
+std::vector<MessageMeta> SqliteMailStore::expunged_messages(MailboxId mailbox, const UidSet& uids) {
+  UidSet normalized = normalize_uid_set(uids);
+  return reading([&](Database& db) { return sqlite_ops::expunged_messages(db, mailbox, normalized); });
 }
 
 std::vector<std::pair<Uid, std::string>> SqliteMailStore::cached_structures(MailboxId mailbox,

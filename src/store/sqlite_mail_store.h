@@ -47,9 +47,6 @@ class SqliteMailStore final : public MailStore {
     std::filesystem::path db_path;  // e.g. DATA/store.db
     size_t read_connections = 4;
     size_t max_batch = 256;         // writes per transaction; 1 disables group commit
-    // Test seam: called on the writer thread just before COMMIT; a throw fails the batch as a
-    // failed COMMIT would (disk full, I/O error).
-    std::function<void()> commit_fault;
   };
 
   // Opens (creating if needed) the database, applies pending migrations, finishes blob unlinks
@@ -74,6 +71,7 @@ class SqliteMailStore final : public MailStore {
   MailboxStatus mailbox_status(MailboxId mailbox) override;
   MailboxSnapshot snapshot(MailboxId mailbox) override;
   std::vector<MessageMeta> messages(MailboxId mailbox, const UidSet& uids = all_uids()) override;
+  std::vector<MessageMeta> expunged_messages(MailboxId mailbox, const UidSet& uids) override;
   std::vector<std::pair<Uid, std::string>> cached_structures(MailboxId mailbox,
                                                               const UidSet& uids) override;
   Changes changes_since(MailboxId mailbox, ModSeq since) override;
@@ -96,6 +94,9 @@ class SqliteMailStore final : public MailStore {
 
   ChangeHub& changes() override { return hub_; }
   uint64_t write_batches() const;  // committed write transactions (for tests and metrics)
+  // Test seam, set before the first write: called on the writer thread just before COMMIT; a
+  // throw fails the batch as a failed COMMIT would (disk full, I/O error).
+  void set_commit_fault(std::function<void()> fault) { commit_fault_ = std::move(fault); }
 
  private:
   class ReadLease;
@@ -109,6 +110,8 @@ class SqliteMailStore final : public MailStore {
   void open_connections();
   void migrate();
   void unlink_garbage_blobs(kurier::sql::Database& db);
+  // Drops the data of expunged messages no session holds any more (ChangeHub holds).
+  void release_expunged(kurier::sql::Database& db);
   void check_blob(const NewMessage& message) const;
   // One new message row: append, append_all and deliver are lists of these.
   struct NewRow {
@@ -130,6 +133,7 @@ class SqliteMailStore final : public MailStore {
   std::vector<BlobId> garbage_;   // writer thread only: blobs to unlink after this commit
   std::vector<BlobId> unlinked_;  // writer thread only: garbage rows to forget (cleared once
                                   // a batch that deleted their rows committed)
+  std::function<void()> commit_fault_;
   bool blob_sync_pending_ = false;  // writer thread only: this batch has unsynced blobs
   std::unique_ptr<GroupCommitter> committer_;
 };

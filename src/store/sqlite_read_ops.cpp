@@ -100,6 +100,15 @@ std::vector<MessageMeta> messages(Database& db, MailboxId id, const UidSet& norm
   return out;
 }
 
+std::vector<MessageMeta> expunged_messages(Database& db, MailboxId id, const UidSet& normalized) {
+  std::vector<MessageMeta> out;
+  for (const auto& range : normalized) {
+    auto q = db.query(sql::kExpungedInRange, id, range.first, range.last);
+    while (q.step()) out.push_back(read_message_row(q));
+  }
+  return out;
+}
+
 std::vector<std::pair<Uid, std::string>> structures(Database& db, MailboxId id,
                                                     const UidSet& normalized) {
   std::vector<std::pair<Uid, std::string>> out;

@@ -15,6 +15,7 @@ MODSEQ, \\Recent) and checks every untagged response against it, as a strict cli
 Used by tests/integration/test_imap_state.py (short) and bench/imap_state.sh (long).
 Runs standalone too: python3 imap_state.py HOST PORT USER PASSWORD --sessions N --seconds S."""
 import argparse
+import collections
 import random
 import re
 import socket
@@ -167,6 +168,8 @@ class ModelSession:
         self.errors = errors
         self.rng = rng
         self.tags = 0
+        self.history = collections.deque(maxlen=40)
+        self.dumped = False
         self.mailbox = None
         self.uidvalidity = None
         self.reset()
@@ -185,6 +188,9 @@ class ModelSession:
 
     def error(self, text):
         self.errors.append(f"{self.name} [{self.mode} {self.mailbox}]: {text}")
+        if not self.dumped:  # the first error of a session comes with what led to it
+            self.dumped = True
+            self.errors.append(f"{self.name} history: " + " | ".join(self.history))
 
     # ---- commands
 
@@ -194,6 +200,7 @@ class ModelSession:
         self.tags += 1
         tag = f"t{self.tags}"
         self.conn.send(f"{tag} {text}\r\n".encode())
+        self.history.append(f">{tag} {text}")
         return self.finish(tag, text, expunge_allowed, verify, want_fetch)
 
     def finish(self, tag, text, expunge_allowed=True, verify=False, want_fetch=None):
@@ -202,6 +209,7 @@ class ModelSession:
         while True:
             resp = self.conn.response()
             line = resp[0].decode("utf-8", "replace")
+            self.history.append(line[:120])
             if line.startswith(tag + " "):
                 status = line.split(" ", 2)[1]
                 rest = line.split(" ", 2)[2] if line.count(" ") >= 2 else ""
@@ -318,7 +326,7 @@ class ModelSession:
                 self.uidvalidity = int(m.group(1))
         self.read_only = verb == "EXAMINE"
         if self.uids:
-            self.command("FETCH 1:* (UID FLAGS)", expunge_allowed=False,
+            self.command(f"FETCH 1:{len(self.uids)} (UID FLAGS)", expunge_allowed=False,
                          want_fetch=set(range(1, len(self.uids) + 1)))
 
     def known_seqs(self, most=5):
@@ -413,7 +421,10 @@ class ModelSession:
             resp = self.conn.response(timeout=max(0.01, deadline - time.monotonic()))
             if resp is None:
                 break
+            self.history.append(resp[0][:120].decode("utf-8", "replace"))
             self.untagged(resp[0].decode("utf-8", "replace"), resp[1], True, False)
+            if self.mode == "qresync" and None in self.uids:
+                break  # VANISHED names UIDs: learn the new messages' UIDs first
         self.conn.send(b"DONE\r\n")
         self.finish(tag, "IDLE")
 
@@ -428,13 +439,21 @@ class ModelSession:
             return
         op = self.rng.choices([o for o, _ in ops], weights=[w for _, w in ops])[0]
         op()
+        if self.mode == "qresync":
+            self.learn_uids()
+
+    def learn_uids(self):
+        """A QRESYNC client must know every UID: VANISHED names UIDs, not numbers."""
+        if None in self.uids:
+            first = self.uids.index(None) + 1
+            self.command(f"FETCH {first}:{len(self.uids)} (UID)", expunge_allowed=False)
 
     def verify(self):
         """After all writers stopped: one NOOP brings the model up to date, then a FETCH of every
         message must agree with it exactly (a missed notification shows up here)."""
         self.command("NOOP")
         if self.uids:
-            self.command("FETCH 1:* (UID FLAGS" + (" MODSEQ" if self.condstore else "") + ")",
+            self.command(f"FETCH 1:{len(self.uids)} (UID FLAGS" + (" MODSEQ" if self.condstore else "") + ")",
                          expunge_allowed=False, verify=True, want_fetch=set(range(1, len(self.uids) + 1)))
         return [u for u in self.uids]
 
@@ -495,13 +514,16 @@ def summary(errors, examples=3):
     """Inconsistencies grouped by kind (numbers and names blanked), most frequent first."""
     groups = {}
     for e in errors[1:]:
+        if " history: " in e:
+            continue
         key = re.sub(r"\d+", "N", e.split("]: ", 1)[-1])[:90]
         groups.setdefault(key, []).append(e)
     out = [errors[0] if errors else ""]
     for key, items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         out.append(f"{len(items):6} x {key}")
         out.extend("         " + e[:300] for e in items[:examples])
-    return "\n".join(out)
+    histories = [e for e in errors if " history: " in e]
+    return "\n".join(out + histories[:examples])
 
 
 if __name__ == "__main__":

@@ -44,10 +44,10 @@ class StoreTest : public ::testing::Test {
     SqliteMailStore::Options options;
     options.db_path = dir_.path() / "store.db";
     options.max_batch = max_batch;
-    options.commit_fault = [this] {
-      if (fail_commits_) throw StoreError(StoreErrc::io, "injected COMMIT failure");
-    };
     store_ = std::make_unique<SqliteMailStore>(options, *blobs_);
+    store_->set_commit_fault([this] {
+      if (fail_commits_) throw StoreError(StoreErrc::io, "injected COMMIT failure");
+    });
   }
 
   void reopen() {
