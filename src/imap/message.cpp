@@ -92,6 +92,7 @@ net::awaitable<Reply> Session::cmd_store(Command& cmd) {
     bool report = !a.silent || (condstore_ && c.changed);
     if (!report) continue;
     store::MessageMeta meta;
+    meta.uid = c.uid;
     meta.flags = c.flags;
     std::string items;
     if (cmd.uid || condstore_) items += "UID " + std::to_string(c.uid) + " ";

@@ -56,6 +56,7 @@ store::ChangeHub::Subscription subscribe_changes(store::ChangeHub& hub, store::M
 
 std::string Session::flags_item(const store::MessageMeta& m) const {
   std::string flags = system_flag_names(m.flags.system);
+  if (shows_recent() && selected_ && selected_->view.is_recent(m.uid)) flags += flags.empty() ? "\\Recent" : " \\Recent";
   for (const auto& k : m.flags.keywords) {
     if (!flags.empty()) flags += ' ';
     flags += k;
@@ -78,6 +79,14 @@ void Session::send_flag_lists() {
     untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
   else
     untagged(std::string("OK [PERMANENTFLAGS (") + kSystemFlags + keywords + " \\*)] Flags permitted");
+}
+
+net::awaitable<void> Session::claim_recent(store::Uid recent_uid) {
+  if (!selected_ || selected_->view.max_uid() < recent_uid) co_return;
+  store::MailboxId id = selected_->info.id;
+  store::Uid through = selected_->view.max_uid();
+  store::Uid first = co_await offload([&] { return store().claim_recent(id, through); });
+  if (selected_ && selected_->info.id == id && first <= through) selected_->view.mark_recent_from(first);
 }
 
 void Session::unselect() {
@@ -133,6 +142,7 @@ net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
   for (const auto& m : ch.changed)
     if (view.contains(m.uid) || m.uid > view.max_uid()) announce_keywords(m.flags);
   uint32_t before = view.size();
+  store::Uid known_before = view.max_uid();
   for (const auto& m : ch.changed) {
     if (uint32_t seq = view.seq_of(m.uid)) {
       if (view.at_seq(seq).modseq == m.modseq) continue;  // already reported (our own change)
@@ -144,7 +154,13 @@ net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
       view.append(m.uid, m.modseq);
     }
   }
-  if (view.size() != before) untagged(std::to_string(view.size()) + " EXISTS");
+  if (view.size() != before) {
+    // EXISTS first, so no FETCH or RECENT can name a number the client has not been told.
+    if (claims_recent()) co_await claim_recent(std::max<store::Uid>(ch.recent_uid, known_before + 1));
+    if (!selected_ || selected_->info.id != id) co_return;
+    untagged(std::to_string(selected_->view.size()) + " EXISTS");
+    if (shows_recent()) untagged(std::to_string(selected_->view.recent_count()) + " RECENT");
+  }
   if (expunge_pending) {
     signal_->dirty = true;  // try again at the next command that may announce expunges
   } else {
@@ -198,12 +214,14 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
     for (const auto& k : m.flags.keywords) sel.announced_keywords.emplace(to_lower(k), k);
   selected_ = std::move(sel);
   state_ = State::selected;
+  if (claims_recent()) co_await claim_recent(snap.info.recent_uid);
+  else if (shows_recent()) selected_->view.mark_recent_from(snap.info.recent_uid);  // EXAMINE keeps them
 
   send_flag_lists();
   untagged(std::to_string(snap.messages.size()) + " EXISTS");
   if (!rev2_) {
-    // IMAP4rev1 only (RFC 9051 appendix E removed both): \Recent is not kept, so always 0.
-    untagged("0 RECENT");
+    // IMAP4rev1 only (RFC 9051 appendix E removed both).
+    untagged(std::to_string(selected_->view.recent_count()) + " RECENT");
     if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen message");
   }
   untagged("OK [UIDVALIDITY " + std::to_string(snap.info.uidvalidity) + "] UIDs valid");

@@ -120,6 +120,12 @@ class Session {
   // by untagged FLAGS and OK [PERMANENTFLAGS] before any FETCH carries it.
   void announce_keywords(const store::Flags& flags);
   void send_flag_lists();  // FLAGS and PERMANENTFLAGS with every announced keyword
+  // RFC 3501 2.3.2: IMAP4rev1 sessions that SELECT (not EXAMINE) claim new messages as \Recent;
+  // IMAP4rev2 has no \Recent (RFC 9051 appendix E).
+  bool shows_recent() const { return !rev2_; }
+  bool claims_recent() const { return !rev2_ && selected_ && !selected_->read_only; }
+  // Claims the view's messages from `recent_uid` on (a store write, only when there are any).
+  net::awaitable<void> claim_recent(store::Uid recent_uid);
 
   // ---- helpers shared by command files
   store::MailStore& store() { return *s_.mail_store; }

@@ -71,6 +71,11 @@ class MailStore {
                                                                       const UidSet& uids) = 0;
   virtual Changes changes_since(MailboxId mailbox, ModSeq since) = 0;
 
+  // RFC 3501 2.3.2: "this session is the first session to have been notified about this
+  // message". Claims the messages with UIDs from the mailbox's recent_uid through `through`
+  // for the caller and returns the first UID claimed (> through: none was left).
+  virtual Uid claim_recent(MailboxId mailbox, Uid through) = 0;
+
   // ---- writes ----
   virtual AppendResult append(MailboxId mailbox, const NewMessage& message, const Flags& flags) = 0;
   // Several messages into one mailbox in ONE transaction, UIDs in order: every message is

@@ -329,6 +329,15 @@ Changes SqliteMailStore::changes_since(MailboxId mailbox, ModSeq since) {
 
 // ---- writes ----
 
+Uid SqliteMailStore::claim_recent(MailboxId mailbox, Uid through) {
+  return writing([&](WriteContext& ctx) {
+    MailboxInfo box = sqlite_ops::require_mailbox(ctx.db, mailbox);
+    if (through < box.recent_uid) return Uid(through + 1);
+    ctx.db.query(sql::kSetRecentUid, mailbox, int64_t(through) + 1).run();
+    return box.recent_uid;
+  });
+}
+
 std::vector<AppendResult> SqliteMailStore::append_rows(const std::vector<NewRow>& rows) {
   std::vector<Flags> flags;
   for (const auto& row : rows) flags.push_back(canonical_flags(*row.flags));

@@ -76,6 +76,7 @@ class SqliteMailStore final : public MailStore {
                                                               const UidSet& uids) override;
   Changes changes_since(MailboxId mailbox, ModSeq since) override;
 
+  Uid claim_recent(MailboxId mailbox, Uid through) override;
   AppendResult append(MailboxId mailbox, const NewMessage& message, const Flags& flags) override;
   std::vector<AppendResult> append_all(MailboxId mailbox, const std::vector<AppendItem>& items) override;
   std::vector<AppendResult> deliver(const std::vector<DeliveryTarget>& targets,

@@ -160,7 +160,7 @@ inline constexpr char kSetLastUidValidity[] =
 #define KURIER_MAILBOX_COLUMNS                                                          \
   "m.id, m.account_id, m.name, m.uidvalidity, m.uidnext, m.highest_modseq, m.special_use, " \
   "m.noselect, EXISTS(SELECT 1 FROM subscriptions s "                                  \
-  "WHERE s.account_id = m.account_id AND s.name = m.name)"
+  "WHERE s.account_id = m.account_id AND s.name = m.name), m.recent_uid"
 
 inline constexpr char kMailboxById[] =
     "SELECT " KURIER_MAILBOX_COLUMNS " FROM mailboxes m WHERE m.id = ?1";
@@ -184,7 +184,7 @@ inline constexpr char kDeleteMailbox[] = "DELETE FROM mailboxes WHERE id = ?1";
 inline constexpr char kMakeNoselect[] =
     "UPDATE mailboxes SET noselect = 1, special_use = '' WHERE id = ?1";
 inline constexpr char kMakeSelectable[] =
-    "UPDATE mailboxes SET noselect = 0, uidvalidity = ?2, uidnext = 1, special_use = ?3"
+    "UPDATE mailboxes SET noselect = 0, uidvalidity = ?2, uidnext = 1, recent_uid = 1, special_use = ?3"
     " WHERE id = ?1";
 inline constexpr char kRenameMailbox[] = "UPDATE mailboxes SET name = ?2 WHERE id = ?1";
 inline constexpr char kSetSpecialUse[] = "UPDATE mailboxes SET special_use = ?2 WHERE id = ?1";
@@ -195,7 +195,9 @@ inline constexpr char kSetUidNextAndModseq[] =
     "UPDATE mailboxes SET uidnext = ?2, highest_modseq = ?3 WHERE id = ?1";
 inline constexpr char kMailboxStatus[] =
     "SELECT msg_count, unseen_count, deleted_count, msg_bytes, uidnext, uidvalidity,"
-    " highest_modseq FROM mailboxes WHERE id = ?1";
+    " highest_modseq, (SELECT count(*) FROM messages WHERE mailbox_id = ?1 AND uid >= recent_uid)"
+    " FROM mailboxes WHERE id = ?1";
+inline constexpr char kSetRecentUid[] = "UPDATE mailboxes SET recent_uid = ?2 WHERE id = ?1";
 inline constexpr char kAccountMailboxIds[] = "SELECT id FROM mailboxes WHERE account_id = ?1";
 inline constexpr char kQuotaUsage[] =
     "SELECT coalesce(sum(msg_bytes), 0), coalesce(sum(msg_count), 0) FROM mailboxes"

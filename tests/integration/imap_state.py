@@ -197,6 +197,8 @@ class ModelSession:
     def command(self, text, expunge_allowed=True, verify=False, want_fetch=None):
         """Sends a command, applies and checks every response; returns (status, tagged text,
         untagged responses)."""
+        if self.mode == "qresync" and not text.startswith("FETCH "):
+            self.learn_uids()
         self.tags += 1
         tag = f"t{self.tags}"
         self.conn.send(f"{tag} {text}\r\n".encode())
@@ -307,7 +309,8 @@ class ModelSession:
             if "\\recent" in flags:
                 if self.rev2:
                     self.error(f"\\Recent on UID {uid} in an IMAP4rev2 session")
-                self.ledger.claim((self.mailbox, self.uidvalidity, uid), self.name, self.errors)
+                if not self.read_only:  # EXAMINE shows \Recent without claiming it (RFC 3501 6.3.2)
+                    self.ledger.claim((self.mailbox, self.uidvalidity, uid), self.name, self.errors)
             flags.discard("\\recent")
             if verify and uid in self.flags and self.flags[uid] != flags:
                 self.error(f"UID {uid} has flags {sorted(flags)}; the session was told {sorted(self.flags[uid])}")
@@ -342,6 +345,8 @@ class ModelSession:
         return names or ["\\Flagged"]
 
     def op_append(self):
+        if self.mode == "qresync":
+            self.learn_uids()
         box = self.rng.choice(MAILBOXES)
         body = (f"From: s@example.test\r\nSubject: state {self.name} {time.monotonic()}\r\n\r\n"
                 f"body {self.rng.random()}\r\n").encode()
@@ -410,6 +415,8 @@ class ModelSession:
                         self.error(f"SEARCH names {n} above EXISTS {len(self.uids)}")
 
     def op_idle(self):
+        if self.mode == "qresync":
+            self.learn_uids()
         self.tags += 1
         tag = f"t{self.tags}"
         self.conn.send(f"{tag} IDLE\r\n".encode())
@@ -439,11 +446,10 @@ class ModelSession:
             return
         op = self.rng.choices([o for o, _ in ops], weights=[w for _, w in ops])[0]
         op()
-        if self.mode == "qresync":
-            self.learn_uids()
 
     def learn_uids(self):
-        """A QRESYNC client must know every UID: VANISHED names UIDs, not numbers."""
+        """A QRESYNC client must know every UID before a command that may bring VANISHED (which
+        names UIDs, not numbers); a non-UID FETCH never does (RFC 7162 3.2.10)."""
         if None in self.uids:
             first = self.uids.index(None) + 1
             self.command(f"FETCH {first}:{len(self.uids)} (UID)", expunge_allowed=False)
