@@ -240,7 +240,7 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     log::error("delivery.spool_failed", {{"error", e.what()}});
     return all(n, RecipientStatus::temporary(451, "4.3.0", "could not store the message, try again later"));
   }
-  Transaction t{sink.envelope(), recipients, {}, {}, {}, {}, {}, {}, {}, false};
+  Transaction t{sink.envelope(), recipients, {}, {}, {}, {}, {}, {}, {}, false, {}};
   try {
     store::BlobView view = blobs_.open(blob);
     t.message = view.data();
@@ -445,9 +445,9 @@ void DeliveryService::send_success_notices(Transaction& t) {
     if (!t.results[i].ok() || !wants_success(rcpt.dsn)) continue;
     size_t targets = target_count(rcpt.resolution());
     if (targets > 1)
-      owed.push_back({rcpt.address, rcpt.dsn.orcpt, "expanded"});
+      owed.push_back({rcpt.address, rcpt.dsn.orcpt, "expanded", "2.0.0", ""});
     else if (rcpt.resolution().accounts.size() == 1)
-      owed.push_back({rcpt.address, rcpt.dsn.orcpt, "delivered"});
+      owed.push_back({rcpt.address, rcpt.dsn.orcpt, "delivered", "2.0.0", ""});
   }
   if (owed.empty()) return;
   try {

@@ -117,6 +117,18 @@ std::string path_text(const std::vector<uint32_t>& path) {
   return out;
 }
 
+// The uids that have no entry in metas (UID order), ascending.
+std::vector<store::Uid> missing_uids(std::vector<store::Uid> uids, const std::vector<store::MessageMeta>& metas) {
+  std::sort(uids.begin(), uids.end());
+  std::vector<store::Uid> out;
+  size_t i = 0;
+  for (store::Uid u : uids) {
+    while (i < metas.size() && metas[i].uid < u) ++i;
+    if (i == metas.size() || metas[i].uid != u) out.push_back(u);
+  }
+  return out;
+}
+
 }  // namespace
 
 // Sends bytes as a literal ("{n}" or "~{n}"), with bare LFs sent as CRLF unless raw_bytes, and
@@ -270,6 +282,13 @@ net::awaitable<Reply> Session::cmd_fetch(Command& cmd) {
     for (uint32_t seq : batch) uids.push_back(selected_->view.uid_at(seq));
     store::UidSet set = to_uid_set(uids);
     auto metas = co_await offload([&] { return store().messages(id, set); });
+    // Issue 9 item 3: a message another session expunged, that this client has not been told
+    // about, is still answered (the store keeps it while our subscription holds it).
+    if (metas.size() < uids.size()) {
+      store::UidSet gone = to_uid_set(missing_uids(uids, metas));
+      auto kept = co_await offload([&] { return store().expunged_messages(id, gone); });
+      for (auto& m : kept) metas.push_back(std::move(m));
+    }
     std::map<store::Uid, store::MessageMeta*> by_uid;
     for (auto& m : metas) by_uid[m.uid] = &m;
 
@@ -302,7 +321,7 @@ net::awaitable<Reply> Session::cmd_fetch(Command& cmd) {
       store::Uid uid = selected_->view.uid_at(seq);
       auto it = by_uid.find(uid);
       if (it == by_uid.end()) {
-        missing = true;  // expunged by another session; reported at the next allowed point
+        missing = true;  // its data is really gone (should not happen while we hold it)
         continue;
       }
       const store::MessageMeta& meta = *it->second;
@@ -324,6 +343,8 @@ net::awaitable<Reply> Session::cmd_fetch(Command& cmd) {
           continue;
         }
       }
+      bool seen_now = seen_changed.count(uid) && seen_changed[uid];
+      if (seen_now || has(Kind::flags)) announce_keywords(meta.flags);
       raw("* " + std::to_string(seq) + " FETCH (");
       bool first = true;
       bool flags_sent = false;
@@ -343,7 +364,6 @@ net::awaitable<Reply> Session::cmd_fetch(Command& cmd) {
         }
         if (!err->empty()) failure = *err;
       }
-      bool seen_now = seen_changed.count(uid) && seen_changed[uid];
       if (seen_now && !flags_sent) {
         raw(" " + flags_item(meta));
         flags_sent = true;

@@ -39,7 +39,7 @@ std::string status_items(const store::MailboxStatus& st, const std::vector<Statu
       case StatusItem::unseen: out += std::to_string(st.unseen); break;
       case StatusItem::deleted: out += std::to_string(st.deleted); break;
       case StatusItem::size: out += std::to_string(st.size); break;
-      case StatusItem::recent: out += "0"; break;
+      case StatusItem::recent: out += std::to_string(st.recent); break;
       case StatusItem::highestmodseq: out += std::to_string(st.highest_modseq); break;
       case StatusItem::appendlimit: out += std::to_string(append_limit); break;
     }
@@ -220,6 +220,8 @@ net::awaitable<Reply> Session::cmd_status(Command& cmd) {
   if (info->noselect) co_return Reply::no("[CANNOT] Mailbox has no status (\\Noselect)");
   store::MailboxId id = info->id;
   auto st = co_await offload([&] { return store().mailbox_status(id); });
+  // The unclaimed messages plus those this session holds as \Recent (RFC 3501 6.3.10).
+  if (claims_recent() && selected_->info.id == id) st.recent += selected_->view.recent_count();
   untagged("STATUS " + encode_mailbox(info->name) + " (" + status_items(st, a.items, append_limit()) + ")");
   co_return Reply::ok("STATUS completed");
 }

@@ -16,10 +16,24 @@ uint32_t MailboxView::seq_of(store::Uid uid) const {
   return uint32_t(it - entries_.begin()) + 1;
 }
 
-bool MailboxView::append(store::Uid uid, store::ModSeq modseq) {
+bool MailboxView::append(store::Uid uid, store::ModSeq modseq, bool recent) {
   if (uid <= max_uid()) return false;
-  entries_.push_back({uid, modseq});
+  entries_.push_back({uid, modseq, recent});
   return true;
+}
+
+void MailboxView::mark_recent_from(store::Uid first) {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), first, uid_less);
+  for (; it != entries_.end(); ++it) it->recent = true;
+}
+
+bool MailboxView::is_recent(store::Uid uid) const {
+  uint32_t seq = seq_of(uid);
+  return seq != 0 && entries_[seq - 1].recent;
+}
+
+uint32_t MailboxView::recent_count() const {
+  return uint32_t(std::count_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.recent; }));
 }
 
 uint32_t MailboxView::remove(store::Uid uid) {

@@ -2,6 +2,7 @@
 // order, with the MODSEQ it last reported for each. RFC 9051 2.3.1.2: sequence numbers are
 // positions in this list, and they change only when this session announces EXISTS or EXPUNGE
 // (or VANISHED, RFC 7162 3.2.10) — never because another session changed the store.
+// It also knows which messages are \Recent in this session (RFC 3501 2.3.2, IMAP4rev1 only).
 // Pure: no I/O. The session keeps one MailboxView per selected mailbox.
 #pragma once
 #include <cstdint>
@@ -18,6 +19,7 @@ class MailboxView {
   struct Entry {
     store::Uid uid = 0;
     store::ModSeq modseq = 0;  // as last reported to (or known by) the client
+    bool recent = false;       // RFC 3501 2.3.2: this session was the first one told of it
   };
 
   MailboxView() = default;
@@ -33,7 +35,11 @@ class MailboxView {
   bool contains(store::Uid uid) const { return seq_of(uid) != 0; }
 
   // Appends a new message (its UID must exceed max_uid(); returns false otherwise).
-  bool append(store::Uid uid, store::ModSeq modseq);
+  bool append(store::Uid uid, store::ModSeq modseq, bool recent = false);
+  // Marks the known messages with UIDs from `first` on \Recent (a claim, see MailStore).
+  void mark_recent_from(store::Uid first);
+  bool is_recent(store::Uid uid) const;
+  uint32_t recent_count() const;
   // Removes uid; returns its former sequence number, 0 if unknown.
   uint32_t remove(store::Uid uid);
   void set_modseq(store::Uid uid, store::ModSeq modseq);

@@ -82,6 +82,7 @@ net::awaitable<Reply> Session::cmd_store(Command& cmd) {
     return store().store_flags(id, set, mode, f, unchanged);
   });
   MailboxView& view = selected_->view;
+  for (const auto& c : res.messages) announce_keywords(c.flags);
   for (const auto& c : res.messages) {
     uint32_t seq = view.seq_of(c.uid);
     if (!seq) continue;
@@ -91,6 +92,7 @@ net::awaitable<Reply> Session::cmd_store(Command& cmd) {
     bool report = !a.silent || (condstore_ && c.changed);
     if (!report) continue;
     store::MessageMeta meta;
+    meta.uid = c.uid;
     meta.flags = c.flags;
     std::string items;
     if (cmd.uid || condstore_) items += "UID " + std::to_string(c.uid) + " ";

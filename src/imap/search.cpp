@@ -119,9 +119,10 @@ class Evaluator {
       case Key::undraft: return !(sys & store::kDraft);
       case Key::unflagged: return !(sys & store::kFlagged);
       case Key::unseen: return !(sys & store::kSeen);
-      case Key::new_:
-      case Key::recent: return false;  // \Recent is not kept (RFC 9051 appendix E)
-      case Key::old: return true;
+      // RFC 3501 6.4.4: NEW is RECENT UNSEEN; OLD is NOT RECENT.
+      case Key::new_: return view_.is_recent(m.uid) && !(sys & store::kSeen);
+      case Key::recent: return view_.is_recent(m.uid);
+      case Key::old: return !view_.is_recent(m.uid);
       case Key::keyword: return has_keyword(m, k.text);
       case Key::unkeyword: return !has_keyword(m, k.text);
       case Key::larger: return m.size > k.number;

@@ -34,14 +34,6 @@ std::string system_flag_names(uint32_t bits) {
   return out;
 }
 
-std::string keyword_list(const store::MailboxSnapshot& snap) {
-  std::set<std::string> keywords;
-  for (const auto& m : snap.messages)
-    for (const auto& k : m.flags.keywords) keywords.insert(k);
-  std::string out;
-  for (const auto& k : keywords) out += " " + k;
-  return out;
-}
 
 // Subscribes before the snapshot is read, so no change between the two can be missed.
 store::ChangeHub::Subscription subscribe_changes(store::ChangeHub& hub, store::MailboxId id,
@@ -64,11 +56,37 @@ store::ChangeHub::Subscription subscribe_changes(store::ChangeHub& hub, store::M
 
 std::string Session::flags_item(const store::MessageMeta& m) const {
   std::string flags = system_flag_names(m.flags.system);
+  if (shows_recent() && selected_ && selected_->view.is_recent(m.uid)) flags += flags.empty() ? "\\Recent" : " \\Recent";
   for (const auto& k : m.flags.keywords) {
     if (!flags.empty()) flags += ' ';
     flags += k;
   }
   return "FLAGS (" + flags + ")";
+}
+
+void Session::announce_keywords(const store::Flags& flags) {
+  bool added = false;
+  for (const auto& k : flags.keywords)
+    added = selected_->announced_keywords.emplace(to_lower(k), k).second || added;
+  if (added) send_flag_lists();
+}
+
+void Session::send_flag_lists() {
+  std::string keywords;
+  for (const auto& [lower, spelling] : selected_->announced_keywords) keywords += " " + spelling;
+  untagged(std::string("FLAGS (") + kSystemFlags + keywords + ")");
+  if (selected_->read_only)
+    untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
+  else
+    untagged(std::string("OK [PERMANENTFLAGS (") + kSystemFlags + keywords + " \\*)] Flags permitted");
+}
+
+net::awaitable<void> Session::claim_recent(store::Uid recent_uid) {
+  if (!selected_ || selected_->view.max_uid() < recent_uid) co_return;
+  store::MailboxId id = selected_->info.id;
+  store::Uid through = selected_->view.max_uid();
+  store::Uid first = co_await offload([&] { return store().claim_recent(id, through); });
+  if (selected_ && selected_->info.id == id && first <= through) selected_->view.mark_recent_from(first);
 }
 
 void Session::unselect() {
@@ -121,7 +139,10 @@ net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
   bool expunge_pending = !gone.empty() && !allow_expunge;
   if (!gone.empty() && allow_expunge) report_expunged(gone);
 
+  for (const auto& m : ch.changed)
+    if (view.contains(m.uid) || m.uid > view.max_uid()) announce_keywords(m.flags);
   uint32_t before = view.size();
+  store::Uid known_before = view.max_uid();
   for (const auto& m : ch.changed) {
     if (uint32_t seq = view.seq_of(m.uid)) {
       if (view.at_seq(seq).modseq == m.modseq) continue;  // already reported (our own change)
@@ -133,11 +154,19 @@ net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
       view.append(m.uid, m.modseq);
     }
   }
-  if (view.size() != before) untagged(std::to_string(view.size()) + " EXISTS");
+  if (view.size() != before) {
+    // EXISTS first, so no FETCH or RECENT can name a number the client has not been told.
+    if (claims_recent()) co_await claim_recent(std::max<store::Uid>(ch.recent_uid, known_before + 1));
+    if (!selected_ || selected_->info.id != id) co_return;
+    untagged(std::to_string(selected_->view.size()) + " EXISTS");
+    if (shows_recent()) untagged(std::to_string(selected_->view.recent_count()) + " RECENT");
+  }
   if (expunge_pending) {
     signal_->dirty = true;  // try again at the next command that may announce expunges
   } else {
     selected_->synced_modseq = std::max(since, ch.highest_modseq);
+    // Every expunge up to here has been told: the store may drop those messages' data.
+    selected_->subscription.hold_expunged_after(selected_->synced_modseq);
   }
 }
 
@@ -162,8 +191,10 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
   signal_->dirty = false;
   signal_->gone_mailbox = 0;
   auto subscription = subscribe_changes(store().changes(), info->id, signal_);
+  subscription.hold_expunged_after(0);  // until the snapshot says what we will address
   store::MailboxId id = info->id;
   auto snap = co_await offload([&] { return store().snapshot(id); });
+  subscription.hold_expunged_after(snap.info.highest_modseq);
 
   SelectedMailbox sel;
   sel.info = snap.info;
@@ -179,21 +210,20 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
     if (!first_unseen && !(m.flags.system & store::kSeen)) first_unseen = uint32_t(i + 1);
   }
   sel.view = MailboxView(std::move(entries));
+  for (const auto& m : snap.messages)
+    for (const auto& k : m.flags.keywords) sel.announced_keywords.emplace(to_lower(k), k);
   selected_ = std::move(sel);
   state_ = State::selected;
+  if (claims_recent()) co_await claim_recent(snap.info.recent_uid);
+  else if (shows_recent()) selected_->view.mark_recent_from(snap.info.recent_uid);  // EXAMINE keeps them
 
-  std::string keywords = keyword_list(snap);
-  untagged(std::string("FLAGS (") + kSystemFlags + keywords + ")");
+  send_flag_lists();
   untagged(std::to_string(snap.messages.size()) + " EXISTS");
   if (!rev2_) {
-    // IMAP4rev1 only (RFC 9051 appendix E removed both): \Recent is not kept, so always 0.
-    untagged("0 RECENT");
+    // IMAP4rev1 only (RFC 9051 appendix E removed both).
+    untagged(std::to_string(selected_->view.recent_count()) + " RECENT");
     if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen message");
   }
-  if (examine)
-    untagged("OK [PERMANENTFLAGS ()] Read-only mailbox");
-  else
-    untagged(std::string("OK [PERMANENTFLAGS (") + kSystemFlags + keywords + " \\*)] Flags permitted");
   untagged("OK [UIDVALIDITY " + std::to_string(snap.info.uidvalidity) + "] UIDs valid");
   untagged("OK [UIDNEXT " + std::to_string(snap.info.uidnext) + "] Predicted next UID");
   untagged("OK [HIGHESTMODSEQ " + std::to_string(snap.info.highest_modseq) + "] Highest");

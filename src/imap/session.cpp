@@ -529,7 +529,13 @@ net::awaitable<void> Session::execute(Command& cmd) {
     if (reply.status == "BAD") ++bad_commands_;
   }
   if (close_now_) co_return;
-  if (state_ == State::selected && selected_) {
+  // No updates after LOGOUT's BYE: the session ends, and a number sent then could name a
+  // message the client was never told about (issue 9 item 2).
+  // Nor after SELECT/EXAMINE: the snapshot is fresh, and a VANISHED right after EXISTS would name
+  // UIDs the client cannot know yet; later changes come with the next command.
+  bool reports = cmd.kind != CommandKind::logout && cmd.kind != CommandKind::select &&
+                 cmd.kind != CommandKind::examine;
+  if (state_ == State::selected && selected_ && reports) {
     try {
       bool force = cmd.kind == CommandKind::noop || cmd.kind == CommandKind::check;
       co_await sync(allows_expunge(cmd), force);

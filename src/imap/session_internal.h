@@ -5,6 +5,7 @@
 #pragma once
 #include "net/asio.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,8 @@ struct SelectedMailbox {
   bool read_only = false;
   MailboxView view;
   store::ModSeq synced_modseq = 0;  // every change up to this MODSEQ is reflected in view
+  // Keywords the client was told by FLAGS / PERMANENTFLAGS: lower case -> spelling.
+  std::map<std::string, std::string> announced_keywords;
   store::ChangeHub::Subscription subscription;
 };
 
@@ -113,6 +116,16 @@ class Session {
   void unselect();
   net::awaitable<void> quota_alert(const store::MailboxInfo& info);  // SELECT INBOX near quota
   std::string flags_item(const store::MessageMeta& m) const;  // "FLAGS (...)"
+  // RFC 3501 7.2.6 / RFC 9051 7.3.5: a keyword the client has not been told about is announced
+  // by untagged FLAGS and OK [PERMANENTFLAGS] before any FETCH carries it.
+  void announce_keywords(const store::Flags& flags);
+  void send_flag_lists();  // FLAGS and PERMANENTFLAGS with every announced keyword
+  // RFC 3501 2.3.2: IMAP4rev1 sessions that SELECT (not EXAMINE) claim new messages as \Recent;
+  // IMAP4rev2 has no \Recent (RFC 9051 appendix E).
+  bool shows_recent() const { return !rev2_; }
+  bool claims_recent() const { return !rev2_ && selected_ && !selected_->read_only; }
+  // Claims the view's messages from `recent_uid` on (a store write, only when there are any).
+  net::awaitable<void> claim_recent(store::Uid recent_uid);
 
   // ---- helpers shared by command files
   store::MailStore& store() { return *s_.mail_store; }

@@ -1,6 +1,7 @@
 #include "store/change_hub.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace kurier::store {
 
@@ -9,6 +10,8 @@ struct ChangeHub::Listener {
   Callback callback;
   std::recursive_mutex call_mutex;  // held while the callback runs; recursive for self-unsubscribe
   bool active = true;
+  std::atomic<ModSeq> held_after{kHoldsNothing};
+  static constexpr ModSeq kHoldsNothing = UINT64_MAX;
 };
 
 namespace {
@@ -59,6 +62,21 @@ void ChangeHub::publish(const MailboxChange& change) {
 size_t ChangeHub::subscriber_count(MailboxId mailbox) const {
   std::lock_guard lock(mutex_);
   return listeners_.count(mailbox);
+}
+
+std::optional<ModSeq> ChangeHub::expunges_held_after(MailboxId mailbox) const {
+  std::lock_guard lock(mutex_);
+  std::optional<ModSeq> lowest;
+  auto [first, last] = listeners_.equal_range(mailbox);
+  for (auto it = first; it != last; ++it) {
+    ModSeq held = it->second->held_after.load();
+    if (held != Listener::kHoldsNothing && (!lowest || held < *lowest)) lowest = held;
+  }
+  return lowest;
+}
+
+void ChangeHub::Subscription::hold_expunged_after(ModSeq modseq) {
+  if (listener_) listener_->held_after.store(modseq);
 }
 
 void ChangeHub::remove(const std::shared_ptr<Listener>& listener) {

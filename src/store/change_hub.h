@@ -7,12 +7,20 @@
 // run. Callbacks must be cheap and non-blocking: post to the session's executor and return.
 // Destroying a Subscription guarantees its callback is not running and will not run again
 // (a callback may destroy its own Subscription).
+//
+// Expunge holds (issue 9 item 3, docs/ARCHITECTURE.md "Expunged messages"): an IMAP session
+// addresses messages by sequence number until it has told its client about an expunge, so a
+// message expunged by another session must stay readable until then. A subscriber that
+// addresses messages says which expunges it has told (hold_expunged_after(m): it may still
+// address messages expunged with a MODSEQ above m); the store drops an expunged message's data
+// only when no subscriber of its mailbox holds it. New subscriptions hold nothing.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "store/types.h"
@@ -49,6 +57,8 @@ class ChangeHub {
     ~Subscription() { reset(); }
     void reset();  // unsubscribes; afterwards the callback is never called
     explicit operator bool() const { return listener_ != nullptr; }
+    // From now on messages expunged with a MODSEQ above `modseq` are kept for this subscriber.
+    void hold_expunged_after(ModSeq modseq);
 
    private:
     friend class ChangeHub;
@@ -66,6 +76,8 @@ class ChangeHub {
   [[nodiscard]] Subscription subscribe(MailboxId mailbox, Callback callback);
   void publish(const MailboxChange& change);
   size_t subscriber_count(MailboxId mailbox) const;
+  // The lowest hold among the mailbox's subscribers; nullopt when none holds anything.
+  std::optional<ModSeq> expunges_held_after(MailboxId mailbox) const;
 
  private:
   void remove(const std::shared_ptr<Listener>& listener);

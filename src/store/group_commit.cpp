@@ -104,6 +104,7 @@ void GroupCommitter::run_batch(std::vector<Request>& batch) {
   } catch (...) {
     batch_error = std::current_exception();
     db_.rollback();
+    if (hooks_.rolled_back) hooks_.rolled_back();
   }
   if (!batch_error) {
     {

@@ -9,7 +9,9 @@
 //   hooks.before_commit; COMMIT                 (synchronous=FULL: durable when this returns)
 //   hooks.after_commit(changes)                 (unlink blob files, publish to the ChangeHub)
 //   complete every request                      (so a returned write has been published)
-// If BEGIN or COMMIT fails, every request of the batch fails with that error.
+// If BEGIN or COMMIT fails, every request of the batch fails with that error, and
+// hooks.rolled_back lets the owner drop what it noted for after_commit (the blob-garbage list:
+// unlinking blobs of a rolled-back expunge would delete the bytes of live messages).
 #pragma once
 #include <condition_variable>
 #include <cstddef>
@@ -47,6 +49,7 @@ class GroupCommitter {
     std::function<void(Database&)> begin;          // inside the transaction, before the jobs
     std::function<void(Database&)> before_commit;  // inside the transaction, after the jobs
     std::function<void(const std::vector<MailboxChange>&)> after_commit;
+    std::function<void()> rolled_back;  // the batch failed: nothing of it was committed
   };
 
   // max_batch = 1 disables group commit (one transaction and fsync per request).

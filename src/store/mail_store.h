@@ -12,7 +12,8 @@
 // - Every change to a mailbox takes a new MODSEQ = HIGHESTMODSEQ + 1. Expunged UIDs are kept with
 //   their MODSEQ so changes_since() can answer QRESYNC's VANISHED (RFC 7162 3.2.10).
 // - Blobs are reference counted by messages: a delivery to 10 mailboxes stores the bytes once,
-//   and the blob file is removed after the last message referencing it is expunged.
+//   and the blob file is removed after the last message referencing it is expunged and no
+//   session can still address it (expunged rows keep their data until then; change_hub.h).
 //
 // Contract: every method is thread-safe and blocking. A successful return of a write means the
 // change is durable (on disk) and visible to all later reads. Failures throw StoreError.
@@ -60,10 +61,20 @@ class MailStore {
   // Mailbox info and all message metadata from one read transaction (SELECT).
   virtual MailboxSnapshot snapshot(MailboxId mailbox) = 0;
   virtual std::vector<MessageMeta> messages(MailboxId mailbox, const UidSet& uids = all_uids()) = 0;
-  // (uid, cached structure) for the existing messages in `uids`, UID order.
+  // Messages of `uids` expunged from the mailbox whose data is still kept because a session may
+  // not have been told yet (ChangeHub::Subscription::hold_expunged_after), UID order, with
+  // their last flags and MODSEQ. Issue 9 item 3: such a message stays readable (RFC 9051 7.4.1
+  // lets a server keep answering for it until the EXPUNGE is sent).
+  virtual std::vector<MessageMeta> expunged_messages(MailboxId mailbox, const UidSet& uids) = 0;
+  // (uid, cached structure) for the messages in `uids`, kept expunged ones included, UID order.
   virtual std::vector<std::pair<Uid, std::string>> cached_structures(MailboxId mailbox,
                                                                       const UidSet& uids) = 0;
   virtual Changes changes_since(MailboxId mailbox, ModSeq since) = 0;
+
+  // RFC 3501 2.3.2: "this session is the first session to have been notified about this
+  // message". Claims the messages with UIDs from the mailbox's recent_uid through `through`
+  // for the caller and returns the first UID claimed (> through: none was left).
+  virtual Uid claim_recent(MailboxId mailbox, Uid through) = 0;
 
   // ---- writes ----
   virtual AppendResult append(MailboxId mailbox, const NewMessage& message, const Flags& flags) = 0;

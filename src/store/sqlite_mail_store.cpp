@@ -86,7 +86,6 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
   GroupCommitter::Hooks hooks;
   hooks.begin = [this](Database& db) {
     for (const auto& id : unlinked_) db.query(sql::kForgetGarbage, id.str()).run();
-    unlinked_.clear();
   };
   hooks.before_commit = [this](Database& db) {
     // Unsynced blobs of this batch become durable before the rows that reference them.
@@ -94,11 +93,15 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
       blobs_.sync_all();
       blob_sync_pending_ = false;
     }
+    // Expunged messages no session holds (any more) give up their blobs in this batch.
+    release_expunged(db);
     auto q = db.query(sql::kBlobGarbage);
     while (q.step())
       if (auto id = BlobId::parse(q.text(0))) garbage_.push_back(*id);
+    if (commit_fault_) commit_fault_();
   };
   hooks.after_commit = [this](const std::vector<MailboxChange>& changes) {
+    unlinked_.clear();  // their blob_garbage rows were deleted by this batch
     for (const auto& id : garbage_) {
       try {
         blobs_.remove(id);
@@ -116,6 +119,11 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
       }
     }
   };
+  hooks.rolled_back = [this] {
+    // The garbage rows read in before_commit may belong to the rolled-back expunges: their
+    // blobs are still referenced. Rows of earlier batches are read again by the next one.
+    garbage_.clear();
+  };
   committer_ = std::make_unique<GroupCommitter>(*writer_db_, options_.max_batch, std::move(hooks));
 }
 
@@ -127,6 +135,8 @@ SqliteMailStore::~SqliteMailStore() {
 void SqliteMailStore::open_connections() {
   writer_db_ = open_connection(options_.db_path, Database::Role::writer);
   migrate();
+  // No session exists yet, so no expunged message can still be addressed.
+  writer_db_->transaction([&] { writer_db_->exec(sql::kReleaseAllExpunged); });
   unlink_garbage_blobs(*writer_db_);
   for (size_t i = 0; i < std::max<size_t>(1, options_.read_connections); ++i) {
     readers_.push_back(open_connection(options_.db_path, Database::Role::reader));
@@ -161,6 +171,19 @@ void SqliteMailStore::unlink_garbage_blobs(Database& db) {
   db.transaction([&] {
     for (const auto& id : ids) db.query(sql::kForgetGarbage, id.str()).run();
   });
+}
+
+void SqliteMailStore::release_expunged(Database& db) {
+  std::vector<MailboxId> holding;
+  {
+    auto q = db.query(sql::kMailboxesHoldingExpunged);
+    while (q.step()) holding.push_back(MailboxId(q.int64(0)));
+  }
+  for (MailboxId mailbox : holding) {
+    std::optional<ModSeq> held_after = hub_.expunges_held_after(mailbox);
+    ModSeq upto = clamp_modseq(held_after ? *held_after : ModSeq(INT64_MAX));
+    db.query(sql::kReleaseExpunged, mailbox, int64_t(upto)).run();
+  }
 }
 
 SqliteMailStore::ReadLease SqliteMailStore::read() {
@@ -285,6 +308,11 @@ std::vector<MessageMeta> SqliteMailStore::messages(MailboxId mailbox, const UidS
   return reading([&](Database& db) { return sqlite_ops::messages(db, mailbox, normalized); });
 }
 
+std::vector<MessageMeta> SqliteMailStore::expunged_messages(MailboxId mailbox, const UidSet& uids) {
+  UidSet normalized = normalize_uid_set(uids);
+  return reading([&](Database& db) { return sqlite_ops::expunged_messages(db, mailbox, normalized); });
+}
+
 std::vector<std::pair<Uid, std::string>> SqliteMailStore::cached_structures(MailboxId mailbox,
                                                                              const UidSet& uids) {
   UidSet normalized = normalize_uid_set(uids);
@@ -300,6 +328,15 @@ Changes SqliteMailStore::changes_since(MailboxId mailbox, ModSeq since) {
 }
 
 // ---- writes ----
+
+Uid SqliteMailStore::claim_recent(MailboxId mailbox, Uid through) {
+  return writing([&](WriteContext& ctx) {
+    MailboxInfo box = sqlite_ops::require_mailbox(ctx.db, mailbox);
+    if (through < box.recent_uid) return Uid(through + 1);
+    ctx.db.query(sql::kSetRecentUid, mailbox, int64_t(through) + 1).run();
+    return box.recent_uid;
+  });
+}
 
 std::vector<AppendResult> SqliteMailStore::append_rows(const std::vector<NewRow>& rows) {
   std::vector<Flags> flags;

@@ -25,6 +25,7 @@
 #pragma once
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -70,10 +71,12 @@ class SqliteMailStore final : public MailStore {
   MailboxStatus mailbox_status(MailboxId mailbox) override;
   MailboxSnapshot snapshot(MailboxId mailbox) override;
   std::vector<MessageMeta> messages(MailboxId mailbox, const UidSet& uids = all_uids()) override;
+  std::vector<MessageMeta> expunged_messages(MailboxId mailbox, const UidSet& uids) override;
   std::vector<std::pair<Uid, std::string>> cached_structures(MailboxId mailbox,
                                                               const UidSet& uids) override;
   Changes changes_since(MailboxId mailbox, ModSeq since) override;
 
+  Uid claim_recent(MailboxId mailbox, Uid through) override;
   AppendResult append(MailboxId mailbox, const NewMessage& message, const Flags& flags) override;
   std::vector<AppendResult> append_all(MailboxId mailbox, const std::vector<AppendItem>& items) override;
   std::vector<AppendResult> deliver(const std::vector<DeliveryTarget>& targets,
@@ -93,6 +96,9 @@ class SqliteMailStore final : public MailStore {
 
   ChangeHub& changes() override { return hub_; }
   uint64_t write_batches() const;  // committed write transactions (for tests and metrics)
+  // Test seam, set before the first write: called on the writer thread just before COMMIT; a
+  // throw fails the batch as a failed COMMIT would (disk full, I/O error).
+  void set_commit_fault(std::function<void()> fault) { commit_fault_ = std::move(fault); }
 
  private:
   class ReadLease;
@@ -106,6 +112,8 @@ class SqliteMailStore final : public MailStore {
   void open_connections();
   void migrate();
   void unlink_garbage_blobs(kurier::sql::Database& db);
+  // Drops the data of expunged messages no session holds any more (ChangeHub holds).
+  void release_expunged(kurier::sql::Database& db);
   void check_blob(const NewMessage& message) const;
   // One new message row: append, append_all and deliver are lists of these.
   struct NewRow {
@@ -125,7 +133,9 @@ class SqliteMailStore final : public MailStore {
   std::mutex readers_mutex_;
   std::condition_variable reader_returned_;
   std::vector<BlobId> garbage_;   // writer thread only: blobs to unlink after this commit
-  std::vector<BlobId> unlinked_;  // writer thread only: garbage rows to forget next batch
+  std::vector<BlobId> unlinked_;  // writer thread only: garbage rows to forget (cleared once
+                                  // a batch that deleted their rows committed)
+  std::function<void()> commit_fault_;
   bool blob_sync_pending_ = false;  // writer thread only: this batch has unsynced blobs
   std::unique_ptr<GroupCommitter> committer_;
 };

@@ -75,6 +75,7 @@ void rename_inbox(WriteContext& ctx, const MailboxInfo& inbox, const std::string
   ctx.db.query(sql::kSetUidNextAndModseq, target, inbox.uidnext, inbox.highest_modseq).run();
   if (moved.empty()) return;
   ModSeq modseq = inbox.highest_modseq + 1;
+  ctx.db.query(sql::kForgetExpungeAll, inbox.id).run();
   ctx.db.query(sql::kRecordExpungeAll, inbox.id, modseq).run();
   ctx.db.query(sql::kMoveAllMessages, inbox.id, target).run();
   ctx.db.query(sql::kSetHighestModseq, inbox.id, modseq).run();

@@ -47,8 +47,10 @@ void expunge_uids(WriteContext& ctx, MailboxId mailbox, const std::vector<Uid>& 
   MailboxInfo box = require_mailbox(ctx.db, mailbox);
   ModSeq modseq = box.highest_modseq + 1;
   for (Uid uid : uids) {
-    ctx.db.query(sql::kDeleteMessage, mailbox, uid).run();
+    // Recorded first: the expunged row keeps the blob referenced (sqlite_sql.h, v2).
+    ctx.db.query(sql::kForgetExpunge, mailbox, uid).run();
     ctx.db.query(sql::kRecordExpunge, mailbox, uid, modseq).run();
+    ctx.db.query(sql::kDeleteMessage, mailbox, uid).run();
   }
   ctx.db.query(sql::kSetHighestModseq, mailbox, modseq).run();
   auto& change = ctx.change_for(mailbox);

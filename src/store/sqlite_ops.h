@@ -21,6 +21,8 @@ std::vector<MailboxInfo> inferiors(Database& db, AccountId account, const std::s
 std::vector<std::string> subscriptions(Database& db, AccountId account);
 MailboxStatus mailbox_status(Database& db, MailboxId id);
 std::vector<MessageMeta> messages(Database& db, MailboxId id, const UidSet& normalized);
+// Expunged messages whose data is still kept (sqlite_sql.h, v2), UID order.
+std::vector<MessageMeta> expunged_messages(Database& db, MailboxId id, const UidSet& normalized);
 std::vector<std::pair<Uid, std::string>> structures(Database& db, MailboxId id,
                                                     const UidSet& normalized);
 Changes changes_since(Database& db, MailboxId id, ModSeq since);

@@ -18,6 +18,7 @@ MailboxInfo read_mailbox_row(const Statement& q) {
   info.special_use = q.text(6);
   info.noselect = q.int64(7) != 0;
   info.subscribed = q.int64(8) != 0;
+  info.recent_uid = Uid(q.int64(9));
   return info;
 }
 
@@ -88,6 +89,7 @@ MailboxStatus mailbox_status(Database& db, MailboxId id) {
   status.uidnext = Uid(q.int64(4));
   status.uidvalidity = uint32_t(q.int64(5));
   status.highest_modseq = ModSeq(q.int64(6));
+  status.recent = uint32_t(q.int64(7));
   return status;
 }
 
@@ -95,6 +97,15 @@ std::vector<MessageMeta> messages(Database& db, MailboxId id, const UidSet& norm
   std::vector<MessageMeta> out;
   for (const auto& range : normalized) {
     auto q = db.query(sql::kMessagesInRange, id, range.first, range.last);
+    while (q.step()) out.push_back(read_message_row(q));
+  }
+  return out;
+}
+
+std::vector<MessageMeta> expunged_messages(Database& db, MailboxId id, const UidSet& normalized) {
+  std::vector<MessageMeta> out;
+  for (const auto& range : normalized) {
+    auto q = db.query(sql::kExpungedInRange, id, range.first, range.last);
     while (q.step()) out.push_back(read_message_row(q));
   }
   return out;
@@ -112,7 +123,9 @@ std::vector<std::pair<Uid, std::string>> structures(Database& db, MailboxId id,
 
 Changes changes_since(Database& db, MailboxId id, ModSeq since) {
   Changes changes;
-  changes.highest_modseq = require_mailbox(db, id).highest_modseq;
+  MailboxInfo box = require_mailbox(db, id);
+  changes.highest_modseq = box.highest_modseq;
+  changes.recent_uid = box.recent_uid;
   {
     auto q = db.query(sql::kMessagesChangedSince, id, since);
     while (q.step()) changes.changed.push_back(read_message_row(q));

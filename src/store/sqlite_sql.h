@@ -5,8 +5,12 @@
 //
 // Invariants kept by triggers (so no code path can forget them):
 // - mailboxes.msg_count/msg_bytes/unseen_count/deleted_count follow the messages table;
-// - blobs.refcount counts the messages rows naming the blob; when it reaches 0 the blob row
-//   moves to blob_garbage, whose files the store unlinks after the transaction committed.
+// - blobs.refcount counts the messages rows and the expunged rows naming the blob; when it
+//   reaches 0 the blob row moves to blob_garbage, whose files the store unlinks after the
+//   transaction committed.
+// - An expunged row keeps the message's metadata and blob (blob_id not NULL) while a session
+//   may still address it; the store sets blob_id to NULL once no session can (v2, and
+//   "Expunged messages" in docs/ARCHITECTURE.md).
 #pragma once
 #include <array>
 
@@ -109,7 +113,42 @@ WHEN old.mailbox_id != new.mailbox_id OR (old.flags & 9) != (new.flags & 9) BEGI
 END;
 )sql";
 
-inline constexpr std::array<Migration, 1> kMigrations = {{{1, kSchemaV1}}};
+// v2: expunged messages stay readable until every session that had them has been told
+// (issue 9 item 3), and the first unclaimed \Recent UID per mailbox (RFC 3501 2.3.2).
+inline constexpr char kSchemaV2[] = R"sql(
+ALTER TABLE expunged ADD COLUMN message_modseq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE expunged ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE expunged ADD COLUMN keywords TEXT NOT NULL DEFAULT '';
+ALTER TABLE expunged ADD COLUMN internal_date INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE expunged ADD COLUMN internal_tz INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE expunged ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE expunged ADD COLUMN blob_id TEXT;
+CREATE INDEX expunged_held ON expunged(mailbox_id, modseq) WHERE blob_id IS NOT NULL;
+
+CREATE TRIGGER expunged_holds_blob AFTER INSERT ON expunged WHEN new.blob_id IS NOT NULL BEGIN
+  UPDATE blobs SET refcount = refcount + 1 WHERE id = new.blob_id;
+END;
+
+CREATE TRIGGER expunged_releases_blob AFTER UPDATE OF blob_id ON expunged
+WHEN old.blob_id IS NOT NULL AND new.blob_id IS NULL BEGIN
+  UPDATE blobs SET refcount = refcount - 1 WHERE id = old.blob_id;
+  INSERT OR IGNORE INTO blob_garbage(id)
+    SELECT id FROM blobs WHERE id = old.blob_id AND refcount <= 0;
+  DELETE FROM blobs WHERE id = old.blob_id AND refcount <= 0;
+END;
+
+CREATE TRIGGER expunged_dropped AFTER DELETE ON expunged WHEN old.blob_id IS NOT NULL BEGIN
+  UPDATE blobs SET refcount = refcount - 1 WHERE id = old.blob_id;
+  INSERT OR IGNORE INTO blob_garbage(id)
+    SELECT id FROM blobs WHERE id = old.blob_id AND refcount <= 0;
+  DELETE FROM blobs WHERE id = old.blob_id AND refcount <= 0;
+END;
+
+ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 1;
+UPDATE mailboxes SET recent_uid = uidnext;
+)sql";
+
+inline constexpr std::array<Migration, 2> kMigrations = {{{1, kSchemaV1}, {2, kSchemaV2}}};
 
 // ---- meta ----
 inline constexpr char kLastUidValidity[] = "SELECT value FROM meta WHERE key = 'last_uidvalidity'";
@@ -121,7 +160,7 @@ inline constexpr char kSetLastUidValidity[] =
 #define KURIER_MAILBOX_COLUMNS                                                          \
   "m.id, m.account_id, m.name, m.uidvalidity, m.uidnext, m.highest_modseq, m.special_use, " \
   "m.noselect, EXISTS(SELECT 1 FROM subscriptions s "                                  \
-  "WHERE s.account_id = m.account_id AND s.name = m.name)"
+  "WHERE s.account_id = m.account_id AND s.name = m.name), m.recent_uid"
 
 inline constexpr char kMailboxById[] =
     "SELECT " KURIER_MAILBOX_COLUMNS " FROM mailboxes m WHERE m.id = ?1";
@@ -145,7 +184,7 @@ inline constexpr char kDeleteMailbox[] = "DELETE FROM mailboxes WHERE id = ?1";
 inline constexpr char kMakeNoselect[] =
     "UPDATE mailboxes SET noselect = 1, special_use = '' WHERE id = ?1";
 inline constexpr char kMakeSelectable[] =
-    "UPDATE mailboxes SET noselect = 0, uidvalidity = ?2, uidnext = 1, special_use = ?3"
+    "UPDATE mailboxes SET noselect = 0, uidvalidity = ?2, uidnext = 1, recent_uid = 1, special_use = ?3"
     " WHERE id = ?1";
 inline constexpr char kRenameMailbox[] = "UPDATE mailboxes SET name = ?2 WHERE id = ?1";
 inline constexpr char kSetSpecialUse[] = "UPDATE mailboxes SET special_use = ?2 WHERE id = ?1";
@@ -156,7 +195,9 @@ inline constexpr char kSetUidNextAndModseq[] =
     "UPDATE mailboxes SET uidnext = ?2, highest_modseq = ?3 WHERE id = ?1";
 inline constexpr char kMailboxStatus[] =
     "SELECT msg_count, unseen_count, deleted_count, msg_bytes, uidnext, uidvalidity,"
-    " highest_modseq FROM mailboxes WHERE id = ?1";
+    " highest_modseq, (SELECT count(*) FROM messages WHERE mailbox_id = ?1 AND uid >= recent_uid)"
+    " FROM mailboxes WHERE id = ?1";
+inline constexpr char kSetRecentUid[] = "UPDATE mailboxes SET recent_uid = ?2 WHERE id = ?1";
 inline constexpr char kAccountIds[] =
     "SELECT account_id FROM mailboxes UNION SELECT account_id FROM subscriptions ORDER BY 1";
 inline constexpr char kAccountMailboxIds[] = "SELECT id FROM mailboxes WHERE account_id = ?1";
@@ -188,9 +229,12 @@ inline constexpr char kDeletedInRange[] =
     " AND (flags & 8) != 0 ORDER BY uid";
 inline constexpr char kUidsInRange[] =
     "SELECT uid FROM messages WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid";
+// Live messages and the expunged ones still kept (a session may not have been told yet).
 inline constexpr char kStructuresInRange[] =
     "SELECT m.uid, b.structure FROM messages m JOIN blobs b ON b.id = m.blob_id"
-    " WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid";
+    " WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3"
+    " UNION ALL SELECT e.uid, b.structure FROM expunged e JOIN blobs b ON b.id = e.blob_id"
+    " WHERE e.mailbox_id = ?1 AND e.uid BETWEEN ?2 AND ?3 ORDER BY 1";
 inline constexpr char kInsertMessage[] =
     "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, internal_tz,"
     " size, blob_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -201,12 +245,35 @@ inline constexpr char kDeleteMailboxMessages[] = "DELETE FROM messages WHERE mai
 inline constexpr char kMoveAllMessages[] =
     "UPDATE messages SET mailbox_id = ?2 WHERE mailbox_id = ?1";
 
-// ---- expunged (QRESYNC) ----
+// ---- expunged (QRESYNC, and messages kept until every session was told) ----
+// Recording copies the message row (blob included, which holds a reference), so it runs
+// before the message row is deleted. A plain DELETE first, not INSERT OR REPLACE: REPLACE
+// would not fire the expunged_dropped trigger.
+#define KURIER_EXPUNGED_COLUMNS \
+  "mailbox_id, uid, modseq, message_modseq, flags, keywords, internal_date, internal_tz, size, blob_id"
+#define KURIER_EXPUNGED_FROM_MESSAGES(modseq) \
+  " SELECT mailbox_id, uid, " modseq ", modseq, flags, keywords, internal_date, internal_tz, size, blob_id" \
+  " FROM messages WHERE mailbox_id = ?1"
+inline constexpr char kForgetExpunge[] = "DELETE FROM expunged WHERE mailbox_id = ?1 AND uid = ?2";
 inline constexpr char kRecordExpunge[] =
-    "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3)";
+    "INSERT INTO expunged(" KURIER_EXPUNGED_COLUMNS ")" KURIER_EXPUNGED_FROM_MESSAGES("?3") " AND uid = ?2";
+inline constexpr char kForgetExpungeAll[] =
+    "DELETE FROM expunged WHERE mailbox_id = ?1 AND uid IN (SELECT uid FROM messages WHERE mailbox_id = ?1)";
 inline constexpr char kRecordExpungeAll[] =
-    "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq)"
-    " SELECT mailbox_id, uid, ?2 FROM messages WHERE mailbox_id = ?1";
+    "INSERT INTO expunged(" KURIER_EXPUNGED_COLUMNS ")" KURIER_EXPUNGED_FROM_MESSAGES("?2");
+#undef KURIER_EXPUNGED_COLUMNS
+#undef KURIER_EXPUNGED_FROM_MESSAGES
+inline constexpr char kExpungedInRange[] =
+    "SELECT uid, message_modseq, flags, keywords, internal_date, internal_tz, size, blob_id"
+    " FROM expunged WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3 AND blob_id IS NOT NULL"
+    " ORDER BY uid";
+inline constexpr char kMailboxesHoldingExpunged[] =
+    "SELECT DISTINCT mailbox_id FROM expunged WHERE blob_id IS NOT NULL";
+// Drops the data of messages expunged at or before ?2 (the expunged_releases_blob trigger).
+inline constexpr char kReleaseExpunged[] =
+    "UPDATE expunged SET blob_id = NULL WHERE mailbox_id = ?1 AND modseq <= ?2 AND blob_id IS NOT NULL";
+inline constexpr char kReleaseAllExpunged[] =
+    "UPDATE expunged SET blob_id = NULL WHERE blob_id IS NOT NULL";
 inline constexpr char kVanishedSince[] =
     "SELECT uid FROM expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid";
 inline constexpr char kDeleteMailboxExpunged[] = "DELETE FROM expunged WHERE mailbox_id = ?1";

@@ -51,6 +51,7 @@ struct MailboxInfo {
   std::string special_use;   // "" or one of \All \Archive \Drafts \Flagged \Junk \Sent \Trash
   bool subscribed = false;
   bool noselect = false;     // left behind by DELETE of a mailbox with children
+  Uid recent_uid = 1;        // RFC 3501 2.3.2: UIDs from here on are not yet \Recent anywhere
 };
 
 struct MailboxStatus {
@@ -61,6 +62,7 @@ struct MailboxStatus {
   Uid uidnext = 1;
   uint32_t uidvalidity = 0;
   ModSeq highest_modseq = 1;
+  uint32_t recent = 0;  // RFC 3501 STATUS RECENT: messages no session has claimed as \Recent
 };
 
 struct MessageMeta {
@@ -126,6 +128,7 @@ struct Changes {
   std::vector<MessageMeta> changed;  // modseq > since, UID order
   std::vector<Uid> vanished;         // expunged with modseq > since (RFC 7162 3.2.10)
   ModSeq highest_modseq = 0;
+  Uid recent_uid = 1;                // MailboxInfo::recent_uid now
 };
 
 struct QuotaUsage {

@@ -166,7 +166,7 @@ def test_fetch_items(imap):
     ok(imap.append("INBOX", None, '"02-Jan-2024 12:30:00 +0100"', MULTIPART))
     ok(imap.select("INBOX"))
     data = ok(imap.fetch("1", "(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE MODSEQ)"))[0]
-    assert b"UID 1" in data and b"FLAGS ()" in data
+    assert b"UID 1" in data and b"FLAGS (\\Recent)" in data  # RFC 3501 2.3.2: this session is the first
     assert f"RFC822.SIZE {len(MULTIPART)}".encode() in data
     assert b'INTERNALDATE " 2-Jan-2024 12:30:00 +0100"' in data
     assert b'ENVELOPE ("Tue, 02 Jan 2024 12:30:00 +0100" "=?utf-8?q?Gr=C3=BC=C3=9Fe_aus_Berlin?="' in data

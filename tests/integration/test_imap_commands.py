@@ -32,7 +32,8 @@ def test_search_keys(imap):
     assert search(imap, "ANSWERED") == [3] and search(imap, "UNANSWERED") == [1, 2]
     assert search(imap, "DRAFT") == [3] and search(imap, "UNDRAFT") == [1, 2]
     assert search(imap, "KEYWORD", "$work") == [2] and search(imap, "UNKEYWORD", "$Work") == [1, 3]
-    assert search(imap, "NEW") == [] and search(imap, "RECENT") == [] and search(imap, "OLD") == [1, 2, 3]
+    # RFC 3501 2.3.2: this session is the first told of the three; NEW is RECENT UNSEEN.
+    assert search(imap, "NEW") == [2, 3] and search(imap, "RECENT") == [1, 2, 3] and search(imap, "OLD") == []
     assert search(imap, "FROM", "alice") == [1]
     assert search(imap, "FROM", "juergen") == [2]
     assert search(imap, "TO", "bob") == [1, 2, 3]
@@ -89,19 +90,19 @@ def test_store_flags(imap):
     fill(imap, 3)
     ok(imap.select("INBOX"))
     got = ok(imap.store("1:2", "+FLAGS", "(\\Flagged $Important)"))
-    assert got == [b"1 (FLAGS (\\Flagged $Important))", b"2 (FLAGS (\\Flagged $Important))"]
-    assert ok(imap.store("2", "-FLAGS", "($important)")) == [b"2 (FLAGS (\\Flagged))"]
-    assert ok(imap.store("3", "FLAGS", "(\\Seen \\Answered)")) == [b"3 (FLAGS (\\Seen \\Answered))"]
+    assert got == [b"1 (FLAGS (\\Flagged \\Recent $Important))", b"2 (FLAGS (\\Flagged \\Recent $Important))"]
+    assert ok(imap.store("2", "-FLAGS", "($important)")) == [b"2 (FLAGS (\\Flagged \\Recent))"]
+    assert ok(imap.store("3", "FLAGS", "(\\Seen \\Answered)")) == [b"3 (FLAGS (\\Seen \\Answered \\Recent))"]
     assert ok(imap.store("1:3", "+FLAGS.SILENT", "\\Draft")) == [None]
     got = ok(imap.fetch("1:3", "(FLAGS)"))
     assert all(b"\\Draft" in g for g in got)
     got = ok(imap.uid("STORE", "3", "-FLAGS", "(\\Seen)"))
-    assert got == [b"3 (UID 3 FLAGS (\\Answered \\Draft))"]
+    assert got == [b"3 (UID 3 FLAGS (\\Answered \\Draft \\Recent))"]
     # Invalid flags are BAD and change nothing.
     for bad in ("(\\Bogus)", "(a]b)", "(\\Seen"):
         with pytest.raises(imaplib.IMAP4.error):
             imap.store("1", "+FLAGS", bad)
-    assert ok(imap.fetch("1", "(FLAGS)")) == [b"1 (FLAGS (\\Flagged \\Draft $Important))"]
+    assert ok(imap.fetch("1", "(FLAGS)")) == [b"1 (FLAGS (\\Flagged \\Draft \\Recent $Important))"]
     ok(imap.select("INBOX", readonly=True))
     typ, data = imap.store("1", "+FLAGS", "\\Seen")
     assert typ == "NO"
@@ -293,7 +294,7 @@ def test_list_extended_and_status(kurier, user, imap):
     lines, _ = raw.command("c", b'LIST "" ""')
     assert lines == [b'* LIST (\\Noselect) "/" ""']
     lines, _ = raw.command("d", b"STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ APPENDLIMIT)")
-    assert re.match(rb'\* STATUS "INBOX" \(MESSAGES 2 RECENT 0 UIDNEXT 3 UIDVALIDITY \d+ UNSEEN 2 DELETED 0 SIZE \d+ '
+    assert re.match(rb'\* STATUS "INBOX" \(MESSAGES 2 RECENT 2 UIDNEXT 3 UIDVALIDITY \d+ UNSEEN 2 DELETED 0 SIZE \d+ '
                     rb'HIGHESTMODSEQ \d+ APPENDLIMIT \d+\)', lines[0]), lines
     _, tagged = raw.command("e", b"STATUS Nope (MESSAGES)")
     assert tagged.startswith(b"e NO")

@@ -5,6 +5,7 @@ import select
 import time
 
 
+from conftest import wait_for as wait_until
 from imap_support import RawImap, fill, login, message, ok
 
 
@@ -90,7 +91,7 @@ def test_idle_wakes_on_append_flags_and_expunge(kurier, user):
     wait_for(idler, rb"^\* 2 EXISTS$", 1.0)
     ok(m.select("INBOX"))
     ok(m.store("1", "+FLAGS", "\\Flagged"))
-    wait_for(idler, rb"^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged\)\)$", 1.0)
+    wait_for(idler, rb"^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged( \\Recent)?\)\)$", 1.0)
     ok(m.store("2", "+FLAGS", "\\Deleted"))
     ok(m.expunge())
     wait_for(idler, rb"^\* 2 EXPUNGE$", 1.0)
@@ -124,7 +125,7 @@ def test_condstore_modseq_and_unchangedsince(kurier, user):
     modseqs = [int(re.search(rb"MODSEQ \((\d+)\)", l).group(1)) for l in lines]
     assert max(modseqs) == hms
     lines, tagged = raw.command("s", b"STORE 1 (UNCHANGEDSINCE %d) +FLAGS (\\Seen)" % modseqs[0])
-    assert tagged.startswith(b"s OK") and re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(\\Seen\) MODSEQ \((\d+)\)\)", lines[0])
+    assert tagged.startswith(b"s OK") and re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(\\Seen( \\Recent)?\) MODSEQ \((\d+)\)\)", lines[0])
     new = int(re.search(rb"MODSEQ \((\d+)\)", lines[0]).group(1))
     assert new > hms
     # Message 1 changed after modseqs[1]: [MODIFIED 1], and only message 2 is changed.
@@ -183,4 +184,105 @@ def test_selected_mailbox_deleted_by_another_session(kurier, user):
     raw.send(b"n NOOP\r\n")
     assert raw.line() == b"* BYE The selected mailbox was deleted"
     assert raw.closed()
+    m.logout()
+
+
+def test_message_expunged_elsewhere_stays_readable_until_told(kurier, user):
+    # Issue 9 item 3: b has not been told about the EXPUNGE, so its FETCH still answers with
+    # the data (as Dovecot does), never NO; the blob goes once b has been told.
+    m = login(kurier, user)
+    ok(m.create("held"))
+    ok(m.append("held", None, None, message(1, body="the held body")))
+    a, _ = selected_raw(kurier, user, b"held")
+    b, _ = selected_raw(kurier, user, b"held")
+    blobs = kurier.dir / "blobs"
+    count = lambda: sum(1 for p in blobs.glob("??/*"))
+    before = count()
+    a.command("1", b"STORE 1 +FLAGS.SILENT (\\Deleted)")
+    a.command("2", b"EXPUNGE")
+    ok(m.append("held", None, None, message(2)))  # a later commit must not release it either
+    lines, tagged = b.command("3", b"FETCH 1 (FLAGS ENVELOPE BODY.PEEK[TEXT])")
+    assert tagged.startswith(b"3 OK"), (lines, tagged)
+    assert any(b"FLAGS (\\Deleted)" in l for l in lines), lines
+    assert any(b"the held body" in l for l in lines), lines
+    lines, tagged = b.command("4", b"NOOP")
+    assert b"* 1 EXPUNGE" in lines, lines
+    ok(m.append("held", None, None, message(3)))  # the next commit drops the told expunge
+    wait_until(lambda: count() == before + 1, "the expunged message's blob to be removed",
+             details=lambda: f"{count()} blob files, {before} before")
+    a.close()
+    b.close()
+    m.logout()
+
+
+def test_logout_sends_no_update_after_bye(kurier, user):
+    # Issue 9 item 2: nothing after BYE, in particular no EXISTS/EXPUNGE of unseen changes.
+    m = login(kurier, user)
+    ok(m.create("bye"))
+    fill(m, 2, "bye")
+    b, _ = selected_raw(kurier, user, b"bye")
+    ok(m.select("bye"))
+    ok(m.store("1", "+FLAGS", "(\\Deleted)"))
+    ok(m.expunge())
+    ok(m.append("bye", None, None, message(3)))
+    lines, tagged = b.command("9", b"LOGOUT")
+    assert lines == [b"* BYE Logging out"], lines
+    assert tagged.startswith(b"9 OK")
+    m.logout()
+
+
+def test_new_keyword_is_announced_to_every_session_before_fetch(kurier, user):
+    # RFC 3501 7.2.6 / RFC 9051 7.3.5: FLAGS (and PERMANENTFLAGS) list a new keyword before any
+    # FETCH carries it, for the session that stored it and for the others.
+    m = login(kurier, user)
+    ok(m.create("kw"))
+    fill(m, 1, "kw")
+    a, _ = selected_raw(kurier, user, b"kw")
+    b, _ = selected_raw(kurier, user, b"kw")
+    for raw, tag in ((a, b"1"), (b, b"2")):
+        lines, _ = (raw.command(tag.decode(), b"STORE 1 +FLAGS ($Fresh)") if raw is a
+                    else raw.command(tag.decode(), b"NOOP"))
+        flags = [i for i, l in enumerate(lines) if l.startswith(b"* FLAGS (") and b"$Fresh" in l]
+        perm = [i for i, l in enumerate(lines) if b"[PERMANENTFLAGS (" in l and b"$Fresh" in l]
+        fetch = [i for i, l in enumerate(lines) if b" FETCH (" in l and b"$Fresh" in l]
+        assert flags and perm and fetch and flags[0] < fetch[0] and perm[0] < fetch[0], lines
+    a.close()
+    b.close()
+    m.logout()
+
+
+def test_recent_belongs_to_one_rev1_session(kurier, user):
+    # RFC 3501 2.3.2 and 6.3.1: the first session told about a message sees it \Recent.
+    m = login(kurier, user)
+    ok(m.create("rec"))
+    fill(m, 2, "rec")
+    a, lines = selected_raw(kurier, user, b"rec")
+    assert b"* 2 RECENT" in lines, lines
+    b, lines = selected_raw(kurier, user, b"rec")
+    assert b"* 0 RECENT" in lines, lines
+    r2, lines = selected_raw(kurier, user, b"rec", enable=b"IMAP4rev2")
+    assert not any(b"RECENT" in l for l in lines), lines
+    lines, _ = a.command("1", b"FETCH 1:2 (FLAGS)")
+    assert all(b"\\Recent" in l for l in lines), lines
+    ok(m.append("rec", None, None, message(3)))
+    lines_a, _ = a.command("2", b"NOOP")
+    lines_b, _ = b.command("3", b"NOOP")
+    assert b"* 3 EXISTS" in lines_a and b"* 3 EXISTS" in lines_b
+    recent = [l for l in lines_a + lines_b if l.endswith(b" RECENT")]
+    assert sorted(recent) == [b"* 0 RECENT", b"* 3 RECENT"], recent
+    lines, _ = a.command("4", b"SEARCH RECENT")
+    assert lines == [b"* SEARCH 1 2 3"], lines
+    lines, _ = b.command("5", b"SEARCH NEW")
+    assert lines == [b"* SEARCH"], lines
+    lines, _ = b.command("6", b"SEARCH OLD")
+    assert lines == [b"* SEARCH 1 2 3"], lines
+    lines, _ = b.command("7", b"FETCH 3 (FLAGS)")
+    assert lines == [b"* 3 FETCH (FLAGS ())"], lines
+    lines, _ = r2.command("8", b"FETCH 1:3 (FLAGS)")
+    assert not any(b"\\Recent" in l for l in lines), lines
+    ok(m.append("rec", None, None, message(4)))
+    lines, _ = b.command("9", b'STATUS rec (RECENT)')
+    assert b"(RECENT 1)" in lines[0], lines
+    for raw in (a, b, r2):
+        raw.close()
     m.logout()

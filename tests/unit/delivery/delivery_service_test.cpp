@@ -548,6 +548,8 @@ class FailingStore final : public store::MailStore {
   KURIER_FWD(store::QuotaUsage, quota_usage, (store::AccountId a), (a))
   KURIER_FWD(void, delete_account, (store::AccountId a), (a))
   KURIER_FWD(std::vector<store::AccountId>, accounts, (), ())
+  KURIER_FWD(std::vector<store::MessageMeta>, expunged_messages, (store::MailboxId m, const store::UidSet& u), (m, u))
+  KURIER_FWD(store::Uid, claim_recent, (store::MailboxId m, store::Uid through), (m, through))
   KURIER_FWD(size_t, sweep_orphan_blobs, (int64_t age), (age))
   KURIER_FWD(store::ChangeHub&, changes, (), ())
 #undef KURIER_FWD

@@ -102,5 +102,23 @@ TEST(ListPattern, ManyWildcardsStayFast) {
   EXPECT_FALSE(list_pattern_matches(pattern, name));
 }
 
+// RFC 3501 2.3.2: \Recent belongs to the session that claimed the messages; an expunged
+// message leaves the count.
+TEST(MailboxView, RecentFollowsClaimsAppendsAndExpunges) {
+  auto v = view_of({3, 7, 9});
+  EXPECT_EQ(v.recent_count(), 0u);
+  v.mark_recent_from(7);
+  EXPECT_FALSE(v.is_recent(3));
+  EXPECT_TRUE(v.is_recent(7));
+  EXPECT_TRUE(v.is_recent(9));
+  EXPECT_TRUE(v.append(12, 2, true));
+  EXPECT_TRUE(v.append(13, 2));
+  EXPECT_EQ(v.recent_count(), 3u);
+  v.remove(9);
+  EXPECT_EQ(v.recent_count(), 2u);
+  EXPECT_FALSE(v.is_recent(13));
+  EXPECT_FALSE(v.is_recent(99));
+}
+
 }  // namespace
 }  // namespace kurier::imap

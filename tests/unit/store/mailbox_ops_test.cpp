@@ -4,6 +4,7 @@
 
 #include "common/sqlite.h"
 #include "store/errors.h"
+#include "store/sqlite_sql.h"
 #include "store_test_util.h"
 
 namespace kurier::store {
@@ -184,7 +185,7 @@ TEST_F(StoreTest, SchemaMigrationsAreRecordedOnce) {
   kurier::sql::Database::Options reader;
   reader.role = kurier::sql::Database::Role::reader;
   kurier::sql::Database db((dir_.path() / "store.db").string(), reader);
-  EXPECT_EQ(db.prepare("SELECT count(*) FROM schema_migrations").single_int64(), 1);
+  EXPECT_EQ(db.prepare("SELECT count(*) FROM schema_migrations").single_int64(), int64_t(store::sql::kMigrations.size()));
   {
     auto mode = db.prepare("PRAGMA journal_mode");
     ASSERT_TRUE(mode.step());

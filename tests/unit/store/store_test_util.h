@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -44,6 +45,9 @@ class StoreTest : public ::testing::Test {
     options.db_path = dir_.path() / "store.db";
     options.max_batch = max_batch;
     store_ = std::make_unique<SqliteMailStore>(options, *blobs_);
+    store_->set_commit_fault([this] {
+      if (fail_commits_) throw StoreError(StoreErrc::io, "injected COMMIT failure");
+    });
   }
 
   void reopen() {
@@ -83,6 +87,7 @@ class StoreTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::atomic<bool> fail_commits_{false};  // the store's commit_fault seam throws while set
   std::unique_ptr<FileBlobStore> blobs_;
   std::unique_ptr<SqliteMailStore> store_;
 };
