@@ -61,7 +61,8 @@ Parsed<Date> parse_date(std::string_view s) {
   auto parts = split(s, '-');
   if (parts.size() != 3) return R::fail("Date must look like 1-Feb-1994");
   Date d;
-  if (!digits(parts[0], parts[0].size(), d.day) || parts[0].empty() || parts[0].size() > 2)
+  // The length first: digits() of a long run overflows int (found by fuzz/imap_command_fuzz).
+  if (parts[0].empty() || parts[0].size() > 2 || !digits(parts[0], parts[0].size(), d.day))
     return R::fail("Invalid day in date");
   d.month = 0;
   for (int i = 0; i < 12; ++i)

@@ -37,6 +37,13 @@ TEST(DateTime, Rejects) {
     EXPECT_FALSE(parse_date_time(s)) << s;
 }
 
+TEST(DateTime, LongDayIsRefusedWithoutOverflow) {
+  // Found by fuzz/imap_command_fuzz: SEARCH SINCE 14444444444-... overflowed int (UBSan).
+  auto d = parse_date("14444444444444444444-Jan-2024");
+  EXPECT_FALSE(d);
+  EXPECT_EQ(d.error, "Invalid day in date");
+}
+
 TEST(DateTime, LeapDay) {
   EXPECT_TRUE(parse_date_time("29-Feb-2000 12:00:00 +0000"));
   EXPECT_TRUE(parse_date_time("29-Feb-2024 12:00:00 +0000"));
