@@ -112,6 +112,14 @@ struct Config {
     bool operator==(const Srs&) const = default;
   } srs;
 
+  struct Sieve {
+    uint64_t max_script_size = 32 * 1024;  // the seed's timsieved: 32 KB per script
+    int max_scripts = 5;                   // and 5 scripts per user
+    int legacy_port = 0;                   // a second ManageSieve port (the seed's 2000); 0 = none
+    int max_redirects = 5;                 // redirect actions one message may cause
+    bool operator==(const Sieve&) const = default;
+  } sieve;
+
   struct Log {
     std::string level = "info";  // "debug", "info", "warn" or "error" (kurier::log::parse_level)
     bool operator==(const Log&) const = default;

@@ -387,10 +387,23 @@ std::vector<Field> other_fields() {
   };
 }
 
+std::vector<Field> sieve_fields() {
+  return {
+      size("sieve", "max_script_size", 1024, 16 * 1024 * 1024, [](auto& c) -> auto& { return c.sieve.max_script_size; },
+           "Largest Sieve script a user may store (ManageSieve QUOTA/MAXSIZE); bytes or K/M."),
+      integer("sieve", "max_scripts", 1, 1000, [](auto& c) -> auto& { return c.sieve.max_scripts; },
+              "Sieve scripts one user may store (ManageSieve QUOTA/MAXSCRIPTS)."),
+      integer("sieve", "legacy_port", 0, 65535, [](auto& c) -> auto& { return c.sieve.legacy_port; },
+              "A second ManageSieve port, as the seed's timsieved used 2000 (not moved by port_offset); 0 = none."),
+      integer("sieve", "max_redirects", 0, 100, [](auto& c) -> auto& { return c.sieve.max_redirects; },
+              "Redirect actions one message may cause (announced as MAXREDIRECTS)."),
+  };
+}
+
 std::vector<Field> all_fields() {
   std::vector<Field> out;
   for (auto part : {server_fields(), listener_fields(), tls_fields(), limits_fields(), auth_fields(),
-                    delivery_fields(), outbound_fields(), other_fields()})
+                    delivery_fields(), outbound_fields(), sieve_fields(), other_fields()})
     for (auto& f : part) out.push_back(std::move(f));
   return out;
 }
@@ -423,6 +436,7 @@ const std::vector<Section>& sections() {
       {"smtp", "Inbound SMTP policy."},
       {"dkim", "DKIM signing of outgoing mail."},
       {"srs", "Sender Rewriting Scheme for forwarded mail."},
+      {"sieve", "Sieve filtering (RFC 5228) and ManageSieve (RFC 5804)."},
       {"log", "Logging to stderr."},
   };
   return list;

@@ -75,6 +75,16 @@ struct Admin {
   std::vector<std::string> domains;  // delegated domains of a domain admin
 };
 
+// A user's Sieve script (RFC 5228), as ManageSieve (RFC 5804) names it. At most one script of an
+// account is active: the one delivery runs.
+struct SieveScript {
+  std::string name;
+  std::string content;   // empty in list_sieve_scripts()
+  uint64_t size = 0;     // octets of content
+  bool active = false;
+  int64_t updated_at = 0;
+};
+
 class Error : public std::runtime_error {
  public:
   enum Kind { NotFound, Conflict, Invalid, Unavailable };
@@ -130,6 +140,20 @@ class Directory {
   virtual std::vector<Admin> list_admins() = 0;
   virtual void update_admin(const Admin& a) = 0;
   virtual void remove_admin(int64_t id) = 0;
+
+  // Sieve scripts (rules such as size and count limits: accounts/sieve_scripts.h). Removing an
+  // account removes its scripts.
+  virtual std::vector<SieveScript> list_sieve_scripts(int64_t account_id) = 0;  // by name
+  virtual std::optional<SieveScript> find_sieve_script(int64_t account_id, std::string_view name) = 0;
+  virtual std::optional<SieveScript> active_sieve_script(int64_t account_id) = 0;
+  // Creates or replaces the script `name` (an active script stays active).
+  virtual void put_sieve_script(int64_t account_id, const std::string& name, const std::string& content) = 0;
+  // Makes `name` the active script and every other inactive; "" deactivates all. NotFound.
+  virtual void activate_sieve_script(int64_t account_id, std::string_view name) = 0;
+  // NotFound; Conflict for the active script (deactivate it first, RFC 5804 2.10).
+  virtual void remove_sieve_script(int64_t account_id, std::string_view name) = 0;
+  // NotFound when `from` does not exist, Conflict when `to` does.
+  virtual void rename_sieve_script(int64_t account_id, std::string_view from, std::string_view to) = 0;
 
   // A number that changes whenever any process changes the directory (caches compare it).
   virtual uint64_t version() = 0;

@@ -98,6 +98,18 @@ CREATE TRIGGER accounts_tombstone AFTER DELETE ON accounts BEGIN
   INSERT OR REPLACE INTO removed_accounts (id, address, removed_at) VALUES (old.id, old.address, unixepoch());
 END;
 )sql",
+    // v3: Sieve scripts (ManageSieve, RFC 5804), at most one active per account.
+    R"sql(
+CREATE TABLE sieve_scripts (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  content BLOB NOT NULL,
+  active INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, name)
+);
+CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(account_id) WHERE active;
+)sql",
 };
 
 constexpr const char* kDomainColumns =
@@ -451,6 +463,85 @@ class SqliteDirectory final : public Directory {
     });
   }
 
+  std::vector<SieveScript> list_sieve_scripts(int64_t account_id) override {
+    return guarded([&] {
+      auto st = db_.prepare(
+          "SELECT name, length(content), active, updated_at FROM sieve_scripts WHERE account_id = ? ORDER BY name");
+      st.bind(1, account_id);
+      std::vector<SieveScript> out;
+      while (st.step()) out.push_back({st.text(0), "", uint64_t(st.int64(1)), st.int64(2) != 0, st.int64(3)});
+      return out;
+    });
+  }
+
+  std::optional<SieveScript> find_sieve_script(int64_t account_id, std::string_view name) override {
+    return guarded([&] {
+      auto st = db_.prepare(
+          "SELECT name, content, active, updated_at FROM sieve_scripts WHERE account_id = ? AND name = ?");
+      st.bind_all(account_id, name);
+      return one_sieve_script(st);
+    });
+  }
+
+  std::optional<SieveScript> active_sieve_script(int64_t account_id) override {
+    return guarded([&] {
+      auto st = db_.prepare(
+          "SELECT name, content, active, updated_at FROM sieve_scripts WHERE account_id = ? AND active");
+      st.bind(1, account_id);
+      return one_sieve_script(st);
+    });
+  }
+
+  void put_sieve_script(int64_t account_id, const std::string& name, const std::string& content) override {
+    guarded([&] {
+      auto st = db_.prepare(
+          "INSERT INTO sieve_scripts (account_id, name, content, updated_at) VALUES (?,?,?,?) "
+          "ON CONFLICT (account_id, name) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at");
+      st.bind(1, account_id);
+      st.bind(2, name);
+      st.bind_blob(3, content);
+      st.bind(4, now());
+      run_unique(st, "no such account");
+    });
+  }
+
+  void activate_sieve_script(int64_t account_id, std::string_view name) override {
+    guarded([&] {
+      db_.transaction([&] {
+        if (!name.empty()) require_sieve_script(account_id, name);
+        auto off = db_.prepare("UPDATE sieve_scripts SET active = 0 WHERE account_id = ? AND active");
+        off.bind(1, account_id);
+        off.run();
+        if (name.empty()) return;
+        auto on = db_.prepare("UPDATE sieve_scripts SET active = 1 WHERE account_id = ? AND name = ?");
+        on.bind_all(account_id, name);
+        on.run();
+      });
+    });
+  }
+
+  void remove_sieve_script(int64_t account_id, std::string_view name) override {
+    guarded([&] {
+      auto st = db_.prepare("DELETE FROM sieve_scripts WHERE account_id = ? AND name = ? AND NOT active");
+      st.bind_all(account_id, name);
+      st.run();
+      if (db_.changes() != 0) return;
+      require_sieve_script(account_id, name);
+      throw Error(Error::Conflict, "the active script cannot be removed: " + std::string(name));
+    });
+  }
+
+  void rename_sieve_script(int64_t account_id, std::string_view from, std::string_view to) override {
+    guarded([&] {
+      db_.transaction([&] {
+        require_sieve_script(account_id, from);
+        auto st = db_.prepare("UPDATE sieve_scripts SET name = ?, updated_at = ? WHERE account_id = ? AND name = ?");
+        st.bind_all(to, now(), account_id, from);
+        run_unique(st, "a script named " + std::string(to) + " exists");
+      });
+    });
+  }
+
   uint64_t version() override { return guarded([&] { return uint64_t(db_.data_version()); }); }
 
  private:
@@ -484,6 +575,19 @@ class SqliteDirectory final : public Directory {
     st.bind(1, arg);
     st.step();
     return st.int64(0);
+  }
+
+  std::optional<SieveScript> one_sieve_script(sql::Statement& st) {
+    if (!st.step()) return std::nullopt;
+    SieveScript s{st.text(0), st.blob(1), 0, st.int64(2) != 0, st.int64(3)};
+    s.size = s.content.size();
+    return s;
+  }
+
+  void require_sieve_script(int64_t account_id, std::string_view name) {
+    auto st = db_.prepare("SELECT 1 FROM sieve_scripts WHERE account_id = ? AND name = ?");
+    st.bind_all(account_id, name);
+    if (!st.step()) throw Error(Error::NotFound, "no such script: " + std::string(name));
   }
 
   std::optional<Domain> one_domain(const std::string& query, std::string_view key) {

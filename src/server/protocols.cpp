@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "imap/session.h"
+#include "managesieve/session.h"
 #include "net/connection.h"
 #include "smtp/session.h"
 
@@ -52,7 +53,10 @@ Protocol protocol_for(const std::string& name) {
             }};
   if (name == "pop3") return placeholder(false, kPop3Lines, "-ERR kurier: POP3 is not implemented yet");
   if (name == "pop3s") return placeholder(true, kPop3Lines, "-ERR kurier: POP3 is not implemented yet");
-  if (name == "managesieve") return placeholder(false, kSieveLines, "BYE \"kurier: ManageSieve is not implemented yet\"");
+  if (name == "managesieve")
+    return {false, kSieveLines, [](session::Services& s) -> net::Handler {
+              return [&s](net::Connection& conn) { return managesieve::serve_session(s, conn); };
+            }};
   const std::string http503 =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 46\r\n\r\n"
       "kurier: the web admin is not implemented yet";

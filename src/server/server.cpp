@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "accounts/authenticator.h"
+#include "accounts/sieve_scripts.h"
 #include "common/log.h"
 #include "delivery/delivery_service.h"
 #include "directory/directory.h"
@@ -24,6 +25,7 @@
 #include "server/privileges.h"
 #include "server/protocols.h"
 #include "server/queue_bridge.h"
+#include "server/sieve_language.h"
 #include "srs/codec.h"
 #include "srs/secret.h"
 #include "session/services.h"
@@ -61,6 +63,14 @@ void bind_listeners(net::Server& server, session::Services& services) {
       server.add_tcp(l.name, addr, l.port, p.implicit_tls ? net::TlsMode::implicit : net::TlsMode::plain,
                      p.make_handler(services), p.lines);
       log::info("listen", {{"service", l.name}, {"address", addr}, {"port", l.port}, {"tls", p.implicit_tls ? "implicit" : "starttls"}});
+    }
+  }
+  if (c.sieve.legacy_port != 0) {
+    // The seed's timsieved listened on 2000; clients set up for it keep working.
+    Protocol p = protocol_for("managesieve");
+    for (const auto& addr : c.bind) {
+      server.add_tcp("managesieve", addr, uint16_t(c.sieve.legacy_port), net::TlsMode::plain, p.make_handler(services), p.lines);
+      log::info("listen", {{"service", "managesieve"}, {"address", addr}, {"port", c.sieve.legacy_port}, {"tls", "starttls"}});
     }
   }
   if (!c.lmtp_socket.empty()) {
@@ -144,7 +154,9 @@ int serve(const config::Config& c) {
     delivery.set_notice_hook(&relay_hook);
     AccountReaper reaper(*directory, mail_store, delivery);
     reaper.start_up();
+    accounts::SieveScripts sieve_scripts(*directory, sieve_limits(c), sieve_language());
     session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery, srs_codec};
+    services.sieve_scripts = &sieve_scripts;
 
     net::Server server(runtime, server_limits(c));
     server.set_tls_context(load_tls(c));

@@ -11,6 +11,7 @@ class Directory;
 }
 namespace kurier::accounts {
 class Authenticator;
+class SieveScripts;
 }
 namespace kurier::store {
 class MailStore;
@@ -36,6 +37,7 @@ struct Services {
   store::ChangeHub* change_hub = nullptr;
   delivery::DeliveryService* delivery = nullptr;
   const srs::Codec* srs = nullptr;  // [srs] enabled: reverses bounces to forwarded mail at RCPT
+  accounts::SieveScripts* sieve_scripts = nullptr;  // users' Sieve scripts (ManageSieve)
 };
 
 }  // namespace kurier::session

@@ -68,6 +68,13 @@ class SwitchableDirectory final : public directory::Directory {
   KURIER_FWD(std::vector<directory::Admin>, list_admins, (), ())
   KURIER_FWD(void, update_admin, (const directory::Admin& a), (a))
   KURIER_FWD(void, remove_admin, (int64_t id), (id))
+  KURIER_FWD(std::vector<directory::SieveScript>, list_sieve_scripts, (int64_t a), (a))
+  KURIER_FWD(std::optional<directory::SieveScript>, find_sieve_script, (int64_t a, std::string_view n), (a, n))
+  KURIER_FWD(std::optional<directory::SieveScript>, active_sieve_script, (int64_t a), (a))
+  KURIER_FWD(void, put_sieve_script, (int64_t a, const std::string& n, const std::string& c), (a, n, c))
+  KURIER_FWD(void, activate_sieve_script, (int64_t a, std::string_view n), (a, n))
+  KURIER_FWD(void, remove_sieve_script, (int64_t a, std::string_view n), (a, n))
+  KURIER_FWD(void, rename_sieve_script, (int64_t a, std::string_view f, std::string_view t), (a, f, t))
   KURIER_FWD(uint64_t, version, (), ())
 #undef KURIER_FWD
 

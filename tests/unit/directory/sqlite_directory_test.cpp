@@ -165,3 +165,57 @@ TEST_F(SqliteDirectoryTest, MigratesAVersion1Database) {
 }
 
 }  // namespace
+
+TEST_F(SqliteDirectoryTest, SieveScriptsOneActiveRenameAndCascade) {
+  auto dir = directory::open_sqlite(path());
+  int64_t d = add_domain(*dir, "example.test");
+  int64_t a = add_account(*dir, d, "a@example.test");
+  int64_t b = add_account(*dir, d, "b@example.test");
+  dir->put_sieve_script(a, "one", "keep;\n");
+  dir->put_sieve_script(a, "two", std::string("discard;\0", 9));
+  dir->put_sieve_script(b, "one", "stop;");
+  EXPECT_FALSE(dir->active_sieve_script(a));
+
+  dir->activate_sieve_script(a, "two");
+  dir->activate_sieve_script(a, "one");  // only one active at a time
+  auto active = dir->active_sieve_script(a);
+  ASSERT_TRUE(active);
+  EXPECT_EQ(active->name, "one");
+  EXPECT_EQ(active->content, "keep;\n");
+  auto list = dir->list_sieve_scripts(a);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "one");
+  EXPECT_TRUE(list[0].active);
+  EXPECT_EQ(list[1].size, 9u);  // bytes, NUL included
+  EXPECT_FALSE(list[1].active);
+  EXPECT_EQ(dir->find_sieve_script(a, "two")->content, std::string("discard;\0", 9));
+
+  dir->put_sieve_script(a, "one", "stop;\n");  // replacing keeps it active
+  EXPECT_EQ(dir->active_sieve_script(a)->content, "stop;\n");
+
+  EXPECT_THROW(dir->activate_sieve_script(a, "nope"), directory::Error);
+  EXPECT_EQ(dir->active_sieve_script(a)->name, "one");  // a failed SETACTIVE changes nothing
+  try {
+    dir->rename_sieve_script(a, "one", "two");
+    FAIL() << "renamed onto an existing name";
+  } catch (const directory::Error& e) {
+    EXPECT_EQ(e.kind(), directory::Error::Conflict);
+  }
+  dir->rename_sieve_script(a, "one", "main");
+  EXPECT_EQ(dir->active_sieve_script(a)->name, "main");
+  try {
+    dir->remove_sieve_script(a, "main");
+    FAIL() << "removed the active script";
+  } catch (const directory::Error& e) {
+    EXPECT_EQ(e.kind(), directory::Error::Conflict);
+  }
+  dir->activate_sieve_script(a, "");
+  EXPECT_FALSE(dir->active_sieve_script(a));
+  dir->remove_sieve_script(a, "main");
+  EXPECT_FALSE(dir->find_sieve_script(a, "main"));
+  EXPECT_THROW(dir->remove_sieve_script(a, "main"), directory::Error);
+
+  dir->remove_account(b);
+  EXPECT_TRUE(dir->list_sieve_scripts(b).empty());
+  EXPECT_EQ(dir->list_sieve_scripts(a).size(), 1u);
+}
