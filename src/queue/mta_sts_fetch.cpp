@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -112,8 +113,9 @@ bool valid_domain_file_name(const std::string& d) {
 }
 
 void write_durably(const std::filesystem::path& path, const std::string& data) {
+  static std::atomic<unsigned> counter{0};  // deliveries to one domain may store at once
   auto tmp = path;
-  tmp += ".tmp";
+  tmp += ".tmp" + std::to_string(::getpid()) + "." + std::to_string(++counter);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
   bool ok = ::write(fd, data.data(), data.size()) == ssize_t(data.size()) && ::fdatasync(fd) == 0;

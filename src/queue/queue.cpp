@@ -530,7 +530,7 @@ DaneLookup lookup_dane(DnsResolver& dns, const Target& t) {
     d.error = a.error.empty() ? "temporary DNS failure" : a.error;
   } else if (a.status == DnsStatus::ok && a.secure) {
     d.records = usable_tlsa(a.records);
-    if (!d.records.empty()) d.state = DaneLookup::State::records;
+    d.state = d.records.empty() ? DaneLookup::State::unusable : DaneLookup::State::records;
   }
   return d;
 }
@@ -618,7 +618,7 @@ using DeadlinePtr = std::shared_ptr<Deadline>;
 ClientSettings client_settings_for(const EnginePtr& e, const TlsPolicy& policy, bool use_tls) {
   ClientSettings cs = e->client_settings();
   cs.use_starttls = use_tls;
-  cs.require_tls = e->settings.require_tls || policy.verified_required();
+  cs.require_tls = e->settings.require_tls || policy.verified_required() || policy.encryption_required;
   cs.require_verified = policy.verified_required();
   if (policy.wants_check()) {
     const TrustStore* trust = &e->trust;

@@ -34,6 +34,11 @@ TlsDecision decide_tls(const TlsInputs& in) {
     d.policy.tlsa = in.dane.records;
     return d;
   }
+  if (mx && in.dane.state == DaneLookup::State::unusable) {
+    d.policy.source = "dane-unusable";
+    d.policy.encryption_required = true;
+    return d;
+  }
   const MtaStsPolicy* sts = mx ? in.sts : nullptr;
   if (sts && sts->mode == MtaStsPolicy::Mode::enforce) {
     if (!policy_allows_mx(*sts, in.host)) {

@@ -5,7 +5,9 @@
 //  1. DANE (RFC 7672), MX delivery only, when the MX RRset and the host's TLSA RRset were both
 //     DNSSEC-validated and at least one record is usable: TLS must verify by TLSA. RFC 8461 2:
 //     a domain with DANE is not held to its MTA-STS policy. A secure TLSA lookup that failed
-//     makes the host unusable (RFC 7672 2.2: "MUST NOT" deliver to it).
+//     makes the host unusable (RFC 7672 2.2: "MUST NOT" deliver to it). Secure TLSA records
+//     that are all unusable still demand TLS, unauthenticated (RFC 7672 3.1.3; Postfix's
+//     "encrypt" level).
 //  2. MTA-STS "enforce" (RFC 8461 5), MX delivery only: an MX host not matching the policy's
 //     mx patterns is not used; the others need TLS verified against the trust store and the MX
 //     host name (RFC 8461 4.1).
@@ -34,14 +36,15 @@ struct TlsPolicy {
   std::vector<std::string> names;        // reference names for the certificate
   std::vector<TlsaRecord> tlsa;          // usable records, for dane
   bool report_only = false;              // check and log, but deliver whatever the result
+  bool encryption_required = false;      // no plaintext even when nothing is verified
   bool verified_required() const { return kind != Kind::opportunistic && !report_only; }
   bool wants_check() const { return kind != Kind::opportunistic; }
 };
 
 // What DNS said about a host's TLSA records (RFC 7672 2.2).
 struct DaneLookup {
-  enum class State { none, records, failed };
-  State state = State::none;  // none: not looked up, insecure, or no (usable) records
+  enum class State { none, records, unusable, failed };
+  State state = State::none;  // none: not looked up, insecure, or no records
   std::vector<TlsaRecord> records;
   std::string error;  // for failed
 };

@@ -118,6 +118,18 @@ TEST(TlsPolicyDecision, AFailedSecureTlsaLookupMakesTheHostUnusable) {
   EXPECT_NE(d.skip_reason.find("SERVFAIL"), std::string::npos);
 }
 
+TEST(TlsPolicyDecision, SecureButUnusableTlsaRecordsStillDemandEncryption) {
+  TlsInputs in = mx_host("mx.example.com");
+  in.sts = &kEnforce;  // DANE records, even unusable ones, take precedence (RFC 8461 2)
+  in.dane.state = DaneLookup::State::unusable;
+  auto d = decide_tls(in);
+  EXPECT_TRUE(d.use_host);
+  EXPECT_EQ(d.policy.kind, Kind::opportunistic);
+  EXPECT_TRUE(d.policy.encryption_required);
+  EXPECT_FALSE(d.policy.verified_required());
+  EXPECT_FALSE(decide_tls(mx_host("mx.example.com")).policy.encryption_required);
+}
+
 TEST(TlsPolicyDecision, DaneOnlyForMxDelivery) {
   TlsInputs in = mx_host("relay.example.org");
   in.via = "route";
