@@ -6,6 +6,8 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 namespace kurier::queue {
@@ -83,11 +85,20 @@ ChainCheck verify(X509_STORE* store, const std::vector<std::string>& chain_der,
   return {true, ""};
 }
 
+// The system's CA bundle, read whole now: a hashed-directory lookup would read files while a
+// certificate is checked, on an I/O thread. SSL_CERT_FILE overrides it, as for OpenSSL itself.
+bool load_system_roots(X509_STORE* store) {
+  const char* env = std::getenv(X509_get_default_cert_file_env());
+  std::string file = env && *env ? env : X509_get_default_cert_file();
+  if (std::filesystem::exists(file)) return X509_STORE_load_file(store, file.c_str()) == 1;
+  return X509_STORE_set_default_paths(store) == 1;  // no bundle: the directory, looked up lazily
+}
+
 }  // namespace
 
 TrustStore::TrustStore(bool system, const std::string& ca_file) : store_(X509_STORE_new()) {
   if (!store_) throw std::runtime_error("TLS trust store: " + openssl_error());
-  if (system && X509_STORE_set_default_paths(store_) != 1) {
+  if (system && !load_system_roots(store_)) {
     X509_STORE_free(store_);
     throw std::runtime_error("TLS trust store: system roots: " + openssl_error());
   }

@@ -177,6 +177,39 @@ def test_mta_sts_enforce_skips_an_mx_the_policy_does_not_list(fresh_kurier, dns,
     assert mx.commands == []  # never even connected
 
 
+def test_a_policy_host_with_an_untrusted_certificate_gives_no_policy(fresh_kurier, dns, pki, servers, tmp_path):
+    # RFC 8461 3.3: the policy counts only when fetched over HTTPS with a valid certificate;
+    # without one (and nothing cached) the domain gets opportunistic TLS.
+    k = fresh_kurier
+    mx = smtp_server(servers, Pki.self_signed("mx.sts.test"), tmp_path)
+    policy_server = PolicyServer(Pki.self_signed("mta-sts.sts.test"), tmp_path, ENFORCE)
+    servers.append(policy_server)
+    dns.add("sts.test", "MX", (10, "mx.sts.test"))
+    dns.add("mx.sts.test", "A", "127.0.0.1")
+    dns.add("mta-sts.sts.test", "A", "127.0.0.1")
+    dns.add("_mta-sts.sts.test", "TXT", "v=STSv1; id=1;")
+    configure(k, dns, pki, smtp_port=str(mx.port), mta_sts_port=str(policy_server.port))
+    start_with_queue(k)
+    qid = inject(k, "sender@example.test", ["bob@sts.test"], "sts-untrusted-policy")
+    wait_for(lambda: queue_list(k) == [] and mx.messages, "opportunistic delivery", details=lambda: k.log_text()[-3000:])
+    assert policy_server.requests == []  # nothing was asked of an unverified host
+    assert "queue.mta_sts_fetch_failed" in k.log_text() and "certificate verify failed" in k.log_text()
+    assert not (k.dir / "queue" / "mta-sts" / "sts.test").exists()
+    [line] = delivery_lines(k, qid)
+    assert "tls_policy=opportunistic" in line, line
+
+
+def test_an_invalid_policy_file_gives_no_policy(fresh_kurier, dns, pki, servers, tmp_path):
+    k = fresh_kurier
+    mx, policy_server = sts_domain(k, dns, pki, servers, tmp_path, "version: STSv1\r\nmode: strict\r\n",
+                                   Pki.self_signed("mx.sts.test"))
+    start_with_queue(k)
+    inject(k, "sender@example.test", ["bob@sts.test"], "sts-invalid")
+    wait_for(lambda: queue_list(k) == [] and mx.messages, "opportunistic delivery")
+    assert len(policy_server.requests) == 1
+    assert "unknown mode strict" in k.log_text()
+
+
 def test_mta_sts_can_be_switched_off(fresh_kurier, dns, pki, servers, tmp_path):
     k = fresh_kurier
     mx, policy_server = sts_domain(k, dns, pki, servers, tmp_path, ENFORCE, Pki.self_signed("mx.sts.test"))
