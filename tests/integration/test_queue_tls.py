@@ -177,6 +177,19 @@ def test_mta_sts_enforce_skips_an_mx_the_policy_does_not_list(fresh_kurier, dns,
     assert mx.commands == []  # never even connected
 
 
+def test_mta_sts_testing_delivers_and_logs_the_failed_check(fresh_kurier, dns, pki, servers, tmp_path):
+    k = fresh_kurier
+    policy = ENFORCE.replace("mode: enforce", "mode: testing")
+    mx, _ = sts_domain(k, dns, pki, servers, tmp_path, policy, Pki.self_signed("mx.sts.test"))
+    start_with_queue(k)
+    qid = inject(k, "sender@example.test", ["bob@sts.test"], "sts-testing")
+    wait_for(lambda: queue_list(k) == [] and mx.messages, "delivery under a testing policy",
+             details=lambda: k.log_text()[-3000:])
+    [line] = delivery_lines(k, qid)
+    assert "status=sent" in line and "tls=unverified" in line and "tls_policy=mta-sts-testing" in line, line
+    assert f"queue.mta_sts_testing_failure id={qid}" in k.log_text()
+
+
 def test_a_policy_host_with_an_untrusted_certificate_gives_no_policy(fresh_kurier, dns, pki, servers, tmp_path):
     # RFC 8461 3.3: the policy counts only when fetched over HTTPS with a valid certificate;
     # without one (and nothing cached) the domain gets opportunistic TLS.
