@@ -91,7 +91,15 @@ struct Config {
     int retry_initial_seconds = 300;
     int max_queue_days = 5;
     int delay_warning_hours = 4;                 // 0 = no delay warning
-    bool require_tls = false;
+    bool require_tls = false;                    // verified TLS to every destination
+    std::filesystem::path ca_file;               // extra trusted CAs (PEM), "" = system store only
+    bool mta_sts = true;                         // RFC 8461 policies of recipient domains
+    bool dane = true;                            // RFC 7672 TLSA (needs a validating resolver)
+    std::vector<std::string> dns_servers;        // "IP" / "IP:PORT"; empty = resolv.conf
+    int smtp_port = 25;                          // of MX hosts (tests)
+    int mta_sts_port = 443;                      // of mta-sts.DOMAIN (tests)
+    int transaction_timeout_seconds = 900;       // whole-delivery deadline per destination
+    int max_in_flight = 100;                     // messages being delivered at once
     bool operator==(const Outbound&) const = default;
   } outbound;
 

@@ -191,6 +191,12 @@ std::string check_host_port(std::string_view s) {
   if (s.empty() || parse_host_port(s)) return "";
   return "is not HOST:PORT (IPv6 as [::1]:25)";
 }
+// "192.0.2.53", "192.0.2.53:5353", "[2001:db8::53]:53", "2001:db8::53"
+std::string check_dns_server(std::string_view s) {
+  if (is_ip_address(s)) return "";
+  if (auto hp = parse_host_port(s); hp && is_ip_address(hp->host)) return "";
+  return "is not an IP address, optionally with a port (\"127.0.0.1:53\", \"[::1]:53\")";
+}
 std::string check_selector(std::string_view s) {
   // RFC 6376 3.1: selector = sub-domain *( "." sub-domain )
   return is_host_name(s) ? "" : "is not a DKIM selector (letters, digits, hyphens, dots)";
@@ -360,7 +366,26 @@ std::vector<Field> outbound_fields() {
               [](auto& c) -> auto& { return c.outbound.delay_warning_hours; },
               "Hours of delay after which the sender is told the message is still queued; 0 disables."),
       boolean("outbound", "require_tls", [](auto& c) -> auto& { return c.outbound.require_tls; },
-              "Refuse to deliver to a server that does not offer STARTTLS (the message stays queued)."),
+              "Deliver only over TLS with a certificate that verifies (trust store + ca_file, the host's name); "
+              "otherwise the message stays queued and bounces at expiry."),
+      path("outbound", "ca_file", true, [](auto& c) -> auto& { return c.outbound.ca_file; },
+           "Extra trusted CA certificates (PEM) for outbound TLS and MTA-STS, added to the system's; \"\" = none."),
+      boolean("outbound", "mta_sts", [](auto& c) -> auto& { return c.outbound.mta_sts; },
+              "Apply recipient domains' MTA-STS policies (RFC 8461) to MX delivery."),
+      boolean("outbound", "dane", [](auto& c) -> auto& { return c.outbound.dane; },
+              "Authenticate MX hosts by DNSSEC-validated TLSA records (DANE, RFC 7672); needs a validating resolver."),
+      string_list("outbound", "dns_servers", true, check_dns_server,
+                  [](auto& c) -> auto& { return c.outbound.dns_servers; },
+                  "Resolvers for outbound mail, \"IP\" or \"IP:PORT\" (e.g. a local validating resolver); [] = resolv.conf."),
+      integer("outbound", "smtp_port", 1, 65535, [](auto& c) -> auto& { return c.outbound.smtp_port; },
+              "TCP port of MX hosts (25; other values are for tests)."),
+      integer("outbound", "mta_sts_port", 1, 65535, [](auto& c) -> auto& { return c.outbound.mta_sts_port; },
+              "HTTPS port of mta-sts.DOMAIN policy hosts (443; other values are for tests)."),
+      integer("outbound", "transaction_timeout_seconds", 10, 86400,
+              [](auto& c) -> auto& { return c.outbound.transaction_timeout_seconds; },
+              "Deadline for one delivery attempt to one destination, connect to QUIT; then it is aborted and retried."),
+      integer("outbound", "max_in_flight", 1, 10000, [](auto& c) -> auto& { return c.outbound.max_in_flight; },
+              "Messages being delivered at once (those waiting for a busy destination do not count)."),
   };
 }
 

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/asio_fwd.h"
 
@@ -69,6 +70,10 @@ class Connection {
   bool is_tls() const;
   bool tls_available() const;  // a context is configured, so STARTTLS may be advertised
   TlsInfo tls_info() const;    // empty fields when not TLS
+  // The certificates the server sent (DER, leaf first) on a client connection; empty when not
+  // TLS. The outbound queue checks them itself (queue/tls_policy.h: PKIX, DANE), so it can say
+  // why a check failed.
+  std::vector<std::string> peer_certificate_chain() const;
 
   // RFC 4978: from now on reads inflate and writes deflate. `already_received` are bytes read
   // from the transport after the COMPRESS command that belong to the compressed stream.

@@ -27,8 +27,11 @@
 #include "net/tls.h"
 #include "queue/backoff.h"
 #include "queue/dns.h"
+#include "queue/mta_sts_fetch.h"
 #include "queue/route.h"
 #include "queue/smtp_client.h"
+#include "queue/tls_policy.h"
+#include "queue/tls_verify.h"
 #include "smtp/relay_policy.h"
 
 namespace kurier::queue {
@@ -59,6 +62,14 @@ QueueSettings QueueSettings::from_config(const config::Config& c) {
   s.max_queue_days = c.outbound.max_queue_days;
   s.delay_warning_hours = c.outbound.delay_warning_hours;
   s.require_tls = c.outbound.require_tls;
+  s.ca_file = c.outbound.ca_file;
+  s.mta_sts = c.outbound.mta_sts;
+  s.dane = c.outbound.dane;
+  s.dns_servers = c.outbound.dns_servers;
+  s.smtp_port = uint16_t(c.outbound.smtp_port);
+  s.mta_sts_port = uint16_t(c.outbound.mta_sts_port);
+  s.transaction_timeout = std::chrono::seconds(c.outbound.transaction_timeout_seconds);
+  s.max_in_flight = size_t(c.outbound.max_in_flight);
   s.max_message_size = c.limits.max_message_size;
   s.dkim_enabled = c.dkim.enabled;
   s.dkim_selector = c.dkim.selector;
@@ -76,12 +87,16 @@ class Engine : public std::enable_shared_from_this<Engine> {
       : settings(std::move(s)),
         spool(settings.dir),
         keys(settings.dkim_dir, settings.dkim_selector),
-        dns(d ? std::move(d) : std::shared_ptr<DnsResolver>(make_cares_resolver())) {
+        dns(d ? std::move(d) : std::shared_ptr<DnsResolver>(make_cares_resolver(5000, 2, settings.dns_servers))),
+        trust(settings.system_trust, settings.ca_file.string()) {
+    if (settings.mta_sts)
+      sts = std::make_unique<MtaStsResolver>(MtaStsSettings{settings.dir / "mta-sts", settings.mta_sts_port}, *dns, trust);
     policy.initial_seconds = settings.retry_initial_seconds;
     policy.max_queue_days = settings.max_queue_days;
     policy.delay_warning_hours = settings.delay_warning_hours;
     routes.relayhost = settings.relayhost;
     routes.routes = settings.routes;
+    routes.smtp_port = settings.smtp_port;
   }
 
   // Queue::begin: validates, picks the DKIM keys, creates the spool file. Blocking.
@@ -109,6 +124,8 @@ class Engine : public std::enable_shared_from_this<Engine> {
   Spool spool;
   dkim::KeyStore keys;
   std::shared_ptr<DnsResolver> dns;
+  TrustStore trust;
+  std::unique_ptr<MtaStsResolver> sts;  // null when [outbound] mta_sts is off
   RetryPolicy policy;
   RouteSettings routes;
   std::function<bool(std::string_view)> is_local_domain;
@@ -122,7 +139,8 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::shared_ptr<asio::ssl::context> client_tls;
   std::unique_ptr<asio::steady_timer> wake_timer;
   bool wake_pending = false;
-  std::set<std::string> in_flight;
+  std::set<std::string> in_flight;  // messages in an attempt (also those waiting for a slot)
+  size_t active = 0;                 // of them, those not only waiting: capped by max_in_flight
   struct Slots {
     int active = 0;
     std::deque<asio::steady_timer*> waiters;
@@ -398,11 +416,46 @@ void default_notify(const EnginePtr& e, const Notification& n) {
   writer->commit();
 }
 
+// --- what one attempt did, and its share of max_in_flight (strand only) ---
+
+// An attempt holds one of max_in_flight while any of its destination groups is doing more than
+// waiting for a connection slot (Postfix's qmgr likewise does not let a saturated destination
+// hold the active queue).
+struct AttemptTally {
+  int running = 0;     // destination groups not finished
+  int waiting = 0;     // of them, waiting for a slot
+  bool counted = true; // holds one of max_in_flight (the scheduler counted it at start)
+  int tried = 0;       // groups that made a real attempt (routed, connected or failed)
+  int postponed = 0;   // groups that found their destination saturated
+};
+using TallyPtr = std::shared_ptr<AttemptTally>;
+
+void recount(Engine& e, AttemptTally& t) {
+  bool should = t.running > t.waiting;
+  if (should == t.counted) return;
+  t.counted = should;
+  if (should) {
+    ++e.active;
+  } else {
+    --e.active;
+    e.wake_on_strand();  // room for another message
+  }
+}
+
 // --- connection slots per destination (strand only) ---
 
-net::awaitable<void> acquire_slot(EnginePtr e, std::string key) {
+// True with a slot held. False when the destination is saturated and as many attempts as it
+// has slots already wait for it: the caller postpones rather than queue up behind them.
+net::awaitable<bool> acquire_slot(EnginePtr e, std::string key, TallyPtr tally) {
   int cap = std::max(1, e->settings.max_connections_per_domain);
+  if (e->slots[key].active >= cap && int(e->slots[key].waiters.size()) >= cap) co_return false;
+  bool waited = false;
   while (e->slots[key].active >= cap) {
+    if (!waited) {
+      waited = true;
+      ++tally->waiting;
+      recount(*e, *tally);
+    }
     asio::steady_timer waiter(*e->strand, asio::steady_timer::time_point::max());
     e->slots[key].waiters.push_back(&waiter);
     boost::system::error_code ec;
@@ -414,7 +467,12 @@ net::awaitable<void> acquire_slot(EnginePtr e, std::string key) {
         break;
       }
   }
+  if (waited) {
+    --tally->waiting;
+    recount(*e, *tally);
+  }
   ++e->slots[key].active;
+  co_return true;
 }
 
 void release_slot(Engine& e, const std::string& key) {
@@ -460,9 +518,64 @@ net::awaitable<ConnectResult> connect(EnginePtr e, Target target) {
   co_return ConnectResult{net::make_tcp_connection(std::move(*socket), e->client_tls), ""};
 }
 
+// --- TLS policy per target (blocking: DNS, the MTA-STS cache and fetch) ---
+
+// RFC 7672 2.2: TLSA records count only when DNSSEC validated them; a failed lookup for a host
+// of a secure MX RRset makes that host unusable (an attacker could be hiding the records).
+DaneLookup lookup_dane(DnsResolver& dns, const Target& t) {
+  TlsaAnswer a = dns.tlsa("_" + std::to_string(t.port) + "._tcp." + t.host);
+  DaneLookup d;
+  if (a.status == DnsStatus::temporary) {
+    d.state = DaneLookup::State::failed;
+    d.error = a.error.empty() ? "temporary DNS failure" : a.error;
+  } else if (a.status == DnsStatus::ok && a.secure) {
+    d.records = usable_tlsa(a.records);
+    d.state = d.records.empty() ? DaneLookup::State::unusable : DaneLookup::State::records;
+  }
+  return d;
+}
+
+struct TlsPlan {
+  std::vector<TlsDecision> targets;  // one per route target
+  std::string sts_note;              // how the MTA-STS policy was found, for the log
+};
+
+TlsPlan plan_tls(Engine& e, const std::string& domain, const Route& route) {
+  TlsPlan plan;
+  std::optional<MtaStsPolicy> sts;
+  bool mx = route.via == "mx" || route.via == "implicit-mx";
+  if (mx && e.sts) {
+    PolicyLookup found = e.sts->policy_for(domain, now_seconds());
+    sts = found.policy;
+    plan.sts_note = found.note;
+  }
+  std::map<std::string, DaneLookup> dane;  // per host:port, as an MX host has several addresses
+  for (const Target& t : route.targets) {
+    TlsInputs in;
+    in.via = route.via;
+    in.host = t.host;
+    in.require_tls = e.settings.require_tls;
+    in.sts = sts ? &*sts : nullptr;
+    if (route.via == "mx" && route.dnssec && e.settings.dane) {
+      std::string key = t.host + ":" + std::to_string(t.port);
+      if (!dane.count(key)) dane[key] = lookup_dane(*e.dns, t);
+      in.dane = dane[key];
+    }
+    plan.targets.push_back(decide_tls(in));
+  }
+  return plan;
+}
+
 // --- one destination domain ---
 
-void apply_result(const EnginePtr& e, Envelope& env, Recipient& r, const RecipientResult& res, const Target& t) {
+// What the log says about TLS for one delivery.
+struct TlsOutcome {
+  std::string tls = "none";          // none, unverified, verified, failed
+  std::string policy = "opportunistic";
+  std::string detail;
+};
+
+void apply_result(Envelope& env, Recipient& r, const RecipientResult& res, const Target& t, const TlsOutcome& tls) {
   r.status = res.status;
   r.diagnostic = res.diagnostic;
   r.remote_mta = t.host;
@@ -480,80 +593,163 @@ void apply_result(const EnginePtr& e, Envelope& env, Recipient& r, const Recipie
     env.last_error = res.detail;
   }
   log::info("queue.delivery", {{"id", env.id}, {"to", r.address}, {"relay", t.display()}, {"status", outcome},
-                               {"dsn", res.status}, {"detail", res.detail}});
-  (void)e;
+                               {"dsn", res.status}, {"detail", res.detail}, {"tls", tls.tls},
+                               {"tls_policy", tls.policy}});
 }
 
-void set_temporary(Envelope& env, Recipient& r, const std::string& status, const std::string& why) {
+void set_temporary(Envelope& env, Recipient& r, const std::string& status, const std::string& why,
+                   const TlsOutcome& tls = {}) {
   r.status = status;
   r.diagnostic = "X-Kurier; " + why;
   r.remote_mta.clear();
   env.last_error = why;
-  log::info("queue.delivery", {{"id", env.id}, {"to", r.address}, {"status", "deferred"}, {"dsn", status}, {"detail", why}});
+  log::info("queue.delivery", {{"id", env.id}, {"to", r.address}, {"status", "deferred"}, {"dsn", status},
+                               {"detail", why}, {"tls", tls.tls}, {"tls_policy", tls.policy}});
 }
 
-net::awaitable<void> deliver_to_targets(EnginePtr e, EnvelopePtr env, Route route, std::vector<size_t> open) {
+// The whole-transaction deadline of one destination group: when it fires, the connection in
+// use is closed, which ends the SMTP session wherever it waits.
+struct Deadline {
+  bool expired = false;
+  net::Connection* conn = nullptr;
+};
+using DeadlinePtr = std::shared_ptr<Deadline>;
+
+ClientSettings client_settings_for(const EnginePtr& e, const TlsPolicy& policy, bool use_tls) {
+  ClientSettings cs = e->client_settings();
+  cs.use_starttls = use_tls;
+  cs.require_tls = e->settings.require_tls || policy.verified_required() || policy.encryption_required;
+  cs.require_verified = policy.verified_required();
+  if (policy.wants_check()) {
+    const TrustStore* trust = &e->trust;
+    cs.check_peer = [policy, trust](const std::vector<std::string>& chain) { return check_peer(policy, *trust, chain); };
+  }
+  return cs;
+}
+
+struct TargetsResult {
+  std::string last_error = "no address to deliver to";
+  std::string last_status = "4.4.1";
+  TlsOutcome last_tls;
+};
+
+// One SMTP session with one target (and one plaintext retry when opportunistic TLS failed).
+net::awaitable<void> deliver_to_target(EnginePtr e, EnvelopePtr env, Target target, TlsDecision decision,
+                                       std::vector<size_t>* open, DeadlinePtr deadline, TargetsResult* result) {
   ClientMessage msg{env->sender, env->size, env->eight_bit, env->smtputf8, env->ret, env->envid};
   BodyOpener opener = [e, env]() -> std::unique_ptr<BodyReader> { return std::make_unique<SpoolBodyReader>(e, env); };
-  std::string last_error = "no address to deliver to";
-  for (const Target& target : route.targets) {
-    if (open.empty() || e->stopping) break;
-    bool use_tls = true;
-    for (int pass = 0; pass < 2 && !open.empty(); ++pass) {
-      ConnectResult c = co_await connect(e, target);
-      if (!c.conn) {
-        last_error = c.error;
-        break;
-      }
-      std::vector<ClientRecipient> rcpts;
-      for (size_t i : open) rcpts.push_back({env->recipients[i].address, env->recipients[i].notify, env->recipients[i].orcpt});
-      ClientSettings cs = e->client_settings();
-      cs.use_starttls = use_tls;
-      SessionOutcome out = co_await run_client_session(*c.conn, cs, target, msg, rcpts, opener);
-      std::vector<size_t> still_open;
-      for (size_t k = 0; k < open.size(); ++k) {
-        if (out.results[k])
-          apply_result(e, *env, env->recipients[open[k]], *out.results[k], target);
-        else
-          still_open.push_back(open[k]);
-      }
-      open = std::move(still_open);
-      if (!out.host_error.empty()) last_error = out.host_error;
-      // RFC 7435 opportunistic TLS: a failed handshake is retried in plaintext, as Postfix does.
-      if (!(out.tls_failed && use_tls && !e->settings.require_tls)) break;
-      use_tls = false;
+  bool use_tls = true;
+  for (int pass = 0; pass < 2 && !open->empty() && !deadline->expired; ++pass) {
+    ConnectResult c = co_await connect(e, target);
+    if (!c.conn) {
+      result->last_error = c.error;
+      co_return;
     }
+    std::vector<ClientRecipient> rcpts;
+    for (size_t i : *open) rcpts.push_back({env->recipients[i].address, env->recipients[i].notify, env->recipients[i].orcpt});
+    ClientSettings cs = client_settings_for(e, decision.policy, use_tls);
+    deadline->conn = c.conn.get();
+    SessionOutcome out = co_await run_client_session(*c.conn, cs, target, msg, rcpts, opener);
+    deadline->conn = nullptr;
+    TlsOutcome tls{out.tls, decision.policy.source, out.tls_detail};
+    if (decision.policy.report_only && out.tls != "verified")  // RFC 8461 5: testing mode reports only
+      log::warn("queue.mta_sts_testing_failure", {{"id", env->id}, {"relay", target.display()}, {"detail", out.tls_detail}});
+    std::vector<size_t> still_open;
+    for (size_t k = 0; k < open->size(); ++k) {
+      if (out.results[k])
+        apply_result(*env, env->recipients[(*open)[k]], *out.results[k], target, tls);
+      else
+        still_open.push_back((*open)[k]);
+    }
+    *open = std::move(still_open);
+    result->last_tls = tls;
+    if (!out.host_error.empty()) {
+      result->last_error = out.host_error;
+      result->last_status = out.tls_failed && cs.require_tls ? "4.7.5" : "4.4.1";  // RFC 3463: cryptographic failure
+    }
+    // RFC 7435 opportunistic TLS: a failed handshake is retried in plaintext, as Postfix does.
+    if (!(out.tls_failed && use_tls && !cs.require_tls)) break;
+    use_tls = false;
   }
-  for (size_t i : open) set_temporary(*env, env->recipients[i], "4.4.1", last_error);
 }
 
-net::awaitable<void> deliver_group(EnginePtr e, EnvelopePtr env, std::string domain, std::vector<size_t> idx) {
+net::awaitable<void> deliver_to_targets(EnginePtr e, EnvelopePtr env, Route route, TlsPlan plan,
+                                        std::vector<size_t> open, DeadlinePtr deadline) {
+  TargetsResult result;
+  for (size_t t = 0; t < route.targets.size(); ++t) {
+    if (open.empty() || e->stopping || deadline->expired) break;
+    const TlsDecision& decision = plan.targets[t];
+    if (!decision.use_host) {
+      log::info("queue.tls_skip", {{"id", env->id}, {"relay", route.targets[t].display()}, {"reason", decision.skip_reason}});
+      result.last_error = decision.skip_reason;
+      result.last_status = "4.7.5";
+      result.last_tls.policy = decision.policy.source;
+      continue;
+    }
+    co_await deliver_to_target(e, env, route.targets[t], decision, &open, deadline, &result);
+  }
+  if (deadline->expired) {
+    result.last_error = "delivery to " + route.key + " aborted: the transaction deadline of " +
+                        std::to_string(e->settings.transaction_timeout.count()) + " s passed";
+    result.last_status = "4.4.7";
+  }
+  for (size_t i : open) set_temporary(*env, env->recipients[i], result.last_status, result.last_error, result.last_tls);
+}
+
+void route_failed(Envelope& env, const Route& route, const std::vector<size_t>& idx) {
+  for (size_t i : idx) {
+    auto& r = env.recipients[i];
+    if (route.kind == Route::Kind::permanent) {
+      r.state = RecipientState::failed;
+      r.status = route.status;
+      r.diagnostic = "X-Kurier; " + route.error;
+      log::info("queue.delivery", {{"id", env.id}, {"to", r.address}, {"status", "bounced"}, {"dsn", route.status}, {"detail", route.error}});
+    } else {
+      set_temporary(env, r, route.status, route.error);
+    }
+  }
+}
+
+net::awaitable<void> deliver_group_body(EnginePtr e, EnvelopePtr env, std::string domain, std::vector<size_t> idx, TallyPtr tally) {
   Route route = co_await e->runtime->offload([&] { return plan_route(domain, e->routes, *e->dns); });
   if (route.kind != Route::Kind::ok) {
-    for (size_t i : idx) {
-      auto& r = env->recipients[i];
-      if (route.kind == Route::Kind::permanent) {
-        r.state = RecipientState::failed;
-        r.status = route.status;
-        r.diagnostic = "X-Kurier; " + route.error;
-        log::info("queue.delivery", {{"id", env->id}, {"to", r.address}, {"status", "bounced"}, {"dsn", route.status}, {"detail", route.error}});
-      } else {
-        set_temporary(*env, r, route.status, route.error);
-      }
-    }
+    ++tally->tried;
+    route_failed(*env, route, idx);
     co_return;
   }
-  co_await acquire_slot(e, route.key);
+  bool have_slot = co_await acquire_slot(e, route.key, tally);
+  if (!have_slot) {
+    ++tally->postponed;  // the recipients stay pending, untouched
+    co_return;
+  }
+  ++tally->tried;
   std::string failure;
+  auto deadline = std::make_shared<Deadline>();
+  asio::steady_timer timer(*e->strand);
+  timer.expires_after(e->settings.transaction_timeout);
+  timer.async_wait([deadline](const boost::system::error_code& ec) {
+    if (ec) return;
+    deadline->expired = true;
+    if (deadline->conn) deadline->conn->close();
+  });
   try {
-    co_await deliver_to_targets(e, env, route, idx);
+    TlsPlan plan = co_await e->runtime->offload([&] { return plan_tls(*e, domain, route); });
+    if (!plan.sts_note.empty()) log::info("queue.mta_sts", {{"id", env->id}, {"domain", domain}, {"policy", plan.sts_note}});
+    co_await deliver_to_targets(e, env, route, std::move(plan), idx, deadline);
   } catch (const std::exception& ex) {
     failure = ex.what();
   }
+  timer.cancel();
   release_slot(*e, route.key);
   if (!failure.empty())
     for (size_t i : idx)
       if (env->recipients[i].state == RecipientState::pending) set_temporary(*env, env->recipients[i], "4.3.0", failure);
+}
+
+net::awaitable<void> deliver_group(EnginePtr e, EnvelopePtr env, std::string domain, std::vector<size_t> idx, TallyPtr tally) {
+  co_await deliver_group_body(e, env, std::move(domain), std::move(idx), tally);
+  --tally->running;
+  recount(*e, *tally);
 }
 
 // Runs tasks concurrently on the strand and waits for all of them.
@@ -671,7 +867,16 @@ net::awaitable<void> settle(EnginePtr e, EnvelopePtr env) {
                                {"error", env->last_error}});
 }
 
-net::awaitable<void> attempt_body(EnginePtr e, std::string id) {
+// Nothing was tried because every destination was saturated: back into the queue, soon, without
+// counting an attempt (the message is not late, its destinations are busy).
+net::awaitable<void> postpone(EnginePtr e, EnvelopePtr env) {
+  env->state = env->attempts > 0 ? MessageState::deferred : MessageState::queued;
+  env->next_attempt = now_seconds() + e->settings.busy_retry.count();
+  co_await e->runtime->offload([&] { return e->spool.save(*env); });
+  log::info("queue.postponed", {{"id", env->id}, {"reason", "destination busy"}, {"next_in", e->settings.busy_retry.count()}});
+}
+
+net::awaitable<void> attempt_body(EnginePtr e, std::string id, TallyPtr tally) {
   auto loaded = co_await e->runtime->offload([&] { return e->spool.load(id); });
   if (!loaded) co_return;
   auto env = std::make_shared<Envelope>(std::move(*loaded));
@@ -685,17 +890,24 @@ net::awaitable<void> attempt_body(EnginePtr e, std::string id) {
   for (size_t i = 0; i < env->recipients.size(); ++i)
     if (env->recipients[i].state == RecipientState::pending) by_domain[domain_of(env->recipients[i].address)].push_back(i);
   std::vector<net::awaitable<void>> tasks;
-  for (auto& [domain, idx] : by_domain) tasks.push_back(deliver_group(e, env, domain, idx));
+  tally->running = int(by_domain.size());
+  for (auto& [domain, idx] : by_domain) tasks.push_back(deliver_group(e, env, domain, idx, tally));
   co_await run_all(e, std::move(tasks));
+  if (tally->tried == 0 && tally->postponed > 0) {
+    co_await postpone(e, env);
+    co_return;
+  }
   env->attempts += 1;
   env->last_attempt = now_seconds();
   co_await settle(e, env);
 }
 
+// The scheduler counted the attempt in e->active before starting it.
 net::awaitable<void> attempt(EnginePtr e, std::string id) {
+  auto tally = std::make_shared<AttemptTally>();
   bool failed = false;
   try {
-    co_await attempt_body(e, id);
+    co_await attempt_body(e, id, tally);
   } catch (const std::exception& ex) {
     log::error("queue.attempt_failed", {{"id", id}, {"error", ex.what()}});
     failed = true;
@@ -714,6 +926,7 @@ net::awaitable<void> attempt(EnginePtr e, std::string id) {
       }
     });
   }
+  if (tally->counted) --e->active;
   e->in_flight.erase(id);
   e->wake_on_strand();
 }
@@ -725,7 +938,7 @@ net::awaitable<void> scheduler(EnginePtr e) {
   e->wake_timer = std::make_unique<asio::steady_timer>(*e->strand);
   while (!e->stopping) {
     e->wake_pending = false;
-    if (e->in_flight.size() < e->settings.max_in_flight) {
+    if (e->active < e->settings.max_in_flight) {
       std::vector<std::string> due;
       try {
         due = co_await e->runtime->offload([&] { return e->spool.due(now_seconds(), e->settings.max_in_flight * 2); });
@@ -733,8 +946,9 @@ net::awaitable<void> scheduler(EnginePtr e) {
         log::error("queue.scan_failed", {{"error", ex.what()}});
       }
       for (const auto& id : due) {
-        if (e->stopping || e->in_flight.size() >= e->settings.max_in_flight) break;
+        if (e->stopping || e->active >= e->settings.max_in_flight) break;
         if (!e->in_flight.insert(id).second) continue;
+        ++e->active;
         asio::co_spawn(*e->strand, attempt(e, id), asio::detached);
       }
     }

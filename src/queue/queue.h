@@ -13,7 +13,16 @@
 //    notifier) goes through Runtime::offload. Coroutines hold the engine by shared_ptr, so one
 //    that is still suspended at shutdown never touches freed memory.
 //  - connections per destination (route target or MX domain) are capped by
-//    [outbound] max_connections_per_domain.
+//    [outbound] max_connections_per_domain. An attempt waiting for such a slot does not count
+//    against max_in_flight (a slow destination must not stall the others); at most as many
+//    attempts wait per destination as it has slots, further ones are postponed (busy_retry)
+//    without counting as an attempt.
+//  - each attempt at one destination has a deadline (transaction_timeout, connect to QUIT);
+//    past it the connection is closed and the recipients are retried later.
+//  - TLS: each target's policy (DANE, MTA-STS, require_tls, opportunistic) is decided before
+//    connecting (tls_policy.h); a host that cannot give the TLS its policy requires is not
+//    used, and the recipients are deferred with 4.7.5 and the reason (bounced at expiry).
+//    Every delivery log line says which TLS it had and under which policy.
 //  - a message with the null sender (a DSN) never causes another DSN (RFC 3461 6.2).
 //  - DKIM: mail whose envelope sender's domain is local (set_local_domains) is signed at
 //    enqueue — only when the request says an account authenticated to submit it, or the
@@ -59,7 +68,15 @@ struct QueueSettings {
   int retry_initial_seconds = 300;
   int max_queue_days = 5;
   int delay_warning_hours = 4;
-  bool require_tls = false;
+  bool require_tls = false;          // verified TLS everywhere (queue/tls_policy.h)
+  std::filesystem::path ca_file;     // extra trusted CAs for outbound TLS and MTA-STS
+  bool system_trust = true;          // also trust the system's CA store
+  bool mta_sts = true;               // RFC 8461
+  bool dane = true;                  // RFC 7672
+  std::vector<std::string> dns_servers;  // for the c-ares resolver; empty = resolv.conf
+  uint16_t smtp_port = 25;           // of MX hosts
+  uint16_t mta_sts_port = 443;       // of mta-sts.DOMAIN
+  std::chrono::seconds transaction_timeout{900};  // one attempt at one destination, connect to QUIT
   uint64_t max_message_size = 50 * 1024 * 1024;
   bool dkim_enabled = true;
   std::string dkim_selector = "kurier";
@@ -70,7 +87,8 @@ struct QueueSettings {
   std::chrono::milliseconds poll_interval{1000};  // how often the index is read for due mail
   std::chrono::milliseconds connect_timeout{30000};
   std::chrono::milliseconds command_timeout{300000};
-  size_t max_in_flight = 100;       // messages being delivered at once
+  size_t max_in_flight = 100;       // messages being delivered at once (not waiting for a slot)
+  std::chrono::seconds busy_retry{10};  // a message whose destination is saturated is tried again then
 
   static QueueSettings from_config(const config::Config& c);
 };

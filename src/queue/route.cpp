@@ -63,7 +63,7 @@ Route implicit_mx(const std::string& domain, const RouteSettings& s, DnsResolver
   Route r;
   r.via = "implicit-mx";
   r.key = domain;
-  AddressAnswer a = add_host(r, domain, 25, dns, s.max_targets);
+  AddressAnswer a = add_host(r, domain, s.smtp_port, dns, s.max_targets);
   if (!r.targets.empty()) return r;
   if (a.status == DnsStatus::temporary)
     return failure(Route::Kind::temporary, "4.4.3", "DNS lookup of " + domain + " failed: " + a.error);
@@ -98,10 +98,11 @@ Route mx_route(const std::string& domain, const RouteSettings& s, DnsResolver& d
   Route r;
   r.via = "mx";
   r.key = domain;
+  r.dnssec = mx.secure;
   std::string last_error;
   for (const auto& rec : mx.records) {
     if (r.targets.size() >= s.max_targets) break;
-    AddressAnswer a = add_host(r, rec.host, 25, dns, s.max_targets);
+    AddressAnswer a = add_host(r, rec.host, s.smtp_port, dns, s.max_targets);
     if (a.status != DnsStatus::ok) last_error = "MX host " + rec.host + ": " + (a.error.empty() ? to_string(a.status) : a.error);
   }
   if (!r.targets.empty()) return r;

@@ -34,6 +34,7 @@ struct Route {
   std::string via;   // "route", "relayhost", "mx", "implicit-mx", "literal"
   std::string key;   // destination for the per-destination connection cap
   std::vector<Target> targets;
+  bool dnssec = false;  // the MX answer was DNSSEC-validated (RFC 7672 2.2.1: DANE may apply)
   std::string status;  // enhanced status when not ok: "4.4.3", "5.1.10", "5.4.4"
   std::string error;   // what failed, for the DSN and the log
 };
@@ -44,6 +45,7 @@ struct RouteSettings {
   // The directory's per-domain route: HOST:PORT for a relay domain, "" for any other. Blocking
   // (plan_route runs on the blocking pool); unset = none.
   std::function<std::string(std::string_view domain)> domain_route;
+  uint16_t smtp_port = 25;                     // of MX hosts ([outbound] smtp_port; tests change it)
   size_t max_targets = 10;                     // addresses tried per attempt (Postfix: 5 MX addresses)
 };
 

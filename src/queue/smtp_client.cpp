@@ -156,12 +156,31 @@ class Session {
       co_return true;  // carry on in plaintext (require_tls is checked by the caller)
     }
     reader_.discard_buffered();  // RFC 3207 5: nothing sent before the handshake counts
-    // Opportunistic TLS (RFC 7435): encrypt without authenticating the peer.
+    // The handshake never authenticates the peer (RFC 7435 opportunistic TLS); when the policy
+    // asks, the chain is checked right after it, before EHLO, so nothing is sent to an
+    // impostor and the failure says why.
     if (!co_await conn_.start_tls_client(target_.host, false)) {
       outcome_.tls_failed = true;
       co_return fail_host("TLS handshake with " + target_.display() + " failed");
     }
-    co_return co_await hello();  // RFC 3207 4.2: EHLO again; the extensions may differ
+    outcome_.tls = "unverified";
+    if (!check_certificate()) co_return false;
+    bool greeted = co_await hello();  // RFC 3207 4.2: EHLO again; the extensions may differ
+    co_return greeted;
+  }
+
+  // False when the policy requires a verified certificate and this one is not.
+  bool check_certificate() {
+    if (!settings_.check_peer) return true;
+    PeerCheck check = settings_.check_peer(conn_.peer_certificate_chain());
+    outcome_.tls_detail = check.detail;
+    if (check.verified) {
+      outcome_.tls = "verified";
+      return true;
+    }
+    if (!settings_.require_verified) return true;
+    outcome_.tls = "failed";
+    return fail_host("TLS certificate of " + target_.display() + " not accepted: " + check.detail, true);
   }
 
   // One MAIL/RCPT.../DATA transaction for recipients [first, last). False when the connection

@@ -1,5 +1,7 @@
 // kurier's SMTP client for one connection to one remote host (RFC 5321), used by the queue:
-// greeting, EHLO (HELO when EHLO is refused), opportunistic STARTTLS (RFC 3207), then one or more
+// greeting, EHLO (HELO when EHLO is refused), STARTTLS (RFC 3207; opportunistic, or required
+// with the server's certificate checked by the queue's TLS policy right after the handshake,
+// before anything else is sent, see queue/tls_policy.h), then one or more
 // transactions of at most max_recipients_per_transaction recipients: MAIL FROM with SIZE
 // (RFC 1870), BODY=8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), RET/ENVID (RFC 3461) as the server
 // offers them; RCPT TO with NOTIFY/ORCPT; DATA with the body dot-stuffed while it streams.
@@ -21,6 +23,7 @@
 #include "net/asio_fwd.h"
 #include "queue/envelope.h"
 #include "queue/route.h"
+#include "queue/tls_policy.h"
 
 namespace kurier::net {
 class Connection;
@@ -42,6 +45,11 @@ struct ClientSettings {
   std::string helo_name = "localhost";
   bool use_starttls = true;   // opportunistic: use STARTTLS when offered
   bool require_tls = false;   // a host without (working) STARTTLS is not used
+  // Checks the certificates the server sent (leaf first, DER) after the handshake; unset =
+  // opportunistic, nothing checked. With require_verified a failed check ends the session
+  // (QUIT) and leaves the recipients unsettled.
+  std::function<PeerCheck(const std::vector<std::string>& chain)> check_peer;
+  bool require_verified = false;
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};  // RFC 5321 4.5.3.2 (per read/write)
   size_t max_recipients_per_transaction = 100;  // RFC 5321 4.5.3.1.8 minimum a server must take
 };
@@ -74,6 +82,8 @@ struct SessionOutcome {
   std::vector<std::optional<RecipientResult>> results;  // one per recipient given
   std::string host_error;  // why recipients stayed unsettled
   bool tls_failed = false; // STARTTLS or its handshake failed (retry without TLS may work)
+  std::string tls = "none";  // "none", "unverified", "verified", "failed" (check failed)
+  std::string tls_detail;    // what the certificate check found
 };
 
 // Runs the whole conversation on an open connection and ends with QUIT.

@@ -23,8 +23,20 @@ class NoDns : public DnsResolver {
     auto it = mx_answers.find(std::string(d));
     return it != mx_answers.end() ? it->second : MxAnswer{DnsStatus::nxdomain, {}, "not found"};
   }
-  AddressAnswer addresses(std::string_view) override { return {DnsStatus::nxdomain, {}, "not found"}; }
+  AddressAnswer addresses(std::string_view host) override {
+    if (host == "localhost") return {DnsStatus::ok, {"127.0.0.1"}, ""};
+    return {DnsStatus::nxdomain, {}, "not found"};
+  }
 };
+
+// A server that accepts and then says nothing (a stalled destination).
+net::awaitable<void> stalled_session(net::Connection& conn) {
+  net::LineReader reader(conn);
+  for (;;) {
+    net::LineResult r = co_await reader.read_line(4096);
+    if (!r.ok()) break;
+  }
+}
 
 // Header fields of a DSN are folded: "a\r\n b" -> "a b".
 std::string unfolded(std::string text) {
@@ -49,6 +61,9 @@ class QueueEngineTest : public ::testing::Test {
     port_ = server_->add_tcp("fake", "127.0.0.1", 0, net::TlsMode::plain,
                              [this](net::Connection& c) { return test::fake_smtp_session(smtp_, c); },
                              net::ServiceLines{"421 busy", "421 bye"});
+    stalled_port_ = server_->add_tcp("stalled", "127.0.0.1", 0, net::TlsMode::plain,
+                                     [](net::Connection& c) { return stalled_session(c); },
+                                     net::ServiceLines{"421 busy", "421 bye"});
     runner_ = std::thread([this] { rt_.run(); });
   }
 
@@ -120,6 +135,7 @@ class QueueEngineTest : public ::testing::Test {
   std::thread runner_;
   test::FakeSmtp smtp_;
   uint16_t port_ = 0;
+  uint16_t stalled_port_ = 0;
   fs::path dir_;
   std::shared_ptr<NoDns> dns_ = std::make_shared<NoDns>();
   std::unique_ptr<Queue> queue_;
@@ -412,6 +428,127 @@ TEST_F(QueueEngineTest, RequireTlsKeepsTheMessageWhenTlsIsMissing) {
   }));
   EXPECT_NE(queue_->spool().load(id)->last_error.find("TLS is required"), std::string::npos);
   EXPECT_TRUE(smtp_.received().empty());
+}
+
+// ---- verified TLS (tls_policy.h). The fake server's certificate is self-signed for
+// "localhost" (tests/unit/net/net_test_support.h). ----
+
+TEST_F(QueueEngineTest, RequireTlsRefusesACertificateNoTrustedCaSigned) {
+  smtp_.starttls = true;
+  auto s = settings();
+  s.require_tls = true;
+  s.routes["remote.test"] = "localhost:" + std::to_string(port_);
+  start(s);
+  std::string id = enqueue("alice@example.org", {"bob@remote.test"}, kMessage);
+  ASSERT_TRUE(eventually([&] {
+    auto e = queue_->spool().load(id);
+    return e && e->state == MessageState::deferred;
+  }));
+  auto e = queue_->spool().load(id);
+  EXPECT_NE(e->last_error.find("certificate verify failed"), std::string::npos) << e->last_error;
+  EXPECT_EQ(e->recipients[0].status, "4.7.5");
+  EXPECT_TRUE(smtp_.received().empty());
+  for (const auto& c : smtp_.all_commands()) EXPECT_NE(c.substr(0, 4), "MAIL") << "sent to an unverified server";
+}
+
+TEST_F(QueueEngineTest, RequireTlsDeliversWhenTheCaIsTrustedAndTheNameMatches) {
+  smtp_.starttls = true;
+  auto s = settings();
+  s.require_tls = true;
+  s.ca_file = net::test::test_cert().cert;
+  s.routes["remote.test"] = "localhost:" + std::to_string(port_);
+  start(s);
+  enqueue("alice@example.org", {"bob@remote.test"}, kMessage);
+  ASSERT_TRUE(eventually([&] { return queue_empty(); }));
+  ASSERT_EQ(smtp_.received().size(), 1u);
+  EXPECT_TRUE(smtp_.received()[0].tls);
+}
+
+TEST_F(QueueEngineTest, RequireTlsRefusesTheWrongName) {
+  smtp_.starttls = true;
+  auto s = settings();
+  s.require_tls = true;
+  s.ca_file = net::test::test_cert().cert;  // trusted, but issued to "localhost", not 127.0.0.1
+  start(s);
+  std::string id = enqueue("alice@example.org", {"bob@remote.test"}, kMessage);
+  ASSERT_TRUE(eventually([&] {
+    auto e = queue_->spool().load(id);
+    return e && e->state == MessageState::deferred;
+  }));
+  EXPECT_NE(queue_->spool().load(id)->last_error.find("name mismatch"), std::string::npos);
+  EXPECT_TRUE(smtp_.received().empty());
+}
+
+TEST_F(QueueEngineTest, OpportunisticTlsDeliversToAnUntrustedCertificate) {
+  smtp_.starttls = true;  // RFC 7435: without a policy the certificate is not checked
+  start(settings());
+  enqueue("alice@example.org", {"bob@remote.test"}, kMessage);
+  ASSERT_TRUE(eventually([&] { return queue_empty(); }));
+  ASSERT_EQ(smtp_.received().size(), 1u);
+  EXPECT_TRUE(smtp_.received()[0].tls);
+}
+
+TEST_F(QueueEngineTest, AnExpiredMessageThatNeverGotVerifiedTlsBouncesSayingWhy) {
+  smtp_.starttls = true;
+  auto s = settings();
+  s.require_tls = true;
+  s.routes["remote.test"] = "localhost:" + std::to_string(port_);
+  start(s);
+  Spool& spool = queue_->spool();
+  auto file = spool.create_file();
+  file->write(kMessage);
+  file->commit();
+  Envelope e;
+  e.id = file->id();
+  e.sender = "alice@example.org";
+  e.size = kMessage.size();
+  e.created = ::time(nullptr) - 6 * 86400;  // past max_queue_days
+  e.next_attempt = ::time(nullptr);
+  e.attempts = 30;
+  e.state = MessageState::deferred;
+  Recipient r;
+  r.address = "bob@remote.test";
+  e.recipients.push_back(r);
+  spool.insert(e);
+  ASSERT_TRUE(eventually([&] { return queue_empty() && !notices().empty(); }));
+  std::string t = unfolded(notices()[0].text);
+  EXPECT_NE(t.find("Action: failed"), std::string::npos) << t;
+  EXPECT_NE(t.find("Status: 4.4.7"), std::string::npos) << t;
+  EXPECT_NE(t.find("not accepted: certificate verify failed"), std::string::npos) << t;
+  EXPECT_TRUE(smtp_.received().empty());
+}
+
+// ---- a slow destination ----
+
+TEST_F(QueueEngineTest, AStalledDestinationDoesNotStopDeliveryElsewhere) {
+  auto s = settings();
+  s.command_timeout = 120s;  // the stalled server would hold its connection this long
+  s.max_connections_per_domain = 1;
+  s.max_in_flight = 2;
+  s.routes["slow.test"] = "127.0.0.1:" + std::to_string(stalled_port_);
+  start(s);
+  // One holds the slow destination's only connection, one waits for it (not counted against
+  // max_in_flight), the others are postponed; mail to remote.test still goes out.
+  for (int i = 0; i < 4; ++i) enqueue("alice@example.org", {"x@slow.test"}, kMessage);
+  enqueue("alice@example.org", {"bob@remote.test"}, kMessage);
+  ASSERT_TRUE(eventually([&] { return smtp_.received().size() == 1; }));
+  EXPECT_TRUE(eventually([&] { return queue_->spool().list().size() == 4; }));
+}
+
+TEST_F(QueueEngineTest, TheTransactionDeadlineAbortsAStalledDelivery) {
+  auto s = settings();
+  s.command_timeout = 120s;
+  s.transaction_timeout = 1s;
+  s.routes["slow.test"] = "127.0.0.1:" + std::to_string(stalled_port_);
+  start(s);
+  std::string id = enqueue("alice@example.org", {"x@slow.test"}, kMessage);
+  ASSERT_TRUE(eventually([&] {
+    auto e = queue_->spool().load(id);
+    return e && e->state == MessageState::deferred;
+  }));
+  auto e = queue_->spool().load(id);
+  EXPECT_NE(e->last_error.find("transaction deadline"), std::string::npos) << e->last_error;
+  EXPECT_EQ(e->attempts, 1);
 }
 
 TEST_F(QueueEngineTest, ConnectionsPerDestinationAreCapped) {
