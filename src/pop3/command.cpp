@@ -106,7 +106,8 @@ ParseResult with_message_arguments(Command cmd, const std::vector<std::string_vi
 ParseResult with_text_arguments(Command cmd, const std::vector<std::string_view>& args) {
   // RFC 5034 4: an AUTH initial response may be longer than other arguments (the line length
   // bounds it); the mechanism name may not.
-  if (!args.empty() && args[0].size() > kMaxArgument) return fail(std::string(verb_name(cmd.verb)) + ": argument too long");
+  if (!args.empty() && args[0].size() > kMaxArgument)
+    return fail(std::string(verb_name(cmd.verb)) + ": argument too long");
   if (cmd.verb == Verb::user) cmd.text = std::string(args[0]);
   if (cmd.verb == Verb::auth && !args.empty()) {
     cmd.text = to_upper(args[0]);

@@ -137,7 +137,8 @@ net::awaitable<void> Session::execute(const Command& cmd) {
   const CommandSpec* spec = find_spec(cmd.verb, state);
   if (!spec) {
     std::string name(verb_name(cmd.verb));
-    refuse(state_ == State::authorization ? name + " is only allowed after login" : name + " is not allowed after login");
+    bool before_login = state_ == State::authorization;
+    refuse(name + (before_login ? " is only allowed after login" : " is not allowed after login"));
     co_return;
   }
   try {
