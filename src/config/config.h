@@ -128,6 +128,12 @@ struct Config {
     bool operator==(const Sieve&) const = default;
   } sieve;
 
+  struct Pop3 {
+    bool mark_seen = true;              // RETR sets \Seen, as Cyrus does (TOP never does)
+    std::string uidl_format = "dovecot";  // "dovecot": %08x%08x of UID, UIDVALIDITY; "cyrus": UIDVALIDITY.UID
+    bool operator==(const Pop3&) const = default;
+  } pop3;
+
   struct Log {
     std::string level = "info";  // "debug", "info", "warn" or "error" (kurier::log::parse_level)
     bool operator==(const Log&) const = default;

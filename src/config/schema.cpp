@@ -407,6 +407,10 @@ std::vector<Field> other_fields() {
            "Domain of rewritten senders (its MX must be this server); \"\" uses [server] hostname."),
       integer("srs", "max_age_days", 1, 1000, [](auto& c) -> auto& { return c.srs.max_age_days; },
               "Days a rewritten sender is accepted for bounces."),
+      boolean("pop3", "mark_seen", [](auto& c) -> auto& { return c.pop3.mark_seen; },
+              "RETR marks the message \\Seen for IMAP clients (as Cyrus does); TOP never does."),
+      choice("pop3", "uidl_format", {"dovecot", "cyrus"}, [](auto& c) -> auto& { return c.pop3.uidl_format; },
+             "UIDL of a message: \"dovecot\" (%08x%08x of UID and UIDVALIDITY) or \"cyrus\" (UIDVALIDITY.UID)."),
       choice("log", "level", {"debug", "info", "warn", "error"}, [](auto& c) -> auto& { return c.log.level; },
              "Least severe messages logged: \"debug\", \"info\", \"warn\" or \"error\"."),
   };
@@ -462,6 +466,7 @@ const std::vector<Section>& sections() {
       {"dkim", "DKIM signing of outgoing mail."},
       {"srs", "Sender Rewriting Scheme for forwarded mail."},
       {"sieve", "Sieve filtering (RFC 5228) and ManageSieve (RFC 5804)."},
+      {"pop3", "POP3 (RFC 1939) behaviour."},
       {"log", "Logging to stderr."},
   };
   return list;

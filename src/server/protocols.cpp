@@ -7,6 +7,7 @@
 #include "imap/session.h"
 #include "managesieve/session.h"
 #include "net/connection.h"
+#include "pop3/session.h"
 #include "smtp/session.h"
 
 namespace kurier::server {
@@ -51,11 +52,13 @@ Protocol protocol_for(const std::string& name) {
     return {name == "imaps", kImapLines, [](session::Services& s) -> net::Handler {
               return [&s](net::Connection& conn) { return imap::serve_session(s, conn); };
             }};
-  if (name == "pop3") return placeholder(false, kPop3Lines, "-ERR kurier: POP3 is not implemented yet");
-  if (name == "pop3s") return placeholder(true, kPop3Lines, "-ERR kurier: POP3 is not implemented yet");
   if (name == "managesieve")
     return {false, kSieveLines, [](session::Services& s) -> net::Handler {
               return [&s](net::Connection& conn) { return managesieve::serve_session(s, conn); };
+            }};
+  if (name == "pop3" || name == "pop3s")
+    return {name == "pop3s", kPop3Lines, [](session::Services& s) -> net::Handler {
+              return [&s](net::Connection& conn) { return pop3::serve_session(s, conn); };
             }};
   const std::string http503 =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 46\r\n\r\n"

@@ -96,6 +96,9 @@ class MailStore {
   // Expunges messages with \Deleted; restricted to `uids` when given (UID EXPUNGE, RFC 4315).
   virtual std::vector<Uid> expunge(MailboxId mailbox,
                                    const std::optional<UidSet>& uids = std::nullopt) = 0;
+  // Expunges the messages of `uids` that still exist, whatever their flags, in one transaction
+  // (POP3's UPDATE state, RFC 1939 6: DELE marks, QUIT removes). Returns the UIDs expunged.
+  virtual std::vector<Uid> expunge_uids(MailboxId mailbox, const UidSet& uids) = 0;
 
   // ---- accounts ----
   virtual QuotaUsage quota_usage(AccountId account) = 0;

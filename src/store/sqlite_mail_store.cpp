@@ -408,6 +408,11 @@ std::vector<Uid> SqliteMailStore::expunge(MailboxId mailbox, const std::optional
   });
 }
 
+std::vector<Uid> SqliteMailStore::expunge_uids(MailboxId mailbox, const UidSet& uids) {
+  UidSet normalized = normalize_uid_set(uids);
+  return writing([&](WriteContext& ctx) { return sqlite_ops::expunge(ctx, mailbox, normalized, false); });
+}
+
 // ---- accounts and maintenance ----
 
 QuotaUsage SqliteMailStore::quota_usage(AccountId account) {

@@ -88,6 +88,7 @@ class SqliteMailStore final : public MailStore {
   CopyResult move(MailboxId from, const UidSet& uids, MailboxId to) override;
   std::vector<Uid> expunge(MailboxId mailbox,
                            const std::optional<UidSet>& uids = std::nullopt) override;
+  std::vector<Uid> expunge_uids(MailboxId mailbox, const UidSet& uids) override;
 
   QuotaUsage quota_usage(AccountId account) override;
   void delete_account(AccountId account) override;

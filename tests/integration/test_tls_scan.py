@@ -16,7 +16,7 @@ from conftest import wait_for
 
 # (service, sslscan's STARTTLS option or None for implicit TLS)
 ENDPOINTS = [("smtp", "--starttls-smtp"), ("submission", "--starttls-smtp"), ("submissions", None),
-             ("imap", "--starttls-imap"), ("imaps", None)]
+             ("imap", "--starttls-imap"), ("imaps", None), ("pop3", "--starttls-pop3"), ("pop3s", None)]
 WEAK = ("NULL", "RC4", "DES", "EXP", "ADH", "AECDH", "MD5", "PSK", "SRP", "IDEA", "SEED", "CAMELLIA")
 
 pytestmark = pytest.mark.skipif(shutil.which("sslscan") is None, reason="sslscan is not installed")

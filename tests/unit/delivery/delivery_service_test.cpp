@@ -545,6 +545,7 @@ class FailingStore final : public store::MailStore {
   KURIER_FWD(store::CopyResult, copy, (store::MailboxId f, const store::UidSet& u, store::MailboxId t), (f, u, t))
   KURIER_FWD(store::CopyResult, move, (store::MailboxId f, const store::UidSet& u, store::MailboxId t), (f, u, t))
   KURIER_FWD(std::vector<store::Uid>, expunge, (store::MailboxId m, const std::optional<store::UidSet>& u), (m, u))
+  KURIER_FWD(std::vector<store::Uid>, expunge_uids, (store::MailboxId m, const store::UidSet& u), (m, u))
   KURIER_FWD(store::QuotaUsage, quota_usage, (store::AccountId a), (a))
   KURIER_FWD(void, delete_account, (store::AccountId a), (a))
   KURIER_FWD(std::vector<store::AccountId>, accounts, (), ())

@@ -197,6 +197,23 @@ TEST_F(StoreTest, ExpungeOnlyDeletedAndRestrictedToUidSet) {
   EXPECT_EQ(uids_of(store_->messages(box)), (std::vector<Uid>{2}));
 }
 
+// POP3 QUIT (RFC 1939 6): exactly the marked messages go, whatever their flags; UIDs already
+// gone are skipped; one MODSEQ for all of them, reported as vanished.
+TEST_F(StoreTest, ExpungeUidsIgnoresFlagsAndMissingUids) {
+  MailboxId box = inbox();
+  add(box);
+  add(box, "2", flags_of(kDeleted));
+  add(box, "3", flags_of(kSeen));
+  add(box);
+  ModSeq before = store_->mailbox_status(box).highest_modseq;
+  EXPECT_EQ(store_->expunge_uids(box, UidSet{{1, 1}, {3, 3}, {9, 9}}), (std::vector<Uid>{1, 3}));
+  EXPECT_EQ(uids_of(store_->messages(box)), (std::vector<Uid>{2, 4}));
+  auto changes = store_->changes_since(box, before);
+  EXPECT_EQ(changes.vanished, (std::vector<Uid>{1, 3}));
+  EXPECT_EQ(changes.highest_modseq, before + 1);
+  EXPECT_TRUE(store_->expunge_uids(box, UidSet{{1, 1}}).empty());
+}
+
 TEST_F(StoreTest, ChangesSinceReportsChangedAndVanished) {
   MailboxId box = inbox();
   add(box);
