@@ -17,7 +17,6 @@ resource-exhaustion tools send, and what must never happen in answer.
 """
 import base64
 import imaplib
-import os
 import resource
 import selectors
 import smtplib
@@ -27,7 +26,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD, Kurier, LineSocket, wait_for
+from conftest import Kurier, LineSocket, wait_for
 from imap_support import RawImap, inbox, message_count
 from queue_support import make_sink, queue_list, start_with_queue
 from smtp_support import RawSmtp
@@ -95,6 +94,7 @@ RELAY_PROBES = [
     ("@a.example,@b.example:user@{R}", False),         # source route (RFC 5321 4.1.1.3, C)
     ("@{L}:user@{R}", False),                          # route through us to a remote mailbox
     ("@{L},@{R}:user@{R}", False),
+    ("@[127.0.0.1]:user@{R}", False),
     ("@{R}:user@{L}", True),                           # route ignored: a local mailbox
     ("user%{R}@{L}", True),                            # the % hack
     ("User%{RU}@{LU}", True),
@@ -126,12 +126,25 @@ RELAY_PROBES = [
     ('"user"@{R}', False),
 ]
 
+# Whole RCPT arguments with sloppy syntax that lenient servers take: no brackets, a space,
+# doubled brackets, parameters carrying a remote address.
+RELAY_PROBE_ARGS = [
+    ("user@{R}", False),
+    (" <user@{R}>", False),
+    ("<<user@{R}>>", False),
+    ("<user@{R}", False),
+    ("<user@{R}> NOTIFY=NEVER", False),
+    ("<user%{R}@{L}> ORCPT=rfc822;user@{R}", True),
+]
+
 RELAY_SENDERS = ["", "postmaster@{L}", "user@{R}"]  # null, a spoofed local sender, a remote one
 
 
-def probe_paths(local_domain):
+def probe_args(local_domain):
+    """(RCPT argument, names the hosted domain) for every probe."""
     subst = {"L": local_domain, "R": REMOTE, "LU": local_domain.upper(), "RU": REMOTE.upper()}
-    return [(path.format(**subst), local) for path, local in RELAY_PROBES]
+    return ([("<" + path.format(**subst) + ">", local) for path, local in RELAY_PROBES] +
+            [(arg.format(**subst), local) for arg, local in RELAY_PROBE_ARGS])
 
 
 @pytest.fixture(scope="module")
@@ -159,14 +172,14 @@ def assert_nothing_relayed(k, sink_before):
     assert len(k.sink.messages()) == sink_before, k.sink.messages()[-1]
 
 
-def run_battery(k, service, sender, rcpt_paths, local_rcpt):
-    """One transaction: MAIL FROM:<sender>, RCPT for every path, then RCPT <local_rcpt> (so DATA
+def run_battery(k, service, sender, rcpt_args, local_rcpt):
+    """One transaction: MAIL FROM:<sender>, RCPT TO:ARG for every argument, then RCPT <local_rcpt> (so DATA
     has a recipient and any wrongly accepted probe would be relayed), and DATA when MAIL was
-    accepted. Returns ({path: reply}, MAIL reply)."""
+    accepted. Returns ({argument: reply}, MAIL reply)."""
     r = raw_smtp(k, service)
     assert code(r.cmd(("LHLO" if service == "lmtp" else "EHLO") + " relay-tester.example")) == 250
     mail = r.cmd(f"MAIL FROM:<{sender}>")
-    replies = {path: r.cmd(f"RCPT TO:<{path}>") for path in rcpt_paths}
+    replies = {arg: r.cmd(f"RCPT TO:{arg}") for arg in rcpt_args}
     if local_rcpt and code(mail) == 250:
         assert code(r.cmd(f"RCPT TO:<{local_rcpt}>")) == 250
         assert code(r.cmd("DATA")) == 354
@@ -191,7 +204,7 @@ def test_relay_probes_are_refused(relay_kurier, service):
     sink_before = len(k.sink.messages())
     for sender in RELAY_SENDERS:
         sender = sender.format(L=domain, R=REMOTE)
-        replies, mail = run_battery(k, service, sender, [p for p, _ in probe_paths(domain)], local)
+        replies, mail = run_battery(k, service, sender, [a for a, _ in probe_args(domain)], local)
         assert code(mail) == 250, mail
         assert_refused(replies, f"{service}, MAIL FROM:<{sender}>")
     assert_nothing_relayed(k, sink_before)
@@ -202,17 +215,17 @@ def test_relay_probes_on_submission_before_auth(relay_kurier):
     k = relay_kurier
     domain = "relay-submission.test"
     k.cli("domain", "add", domain)
-    paths = [p for p, _ in probe_paths(domain)]
+    args = [a for a, _ in probe_args(domain)]
     sink_before = len(k.sink.messages())
     for sender in RELAY_SENDERS:
         sender = sender.format(L=domain, R=REMOTE)
-        replies, mail = run_battery(k, "submission", sender, paths, None)
+        replies, mail = run_battery(k, "submission", sender, args, None)
         assert mail[0].startswith("530 5.7.0"), mail  # RFC 6409 4.3 / RFC 4954 6
         assert_refused(replies, f"submission, MAIL FROM:<{sender}>")
     # The same, pipelined in one write without waiting for answers (RFC 2920), DATA included.
     r = raw_smtp(k, "submission")
     r.cmd("EHLO relay-tester.example")
-    r.send(f"MAIL FROM:<>\r\n" + "".join(f"RCPT TO:<{p}>\r\n" for p in paths[:10]) + "DATA\r\n")
+    r.send("MAIL FROM:<>\r\n" + "".join(f"RCPT TO:{a}\r\n" for a in args[:10]) + "DATA\r\n")
     codes = [code(r.reply()) for _ in range(12)]
     assert all(500 <= c < 600 for c in codes), codes
     r.sock.close()
@@ -234,24 +247,24 @@ def test_relay_probes_with_catch_all_stay_local(relay_kurier):
     k.cli("domain", "add", domain)
     target, _ = k.add_user(f"catcher@{domain}")
     k.cli("alias", "add", f"@{domain}", target)
-    probes = probe_paths(domain)
+    probes = probe_args(domain)
     sink_before = len(k.sink.messages())
-    replies, _ = run_battery(k, "smtp", "", [p for p, _ in probes], None)
-    local_forms = {p for p, local in probes if local}
-    assert_refused({p: r for p, r in replies.items() if p not in local_forms}, "remote forms with a catch-all")
-    accepted = [p for p in local_forms if code(replies[p]) == 250]
+    replies, _ = run_battery(k, "smtp", "", [a for a, _ in probes], None)
+    local_forms = {a for a, local in probes if local}
+    assert_refused({a: r for a, r in replies.items() if a not in local_forms}, "remote forms with a catch-all")
+    accepted = [a for a in local_forms if code(replies[a]) == 250]
     assert accepted, replies  # the % hack and friends name the hosted domain: the catch-all takes them
     # Each accepted form alone in a transaction: it lands in the catch-all's INBOX.
-    for path in accepted:
+    for arg in accepted:
         r = raw_smtp(k)
         r.cmd("EHLO relay-tester.example")
-        r.send(f"MAIL FROM:<>\r\nRCPT TO:<{path}>\r\nDATA\r\n")
+        r.send(f"MAIL FROM:<>\r\nRCPT TO:{arg}\r\nDATA\r\n")
         assert [code(r.reply()) for _ in range(3)] == [250, 250, 354]
-        r.send(message(f"probe {ascii(path)}") + b".\r\n")
+        r.send(message(f"probe {ascii(arg)}") + b".\r\n")
         assert r.reply()[0].startswith("250 2.0.0")
         r.sock.close()
     subjects = [m.split(b"Subject: ", 1)[1].split(b"\r\n", 1)[0].decode() for m in inbox(k, target)]
-    assert sorted(subjects) == sorted(f"probe {ascii(p)}" for p in accepted)
+    assert sorted(subjects) == sorted(f"probe {ascii(a)}" for a in accepted)
     assert_nothing_relayed(k, sink_before)
 
 
@@ -460,9 +473,8 @@ def test_slowloris_does_not_shut_out_other_clients(fresh_kurier):
                  "the server to admit every slow connection", timeout=10, details=lambda: k.log_text()[-3000:])
         # The attacker's address holds every slot it may have: one more is refused, with the
         # protocol's line where there is one (on implicit TLS just closed).
-        assert raw_smtp_refusal(k, "smtp").startswith("421 4.7.0"), k.log_text()[-3000:]
-        imap_refusal = LineSocket(dial(k, "imap", ATTACKER)).line()
-        assert imap_refusal.startswith(b"* BYE Too many connections"), imap_refusal
+        assert first_line(k, "smtp", ATTACKER).startswith(b"421 4.7.0"), k.log_text()[-3000:]
+        assert first_line(k, "imap", ATTACKER).startswith(b"* BYE Too many connections")
         extra = dial(k, "imaps", ATTACKER)
         wait_for(lambda: closed_by_peer(extra), "the refused imaps connection to close", timeout=10)
         extra.close()
@@ -483,17 +495,16 @@ def test_slowloris_does_not_shut_out_other_clients(fresh_kurier):
                  timeout=45)
         # ... which frees the attacker's slots again.
         wait_for(lambda: quiet_server(k), "the server to release every slot", timeout=10)
-        served_normally_from_attacker = raw_smtp(k, "smtp", ATTACKER)
-        served_normally_from_attacker.sock.close()
+        assert first_line(k, "smtp", ATTACKER).startswith(b"220 ")
     finally:
         for conns in slow.values():
             for s in conns:
                 s.close()
 
 
-def raw_smtp_refusal(k, service):
-    with dial(k, service, ATTACKER) as s:
-        return LineSocket(s).line().decode()
+def first_line(k, service, source):
+    with dial(k, service, source) as s:
+        return LineSocket(s).line()
 
 
 TRICKLE_SERVICES = ["smtp", "submission", "lmtp", "imap"]
@@ -529,3 +540,159 @@ def test_slowloris_trickling_a_line_is_closed(fresh_kurier):
     finally:
         for s in slow.values():
             s.close()
+
+
+# ---- 4. ten thousand connections at once --------------------------------------------------------
+
+MANY = 10_000
+
+
+def open_many(k, service, n, in_flight=1000):
+    """n connections to `service`, each with its greeting line read; at most in_flight connecting
+    or waiting for the greeting at once (the listen backlog is SOMAXCONN). Returns the sockets and
+    the greetings that were not "* OK" (refusals)."""
+    sel = selectors.DefaultSelector()
+    open_socks, refused, pending = [], [], {}
+    started = 0
+    deadline = time.monotonic() + 120
+    while len(open_socks) + len(refused) < n:
+        while started < n and len(pending) < in_flight:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex((k.host, k.port(service)))
+            pending[s] = b""
+            sel.register(s, selectors.EVENT_READ)
+            started += 1
+        assert time.monotonic() < deadline, f"{len(open_socks)} greetings of {n} after 120 s"
+        for key, _ in sel.select(timeout=1):
+            s = key.fileobj
+            try:
+                data = s.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                continue
+            pending[s] += data
+            if b"\r\n" in pending[s] or not data:
+                sel.unregister(s)
+                greeting = pending.pop(s)
+                if greeting.startswith(b"* OK"):
+                    open_socks.append(s)
+                else:
+                    refused.append(greeting)
+                    s.close()
+    sel.close()
+    return open_socks, refused
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
+
+
+@pytest.mark.slow
+def test_ten_thousand_imap_connections(fresh_kurier):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = MANY + 500  # the connections, plus this process's own files and the clients below
+    if hard != resource.RLIM_INFINITY and hard < need:
+        pytest.skip(f"RLIMIT_NOFILE hard limit {hard} < {need}: cannot hold {MANY} sockets in one process")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    k = fresh_kurier
+    k.set_config("limits", "max_connections", str(MANY + 100))
+    k.set_config("limits", "max_connections_per_ip", str(MANY + 100))
+    socks = []
+    try:
+        k.start()
+        user = k.add_user()
+        rss_before = rss_kib(k.proc.pid)
+        t0 = time.monotonic()
+        socks, refused = open_many(k, "imap", MANY)
+        assert not refused, f"{len(refused)} refused, e.g. {refused[0]!r}"
+        print(f"\n{MANY} IMAP greetings in {time.monotonic() - t0:.1f} s; server RSS "
+              f"{rss_before // 1024} MiB -> {rss_kib(k.proc.pid) // 1024} MiB")
+        # Service goes on while they are all open: a login, and a delivery read back.
+        with smtplib.SMTP(k.host, k.port("smtp"), timeout=60) as c:
+            assert c.sendmail(f"someone@{REMOTE}", [user[0]], message("while 10000 wait")) == {}
+        m = imaplib.IMAP4(k.host, k.port("imap"), timeout=60)
+        m.login(*user)
+        assert m.select("INBOX", readonly=True) == ("OK", [b"1"])
+        m.logout()
+        for s in socks:
+            s.close()
+        socks = []
+        # Every connection is closed and its slot released (the log says so), and the server
+        # still serves.
+        wait_for(lambda: quiet_server(k), "the server to close all connections", timeout=60)
+        assert message_count(k, user[0]) == 1
+        assert k.stop() == 0, k.log_text()[-3000:]
+        assert_no_sanitizer_report(k)
+    finally:
+        for s in socks:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+# ---- 5. SMTP smuggling ----------------------------------------------------------------------------
+# Each variant ends the first line of the body with a "." line made with a bare CR or LF, which
+# some other server takes for the end of data, and hides a whole second transaction after it.
+# kurier takes only CRLF "." CRLF as the end (RFC 5321 4.1.1.4) and refuses a message with such
+# a "." line (554 5.5.2, src/smtp/data.h), so: one answer for the whole DATA, nothing stored,
+# and the hidden commands are never executed.
+
+SMUGGLING_ENDS = {"LF.LF": b"\n.\n", "LF.CRLF": b"\n.\r\n", "CR.CRLF": b"\r.\r\n", "CRLF.CR": b"\r\n.\r",
+                  "CRLF.LF": b"\r\n.\n", "LF.CR": b"\n.\r"}
+
+
+def smuggling_payload(end, rcpt):
+    return (b"From: alice@" + REMOTE.encode() + b"\r\nSubject: visible\r\n\r\nfirst message" + end +
+            f"MAIL FROM:<ceo@{REMOTE}>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n".encode() +
+            b"From: ceo@" + REMOTE.encode() + b"\r\nSubject: smuggled\r\n\r\nsmuggled\r\n.\r\n")
+
+
+def hello(r, service):
+    assert code(r.cmd(("LHLO" if service == "lmtp" else "EHLO") + " smuggler.example")) == 250
+
+
+def assert_in_step_and_usable(r, rcpt):
+    """The next answer is to the next command (no answer to a hidden command is waiting), and a
+    clean transaction on the same connection is delivered (no hidden MAIL left a transaction
+    open)."""
+    assert r.cmd("NOOP")[0].startswith("250 2.0.0"), "answers of hidden commands came first"
+    r.send(f"MAIL FROM:<alice@{REMOTE}>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n")
+    assert [r.reply()[0][:9] for _ in range(3)] == ["250 2.1.0", "250 2.1.5", "354 Start"]
+    r.send(message("clean") + b".\r\n")
+    assert r.reply()[0].startswith("250 2.0.0")
+    assert r.cmd("QUIT")[0].startswith("221")
+
+
+def subjects(k, address):
+    return [m.split(b"\r\nSubject: ", 1)[1].split(b"\r\n", 1)[0] for m in inbox(k, address)]
+
+
+@pytest.mark.parametrize("service", ["smtp", "lmtp"])
+@pytest.mark.parametrize("variant", sorted(SMUGGLING_ENDS))
+def test_smuggling_in_data(kurier, service, variant):
+    rcpt, _ = kurier.add_user()
+    r = raw_smtp(kurier, service)
+    hello(r, service)
+    r.send(f"MAIL FROM:<alice@{REMOTE}>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n")
+    assert [code(r.reply()) for _ in range(3)] == [250, 250, 354]
+    r.send(smuggling_payload(SMUGGLING_ENDS[variant], rcpt))
+    # One answer for the one DATA (LMTP: one per accepted recipient, RFC 2033 4.2): refused.
+    assert r.reply()[0].startswith("554 5.5.2"), "smuggling pattern not refused"
+    assert_in_step_and_usable(r, rcpt)
+    assert subjects(kurier, rcpt) == [b"clean"]
+
+
+@pytest.mark.parametrize("variant", sorted(SMUGGLING_ENDS))
+def test_smuggling_in_bdat_is_just_data(kurier, variant):
+    # RFC 3030 2: BDAT counts bytes; a "." line inside a chunk means nothing. The whole chunk is
+    # the one message, hidden commands included, stored as text.
+    rcpt, _ = kurier.add_user()
+    r = raw_smtp(kurier)
+    hello(r, "smtp")
+    payload = smuggling_payload(SMUGGLING_ENDS[variant], rcpt)
+    r.send(f"MAIL FROM:<alice@{REMOTE}>\r\nRCPT TO:<{rcpt}>\r\nBDAT {len(payload)} LAST\r\n".encode() + payload)
+    assert [r.reply()[0][:9] for _ in range(3)] == ["250 2.1.0", "250 2.1.5", "250 2.0.0"]
+    assert_in_step_and_usable(r, rcpt)
+    first, clean = inbox(kurier, rcpt)
+    assert b"Subject: visible" in first and b"MAIL FROM:<ceo@" in first and first.rstrip().endswith(b"smuggled\r\n.")
+    assert b"Subject: clean" in clean
