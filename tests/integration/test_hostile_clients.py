@@ -496,6 +496,8 @@ def test_slowloris_does_not_shut_out_other_clients(fresh_kurier):
         # ... which frees the attacker's slots again.
         wait_for(lambda: quiet_server(k), "the server to release every slot", timeout=10)
         assert first_line(k, "smtp", ATTACKER).startswith(b"220 ")
+        assert k.stop() == 0, k.log_text()[-3000:]
+        assert_no_sanitizer_report(k)
     finally:
         for conns in slow.values():
             for s in conns:
