@@ -142,8 +142,12 @@ LoginResult Authenticator::finish_scram(const std::string& login, bool ok, direc
   }
 }
 
-std::chrono::milliseconds Authenticator::failure_delay(const std::string& client_ip) {
-  return throttle_->delay_for(client_ip);
+std::chrono::milliseconds Authenticator::attempt_wait(const std::string& client_ip, const std::string& login) {
+  return throttle_->reserve_attempt(client_ip, to_lower(login));
+}
+
+std::chrono::milliseconds Authenticator::failure_delay(const std::string& client_ip, const std::string& login) {
+  return throttle_->delay_for(client_ip, to_lower(login));
 }
 
 }  // namespace kurier::accounts

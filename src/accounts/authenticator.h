@@ -2,7 +2,8 @@
 // out the SCRAM secret — against the directory, with per-IP throttling and per-account failure
 // counting, and upgrades imported hashes ({PLAIN}, $1$, $6$ …) to yescrypt on the next good login.
 // Admin accounts of the web admin are a separate table and never valid here.
-// Blocking (password hashing costs milliseconds): call from Runtime::offload.
+// Blocking (password hashing costs milliseconds): call from Runtime::offload on the login pool
+// (net::Pool::login), so a storm of logins never holds the threads deliveries need.
 #pragma once
 #include <chrono>
 #include <list>
@@ -45,8 +46,11 @@ class Authenticator {
   std::optional<auth::ScramSecret> scram_secret(const std::string& login, directory::Service service);
   // After a SCRAM exchange ends: records the outcome like check_password does.
   LoginResult finish_scram(const std::string& login, bool ok, directory::Service service, const std::string& client_ip);
-  // How long to hold a failure answer to this IP (grows with its recent failures).
-  std::chrono::milliseconds failure_delay(const std::string& client_ip);
+  // Before a password is checked (or a SCRAM secret handed out): how long this attempt waits for
+  // its turn, so parallel connections cannot outrun the throttle (auth::LoginThrottle).
+  std::chrono::milliseconds attempt_wait(const std::string& client_ip, const std::string& login);
+  // How long to hold a failure's answer (grows with the IP's and the login's recent failures).
+  std::chrono::milliseconds failure_delay(const std::string& client_ip, const std::string& login);
 
  private:
   std::optional<directory::Account> lookup(const std::string& login);

@@ -48,24 +48,24 @@ size_t LoginThrottle::FailureTable::count_since(const std::string& key,
   if (found == entries_.end()) return 0;
   const auto& failures = found->second.failures;
   return size_t(std::count_if(failures.begin(), failures.end(),
-                              [&](Clock::time_point t) { return t > since; }));
+                              [&](const Failure& f) { return f.when > since; }));
 }
 
 void LoginThrottle::FailureTable::add(const std::string& key, Clock::time_point when,
-                                      Clock::time_point drop_before) {
+                                      Clock::time_point drop_before, size_t account_tag) {
   auto found = entries_.find(key);
   if (found == entries_.end()) {
     evict_if_full();
     lru_.push_front(key);
-    found = entries_.emplace(key, Entry{{}, lru_.begin()}).first;
+    found = entries_.emplace(key, Entry{{}, when, lru_.begin()}).first;
   } else {
     lru_.splice(lru_.begin(), lru_, found->second.lru_position);
   }
   auto& failures = found->second.failures;
-  while (!failures.empty() && (failures.front() <= drop_before ||
+  while (!failures.empty() && (failures.front().when <= drop_before ||
                                failures.size() >= kMaxFailuresPerKey))
     failures.pop_front();
-  failures.push_back(when);
+  failures.push_back({when, account_tag});
 }
 
 void LoginThrottle::FailureTable::erase(const std::string& key) {
@@ -73,6 +73,28 @@ void LoginThrottle::FailureTable::erase(const std::string& key) {
   if (found == entries_.end()) return;
   lru_.erase(found->second.lru_position);
   entries_.erase(found);
+}
+
+void LoginThrottle::FailureTable::erase_tagged(const std::string& key, size_t account_tag) {
+  auto found = entries_.find(key);
+  if (found == entries_.end()) return;
+  auto& failures = found->second.failures;
+  std::erase_if(failures, [&](const Failure& f) { return f.account_tag == account_tag; });
+  if (failures.empty()) erase(key);
+}
+
+LoginThrottle::Clock::time_point LoginThrottle::FailureTable::reserve(
+    const std::string& key, Clock::time_point now, std::chrono::milliseconds delay) {
+  auto found = entries_.find(key);
+  if (found == entries_.end()) return now;
+  auto slot = std::max(now, found->second.next_slot);
+  found->second.next_slot = slot + delay;
+  return slot;
+}
+
+void LoginThrottle::FailureTable::push_next_slot(const std::string& key, Clock::time_point at_least) {
+  auto found = entries_.find(key);
+  if (found != entries_.end()) found->second.next_slot = std::max(found->second.next_slot, at_least);
 }
 
 void LoginThrottle::FailureTable::evict_if_full() {
@@ -99,33 +121,65 @@ std::chrono::milliseconds LoginThrottle::delay_for(std::string_view ip) const {
   return delay_for(ip, "");
 }
 
-std::chrono::milliseconds LoginThrottle::delay_for(std::string_view ip,
-                                                   std::string_view account) const {
-  std::string ip_key = throttle_key_for_ip(ip);
-  std::string account_key = to_lower(account);
-  std::lock_guard lock(mutex_);
-  auto since = now_() - options_.window;
+std::chrono::milliseconds LoginThrottle::delay_locked(const std::string& ip_key,
+                                                      const std::string& account_key,
+                                                      Clock::time_point now) const {
+  auto since = now - options_.window;
   size_t failures = by_ip_.count_since(ip_key, since);
   if (!account_key.empty())
     failures = std::max(failures, by_account_.count_since(account_key, since));
   return delay_for_count(failures);
 }
 
-void LoginThrottle::record_failure(std::string_view ip, std::string_view account) {
+std::chrono::milliseconds LoginThrottle::delay_for(std::string_view ip,
+                                                   std::string_view account) const {
+  std::string ip_key = throttle_key_for_ip(ip);
+  std::string account_key = to_lower(account);
+  std::lock_guard lock(mutex_);
+  return delay_locked(ip_key, account_key, now_());
+}
+
+std::chrono::milliseconds LoginThrottle::reserve_attempt(std::string_view ip,
+                                                         std::string_view account) {
   std::string ip_key = throttle_key_for_ip(ip);
   std::string account_key = to_lower(account);
   std::lock_guard lock(mutex_);
   auto now = now_();
-  by_ip_.add(ip_key, now, now - options_.window);
-  if (!account_key.empty()) by_account_.add(account_key, now, now - options_.window);
+  auto since = now - options_.window;
+  auto ip_delay = delay_for_count(by_ip_.count_since(ip_key, since));
+  auto slot = now;
+  if (ip_delay.count() > 0) slot = std::max(slot, by_ip_.reserve(ip_key, now, ip_delay));
+  if (!account_key.empty()) {
+    auto account_delay = delay_for_count(by_account_.count_since(account_key, since));
+    if (account_delay.count() > 0)
+      slot = std::max(slot, by_account_.reserve(account_key, now, account_delay));
+  }
+  return std::chrono::ceil<std::chrono::milliseconds>(slot - now);
+}
+
+std::chrono::milliseconds LoginThrottle::record_failure(std::string_view ip,
+                                                        std::string_view account) {
+  std::string ip_key = throttle_key_for_ip(ip);
+  std::string account_key = to_lower(account);
+  size_t tag = account_key.empty() ? 0 : std::hash<std::string>{}(account_key);
+  std::lock_guard lock(mutex_);
+  auto now = now_();
+  by_ip_.add(ip_key, now, now - options_.window, tag);
+  if (!account_key.empty()) by_account_.add(account_key, now, now - options_.window, tag);
+  auto delay = delay_locked(ip_key, account_key, now);
+  // The next attempt may not start before this failure has been answered.
+  by_ip_.push_next_slot(ip_key, now + delay);
+  if (!account_key.empty()) by_account_.push_next_slot(account_key, now + delay);
+  return delay;
 }
 
 void LoginThrottle::record_success(std::string_view ip, std::string_view account) {
   std::string ip_key = throttle_key_for_ip(ip);
   std::string account_key = to_lower(account);
+  if (account_key.empty()) return;
   std::lock_guard lock(mutex_);
-  by_ip_.erase(ip_key);
-  if (!account_key.empty()) by_account_.erase(account_key);
+  by_ip_.erase_tagged(ip_key, std::hash<std::string>{}(account_key));
+  by_account_.erase(account_key);
 }
 
 size_t LoginThrottle::tracked_keys() const {

@@ -34,6 +34,9 @@ struct Config {
   std::filesystem::path data_dir;        // [server] data_dir, absolute
   std::string hostname;                  // [server] hostname (required)
   std::vector<std::string> bind{"0.0.0.0"};  // [server] bind: IP literals
+  // [server] lmtp_bind: LMTP over TCP trusts its client to have checked the recipients (no
+  // relay rules, no AUTH), so it listens on loopback unless the operator says otherwise.
+  std::vector<std::string> lmtp_bind{"127.0.0.1"};
   int port_offset = 0;                   // [server] port_offset
   int threads = 0;                       // [server] threads: 0 = one per CPU core
   int blocking_threads = 64;             // [server] blocking_threads
@@ -58,6 +61,7 @@ struct Config {
     int smtp_timeout_seconds = 300;
     int imap_idle_timeout_seconds = 1860;
     int pop3_timeout_seconds = 600;
+    int login_timeout_seconds = 60;    // IMAP, POP3, ManageSieve and submission before login
     int shutdown_grace_seconds = 10;
     int max_recipients = 1000;
     bool operator==(const Limits&) const = default;

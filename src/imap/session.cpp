@@ -204,6 +204,18 @@ size_t announcement_start(std::string_view line) {
 
 // A MULTIAPPEND (RFC 3502) may carry at most this many APPENDLIMIT-sized messages in total.
 constexpr uint64_t kMaxAppendTotal = 10;
+// Before login a command needs no more than a LOGIN with a long password: literals are refused
+// past this (RFC 7888 4 lets a server refuse non-synchronizing literals it will not take).
+constexpr uint64_t kMaxPreLoginCommand = 8 * 1024;
+// A literal's buffer grows in steps as its bytes arrive (std::string's doubling after this).
+constexpr uint64_t kLiteralReserveStep = 64 * 1024;
+
+// The largest command (lines and non-message literals) this session accepts now.
+uint64_t command_limit(const Session& s) {
+  if (s.state_ == State::not_authenticated)
+    return std::min<uint64_t>(kMaxPreLoginCommand, s.s_.config.limits.max_command_bytes);
+  return s.s_.config.limits.max_command_bytes;
+}
 
 std::size_t line_limit(const config::Config& c) {
   // Long UID sets (RFC 7162 4 recommends accepting at least 8192 octets) are common; allow up
@@ -392,7 +404,9 @@ static net::awaitable<std::optional<Literal>> read_literal(Session& s, const Lit
       }
     });
   } else {
-    lit.data.reserve(ann.size);
+    // Memory follows the bytes that arrive, not the size announced: a client that announces a
+    // large literal and sends nothing costs nothing.
+    lit.data.reserve(std::min<uint64_t>(ann.size, kLiteralReserveStep));
     std::string* data = &lit.data;
     ok = co_await s.reader_.read_exact(ann.size, [data](std::string_view chunk) { data->append(chunk); });
   }
@@ -440,7 +454,7 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
     // Message literals are bounded by APPENDLIMIT each (and a MULTIAPPEND by kMaxAppendTotal
     // of them); everything else in a command by max_command_bytes.
     uint64_t room = is_message ? std::min<uint64_t>(s.append_limit(), kMaxAppendTotal * s.append_limit() - message_bytes)
-                               : (limits.max_command_bytes > command_bytes ? limits.max_command_bytes - command_bytes : 0);
+                               : (command_limit(s) > command_bytes ? command_limit(s) - command_bytes : 0);
     auto ann = literal_at_end(line, room);
     if (!ann && !s.spool_error_.empty()) co_return co_await refuse_unspooled_append(s, tag_prefix);
     if (!ann) co_return ReadStatus::command;
@@ -456,7 +470,7 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
     raw.literals.push_back(std::move(*lit));
     auto next = co_await s.reader_.read_line(max_line);
     if (!next.ok() && next.status != net::LineStatus::too_long) co_return ReadStatus::end;
-    if (next.status == net::LineStatus::too_long || command_bytes + next.line.size() > limits.max_command_bytes) {
+    if (next.status == net::LineStatus::too_long || command_bytes + next.line.size() > command_limit(s)) {
       ++s.bad_commands_;
       // The rest of the command may announce more literals: only a BYE is safe for LITERAL+.
       co_return co_await refuse_literal(s, tag_prefix, "BAD Command is too long", true);
@@ -471,7 +485,9 @@ static net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) 
 net::awaitable<void> Session::run() {
   executor_ = co_await asio::this_coro::executor;
   signal_ = std::make_shared<ChangeSignal>(executor_);
-  conn_.set_timeout(std::chrono::seconds(s_.config.limits.imap_idle_timeout_seconds));
+  // Until login, a short idle limit: an unauthenticated connection holds memory and a slot of
+  // max_connections_per_ip for nothing. finish_login switches to the session timeout.
+  conn_.set_timeout(std::chrono::seconds(s_.config.limits.login_timeout_seconds));
   untagged("OK [CAPABILITY " + capability_list(*this) + "] " + s_.config.hostname + " kurier IMAP ready");
   if (!co_await flush()) co_return;
 
@@ -617,6 +633,7 @@ static net::awaitable<Reply> finish_login(Session& s, const session::SaslOutcome
   if (o.status != session::SaslOutcome::Ok) co_return login_reply(o, "");
   s.account_ = o.account;
   s.state_ = State::authenticated;
+  s.conn_.set_timeout(std::chrono::seconds(s.s_.config.limits.imap_idle_timeout_seconds));
   store::AccountId id = s.account_id();
   // First login: the account gets INBOX, Drafts, Sent, Trash, Junk and Archive (RFC 6154).
   co_await s.offload([&] {

@@ -1,8 +1,14 @@
 // Runtime implementation (see runtime.h).
 #include "net/runtime.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -19,6 +25,10 @@ struct Runtime::Impl {
   std::vector<WorkGuard> work;
   std::atomic<size_t> next{0};
   asio::thread_pool blocking;
+  // The login pool: a context run by its own threads, which lower their CPU priority first.
+  asio::io_context login{1};
+  std::optional<WorkGuard> login_work;
+  std::vector<std::thread> login_threads;
   std::unique_ptr<asio::signal_set> signals;
   std::function<void()> on_shutdown;
   std::function<void()> on_reload;
@@ -28,6 +38,23 @@ struct Runtime::Impl {
       contexts.push_back(std::make_unique<asio::io_context>(1));
       work.emplace_back(contexts.back()->get_executor());
     }
+    login_work.emplace(login.get_executor());
+    for (unsigned i = 0; i < std::max(1u, std::thread::hardware_concurrency()); ++i)
+      login_threads.emplace_back([this] { run_login_thread(); });
+  }
+
+  void run_login_thread() {
+    // nice 10 for this thread only (Linux applies setpriority to a thread id). Raising one's own
+    // nice value needs no privilege, so it works after serve dropped root.
+    setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), 10);
+    login.run();
+  }
+
+  void join_pools() {
+    blocking.join();
+    login_work.reset();
+    for (auto& t : login_threads) t.join();
+    login_threads.clear();
   }
 
   void wait_for_signal() {
@@ -51,8 +78,10 @@ Runtime::Runtime(int threads, int blocking_threads)
 
 Runtime::~Runtime() {
   stop();
-  impl_->blocking.join();
+  join_pools();
 }
+
+void Runtime::join_pools() { impl_->join_pools(); }
 
 void Runtime::run() {
   std::vector<std::thread> workers;
@@ -97,11 +126,12 @@ void Runtime::spawn(awaitable<void> task) {
   });
 }
 
-awaitable<void> Runtime::run_blocking(std::function<void()> work) {
-  auto& pool = impl_->blocking;
+awaitable<void> Runtime::run_blocking(std::function<void()> work, Pool pool) {
+  asio::any_io_executor target = pool == Pool::login ? asio::any_io_executor(impl_->login.get_executor())
+                                                     : asio::any_io_executor(impl_->blocking.get_executor());
   co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-      [&pool, &work](auto handler) {
-        asio::post(pool, [&work, handler = std::move(handler)]() mutable {
+      [&target, &work](auto handler) {
+        asio::post(target, [&work, handler = std::move(handler)]() mutable {
           std::exception_ptr error;
           try {
             work();

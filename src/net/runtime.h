@@ -19,6 +19,14 @@
 
 namespace kurier::net {
 
+// The thread pool offload() runs work on.
+enum class Pool {
+  blocking,  // database calls, fsync, creating files: [server] blocking_threads threads
+  login,     // password checks: one thread per core at a lower CPU priority, so a storm of (failed)
+             // logins waits here instead of holding the blocking threads deliveries need, and
+             // yields the CPU to the I/O threads
+};
+
 class Runtime {
  public:
   // threads <= 0 means one per core. blocking_threads sizes the offload() pool.
@@ -33,6 +41,9 @@ class Runtime {
   // Makes run() return; pending handlers are abandoned. Safe from any thread or a signal callback.
   void stop();
   bool stopped() const;
+  // After run() returns: waits for the work already on the pools to finish. Call it before the
+  // services that work uses (stores, directory) are destroyed. Idempotent; the destructor calls it.
+  void join_pools();
 
   Executor executor();                   // of the first context (signals, listeners, the queue)
   boost::asio::io_context& context();    // the first context
@@ -47,14 +58,15 @@ class Runtime {
   // logged, not rethrown.
   void spawn(awaitable<void> task);
 
-  // Runs f() on the blocking pool and resumes the calling coroutine on its own executor (its
-  // strand) with f's result; an exception thrown by f is rethrown in the coroutine.
+  // Runs f() on a pool (the blocking pool unless told otherwise) and resumes the calling
+  // coroutine on its own executor (its strand) with f's result; an exception thrown by f is
+  // rethrown in the coroutine.
   template <class F>
-  awaitable<std::invoke_result_t<F&>> offload(F f);
+  awaitable<std::invoke_result_t<F&>> offload(F f, Pool pool = Pool::blocking);
 
  private:
   // Runs work on the pool; resumes on the awaiting coroutine's executor; rethrows work's exception.
-  awaitable<void> run_blocking(std::function<void()> work);
+  awaitable<void> run_blocking(std::function<void()> work, Pool pool);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -62,14 +74,14 @@ class Runtime {
 };
 
 template <class F>
-awaitable<std::invoke_result_t<F&>> Runtime::offload(F f) {
+awaitable<std::invoke_result_t<F&>> Runtime::offload(F f, Pool pool) {
   using R = std::invoke_result_t<F&>;
   if constexpr (std::is_void_v<R>) {
-    co_await run_blocking([&f] { f(); });
+    co_await run_blocking([&f] { f(); }, pool);
   } else {
     // Safe to capture by reference: this coroutine stays suspended until the work is done.
     std::optional<R> result;
-    co_await run_blocking([&] { result.emplace(f()); });
+    co_await run_blocking([&] { result.emplace(f()); }, pool);
     co_return std::move(*result);
   }
 }

@@ -57,7 +57,7 @@ void bind_listeners(net::Server& server, session::Services& services) {
   for (const auto& l : c.listeners) {
     if (!l.enabled || l.port == 0) continue;
     Protocol p = protocol_for(l.name);
-    for (const auto& addr : c.bind) {
+    for (const auto& addr : l.name == "lmtp" ? c.lmtp_bind : c.bind) {
       server.add_tcp(l.name, addr, l.port, p.implicit_tls ? net::TlsMode::implicit : net::TlsMode::plain,
                      p.make_handler(services), p.lines);
       log::info("listen", {{"service", l.name}, {"address", addr}, {"port", l.port}, {"tls", p.implicit_tls ? "implicit" : "starttls"}});
@@ -176,6 +176,9 @@ int serve(const config::Config& c) {
     runtime.spawn(sweep_orphan_blobs(runtime, mail_store, std::time(nullptr)));
     log::info("ready", {{"hostname", c.hostname}, {"threads", runtime.threads()}, {"data_dir", c.data_dir.string()}});
     runtime.run();
+    // Offloaded jobs may still be running (a delivery waiting for its group commit): the stores
+    // and the directory they use are destroyed when this scope ends, so the pools finish first.
+    runtime.join_pools();
     return 0;
   } catch (const std::exception& e) {
     log::error("serve.failed", {{"error", e.what()}});

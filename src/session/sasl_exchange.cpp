@@ -14,14 +14,26 @@ namespace {
 
 using accounts::LoginResult;
 
-// Holds a failure answer back for as long as the throttle says (per client IP), so password
-// guessing gets slower with every miss while honest clients see no delay.
-net::awaitable<void> failure_pause(Services& s, const net::Connection& conn) {
-  auto delay = s.authenticator.failure_delay(conn.remote_ip());
+net::awaitable<void> pause(std::chrono::milliseconds delay) {
   if (delay.count() <= 0) co_return;
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
   boost::system::error_code ec;
   co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+}
+
+// Waits for this attempt's turn before a password is checked: with failures owed, attempts from
+// one address or on one account are spaced out even across parallel connections, and a right
+// guess is answered no sooner than a wrong one would be.
+net::awaitable<void> attempt_pause(Services& s, const net::Connection& conn, std::string login) {
+  auto delay = s.authenticator.attempt_wait(conn.remote_ip(), login);
+  co_await pause(delay);
+}
+
+// Holds a failure answer back for as long as the throttle says (per client IP and login), so
+// password guessing gets slower with every miss while honest clients see no delay.
+net::awaitable<void> failure_pause(Services& s, const net::Connection& conn, std::string login) {
+  auto delay = s.authenticator.failure_delay(conn.remote_ip(), login);
+  co_await pause(delay);
 }
 
 // Sends one challenge and reads the client's answer (the raw response line); nullopt when the
@@ -77,10 +89,12 @@ std::vector<std::string> offered_mechanisms(const Services& s, const net::Connec
 net::awaitable<SaslOutcome> check_login(Services& s, net::Connection& conn, const std::string& user,
                                         const std::string& password, directory::Service service) {
   std::string ip = conn.remote_ip();
-  auto r = co_await s.runtime.offload([&] { return s.authenticator.check_password(user, password, service, ip); });
+  co_await attempt_pause(s, conn, user);
+  auto r = co_await s.runtime.offload([&] { return s.authenticator.check_password(user, password, service, ip); },
+                                      net::Pool::login);
   SaslOutcome o = outcome_of(r, user);
   log_outcome(conn, "LOGIN", o, r.reason);
-  if (o.status == SaslOutcome::Failed) co_await failure_pause(s, conn);
+  if (o.status == SaslOutcome::Failed) co_await failure_pause(s, conn, user);
   co_return o;
 }
 
@@ -140,8 +154,9 @@ net::awaitable<SaslOutcome> run_sasl(Services& s, net::Connection& conn, const s
         step = mech->finish(false);
         continue;
       }
+      co_await attempt_pause(s, conn, v->authcid);
       auto r = co_await s.runtime.offload(
-          [&] { return s.authenticator.check_password(v->authcid, v->password, service, ip); });
+          [&] { return s.authenticator.check_password(v->authcid, v->password, service, ip); }, net::Pool::login);
       out = outcome_of(r, v->authcid);
       reason = r.reason;
       if (out.status == SaslOutcome::Unavailable) break;
@@ -149,7 +164,9 @@ net::awaitable<SaslOutcome> run_sasl(Services& s, net::Connection& conn, const s
     } else if (auto* n = std::get_if<auth::NeedScramSecret>(&step)) {
       scram_user = n->authcid;
       std::string user = n->authcid;
-      auto secret = co_await s.runtime.offload([&] { return s.authenticator.scram_secret(user, service); });
+      co_await attempt_pause(s, conn, user);
+      auto secret =
+          co_await s.runtime.offload([&] { return s.authenticator.scram_secret(user, service); }, net::Pool::login);
       step = mech->provide_secret(secret);
     } else if (auto* ok = std::get_if<auth::Success>(&step)) {
       if (scram_user) {
@@ -159,7 +176,8 @@ net::awaitable<SaslOutcome> run_sasl(Services& s, net::Connection& conn, const s
           break;
         }
         std::string user = *scram_user;
-        auto r = co_await s.runtime.offload([&] { return s.authenticator.finish_scram(user, true, service, ip); });
+        auto r = co_await s.runtime.offload([&] { return s.authenticator.finish_scram(user, true, service, ip); },
+                                            net::Pool::login);
         out = outcome_of(r, user);
         reason = r.reason;
       }
@@ -180,7 +198,8 @@ net::awaitable<SaslOutcome> run_sasl(Services& s, net::Connection& conn, const s
     } else {
       auto& f = std::get<auth::Failure>(step);
       if (scram_user)
-        co_await s.runtime.offload([&] { s.authenticator.finish_scram(*scram_user, false, service, ip); });
+        co_await s.runtime.offload([&] { s.authenticator.finish_scram(*scram_user, false, service, ip); },
+                                   net::Pool::login);
       out.status = SaslOutcome::Failed;
       out.authcid = f.authcid;
       if (reason.empty()) reason = f.reason;
@@ -188,7 +207,7 @@ net::awaitable<SaslOutcome> run_sasl(Services& s, net::Connection& conn, const s
     }
   }
   log_outcome(conn, mechanism, out, reason);
-  if (out.status == SaslOutcome::Failed) co_await failure_pause(s, conn);
+  if (out.status == SaslOutcome::Failed) co_await failure_pause(s, conn, out.authcid);
   co_return out;
 }
 

@@ -79,7 +79,10 @@ Session::Session(session::Services& services, net::Connection& conn, SessionMode
 }
 
 net::awaitable<void> Session::run() {
-  conn_.set_timeout(std::chrono::seconds(s_.config.limits.smtp_timeout_seconds));
+  // Submission is useless before AUTH, so an idle client is cut off after login_timeout_seconds
+  // until it has logged in; port 25 and LMTP keep RFC 5321 4.5.3.2.7's five minutes.
+  const auto& limits = s_.config.limits;
+  conn_.set_timeout(std::chrono::seconds(mode_.require_auth ? limits.login_timeout_seconds : limits.smtp_timeout_seconds));
   log::info("smtp.connect", {{"conn", conn_.id()}, {"service", mode_.name}, {"ip", conn_.remote_ip()}});
   // RFC 5321 4.3.1 / RFC 2033 4: the greeting is 220 with the server's name.
   reply(220, "", hostname() + (mode_.lmtp ? " kurier LMTP ready" : " kurier ESMTP ready"));
@@ -406,6 +409,7 @@ net::awaitable<void> Session::finish_auth(const session::SaslOutcome& o) {
   }
   identity_ = std::move(identity);
   authenticated_ = true;
+  conn_.set_timeout(std::chrono::seconds(s_.config.limits.smtp_timeout_seconds));
   reply(235, "2.7.0", "Authentication successful");
 }
 

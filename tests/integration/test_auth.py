@@ -116,3 +116,41 @@ def test_failed_logins_are_slowed_down_and_logged(fresh_kurier):
     assert login(k, address, "password-1")
     log = k.log_text()
     assert f"auth.fail" in log and f"user={address}" in log and "ip=127.0.0.1" in log
+
+
+def _throttled_kurier(k):
+    """One failure free, then every failure costs 1 s: short enough for a test, long enough to see."""
+    k.set_config("auth", "free_failures", "2")
+    k.set_config("auth", "max_delay_ms", "1000")
+    return k.start()
+
+
+def test_own_success_does_not_reset_a_guessing_run(fresh_kurier):
+    k = _throttled_kurier(fresh_kurier)
+    own, own_password = k.add_user()
+    victims = [k.add_user()[0] for _ in range(4)]
+    # Spraying one guess per account keeps every account's own count low: only the address's
+    # count slows this down.
+    for victim in victims[:3]:
+        assert not login(k, victim, "guess")
+    assert login(k, own, own_password)  # the attacker's own account, from the same address
+    t0 = time.monotonic()
+    assert not login(k, victims[3], "guess")
+    # The address still owes a delay: its failures on other accounts were not forgotten.
+    assert time.monotonic() - t0 >= 0.9
+
+
+def test_parallel_connections_cannot_outrun_the_throttle(fresh_kurier):
+    import concurrent.futures
+    k = _throttled_kurier(fresh_kurier)
+    address, _ = k.add_user()
+    for _ in range(3):
+        assert not login(k, address, "guess")
+    # Six guesses at once on six connections: each waits for its own slot, one delay apart, so
+    # the last answer comes about five delays after the first instead of all after one.
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda i: login(k, address, f"guess{i}"), range(6)))
+    assert results == [False] * 6
+    assert time.monotonic() - t0 >= 4.5
+    assert login(k, address, "password-1")

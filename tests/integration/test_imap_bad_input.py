@@ -137,3 +137,48 @@ def test_malformed_literal_announcement(kurier):
     _, tagged = raw.command("c", b"CAPABILITY")
     assert tagged.startswith(b"c OK")
     raw.close()
+
+
+def test_literals_before_login_are_small(kurier, user):
+    raw = RawImap(kurier)
+    # 9,000 bytes would be fine after login (max_command_bytes is 1M) but not before it.
+    raw.send(b"a LOGIN {9000}\r\n")
+    line = raw.line()
+    assert line.startswith(b"a NO [TOOBIG]"), "refused before '+': nothing is buffered"
+    # A LOGIN whose password is a literal of a sensible size still works.
+    addr, password = user
+    raw.send(f'b LOGIN "{addr}" {{{len(password)}}}\r\n'.encode())
+    assert raw.line().startswith(b"+")
+    raw.send(password.encode() + b"\r\n")
+    _, tagged = raw.until("b")
+    assert tagged.startswith(b"b OK"), tagged
+    # Logged in, the same literal size is accepted.
+    _, tagged = raw.command("s", b"SELECT INBOX")
+    raw.send(b"c SEARCH TEXT {9000}\r\n")
+    assert raw.line().startswith(b"+")
+    raw.send(b"x" * 9000 + b"\r\n")
+    _, tagged = raw.until("c")
+    assert tagged.startswith(b"c OK"), tagged
+    raw.close()
+
+
+def test_a_non_synchronizing_literal_too_big_before_login_ends_the_connection(kurier):
+    raw = RawImap(kurier)
+    raw.send(b"a LOGIN {20000+}\r\n")
+    assert raw.line().startswith(b"a NO [TOOBIG]")
+    assert raw.line().startswith(b"* BYE")
+    assert raw.closed()
+
+
+def test_idle_connections_before_login_are_closed_sooner(fresh_kurier):
+    k = fresh_kurier
+    k.set_config("limits", "login_timeout_seconds", "2")
+    k.start()
+    address, password = k.add_user()
+    logged_in = RawImap(k, user=(address, password))
+    anonymous = RawImap(k)  # connected after the login: closed later than 2 s after it
+    assert anonymous.line().startswith(b"* BYE"), "closed after 2 s idle before login"
+    assert anonymous.closed()
+    _, tagged = logged_in.command("n", b"NOOP")  # after login the 31-minute timeout applies
+    assert tagged.startswith(b"n OK"), tagged
+    logged_in.close()

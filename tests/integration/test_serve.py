@@ -132,3 +132,28 @@ def test_refuses_to_start_on_a_taken_port(fresh_kurier):
         assert "imap" in str(e.value)
     finally:
         blocker.close()
+
+
+def _listening_addresses(port):
+    """The local IPv4 addresses with a socket listening on port (from /proc/net/tcp)."""
+    found = set()
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        fields = line.split()
+        local, state = fields[1], fields[3]
+        address_hex, port_hex = local.split(":")
+        if state == "0A" and int(port_hex, 16) == port:  # 0A: TCP_LISTEN
+            found.add(socket.inet_ntoa(bytes.fromhex(address_hex)[::-1]))
+    return found
+
+
+def test_lmtp_listens_on_loopback_even_when_the_server_binds_elsewhere(fresh_kurier):
+    k = fresh_kurier
+    text = k.config.read_text()
+    # 127.0.0.2 stands for a public address (0.0.0.0 could collide with other tests' ports).
+    k.config.write_text(re.sub(r'(?m)^bind = .*$', 'bind = ["127.0.0.1", "127.0.0.2"]', text))
+    k.start()
+    assert _listening_addresses(k.port("smtp")) == {"127.0.0.1", "127.0.0.2"}
+    # LMTP takes mail for any local recipient without AUTH: loopback only by default.
+    assert _listening_addresses(k.port("lmtp")) == {"127.0.0.1"}
+    out = k.cli("check-config").stdout
+    assert re.search(r'lmtp_bind = \["127\.0\.0\.1"\]', out), out

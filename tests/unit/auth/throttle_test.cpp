@@ -48,14 +48,65 @@ TEST(LoginThrottle, FailuresExpireFromSlidingWindow) {
   EXPECT_EQ(t.throttle.delay_for("192.0.2.1"), 0ms);
 }
 
-TEST(LoginThrottle, SuccessClearsAddressAndAccount) {
+TEST(LoginThrottle, SuccessClearsTheAccountAndItsOwnFailuresFromTheAddress) {
   ThrottleWithClock t;
   t.fail("192.0.2.1", "alice", 6);
   EXPECT_GT(t.throttle.delay_for("192.0.2.1"), 0ms);
-  t.throttle.record_success("192.0.2.1", "alice");
+  t.throttle.record_success("192.0.2.1", "Alice");
   EXPECT_EQ(t.throttle.delay_for("192.0.2.1"), 0ms);
   EXPECT_EQ(t.throttle.delay_for("198.51.100.7", "alice"), 0ms);
   EXPECT_EQ(t.throttle.tracked_keys(), 0u);
+}
+
+// The attack the old rule allowed: guess at bob, log in to one's own account to reset the
+// address's count, guess on.
+TEST(LoginThrottle, SuccessOnAnotherAccountDoesNotResetTheAddress) {
+  ThrottleWithClock t;
+  t.fail("192.0.2.1", "bob", 6);
+  t.fail("192.0.2.1", "", 1);  // a failure before any name was known stays too
+  auto before = t.throttle.delay_for("192.0.2.1");
+  EXPECT_EQ(before, 8000ms);
+  t.throttle.record_success("192.0.2.1", "mallory");
+  EXPECT_EQ(t.throttle.delay_for("192.0.2.1"), before);
+  EXPECT_EQ(t.throttle.delay_for("203.0.113.1", "bob"), 4000ms);
+}
+
+TEST(LoginThrottle, RecordFailureReturnsTheDelayItEarns) {
+  ThrottleWithClock t;
+  EXPECT_EQ(t.throttle.record_failure("192.0.2.1", "alice"), 0ms);
+  EXPECT_EQ(t.throttle.record_failure("192.0.2.1", "alice"), 0ms);
+  EXPECT_EQ(t.throttle.record_failure("192.0.2.1", "alice"), 0ms);
+  EXPECT_EQ(t.throttle.record_failure("192.0.2.1", "alice"), 1000ms);
+  EXPECT_EQ(t.throttle.record_failure("192.0.2.1", "carol"), 2000ms);  // the address's count
+}
+
+TEST(LoginThrottle, NoWaitWhileNothingIsOwed) {
+  ThrottleWithClock t;
+  t.fail("192.0.2.1", "alice", 3);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(t.throttle.reserve_attempt("192.0.2.1", "alice"), 0ms);
+  EXPECT_EQ(t.throttle.reserve_attempt("192.0.2.9", "bob"), 0ms);
+}
+
+// Parallel connections all asking at once are given slots one delay apart, so they cannot test
+// more passwords than one connection could.
+TEST(LoginThrottle, ParallelAttemptsAreSpacedByTheDelay) {
+  ThrottleWithClock t;
+  t.fail("192.0.2.1", "alice", 4);   // owes 1 s; the 4th failure's answer took until now + 1 s
+  t.now += 1s;
+  EXPECT_EQ(t.throttle.reserve_attempt("192.0.2.1", "bob"), 0ms);
+  EXPECT_EQ(t.throttle.reserve_attempt("192.0.2.1", "carol"), 1000ms);
+  EXPECT_EQ(t.throttle.reserve_attempt("192.0.2.1", "dave"), 2000ms);
+  // Another address guessing at alice waits for alice's slots.
+  EXPECT_EQ(t.throttle.reserve_attempt("198.51.100.1", "alice"), 0ms);
+  EXPECT_EQ(t.throttle.reserve_attempt("198.51.100.2", "alice"), 1000ms);
+  // Unrelated addresses and accounts are not held up.
+  EXPECT_EQ(t.throttle.reserve_attempt("203.0.113.5", "erin"), 0ms);
+}
+
+TEST(LoginThrottle, AFailureHoldsBackTheNextAttempt) {
+  ThrottleWithClock t;
+  t.fail("192.0.2.1", "alice", 4);  // answer held 1 s
+  EXPECT_EQ(t.throttle.reserve_attempt("192.0.2.1", "alice"), 1000ms);
 }
 
 TEST(LoginThrottle, CountsPerAccountAcrossAddresses) {
@@ -140,7 +191,8 @@ TEST(LoginThrottle, IsThreadSafe) {
         std::string ip = "192.0.2." + std::to_string(n % 50);
         throttle.record_failure(ip, "user" + std::to_string(i));
         (void)throttle.delay_for(ip, "user0");
-        if (n % 7 == 0) throttle.record_success(ip, "");
+        (void)throttle.reserve_attempt(ip, "user1");
+        if (n % 7 == 0) throttle.record_success(ip, "user" + std::to_string(i));
       }
     });
   }
