@@ -16,7 +16,8 @@ build_kurier() {
   export CCACHE_NOHASHDIR=true CCACHE_BASEDIR="$BENCH_ROOT"
   cmake -S "$BENCH_ROOT" -B "$BENCH_ROOT/build-release" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DKURIER_TESTS=OFF >/dev/null
-  ninja -C "$BENCH_ROOT/build-release" -j"$(nproc)" kurier >/dev/null
+  # One build at a time on this machine (other checkouts may be building too).
+  flock /tmp/kurier-build.lock ninja -C "$BENCH_ROOT/build-release" -j"$(nproc)" kurier >/dev/null
 }
 
 start_kurier() {

@@ -1,5 +1,6 @@
 #include "accounts/authenticator.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "accounts/credentials.h"
@@ -116,6 +117,31 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
       }
       note_login(*a);
     }
+    return r;
+  } catch (const directory::Error& e) {
+    return {LoginResult::Unavailable, {}, e.what()};
+  }
+}
+
+LoginResult Authenticator::check_admin_for_user(const std::string& admin_name, const std::string& password,
+                                                const std::string& user, directory::Service service,
+                                                const std::string& client_ip) {
+  try {
+    auto admin = dir_.find_admin(admin_name);
+    bool ok = admin && auth::verify_password(password, admin->password_hash);
+    record(ok, admin_name, client_ip);
+    if (!ok) return {LoginResult::BadCredentials, {}, admin ? "wrong admin password" : "unknown admin"};
+    auto a = lookup(user);
+    if (!a) return {LoginResult::BadCredentials, {}, "no such user to act for"};
+    auto domain = a->address.substr(a->address.rfind('@') + 1);
+    bool delegated = admin->is_super || std::any_of(admin->domains.begin(), admin->domains.end(),
+                                                    [&](const std::string& d) { return iequals(d, domain); });
+    if (!delegated) {
+      log::warn("auth.admin_not_delegated", {{"admin", admin_name}, {"user", a->address}, {"ip", client_ip}});
+      return {LoginResult::BadCredentials, {}, "admin may not act for this user"};
+    }
+    auto r = admit(*a, service);
+    if (r.status == LoginResult::Ok) log::info("auth.admin_for_user", {{"admin", admin_name}, {"user", a->address}});
     return r;
   } catch (const directory::Error& e) {
     return {LoginResult::Unavailable, {}, e.what()};

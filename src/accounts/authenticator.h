@@ -42,6 +42,11 @@ class Authenticator {
 
   LoginResult check_password(const std::string& login, const std::string& password, directory::Service service,
                              const std::string& client_ip);
+  // An admin acting for a user (the SASL authorization identity, RFC 4422 3.4.1), as the seed let
+  // admins manage users' Sieve scripts: the admin's password is checked, and the user must be
+  // in one of the admin's domains (any, for a super-admin). The result's account is the user's.
+  LoginResult check_admin_for_user(const std::string& admin, const std::string& password, const std::string& user,
+                                   directory::Service service, const std::string& client_ip);
   // SCRAM: the secret for login, if the account exists and may use the service.
   std::optional<auth::ScramSecret> scram_secret(const std::string& login, directory::Service service);
   // After a SCRAM exchange ends: records the outcome like check_password does.

@@ -17,6 +17,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "cli/queue_commands.h"
+#include "cli/sieve_commands.h"
 #include "cli/selfsigned.h"
 #include "common/base64.h"
 #include "common/strings.h"
@@ -134,6 +135,7 @@ int run(int argc, char** argv) {
   add_alias_commands(app, ctx);
   add_admin_commands(app, ctx);
   add_queue_commands(app, ctx);
+  add_sieve_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -203,6 +203,8 @@ struct DeliveryService::Transaction {
     std::vector<store::MailboxId> mailboxes;  // where to store
     std::vector<store::Flags> flags;
     std::optional<RecipientStatus> failure;
+    std::vector<std::string> redirects;                // Sieve redirect targets
+    std::vector<std::function<void()>> after_delivery;  // the filing decision's side effects
   };
 
   const MessageEnvelope& envelope;
@@ -219,6 +221,9 @@ struct DeliveryService::Transaction {
 };
 
 namespace {
+
+// Vacation replies are remembered this long: the longest period a script may ask for (90 days).
+constexpr int64_t kVacationMemorySeconds = 90 * 86400;
 
 std::vector<RecipientStatus> all(size_t n, const RecipientStatus& s) { return std::vector<RecipientStatus>(n, s); }
 
@@ -258,6 +263,7 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
     for (size_t a = 0; a < t.accounts.size(); ++a) file_for_account(t, a);
     store_targets(t);
     relay_external(t);  // after the local rows: see relay_external for why
+    relay_redirects(t);
     send_success_notices(t);  // here: t.message (the blob view) is still open
     if (style == ReplyStyle::one_reply) send_failure_notice(t);
   } catch (const std::exception& e) {  // parsing/open failures: nothing was stored
@@ -273,6 +279,18 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
 namespace {
 
 size_t target_count(const Resolution& r) { return r.accounts.size() + r.external.size(); }
+
+// A reply text from a script (a Sieve reject reason): one line, at most 400 octets, so it fits
+// an SMTP reply line (RFC 5321 4.5.3.1.5).
+std::string single_line(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= 400) break;
+    out += (c == '\r' || c == '\n' || c == '\t') ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? "message refused by the recipient's filter" : out;
+}
 
 }  // namespace
 
@@ -434,6 +452,48 @@ void DeliveryService::relay_external(Transaction& t) {
       t.results[i] = RecipientStatus::temporary(451, "4.3.0", "relaying failed, try again later");
 }
 
+// Sieve redirects (RFC 5228 4.2), each account's to its targets, through the same relay hook as
+// aliases and with the same retry keys, so a 4xx and the client's retry queue them once. The
+// copy carries Delivered-To: <account>, so a redirect that comes back is refused as a loop.
+void DeliveryService::relay_redirects(Transaction& t) {
+  for (auto& w : t.accounts) {
+    if (w.failure || w.redirects.empty()) continue;
+    std::vector<RelayRecipient> targets;
+    for (const auto& address : w.redirects) targets.push_back({address, {}});
+    std::string trace = delivered_to_field(w.account.address);
+    std::string key = relay_key(t, trace, targets);
+    if (already_relayed(key)) continue;
+    try {
+      if (!relay_) throw std::runtime_error("no relay configured");
+      relay_->relay({t.envelope.sender, targets, t.received, t.envelope.dsn, t.envelope.origin, trace});
+      record_relay(key);
+      log::info("delivery.sieve_redirect", {{"account", w.account.address}, {"targets", targets.size()}});
+    } catch (const std::exception& e) {
+      log::warn("delivery.redirect_failed", {{"account", w.account.address}, {"error", e.what()}});
+      w.failure = RecipientStatus::temporary(451, "4.3.0", bracketed(w.account.address) + ": redirect failed, try again later");
+      for (size_t i : w.recipients)
+        if (t.results[i].ok()) t.results[i] = *w.failure;
+    }
+  }
+}
+
+// fileinto :create (RFC 5490 3.2): the mailbox is made, and subscribed like the user's own.
+std::optional<store::MailboxInfo> DeliveryService::create_for_fileinto(const LocalRecipient& account,
+                                                                        const std::string& name) {
+  store::AccountId id(account.account_id);
+  try {
+    auto box = store_.create_mailbox(id, name);
+    log::info("delivery.mailbox_created", {{"account", account.address}, {"mailbox", name}});
+    return box;
+  } catch (const store::StoreError& e) {
+    if (e.code() != store::StoreErrc::already_exists) {
+      log::warn("delivery.mailbox_create_failed", {{"account", account.address}, {"mailbox", name}, {"error", e.what()}});
+      return std::nullopt;  // fileinto falls back to INBOX, as for any missing mailbox
+    }
+    return store_.find_mailbox(id, name);
+  }
+}
+
 // RFC 3461 NOTIFY=SUCCESS for what was settled here: "delivered" into one local mailbox
 // (5.2.3), "expanded" for an alias with several targets (5.2.7.3). A single outside target is
 // the queue's to report. Never for the null sender (a notice about a notice), never fatal.
@@ -510,16 +570,21 @@ void DeliveryService::file_for_account(Transaction& t, size_t index) {
     }
     const auto& first = t.recipients[w.recipients.front()];
     FilingDecision decision = filing_->decide({w.account, first.address, t.envelope.sender, t.message, t.structure});
-    if (!decision.redirect.empty()) {
-      // Sieve redirects need the outbound queue; until a relay hook exists the copy is kept.
-      log::warn("delivery.redirect_unavailable", {{"account", w.account.address}, {"targets", decision.redirect.size()}});
-      if (decision.file_into.empty()) decision.discard = false;
+    if (decision.reject) {
+      // RFC 5429 2.1: "550 5.7.1" with the script's reason; the MDN is the DSN SMTP sends.
+      w.failure = RecipientStatus::permanent(550, "5.7.1", single_line(*decision.reject));
+      log::info("delivery.sieve_reject", {{"account", w.account.address}});
+      return;
     }
-    if (decision.file_into.empty() && !decision.discard) decision.file_into.push_back(FileInto{});
+    w.redirects = std::move(decision.redirect);
+    w.after_delivery = std::move(decision.after_delivery);
+    if (decision.file_into.empty() && !decision.discard && decision.redirect.empty())
+      decision.file_into.push_back(FileInto{});
     int64_t since = now_seconds() - int64_t(settings_.duplicate_window_hours) * 3600;
     store::MailboxId inbox = inbox_of(w.account);  // also creates the default mailboxes at first
     for (const auto& f : decision.file_into) {
       auto box = iequals(f.mailbox, "INBOX") ? std::nullopt : store_.find_mailbox(store::AccountId(w.account.account_id), f.mailbox);
+      if (!box && f.create && !iequals(f.mailbox, "INBOX")) box = create_for_fileinto(w.account, f.mailbox);
       store::MailboxId id = box && !box->noselect ? box->id : inbox;
       if (std::find(w.mailboxes.begin(), w.mailboxes.end(), id) != w.mailboxes.end()) continue;
       if (settings_.duplicate_window_hours > 0 && !t.message_id.empty() && state_->delivered_since(t.message_id, id, since)) {
@@ -559,12 +624,20 @@ void DeliveryService::store_targets(Transaction& t) {
   }
 }
 
-// Duplicate records and quota warnings; failures here are logged, the message is stored.
+// The filing decisions' side effects, duplicate records and quota warnings; failures here are
+// logged, the delivery stands.
 void DeliveryService::after_delivery(Transaction& t) {
-  if (!t.stored) return;
   int64_t now = now_seconds();
   for (const auto& w : t.accounts) {
-    if (w.failure || w.mailboxes.empty()) continue;
+    if (w.failure) continue;
+    for (const auto& effect : w.after_delivery) {
+      try {
+        effect();
+      } catch (const std::exception& e) {
+        log::warn("delivery.sieve_effect_failed", {{"account", w.account.address}, {"error", e.what()}});
+      }
+    }
+    if (w.mailboxes.empty() || !t.stored) continue;
     try {
       if (settings_.duplicate_window_hours > 0 && !t.message_id.empty())
         for (auto id : w.mailboxes) state_->record_delivery(t.message_id, id, now);
@@ -574,8 +647,10 @@ void DeliveryService::after_delivery(Transaction& t) {
     }
   }
   try {
-    if (settings_.duplicate_window_hours > 0 && ++deliveries_ % kPruneEvery == 0)
-      state_->prune(now - int64_t(settings_.duplicate_window_hours) * 3600);
+    if (++deliveries_ % kPruneEvery == 0) {
+      if (settings_.duplicate_window_hours > 0) state_->prune(now - int64_t(settings_.duplicate_window_hours) * 3600);
+      state_->prune_sieve(now, now - kVacationMemorySeconds);
+    }
   } catch (const std::exception& e) {
     log::warn("delivery.prune_failed", {{"error", e.what()}});
   }

@@ -221,6 +221,8 @@ class DeliveryService {
   uint64_t usage_bytes(int64_t account);
   // Drops what delivery remembers of a removed account (its quota-warning mark).
   void forget_account(int64_t account);
+  // The durable memory (delivery.db), for the Sieve hook's vacation and duplicate records.
+  DeliveryState& state() { return *state_; }
 
  private:
   struct Transaction;
@@ -230,6 +232,8 @@ class DeliveryService {
   void store_targets(Transaction& t);
   void group_by_account(Transaction& t);
   void relay_external(Transaction& t);
+  void relay_redirects(Transaction& t);
+  std::optional<store::MailboxInfo> create_for_fileinto(const LocalRecipient& account, const std::string& name);
   std::string relay_key(Transaction& t, std::string_view trace, const std::vector<RelayRecipient>& targets) const;
   bool already_relayed(const std::string& key);
   void record_relay(const std::string& key);

@@ -10,6 +10,8 @@
 //    (RFC 5321 6.1: once accepted, a failure must be reported to the reverse-path).
 // Hooks run on the delivery thread (blocking calls are fine) and must be thread-safe.
 #pragma once
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,12 +34,20 @@ struct FilingRequest {
 struct FileInto {
   std::string mailbox = "INBOX";  // a missing or unselectable mailbox falls back to INBOX
   store::Flags flags;
+  bool create = false;            // RFC 5490 3.2 (fileinto :create): make a missing mailbox
 };
 
 struct FilingDecision {
   std::vector<FileInto> file_into;    // empty (and not discard): INBOX
-  std::vector<std::string> redirect;  // addresses to send a copy to (needs a RelayHook)
+  std::vector<std::string> redirect;  // addresses to send a copy to, through the RelayHook
   bool discard = false;               // RFC 5228 4.4: cancels the implicit keep
+  // RFC 5429: refuse the message for this account (550 5.7.1 with this text); nothing is
+  // stored or redirected. LMTP answers it per recipient; SMTP, having one reply, sends a DSN.
+  std::optional<std::string> reject;
+  // Side effects owed once the account's delivery stands (its copies stored, its redirects
+  // queued): vacation replies, notifications, duplicate tracking. A throw is logged; the
+  // delivery stands.
+  std::vector<std::function<void()>> after_delivery;
 };
 
 class FilingHook {

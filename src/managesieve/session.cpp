@@ -379,6 +379,7 @@ net::awaitable<Reply> Session::cmd_authenticate(Command& cmd) {
   framing.send_challenge = [self](const std::string& c) { return sasl_send(self, c); };
   framing.read_response = [self]() { return sasl_read(self); };
   framing.final_data_in_success = true;  // RFC 5804 2.1: OK (SASL "...")
+  framing.admins_may_act_for_users = true;  // the seed's admins managed users' scripts
   std::string mechanism = to_upper(cmd.args[0].text);
   auto o = co_await session::run_sasl(s_, conn_, mechanism, initial, directory::kSieve, framing);
   using S = session::SaslOutcome;

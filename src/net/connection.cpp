@@ -394,6 +394,7 @@ bool Connection::is_local() const { return impl_->local; }
 std::uint64_t Connection::bytes_in() const { return impl_->bytes_in; }
 std::uint64_t Connection::bytes_out() const { return impl_->bytes_out; }
 void Connection::set_timeout(std::chrono::milliseconds idle) { impl_->idle = idle; }
+std::chrono::milliseconds Connection::timeout() const { return impl_->idle; }
 void Connection::set_handshake_timeout(std::chrono::milliseconds limit) { impl_->handshake_limit = limit; }
 
 void Connection::request_shutdown(std::string farewell_line) {

@@ -91,6 +91,7 @@ class Connection {
   // Idle timeout: a read or write that makes no progress within it fails with
   // IoStatus::timeout (0 = none). The session may still write one last line, then must close.
   void set_timeout(std::chrono::milliseconds idle);
+  std::chrono::milliseconds timeout() const;
   void set_handshake_timeout(std::chrono::milliseconds limit);  // default 30 s
 
   // Graceful stop. Thread-safe. A read made while waiting for the next command (see

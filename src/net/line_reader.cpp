@@ -2,6 +2,8 @@
 #include "net/line_reader.h"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <cstring>
 
 namespace kurier::net {
@@ -82,6 +84,10 @@ awaitable<IoStatus> LineReader::fill() {
 awaitable<LineResult> LineReader::read_line(std::size_t max_len) {
   reserve_for_line(max_len);
   std::size_t scanned = 0;  // bytes after begin_ known to hold no LF
+  // The connection's timeout bounds the time between reads; a line must also be complete within
+  // it once its first byte came, or a client trickling a byte now and then would hold its
+  // connection (and its slot of the per-IP limit) for ever (slowloris).
+  std::optional<std::chrono::steady_clock::time_point> line_started;
   for (;;) {
     const char* start = buf_.data() + begin_;
     const char* nl = static_cast<const char*>(std::memchr(start + scanned, '\n', end_ - begin_ - scanned));
@@ -95,6 +101,10 @@ awaitable<LineResult> LineReader::read_line(std::size_t max_len) {
     }
     scanned = end_ - begin_;
     if (scanned > max_len + 1) co_return co_await discard_rest_of_line();  // +1: a CR may follow
+    if (scanned > 0 && !line_started) line_started = std::chrono::steady_clock::now();
+    if (line_started && conn_.timeout().count() > 0 &&
+        std::chrono::steady_clock::now() - *line_started > conn_.timeout())
+      co_return fail(IoStatus::timeout);
     IoStatus status = co_await fill();
     if (status != IoStatus::ok) co_return fail(status);
   }

@@ -25,6 +25,7 @@
 #include "server/privileges.h"
 #include "server/protocols.h"
 #include "server/queue_bridge.h"
+#include "server/sieve_filing.h"
 #include "server/sieve_language.h"
 #include "srs/codec.h"
 #include "srs/secret.h"
@@ -51,6 +52,10 @@ net::ServerLimits server_limits(const config::Config& c) {
   net::ServerLimits l;
   l.max_connections = size_t(c.limits.max_connections);
   l.max_per_ip = size_t(c.limits.max_connections_per_ip);
+  // A TLS handshake is part of logging in: an implicit-TLS client that never finishes it gets
+  // no longer than an idle plain client before login.
+  l.tls_handshake_timeout = std::min<std::chrono::milliseconds>(
+      std::chrono::seconds(30), std::chrono::seconds(c.limits.login_timeout_seconds));
   return l;
 }
 
@@ -152,9 +157,11 @@ int serve(const config::Config& c) {
     outbound.set_notifier([&](const queue::Notification& n) { relay_hook.notify(n); });
     delivery.set_relay_hook(&relay_hook);
     delivery.set_notice_hook(&relay_hook);
+    SieveFilingHook sieve_filing(c, *directory, mail_store, delivery.state(), relay_hook);
+    delivery.set_filing_hook(&sieve_filing);
     AccountReaper reaper(*directory, mail_store, delivery);
     reaper.start_up();
-    accounts::SieveScripts sieve_scripts(*directory, sieve_limits(c), sieve_language());
+    accounts::SieveScripts sieve_scripts(*directory, sieve_limits(c), sieve_language(c));
     session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery, srs_codec};
     services.sieve_scripts = &sieve_scripts;
 

@@ -150,8 +150,19 @@ net::awaitable<SaslOutcome> run_sasl(Services& s, net::Connection& conn, const s
       step = mech->step(*data);
     } else if (auto* v = std::get_if<auth::VerifyPassword>(&step)) {
       if (!authzid_allowed(v->authcid, v->authzid)) {
-        reason = "authzid not permitted";
-        step = mech->finish(false);
+        if (!framing.admins_may_act_for_users) {
+          reason = "authzid not permitted";
+          step = mech->finish(false);
+          continue;
+        }
+        co_await attempt_pause(s, conn, v->authcid);
+        auto r = co_await s.runtime.offload(
+            [&] { return s.authenticator.check_admin_for_user(v->authcid, v->password, v->authzid, service, ip); },
+            net::Pool::login);
+        out = outcome_of(r, v->authcid);
+        reason = r.reason;
+        if (out.status == SaslOutcome::Unavailable) break;
+        step = mech->finish(out.status == SaslOutcome::Ok);
         continue;
       }
       co_await attempt_pause(s, conn, v->authcid);

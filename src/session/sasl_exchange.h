@@ -26,6 +26,10 @@ struct SaslFraming {
   // SMTP (RFC 4954 §4) cannot carry data in its success reply: SCRAM's server-final message is
   // then sent as one more challenge and an empty response expected. IMAP can (RFC 9051 §6.2.2).
   bool final_data_in_success = true;
+  // ManageSieve: an admin may log in with its own name and password and a user's address as
+  // the authorization identity (within its domains). Elsewhere an authzid other than the
+  // authcid fails.
+  bool admins_may_act_for_users = false;
 };
 
 struct SaslOutcome {

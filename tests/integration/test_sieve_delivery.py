@@ -1,0 +1,160 @@
+"""Sieve at delivery (RFC 5228 and extensions) against a real `kurier serve`: scripts stored with
+`kurier sieve put --activate`, mail delivered over LMTP and SMTP (smtplib), results read with
+imaplib, and what leaves (vacation replies, redirects, notifications) read at Postfix's smtp-sink
+as the remote MX."""
+import email
+import email.policy
+import imaplib
+import smtplib
+import time
+
+import pytest
+
+from conftest import PASSWORD, wait_for
+from imap_support import inbox, message_count, ok
+from queue_support import queue_list, route, start_with_queue
+
+
+def parse(raw):
+    return email.message_from_bytes(raw, policy=email.policy.compat32)
+
+
+def message(subject, sender="someone@remote.test", to="user@example.test", extra=""):
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{subject.replace(' ', '-')}.{time.time_ns()}@remote.test>\r\n{extra}\r\n"
+            f"Body of {subject}.\r\n").encode()
+
+
+def activate(k, address, script, name="filter"):
+    k.cli("sieve", "put", address, name, "-", "--activate", input=script)
+
+
+def lmtp(k, sender, recipients, msg):
+    """Per-recipient LMTP replies as {address: (code, text)} (RFC 2033 4.2)."""
+    with smtplib.LMTP(k.host, k.port("lmtp"), timeout=60) as c:
+        c.ehlo("client.test")
+        try:
+            refused = c.sendmail(sender, recipients, msg)
+        except smtplib.SMTPRecipientsRefused as e:
+            return e.recipients
+        return refused
+
+
+def mailbox_flags(k, address, mailbox):
+    m = imaplib.IMAP4(k.host, k.port("imap"), timeout=30)
+    try:
+        m.login(address, PASSWORD)
+        ok(m.select(f'"{mailbox}"', readonly=True))
+        return [line for line in ok(m.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")) if isinstance(line, tuple)]
+    finally:
+        m.logout()
+
+
+@pytest.fixture
+def server(fresh_kurier, sink):
+    k = fresh_kurier
+    route(k, "remote.test", sink.port)
+    start_with_queue(k)
+    return k
+
+
+def test_fileinto_flags_and_implicit_keep(server):
+    k = server
+    address, _ = k.add_user()
+    activate(k, address, 'require ["fileinto", "imap4flags", "mailbox"];\r\n'
+                         'if header :contains "subject" "[list]" {\r\n'
+                         '  fileinto :create :flags "\\\\Seen $List" "Lists/Dev";\r\n'
+                         '} elsif header :contains "subject" "urgent" {\r\n'
+                         '  addflag "\\\\Flagged";\r\n'
+                         '}\r\n')
+    assert lmtp(k, "someone@remote.test", [address], message("[list] weekly news")) == {}
+    assert lmtp(k, "someone@remote.test", [address], message("urgent: call me")) == {}
+    assert lmtp(k, "someone@remote.test", [address], message("plain hello")) == {}
+    assert message_count(k, address, mailbox="Lists/Dev") == 1
+    listed = mailbox_flags(k, address, "Lists/Dev")
+    assert b"\\Seen" in listed[0][0] and b"$List" in listed[0][0], listed
+    in_inbox = mailbox_flags(k, address, "INBOX")
+    assert len(in_inbox) == 2
+    flagged = [l for l in in_inbox if b"urgent" in l[1]]
+    assert b"\\Flagged" in flagged[0][0], in_inbox
+
+
+def test_discard_and_reject(server):
+    k = server
+    address, _ = k.add_user()
+    activate(k, address, 'require ["reject"];\r\n'
+                         'if header :is "subject" "spam" { discard; stop; }\r\n'
+                         'if header :is "subject" "unwanted" { reject "I do not want this."; }\r\n')
+    assert lmtp(k, "someone@remote.test", [address], message("spam")) == {}
+    refused = lmtp(k, "someone@remote.test", [address], message("unwanted"))
+    code, text = refused[address]
+    assert code == 550 and b"5.7.1" in text and b"I do not want this." in text, refused
+    assert message_count(k, address) == 0
+
+
+def test_redirect_goes_out_through_the_queue(server, sink):
+    k = server
+    address, _ = k.add_user()
+    activate(k, address, 'redirect "archive@remote.test";\r\n')
+    assert lmtp(k, "someone@remote.test", [address], message("to be redirected")) == {}
+    wait_for(lambda: sink.messages() and queue_list(k) == [], what="the redirected copy at the sink")
+    [raw] = sink.messages()
+    assert parse(raw)["Subject"] == "to be redirected"
+    assert f"Delivered-To: {address}".encode() in raw, "marked for loop detection"
+    assert message_count(k, address) == 0, "redirect without keep stores no copy"
+
+
+def test_vacation_replies_once_per_sender_and_never_to_lists(server, sink):
+    k = server
+    address, _ = k.add_user()
+    activate(k, address, 'require ["vacation"];\r\n'
+                         'vacation :days 7 :subject "Away until Monday" "I am away; back on Monday.";\r\n')
+    to = f"To: {address}"
+    assert lmtp(k, "friend@remote.test", [address], message("first", "friend@remote.test", address)) == {}
+    wait_for(lambda: sink.messages() and queue_list(k) == [], what="the vacation reply at the sink")
+    [raw] = sink.messages()
+    reply = parse(raw)
+    assert reply["Subject"] == "Away until Monday"
+    assert reply["Auto-Submitted"].startswith("auto-replied")
+    assert reply["To"] == "<friend@remote.test>"
+    assert reply["In-Reply-To"], "threads with the original (RFC 5230 5.8)"
+    assert b"I am away; back on Monday." in raw
+    # The same sender again within :days: no second reply. A list and a bulk message: none.
+    assert lmtp(k, "friend@remote.test", [address], message("second", "friend@remote.test", address)) == {}
+    assert lmtp(k, "list@remote.test", [address],
+                message("list mail", "list@remote.test", address, "List-Id: <dev.remote.test>\r\n")) == {}
+    assert lmtp(k, "bulk@remote.test", [address],
+                message("bulk mail", "bulk@remote.test", address, "Precedence: bulk\r\n")) == {}
+    assert lmtp(k, "", [address], message("a bounce", "mailer-daemon@remote.test", address)) == {}
+    assert message_count(k, address) == 5, "every message is still kept"
+    wait_for(lambda: "sieve.vacation_skipped" in k.log_text() and queue_list(k) == [],
+             what="the later messages to be filed")
+    assert len(sink.messages()) == 1
+    # Remembered durably: after a restart the sender still gets no second reply.
+    k.stop()
+    start_with_queue(k)
+    assert lmtp(k, "friend@remote.test", [address], message("third", "friend@remote.test", address)) == {}
+    assert queue_list(k) == [] and len(sink.messages()) == 1
+
+
+def test_runtime_error_keeps_the_message(server):
+    k = server
+    address, _ = k.add_user()
+    # Valid at compile time; fails at run time: a redirect to an address built from a variable
+    # that is not a valid address.
+    activate(k, address, 'require ["variables"];\r\n'
+                         'if header :matches "subject" "*" { set "target" "${1}"; }\r\n'
+                         'redirect "${target}";\r\n')
+    assert lmtp(k, "someone@remote.test", [address], message("not an address")) == {}
+    assert message_count(k, address) == 1
+    wait_for(lambda: "sieve.runtime_error" in k.log_text(), what="the runtime error in the log")
+
+
+def test_sieve_runs_for_smtp_deliveries_too(server):
+    k = server
+    address, _ = k.add_user()
+    activate(k, address, 'require ["fileinto"];\r\nfileinto "Junk";\r\n')
+    with smtplib.SMTP(k.host, k.port("smtp"), timeout=60) as c:
+        assert c.sendmail("someone@remote.test", [address], message("over smtp")) == {}
+    assert message_count(k, address, mailbox="Junk") == 1
+    assert message_count(k, address) == 0
