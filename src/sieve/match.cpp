@@ -1,0 +1,247 @@
+// Comparators and match types; see match.h.
+#include "sieve/match.h"
+
+#include <regex.h>
+
+#include "common/strings.h"
+
+namespace kurier::sieve {
+namespace {
+
+bool chars_equal(Comparator c, char a, char b) {
+  return c == Comparator::octet ? a == b : ascii_lower(a) == ascii_lower(b);
+}
+
+// Bytes of the UTF-8 character starting with lead byte b (1 for a stray byte).
+size_t utf8_char_size(unsigned char b) {
+  if (b < 0xC0) return 1;
+  if (b < 0xE0) return 2;
+  if (b < 0xF0) return 3;
+  if (b < 0xF8) return 4;
+  return 1;
+}
+
+struct GlobToken {
+  enum class Kind { literal, one, many } kind;
+  char c = 0;
+};
+using Segment = std::vector<GlobToken>;
+
+// Splits a pattern at its "*"s: n stars give n + 1 segments of literals and "?".
+std::vector<Segment> split_pattern(std::string_view pattern) {
+  std::vector<Segment> segments(1);
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char ch = pattern[i];
+    if (ch == '\\' && i + 1 < pattern.size()) {
+      segments.back().push_back({GlobToken::Kind::literal, pattern[++i]});
+    } else if (ch == '*') {
+      segments.emplace_back();
+    } else if (ch == '?') {
+      segments.back().push_back({GlobToken::Kind::one, 0});
+    } else {
+      segments.back().push_back({GlobToken::Kind::literal, ch});
+    }
+  }
+  return segments;
+}
+
+// Matches a star-free segment at value[pos...]; on success sets end and appends "?" captures.
+bool segment_at(Comparator c, std::string_view value, size_t pos, const Segment& seg, size_t& end,
+                std::vector<std::string>* caps) {
+  size_t first_cap = caps ? caps->size() : 0;
+  for (const GlobToken& t : seg) {
+    if (pos >= value.size()) {
+      if (caps) caps->resize(first_cap);
+      return false;
+    }
+    if (t.kind == GlobToken::Kind::literal) {
+      if (!chars_equal(c, value[pos], t.c)) {
+        if (caps) caps->resize(first_cap);
+        return false;
+      }
+      ++pos;
+    } else {
+      size_t n = std::min(utf8_char_size(static_cast<unsigned char>(value[pos])), value.size() - pos);
+      if (caps) caps->emplace_back(value.substr(pos, n));
+      pos += n;
+    }
+  }
+  end = pos;
+  return true;
+}
+
+size_t leading_digits(std::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+  return n;
+}
+
+int compare_numeric(std::string_view a, std::string_view b) {
+  size_t na = leading_digits(a), nb = leading_digits(b);
+  if (na == 0 || nb == 0) return (na == 0 ? 1 : 0) - (nb == 0 ? 1 : 0);  // infinity
+  std::string_view da = a.substr(0, na), db = b.substr(0, nb);
+  while (da.size() > 1 && da[0] == '0') da.remove_prefix(1);
+  while (db.size() > 1 && db[0] == '0') db.remove_prefix(1);
+  if (da.size() != db.size()) return da.size() < db.size() ? -1 : 1;
+  int r = da.compare(db);
+  return r < 0 ? -1 : (r > 0 ? 1 : 0);
+}
+
+}  // namespace
+
+std::optional<Comparator> comparator_from_name(std::string_view name) {
+  if (iequals(name, "i;octet")) return Comparator::octet;
+  if (iequals(name, "i;ascii-casemap")) return Comparator::ascii_casemap;
+  if (iequals(name, "i;ascii-numeric")) return Comparator::ascii_numeric;
+  return std::nullopt;
+}
+
+std::optional<Relation> relation_from_name(std::string_view name) {
+  static constexpr std::pair<std::string_view, Relation> names[] = {
+      {"gt", Relation::gt}, {"ge", Relation::ge}, {"lt", Relation::lt},
+      {"le", Relation::le}, {"eq", Relation::eq}, {"ne", Relation::ne}};
+  for (const auto& [n, r] : names)
+    if (iequals(name, n)) return r;
+  return std::nullopt;
+}
+
+bool supports(Comparator c, MatchType m) {
+  if (c != Comparator::ascii_numeric) return true;
+  return m == MatchType::is || m == MatchType::value || m == MatchType::count;
+}
+
+int compare(Comparator c, std::string_view a, std::string_view b) {
+  if (c == Comparator::ascii_numeric) return compare_numeric(a, b);
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = static_cast<unsigned char>(c == Comparator::octet ? a[i] : ascii_lower(a[i]));
+    unsigned char y = static_cast<unsigned char>(c == Comparator::octet ? b[i] : ascii_lower(b[i]));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  if (a.size() == b.size()) return 0;
+  return a.size() < b.size() ? -1 : 1;
+}
+
+bool relation_holds(Relation r, int o) {
+  switch (r) {
+    case Relation::gt: return o > 0;
+    case Relation::ge: return o >= 0;
+    case Relation::lt: return o < 0;
+    case Relation::le: return o <= 0;
+    case Relation::eq: return o == 0;
+    case Relation::ne: return o != 0;
+  }
+  return false;
+}
+
+bool contains(Comparator c, std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && chars_equal(c, haystack[i + k], needle[k])) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+// The segments between stars are placed as early as possible, which is both correct (an
+// earlier place never leaves less room for the rest) and the non-greedy capture RFC 5229 wants;
+// the last segment is anchored at the end. Linear in |value| per segment, no backtracking.
+bool glob_match(Comparator c, std::string_view value, std::string_view pattern,
+                std::vector<std::string>* caps) {
+  std::vector<Segment> segments = split_pattern(pattern);
+  std::vector<std::string> local;
+  std::vector<std::string>* out = caps ? &local : nullptr;
+  if (out) out->emplace_back(value);
+  size_t pos = 0, end = 0;
+  if (!segment_at(c, value, 0, segments[0], end, out)) {
+    if (!segments[0].empty()) return false;
+    end = 0;
+  }
+  pos = end;
+  if (segments.size() == 1) {
+    if (pos != value.size()) return false;
+    if (caps) *caps = std::move(local);
+    return true;
+  }
+  for (size_t s = 1; s + 1 < segments.size(); ++s) {
+    size_t start = pos;
+    bool found = false;
+    for (; start <= value.size(); ++start) {
+      if (segments[s].empty() || segment_at(c, value, start, segments[s], end, nullptr)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+    if (segments[s].empty()) end = start;
+    if (out) {
+      out->emplace_back(value.substr(pos, start - pos));  // the "*" before this segment
+      segment_at(c, value, start, segments[s], end, out);
+    }
+    pos = end;
+  }
+  const Segment& last = segments.back();
+  for (size_t start = pos; start <= value.size(); ++start) {
+    std::vector<std::string> tail;
+    if (last.empty()) {
+      if (start != value.size()) continue;
+      end = start;
+    } else if (!segment_at(c, value, start, last, end, out ? &tail : nullptr) || end != value.size()) {
+      continue;
+    }
+    if (out) {
+      out->emplace_back(value.substr(pos, start - pos));
+      for (std::string& t : tail) out->push_back(std::move(t));
+      *caps = std::move(local);
+    }
+    return true;
+  }
+  return false;
+}
+
+struct Regex::Impl {
+  regex_t re;
+};
+
+std::shared_ptr<const Regex> Regex::compile(std::string_view pattern, bool icase, std::string* error) {
+  auto r = std::shared_ptr<Regex>(new Regex());
+  r->impl_ = std::make_unique<Impl>();
+  std::string p(pattern);
+  int rc = regcomp(&r->impl_->re, p.c_str(), REG_EXTENDED | (icase ? REG_ICASE : 0));
+  if (rc != 0) {
+    char buf[256];
+    regerror(rc, &r->impl_->re, buf, sizeof buf);
+    if (error) *error = buf;
+    r->impl_.reset();
+    return nullptr;
+  }
+  return r;
+}
+
+Regex::~Regex() {
+  if (impl_) regfree(&impl_->re);
+}
+
+bool Regex::search(std::string_view value, std::vector<std::string>* captures) const {
+  std::string subject(value);
+  regmatch_t m[10];
+  if (regexec(&impl_->re, subject.c_str(), 10, m, 0) != 0) return false;
+  if (captures) {
+    captures->clear();
+    for (const regmatch_t& g : m) {
+      if (g.rm_so < 0) captures->emplace_back();
+      else captures->push_back(subject.substr(size_t(g.rm_so), size_t(g.rm_eo - g.rm_so)));
+    }
+  }
+  return true;
+}
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+}  // namespace kurier::sieve
