@@ -24,19 +24,29 @@ bool type_matches(const mime::Part& part, const std::vector<std::string>& types)
   return false;
 }
 
-// RFC 5173 5.3 allows a simplified text form of HTML: the tags go, the text stays.
+// RFC 5173 5.3 allows a simplified text form of HTML: the tags go (each a word break), the text
+// stays, and runs of blanks become one space.
 std::string strip_html_tags(std::string_view html) {
   std::string out;
   bool in_tag = false;
+  auto blank = [&] {
+    if (!out.empty() && out.back() != ' ') out += ' ';
+  };
   for (char c : html) {
-    if (c == '<') in_tag = true;
-    else if (c == '>' && in_tag) { in_tag = false; out += ' '; }
-    else if (!in_tag) out += c;
+    if (c == '<') {
+      in_tag = true;
+    } else if (c == '>' && in_tag) {
+      in_tag = false;
+      blank();
+    } else if (!in_tag) {
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') blank();
+      else out += c;
+    }
   }
   return out;
 }
 
-std::string decoded_content(const mime::Part& part, std::string_view bytes, size_t max_size) {
+std::string decoded_content(const mime::Part& part, std::string_view bytes, size_t max_size, bool as_text) {
   std::string_view raw = bytes.substr(part.body_offset, part.body_size);
   if (raw.size() > max_size * 2) raw = raw.substr(0, max_size * 2);  // base64 is 4/3 larger
   std::string text = mime::decode_transfer_encoding(raw, part.encoding).value_or(std::string(raw));
@@ -45,19 +55,19 @@ std::string decoded_content(const mime::Part& part, std::string_view bytes, size
     if (charset && !iequals(charset->value, "us-ascii") && !iequals(charset->value, "utf-8")) {
       if (auto utf8 = mime::convert_to_utf8(text, charset->value)) text = std::move(*utf8);
     }
-    if (iequals(part.subtype, "html")) text = strip_html_tags(text);
+    if (as_text && iequals(part.subtype, "html")) text = strip_html_tags(text);
   }
   if (text.size() > max_size) text.resize(max_size);
   return text;
 }
 
 void collect_parts(const mime::Part& part, std::string_view bytes, const std::vector<std::string>& types,
-                   size_t max_size, std::vector<std::string>& out) {
+                   size_t max_size, bool as_text, std::vector<std::string>& out) {
   if (part.is_multipart() || part.is_message()) {
-    for (const mime::Part& child : part.children) collect_parts(child, bytes, types, max_size, out);
+    for (const mime::Part& child : part.children) collect_parts(child, bytes, types, max_size, as_text, out);
     return;
   }
-  if (type_matches(part, types)) out.push_back(decoded_content(part, bytes, max_size));
+  if (type_matches(part, types)) out.push_back(decoded_content(part, bytes, max_size, as_text));
 }
 
 }  // namespace
@@ -86,10 +96,10 @@ std::vector<std::string> ParsedMessage::body(BodyTransform transform, const std:
       out.emplace_back(bytes_.substr(root.body_offset, std::min(root.body_size, max_size)));
       break;
     case BodyTransform::content:
-      collect_parts(root, bytes_, types, max_size, out);
+      collect_parts(root, bytes_, types, max_size, false, out);
       break;
     case BodyTransform::text:
-      collect_parts(root, bytes_, {"text"}, max_size, out);
+      collect_parts(root, bytes_, {"text"}, max_size, true, out);
       break;
   }
   return out;
