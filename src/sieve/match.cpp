@@ -204,7 +204,33 @@ struct Regex::Impl {
   regex_t re;
 };
 
+namespace {
+
+// Back-references are not part of POSIX extended expressions (glibc accepts them anyway) and
+// make matching exponential, so they are refused; so are very long patterns.
+bool has_back_reference(std::string_view pattern) {
+  for (size_t i = 0; i + 1 < pattern.size(); ++i) {
+    if (pattern[i] != '\\') continue;
+    if (pattern[i + 1] >= '1' && pattern[i + 1] <= '9') return true;
+    ++i;
+  }
+  return false;
+}
+
+constexpr size_t kMaxPattern = 4096;
+constexpr size_t kMaxRegexSubject = 64 * 1024;
+
+}  // namespace
+
 std::shared_ptr<const Regex> Regex::compile(std::string_view pattern, bool icase, std::string* error) {
+  if (pattern.size() > kMaxPattern) {
+    if (error) *error = "pattern too long";
+    return nullptr;
+  }
+  if (has_back_reference(pattern)) {
+    if (error) *error = "back-references are not supported";
+    return nullptr;
+  }
   auto r = std::shared_ptr<Regex>(new Regex());
   r->impl_ = std::make_unique<Impl>();
   std::string p(pattern);
@@ -224,7 +250,7 @@ Regex::~Regex() {
 }
 
 bool Regex::search(std::string_view value, std::vector<std::string>* captures) const {
-  std::string subject(value);
+  std::string subject(value.substr(0, kMaxRegexSubject));
   regmatch_t m[10];
   if (regexec(&impl_->re, subject.c_str(), 10, m, 0) != 0) return false;
   if (captures) {

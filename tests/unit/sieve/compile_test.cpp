@@ -81,6 +81,8 @@ TEST(SieveCompile, ComparatorsAndMatchTypes) {
             "line 1, column 40: unknown relational operator 'gte'");
   EXPECT_EQ(compile_error("require \"regex\"; if header :regex \"a\" \"(unclosed\" {}"),
             "line 1, column 39: invalid regular expression '(unclosed': Unmatched ( or \\(");
+  EXPECT_EQ(compile_error("require \"regex\"; if header :regex \"a\" \"(a*)*\\\\1\" {}"),
+            "line 1, column 39: invalid regular expression '(a*)*\\1': back-references are not supported");
 }
 
 TEST(SieveCompile, ConstantArgumentsAreValidated) {
