@@ -365,7 +365,13 @@ class Interpreter {
             break;
           case MatchType::matches: {
             std::vector<std::string> caps;
-            if (glob_match(m.comparator, value, key, want_captures ? &caps : nullptr)) {
+            bool matched = false;
+            try {
+              matched = glob_match(m.comparator, value, key, want_captures ? &caps : nullptr);
+            } catch (const MatchTooComplex&) {
+              fail(keys.pos, "pattern '" + key.substr(0, 40) + "' too costly to match");
+            }
+            if (matched) {
               if (want_captures) f.match_vars = std::move(caps);
               return true;
             }

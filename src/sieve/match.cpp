@@ -2,15 +2,12 @@
 #include "sieve/match.h"
 
 #include <regex.h>
+#include <string.h>
 
 #include "common/strings.h"
 
 namespace kurier::sieve {
 namespace {
-
-bool chars_equal(Comparator c, char a, char b) {
-  return c == Comparator::octet ? a == b : ascii_lower(a) == ascii_lower(b);
-}
 
 // Bytes of the UTF-8 character starting with lead byte b (1 for a stray byte).
 size_t utf8_char_size(unsigned char b) {
@@ -45,29 +42,60 @@ std::vector<Segment> split_pattern(std::string_view pattern) {
   return segments;
 }
 
-// Matches a star-free segment at value[pos...]; on success sets end and appends "?" captures.
-bool segment_at(Comparator c, std::string_view value, size_t pos, const Segment& seg, size_t& end,
+// Matches a star-free segment at value[pos...] (octet comparison: the caller folds for
+// casemap); on success sets end and appends the "?" captures, taken from `original` (the
+// unfolded value, same offsets).
+bool segment_at(std::string_view value, std::string_view original, size_t pos, const Segment& seg, size_t& end,
                 std::vector<std::string>* caps) {
   size_t first_cap = caps ? caps->size() : 0;
   for (const GlobToken& t : seg) {
-    if (pos >= value.size()) {
+    bool ok = pos < value.size() && (t.kind != GlobToken::Kind::literal || value[pos] == t.c);
+    if (!ok) {
       if (caps) caps->resize(first_cap);
       return false;
     }
     if (t.kind == GlobToken::Kind::literal) {
-      if (!chars_equal(c, value[pos], t.c)) {
-        if (caps) caps->resize(first_cap);
-        return false;
-      }
       ++pos;
     } else {
       size_t n = std::min(utf8_char_size(static_cast<unsigned char>(value[pos])), value.size() - pos);
-      if (caps) caps->emplace_back(value.substr(pos, n));
+      if (caps) caps->emplace_back(original.substr(pos, n));
       pos += n;
     }
   }
   end = pos;
   return true;
+}
+
+constexpr uint64_t kMaxGlobWork = uint64_t(1) << 24;  // character comparisons per glob_match
+
+// The first position >= from where needle occurs; glibc's memmem is the two-way algorithm,
+// linear in the worst case. Case-insensitive search folds copies first.
+size_t find_from(Comparator c, std::string_view hay, size_t from, std::string_view needle) {
+  if (from > hay.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  std::string_view h = hay.substr(from), n = needle;
+  std::string folded_hay, folded_needle;
+  if (c != Comparator::octet) {
+    folded_hay = to_lower(h);
+    folded_needle = to_lower(n);
+    h = folded_hay;
+    n = folded_needle;
+  }
+  const void* hit = memmem(h.data(), h.size(), n.data(), n.size());
+  if (!hit) return std::string_view::npos;
+  return from + size_t(static_cast<const char*>(hit) - h.data());
+}
+
+bool is_literal(const Segment& seg) {
+  for (const GlobToken& t : seg)
+    if (t.kind != GlobToken::Kind::literal) return false;
+  return true;
+}
+
+std::string literal_text(const Segment& seg) {
+  std::string out;
+  for (const GlobToken& t : seg) out += t.c;
+  return out;
 }
 
 size_t leading_digits(std::string_view s) {
@@ -135,63 +163,71 @@ bool relation_holds(Relation r, int o) {
 }
 
 bool contains(Comparator c, std::string_view haystack, std::string_view needle) {
-  if (needle.size() > haystack.size()) return false;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    size_t k = 0;
-    while (k < needle.size() && chars_equal(c, haystack[i + k], needle[k])) ++k;
-    if (k == needle.size()) return true;
-  }
-  return false;
+  return find_from(c, haystack, 0, needle) != std::string_view::npos;
 }
 
 // The segments between stars are placed as early as possible, which is both correct (an
 // earlier place never leaves less room for the rest) and the non-greedy capture RFC 5229 wants;
-// the last segment is anchored at the end. Linear in |value| per segment, no backtracking.
-bool glob_match(Comparator c, std::string_view value, std::string_view pattern,
+// the last segment is anchored at the end. Under i;ascii-casemap the value and the pattern are
+// folded once (ASCII folding keeps byte offsets, so captures come from the original value).
+bool glob_match(Comparator c, std::string_view original, std::string_view pattern,
                 std::vector<std::string>* caps) {
+  std::string folded_value, folded_pattern;
+  std::string_view value = original;
+  if (c != Comparator::octet) {
+    folded_value = to_lower(original);
+    value = folded_value;
+    folded_pattern = to_lower(pattern);
+    pattern = folded_pattern;
+  }
   std::vector<Segment> segments = split_pattern(pattern);
   std::vector<std::string> local;
   std::vector<std::string>* out = caps ? &local : nullptr;
-  if (out) out->emplace_back(value);
-  size_t pos = 0, end = 0;
-  if (!segment_at(c, value, 0, segments[0], end, out)) {
-    if (!segments[0].empty()) return false;
-    end = 0;
-  }
-  pos = end;
+  auto piece = [&](size_t from, size_t n) { return std::string(original.substr(from, n)); };
+  if (out) out->push_back(std::string(original));
+  size_t end = 0;
+  if (!segment_at(value, original, 0, segments[0], end, out)) return false;
+  size_t pos = end;
   if (segments.size() == 1) {
     if (pos != value.size()) return false;
     if (caps) *caps = std::move(local);
     return true;
   }
+  uint64_t work = 0;
   for (size_t s = 1; s + 1 < segments.size(); ++s) {
-    size_t start = pos;
-    bool found = false;
-    for (; start <= value.size(); ++start) {
-      if (segments[s].empty() || segment_at(c, value, start, segments[s], end, nullptr)) {
-        found = true;
-        break;
+    const Segment& seg = segments[s];
+    size_t start = std::string_view::npos;
+    if (is_literal(seg)) {
+      start = find_from(Comparator::octet, value, pos, literal_text(seg));
+      if (start != std::string_view::npos) end = start + seg.size();
+    } else {
+      for (size_t at = pos; at <= value.size(); ++at) {
+        work += seg.size();
+        if (work > kMaxGlobWork) throw MatchTooComplex{};
+        if (segment_at(value, original, at, seg, end, nullptr)) {
+          start = at;
+          break;
+        }
       }
     }
-    if (!found) return false;
-    if (segments[s].empty()) end = start;
+    if (start == std::string_view::npos) return false;
     if (out) {
-      out->emplace_back(value.substr(pos, start - pos));  // the "*" before this segment
-      segment_at(c, value, start, segments[s], end, out);
+      out->push_back(piece(pos, start - pos));  // the "*" before this segment
+      segment_at(value, original, start, seg, end, out);
     }
     pos = end;
   }
+  // The last segment ends the value: try the starts from the left (a "?" may span bytes).
   const Segment& last = segments.back();
-  for (size_t start = pos; start <= value.size(); ++start) {
+  size_t first_start = value.size() >= last.size() * 4 ? std::max(pos, value.size() - last.size() * 4) : pos;
+  for (size_t start = first_start; start <= value.size(); ++start) {
     std::vector<std::string> tail;
-    if (last.empty()) {
-      if (start != value.size()) continue;
-      end = start;
-    } else if (!segment_at(c, value, start, last, end, out ? &tail : nullptr) || end != value.size()) {
+    work += last.size() + 1;
+    if (work > kMaxGlobWork) throw MatchTooComplex{};
+    if (!segment_at(value, original, start, last, end, out ? &tail : nullptr) || end != value.size())
       continue;
-    }
     if (out) {
-      out->emplace_back(value.substr(pos, start - pos));
+      out->push_back(piece(pos, start - pos));
       for (std::string& t : tail) out->push_back(std::move(t));
       *caps = std::move(local);
     }

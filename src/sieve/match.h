@@ -26,9 +26,14 @@ bool supports(Comparator c, MatchType m);
 int compare(Comparator c, std::string_view a, std::string_view b);
 bool relation_holds(Relation r, int ordering);
 bool contains(Comparator c, std::string_view haystack, std::string_view needle);
+// Thrown by glob_match when a pattern would cost too much work on a value (segments with "?"
+// are searched position by position); the interpreter makes it a runtime error.
+struct MatchTooComplex {};
+
 // "*" matches any sequence, "?" one UTF-8 character, "\" quotes the next character. Wildcards
 // match as little as possible from the left (RFC 5229 3.2 "[*] *" example). On success,
-// captures (when given) hold the whole value then one string per wildcard.
+// captures (when given) hold the whole value then one string per wildcard. Segments without
+// "?" are found with memmem (two-way, linear), so the usual patterns cost linear time.
 bool glob_match(Comparator c, std::string_view value, std::string_view pattern,
                 std::vector<std::string>* captures);
 

@@ -168,6 +168,13 @@ TEST(SieveExecute, StepLimit) {
   EXPECT_NE(r.error->find("script ran too long (limit 50 steps)"), std::string::npos);
 }
 
+TEST(SieveExecute, CostlyMatchIsARuntimeError) {
+  TestEnv env("Subject: " + std::string(200000, 'a') + "\r\n\r\n");
+  Result r = run("if header :matches \"Subject\" \"*" + std::string(1000, '?') + "b*\" { discard; }", env);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error->find("too costly to match"), std::string::npos);
+}
+
 TEST(SieveExecute, ProgramIsReusable) {
   auto program = test::compiled("require \"fileinto\"; if header :contains \"Subject\" \"acme\" { fileinto \"acme\"; }");
   ASSERT_TRUE(program);

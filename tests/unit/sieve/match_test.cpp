@@ -48,6 +48,16 @@ TEST(SieveMatch, PathologicalPatternsStayFast) {
   EXPECT_FALSE(glob_match(Comparator::octet, value, pattern, nullptr));
 }
 
+TEST(SieveMatch, CostlyPatternsAreRefused) {
+  std::string value(1 << 20, 'a');
+  std::string contains_key(60000, 'a');
+  contains_key += 'b';
+  EXPECT_FALSE(contains(Comparator::ascii_casemap, value, contains_key));  // two-way search: linear
+  EXPECT_FALSE(glob_match(Comparator::octet, value, "*" + contains_key + "*", nullptr));
+  std::string questions = "*" + std::string(1000, '?') + "b*";
+  EXPECT_THROW(glob_match(Comparator::octet, value, questions, nullptr), MatchTooComplex);
+}
+
 TEST(SieveMatch, NumericComparator) {
   EXPECT_EQ(compare(Comparator::ascii_numeric, "10", "9"), 1);
   EXPECT_EQ(compare(Comparator::ascii_numeric, "007", "7"), 0);
