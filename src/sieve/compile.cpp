@@ -523,8 +523,8 @@ class Compiler {
   }
 
   void check_date(Node& node) {
-    const Value& part = node.args[node.kind == Kind::date ? 1 : 0];
-    check_constant(part, is_date_part, "unknown date part");
+    // An unknown date part is not an error: the test is false (as in Pigeonhole, so scripts
+    // moved from Dovecot keep compiling).
     if (node.has("zone") && node.has("originalzone")) error(node.pos, "only one of :zone and :originalzone allowed");
     if (const Value* z = node.tag("zone"))
       check_constant(*z, [](std::string_view s) { return parse_zone(s).has_value(); }, "invalid time zone");

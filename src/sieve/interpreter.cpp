@@ -558,7 +558,7 @@ class Interpreter {
     bool current = n.kind == Kind::currentdate;
     const Value& part_arg = n.args[current ? 0 : 1];
     std::string part = expand(part_arg.strings[0], f, n.pos);
-    if (!is_date_part(part)) fail(part_arg.pos, "unknown date part '" + part + "'");
+    if (!is_date_part(part)) return false;  // see compile.cpp check_date
     std::optional<int> zone;
     if (const Value* z = n.tag("zone")) {
       std::string zs = expand(z->strings[0], f, n.pos);
@@ -858,12 +858,14 @@ class Interpreter {
     for (const Action& a : actions_) {
       has_reject |= std::holds_alternative<Reject>(a);
       has_vacation |= std::holds_alternative<Vacation>(a);
-      delivers |= std::holds_alternative<Keep>(a) || std::holds_alternative<FileInto>(a);
+      delivers |= std::holds_alternative<Keep>(a) || std::holds_alternative<FileInto>(a) ||
+                  std::holds_alternative<Redirect>(a);
     }
-    // RFC 5429 2.1: reject is incompatible with vacation; kurier also refuses a reject next
-    // to a keep or fileinto (the RFC allows refusing it) rather than both bounce and deliver.
+    // RFC 5429 2.1: reject is incompatible with vacation; like Pigeonhole, kurier also refuses
+    // a reject next to keep, fileinto or redirect (even :copy; the RFC allows refusing it)
+    // rather than both bounce and deliver.
     if (has_reject && has_vacation) fail(kNoPosition, "reject cannot be combined with vacation");
-    if (has_reject && delivers) fail(kNoPosition, "reject cannot be combined with keep or fileinto");
+    if (has_reject && delivers) fail(kNoPosition, "reject cannot be combined with keep, fileinto or redirect");
     r.actions = std::move(actions_);
     if (implicit_keep_) r.actions.push_back(Keep{flags_, current_header(), true});
     r.duplicate_marks = std::move(marks_);

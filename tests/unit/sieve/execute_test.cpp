@@ -140,7 +140,10 @@ TEST(SieveExecute, RejectConflicts) {
   EXPECT_FALSE(run("require \"reject\"; reject \"a\"; reject \"b\";").ok());
   EXPECT_FALSE(run("require \"reject\"; keep; reject \"a\";").ok());
   EXPECT_FALSE(run("require [\"reject\", \"vacation\"]; vacation \"away\"; reject \"a\";").ok());
-  EXPECT_TRUE(run("require [\"reject\", \"copy\"]; redirect :copy \"a@b.example\"; reject \"a\";").ok());
+  Result r = run("require [\"reject\", \"copy\"]; redirect :copy \"a@b.example\"; reject \"a\";");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(*r.error, "reject cannot be combined with keep, fileinto or redirect");
+  EXPECT_TRUE(run("require [\"reject\", \"imap4flags\"]; addflag \"x\"; reject \"a\";").ok());
 }
 
 TEST(SieveExecute, ActionLimits) {

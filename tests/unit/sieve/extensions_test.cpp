@@ -95,6 +95,7 @@ TEST(SieveDate, HeaderDates) {
   EXPECT_TRUE(h("date \"date\" \"julian\" \"61375\""));
   EXPECT_TRUE(h("date \"received\" \"date\" \"2026-12-07\""));  // date after the ';'
   EXPECT_FALSE(h("date \"subject\" \"year\" \"2026\""));         // not a date
+  EXPECT_FALSE(h("date \"date\" \"fortnight\" \"\""));          // not a date part
   EXPECT_TRUE(holds("require [\"date\", \"relational\"];\ndate :value \"ge\" \"date\" \"date\" \"2026-11-30\""));
 }
 
