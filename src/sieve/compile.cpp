@@ -457,6 +457,7 @@ class Compiler {
   void check(Node& node, const std::string& name) {
     check_match(node, name);
     switch (node.kind) {
+      case Kind::fileinto: check_constant(node.args[0], [](std::string_view s) { return !s.empty(); }, "empty mailbox name"); break;
       case Kind::redirect: check_constant(node.args[0], is_mail_address, "invalid redirect address"); break;
       case Kind::header: case Kind::exists: case Kind::address:
         check_constant(node.args[0], is_header_name, "invalid header name");

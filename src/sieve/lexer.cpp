@@ -1,6 +1,8 @@
 // The Sieve lexer; see lexer.h. Grammar references are to RFC 5228 8.1.
 #include "sieve/lexer.h"
 
+#include "common/strings.h"
+
 namespace kurier::sieve {
 namespace {
 
@@ -95,12 +97,13 @@ std::optional<Token> Lexer::next() {
   if (c == ':') {
     advance();
     if (!is_ident_start(peek())) return fail(t.pos, "a tag needs a name after ':'");
-    while (is_ident_char(peek())) t.text += peek(), advance();
+    while (is_ident_char(peek())) t.text += ascii_lower(peek()), advance();
     t.kind = TokenKind::tag;
     return t;
   }
   if (is_ident_start(c)) {
-    while (is_ident_char(peek())) t.text += peek(), advance();
+    // Command, test and tag names are case-insensitive (as Pigeonhole reads them).
+    while (is_ident_char(peek())) t.text += ascii_lower(peek()), advance();
     if (t.text == "text" && peek() == ':') {
       advance();
       return read_multiline(t);

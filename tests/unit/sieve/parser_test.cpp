@@ -37,6 +37,14 @@ TEST(SieveParser, CommandsArgumentsAndBlocks) {
   EXPECT_EQ(r.commands[2].name, "else");
 }
 
+TEST(SieveParser, NamesAreCaseInsensitive) {
+  auto r = parse_ok("IF Header :Contains \"Subject\" \"X\" { KEEP; }");
+  EXPECT_EQ(r.commands[0].name, "if");
+  EXPECT_EQ(r.commands[0].tests[0].name, "header");
+  EXPECT_EQ(r.commands[0].tests[0].args[0].tag, "contains");
+  EXPECT_EQ(r.commands[0].tests[0].args[1].strings[0], "Subject");  // strings keep their case
+}
+
 TEST(SieveParser, NumbersWithQuantifiers) {
   auto r = parse_ok("a 10 1K 2M 3G 0;");
   const auto& a = r.commands[0].args;

@@ -98,6 +98,7 @@ const char* kScripts[] = {
     "require [\"fileinto\", \"encoded-character\"]; fileinto \"${hex:41 42}${unicode:43}\";",
     "require \"variables\"; set \"a\" \"not an address\"; redirect \"${a}\";",
     "keep; discard;",
+    "REQUIRE \"fileinto\"; IF HEADER :CONTAINS \"subject\" \"acme\" { FileInto \"X\"; }",
     "discard; stop; keep;",
     "require \"fileinto\"; fileinto \"A\"; fileinto \"A\"; keep; keep;",
     "require \"fileinto\"; if header :matches \"Subject\" \"?acme-*\" { fileinto \"q\"; }",
