@@ -57,27 +57,6 @@ uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-// RFC 5293 4 / RFC 2047: a value with non-ASCII bytes is sent as a UTF-8 encoded-word; line
-// breaks cannot be smuggled into the header.
-std::string header_value_for(std::string_view value) {
-  std::string clean;
-  for (char c : value) clean += (c == '\r' || c == '\n') ? ' ' : c;
-  bool ascii = std::all_of(clean.begin(), clean.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return clean;
-  static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out = "=?UTF-8?B?";
-  for (size_t i = 0; i < clean.size(); i += 3) {
-    uint32_t n = uint32_t(static_cast<unsigned char>(clean[i])) << 16;
-    if (i + 1 < clean.size()) n |= uint32_t(static_cast<unsigned char>(clean[i + 1])) << 8;
-    if (i + 2 < clean.size()) n |= uint32_t(static_cast<unsigned char>(clean[i + 2]));
-    out += b64[(n >> 18) & 63];
-    out += b64[(n >> 12) & 63];
-    out += i + 1 < clean.size() ? b64[(n >> 6) & 63] : '=';
-    out += i + 2 < clean.size() ? b64[n & 63] : '=';
-  }
-  return out + "?=";
-}
-
 struct ParsedAddress {
   std::string all, localpart, domain;
 };
@@ -732,7 +711,7 @@ class Interpreter {
     std::string value = expand(n.args[1].strings[0], f, n.pos);
     if (!is_header_name(name)) fail(n.pos, "invalid header name '" + name + "'");
     if (protected_header(name)) return;
-    HeaderLine line{name, " " + header_value_for(value)};
+    HeaderLine line{name, " " + encode_header_value(value)};
     if (n.has("last")) header_.push_back(line);
     else header_.insert(header_.begin(), line);
     edited(HeaderEdit{true, name, value});

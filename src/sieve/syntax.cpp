@@ -1,6 +1,7 @@
 // Syntax checks shared by the compiler and the interpreter; see syntax.h.
 #include "sieve/syntax.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "common/strings.h"
@@ -81,6 +82,27 @@ void append_utf8(std::string& out, uint32_t cp) {
     out += char(0x80 | ((cp >> 6) & 0x3F));
     out += char(0x80 | (cp & 0x3F));
   }
+}
+
+// RFC 5293 4 / RFC 2047: a value with non-ASCII bytes is sent as a UTF-8 encoded-word; line
+// breaks cannot be smuggled into the header.
+std::string encode_header_value(std::string_view value) {
+  std::string clean;
+  for (char c : value) clean += (c == '\r' || c == '\n') ? ' ' : c;
+  bool ascii = std::all_of(clean.begin(), clean.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return clean;
+  static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = "=?UTF-8?B?";
+  for (size_t i = 0; i < clean.size(); i += 3) {
+    uint32_t n = uint32_t(static_cast<unsigned char>(clean[i])) << 16;
+    if (i + 1 < clean.size()) n |= uint32_t(static_cast<unsigned char>(clean[i + 1])) << 8;
+    if (i + 2 < clean.size()) n |= uint32_t(static_cast<unsigned char>(clean[i + 2]));
+    out += b64[(n >> 18) & 63];
+    out += b64[(n >> 12) & 63];
+    out += i + 1 < clean.size() ? b64[(n >> 6) & 63] : '=';
+    out += i + 2 < clean.size() ? b64[n & 63] : '=';
+  }
+  return out + "?=";
 }
 
 bool is_identifier(std::string_view s) {

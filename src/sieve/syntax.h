@@ -22,6 +22,9 @@ std::optional<int> parse_zone(std::string_view s);
 // Decodes "${hex:...}" and "${unicode:...}"; an encoding that is malformed stays as written
 // (RFC 5228 2.4.2.4); nullopt with error set for a code point that is not Unicode.
 std::optional<std::string> decode_encoded_characters(std::string_view s, std::string* error);
+// A header field value safe to write: line breaks become spaces, and a value with non-ASCII
+// bytes becomes one RFC 2047 UTF-8 "B" encoded-word (RFC 5293 4, RFC 5230 5.5).
+std::string encode_header_value(std::string_view value);
 // Appends the UTF-8 encoding of a code point.
 void append_utf8(std::string& out, uint32_t cp);
 

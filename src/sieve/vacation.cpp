@@ -3,6 +3,7 @@
 
 #include "common/strings.h"
 #include "mime/envelope.h"
+#include "sieve/syntax.h"
 
 namespace kurier::sieve {
 namespace {
@@ -83,6 +84,57 @@ VacationDecision decide_vacation(const VacationCheck& c) {
       uint64_t(c.now - *c.last_reply) < c.period_seconds)
     return no("already replied to " + c.sender + " within the period");
   return VacationDecision{true, {}};
+}
+
+}  // namespace kurier::sieve
+
+namespace kurier::sieve {
+namespace {
+
+// Bare LFs become CRLF; the text ends with a line break.
+std::string crlf_lines(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
+    out += text[i];
+  }
+  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) out += "\r\n";
+  return out;
+}
+
+bool is_ascii(std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string compose_vacation_reply(const Vacation& v, const VacationReplyFields& fields) {
+  std::string from = v.from.empty() ? fields.user_address : v.from;
+  std::string out;
+  auto field = [&](std::string_view name, std::string_view value) {
+    if (value.empty()) return;
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  field("From", encode_header_value(from));
+  field("To", "<" + v.to + ">");
+  field("Subject", encode_header_value(v.subject));
+  field("Date", fields.date);
+  field("Message-ID", fields.message_id);
+  field("In-Reply-To", v.in_reply_to);
+  field("References", v.references);
+  field("Auto-Submitted", "auto-replied");  // RFC 3834 5.1, RFC 5230 5.7
+  field("MIME-Version", "1.0");
+  if (v.mime) {
+    out += crlf_lines(v.reason);  // the entity's own header, blank line and body
+    return out;
+  }
+  field("Content-Type", "text/plain; charset=utf-8");
+  field("Content-Transfer-Encoding", is_ascii(v.reason) ? "7bit" : "8bit");
+  out += "\r\n";
+  out += crlf_lines(v.reason);
+  return out;
 }
 
 }  // namespace kurier::sieve

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sieve/sieve.h"
+
 namespace kurier::sieve {
 
 struct VacationCheck {
@@ -28,5 +30,19 @@ struct VacationDecision {
 };
 
 VacationDecision decide_vacation(const VacationCheck& check);
+
+// What the reply needs beyond the action: the user's address (the default From), and the
+// Date and Message-ID fields' values for the new message.
+struct VacationReplyFields {
+  std::string user_address;
+  std::string date;        // RFC 5322 date-time
+  std::string message_id;  // "<id@host>"
+};
+
+// The reply message of RFC 5230 5 / RFC 3834 3 for a Vacation action with send set:
+// From (:from or the user), To (the sender), Subject, Date, Message-ID, In-Reply-To,
+// References, Auto-Submitted: auto-replied, then the reason as a UTF-8 text/plain body, or as
+// the MIME entity it is with :mime. CRLF line endings throughout.
+std::string compose_vacation_reply(const Vacation& v, const VacationReplyFields& fields);
 
 }  // namespace kurier::sieve

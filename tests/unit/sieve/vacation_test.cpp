@@ -128,5 +128,29 @@ TEST(SieveVacation, DecisionIsAPureFunction) {
   EXPECT_TRUE(decide_vacation(c).send);
 }
 
+TEST(SieveVacation, ComposedReply) {
+  Vacation v = vacation_of(run("require \"vacation\"; vacation :subject \"Abwesend \xC3\xA4\" \"Bin weg.\nBis bald\";"));
+  std::string reply = compose_vacation_reply(v, {"bob@example.com", "Mon, 7 Dec 2026 10:00:00 +0000", "<r1@example.com>"});
+  EXPECT_EQ(reply,
+            "From: bob@example.com\r\n"
+            "To: <alice@example.org>\r\n"
+            "Subject: =?UTF-8?B?QWJ3ZXNlbmQgw6Q=?=\r\n"
+            "Date: Mon, 7 Dec 2026 10:00:00 +0000\r\n"
+            "Message-ID: <r1@example.com>\r\n"
+            "In-Reply-To: <1234@example.org>\r\n"
+            "References: <1234@example.org>\r\n"
+            "Auto-Submitted: auto-replied\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 7bit\r\n"
+            "\r\n"
+            "Bin weg.\r\nBis bald\r\n");
+  Vacation m = vacation_of(run("require \"vacation\"; vacation :mime :from \"Bob <b@example.com>\" text:\n"
+                               "Content-Type: text/plain\n\nAway\n.\n;"));
+  reply = compose_vacation_reply(m, {"bob@example.com", "d", "<i>"});
+  EXPECT_EQ(reply.substr(0, 26), "From: Bob <b@example.com>\r");
+  EXPECT_NE(reply.find("MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nAway\r\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kurier::sieve
