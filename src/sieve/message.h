@@ -35,9 +35,9 @@ class Message {
   virtual uint64_t size() const = 0;
   // RFC 5173 5: the texts a body test matches against, each at most max_size bytes.
   //   raw: the body undecoded (one string);
-  //   content: every leaf part whose Content-Type matches one of `types` ("" matches all,
-  //     "text" a type, "text/plain" a type and subtype), transfer-decoded, text/* converted to
-  //     UTF-8; for a multipart that matches, its prologue and epilogue are not included;
+  //   content: every leaf part (multiparts and attached messages are descended into) whose
+  //     Content-Type matches one of `types` ("" matches all, "text" a type, "text/plain" a type
+  //     and subtype), transfer-decoded, text/* converted to UTF-8;
   //   text: the text/* parts as with :content "text" (HTML with its tags removed).
   virtual std::vector<std::string> body(BodyTransform transform, const std::vector<std::string>& types,
                                         size_t max_size) const = 0;
