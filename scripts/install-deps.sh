@@ -7,7 +7,7 @@ build_pkgs=(g++ cmake ninja-build ccache pkg-config libboost-dev libssl-dev libs
             libcrypt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
             libc-ares-dev zlib1g-dev libgtest-dev libgmock-dev)
 test_pkgs=(python3 python3-pytest swaks libnet-ssleay-perl libio-socket-ssl-perl isync curl postfix openssl
-           python3-dkim python3-cryptography procps clang libclang-rt-14-dev sslscan)
+           python3-dkim python3-cryptography procps clang libclang-rt-14-dev sslscan dovecot-sieve sieve-connect)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
