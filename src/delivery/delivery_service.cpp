@@ -302,7 +302,7 @@ void DeliveryService::group_by_account(Transaction& t) {
     if (!t.results[i].ok()) continue;
     for (const auto& account : t.recipients[i].resolution().accounts) {
       auto [it, fresh] = index.emplace(account.account_id, t.accounts.size());
-      if (fresh) t.accounts.push_back({account, {}, {}, {}, std::nullopt});
+      if (fresh) t.accounts.push_back({account, {}, {}, {}, std::nullopt, {}, {}});
       t.accounts[it->second].recipients.push_back(i);
     }
   }

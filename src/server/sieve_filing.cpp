@@ -6,7 +6,6 @@
 #include <chrono>
 #include <ctime>
 
-#include "common/hex.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "delivery/delivery_state.h"
@@ -14,6 +13,8 @@
 #include "server/sieve_language.h"
 #include "sieve/program.h"
 #include "sieve/sieve.h"
+#include "sieve/syntax.h"
+#include "sieve/vacation.h"
 #include "smtp/headers.h"
 #include "store/flags.h"
 #include "store/mail_store.h"
@@ -59,65 +60,16 @@ std::string store_mailbox_name(std::string name) {
   return name;
 }
 
-// RFC 2047 B-encoding for a header text that is not plain ASCII (a vacation :subject).
-std::string header_text(const std::string& text) {
-  bool ascii = true;
-  for (unsigned char c : text) ascii = ascii && c >= 0x20 && c < 0x7f;
-  if (ascii) return text;
-  static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  // Encoded words of at most 45 input octets, cut between UTF-8 characters (RFC 2047 5).
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t end = std::min(text.size(), i + 45);
-    while (end < text.size() && end > i && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;
-    std::string chunk = text.substr(i, end - i), b64;
-    for (size_t j = 0; j < chunk.size(); j += 3) {
-      uint32_t v = uint32_t(static_cast<unsigned char>(chunk[j])) << 16;
-      if (j + 1 < chunk.size()) v |= uint32_t(static_cast<unsigned char>(chunk[j + 1])) << 8;
-      if (j + 2 < chunk.size()) v |= uint32_t(static_cast<unsigned char>(chunk[j + 2]));
-      b64 += kB64[(v >> 18) & 63];
-      b64 += kB64[(v >> 12) & 63];
-      b64 += j + 1 < chunk.size() ? kB64[(v >> 6) & 63] : '=';
-      b64 += j + 2 < chunk.size() ? kB64[v & 63] : '=';
-    }
-    if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + b64 + "?=";
-    i = end;
-  }
-  return out;
-}
-
 std::string new_message_id(const std::string& hostname) {
   unsigned char random[12];
   RAND_bytes(random, sizeof random);
-  return "<" + hex_encode(std::string_view(reinterpret_cast<const char*>(random), sizeof random)) + "." +
-         std::to_string(now_seconds()) + "@" + hostname + ">";
+  static const char* kDigits = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : random) id += {kDigits[b >> 4], kDigits[b & 15]};
+  return "<sieve." + id + "." + std::to_string(now_seconds()) + "@" + hostname + ">";
 }
 
 std::string date_now() { return smtp::format_rfc5322_date(std::chrono::system_clock::now(), local_offset_minutes(std::time(nullptr))); }
-
-// RFC 5230 5: the reply, marked as such (RFC 3834 5: Auto-Submitted: auto-replied).
-std::string vacation_reply(const sieve::Vacation& v, const std::string& from, const std::string& hostname) {
-  std::string m;
-  m += "From: " + from + "\r\n";
-  m += "To: <" + v.to + ">\r\n";
-  m += "Subject: " + header_text(v.subject) + "\r\n";
-  m += "Date: " + date_now() + "\r\n";
-  m += "Message-ID: " + new_message_id(hostname) + "\r\n";
-  if (!v.in_reply_to.empty()) m += "In-Reply-To: " + v.in_reply_to + "\r\n";
-  if (!v.references.empty()) m += "References: " + v.references + "\r\n";
-  m += "Auto-Submitted: auto-replied (vacation)\r\n";
-  m += "Precedence: bulk\r\n";
-  m += "MIME-Version: 1.0\r\n";
-  if (v.mime) {
-    m += v.reason;  // a MIME entity: its own header fields, a blank line, its body
-  } else {
-    m += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + v.reason;
-  }
-  if (m.size() < 2 || m.compare(m.size() - 2, 2, "\r\n") != 0) m += "\r\n";
-  return m;
-}
 
 // RFC 5436 2.7: the notification sent for a "mailto:" notify action.
 std::string notify_message(const sieve::Notify& n, const std::string& to, const std::string& from,
@@ -125,7 +77,7 @@ std::string notify_message(const sieve::Notify& n, const std::string& to, const 
   std::string m;
   m += "From: " + from + "\r\n";
   m += "To: <" + to + ">\r\n";
-  m += "Subject: " + header_text(n.message) + "\r\n";
+  m += "Subject: " + sieve::encode_header_value(n.message) + "\r\n";
   m += "Date: " + date_now() + "\r\n";
   m += "Message-ID: " + new_message_id(hostname) + "\r\n";
   m += "Auto-Submitted: auto-notified\r\n";  // RFC 5436 2.7.1
@@ -283,8 +235,7 @@ delivery::FilingDecision SieveFilingHook::decide(const delivery::FilingRequest& 
         log::info("sieve.vacation_skipped", {{"account", from_user}, {"reason", vacation->why_not}});
         continue;
       }
-      std::string from = vacation->from.empty() ? from_user : vacation->from;
-      std::string reply = vacation_reply(*vacation, from, hostname);
+      std::string reply = sieve::compose_vacation_reply(*vacation, {from_user, date_now(), new_message_id(hostname)});
       std::string to = vacation->to, handle = vacation->handle;
       auto& relay = relay_;
       auto& state = state_;

@@ -25,6 +25,9 @@ class RawSieve(LineSocket):
     def send(self, data):
         self.sock.sendall(data)
 
+    def close(self):
+        self.sock.close()
+
     def string(self, line):
         """A response line that is a literal announcement: the literal's bytes, else the line."""
         if line.endswith(b"}") and b"{" in line:
@@ -44,9 +47,8 @@ class RawSieve(LineSocket):
             lines.append(self.string(line))
 
     def command(self, text):
-        self.send(text if isinstance(text, bytes) else text.encode())
-        if not text.endswith(b"\r\n" if isinstance(text, bytes) else "\r\n"):
-            self.send(b"\r\n")
+        """Sends one command (CRLF added) and reads its response."""
+        self.send((text if isinstance(text, bytes) else text.encode()) + b"\r\n")
         return self.response()
 
     def login(self, address, password=PASSWORD):
@@ -191,7 +193,7 @@ def test_sieve_connect_over_starttls(kurier, sieve_user, tmp_path):
     sieve_connect("--download", "--remotesieve", "vacation", "--localsieve", str(out))
     assert out.read_text().replace("\r\n", "\n") == VALID.replace("\r\n", "\n")
     assert sieve_connect("--delete", "--remotesieve", "vacation", check=False).returncode != 0, "active"
-    sieve_connect("--deactivate", "--remotesieve", "vacation")
+    sieve_connect("--deactivate")
     sieve_connect("--delete", "--remotesieve", "vacation")
     assert "vacation" not in sieve_connect("--list").stdout
     bad = tmp_path / "bad.sieve"
@@ -213,7 +215,7 @@ def test_cli_applies_the_same_rules(kurier, sieve_user, tmp_path):
     kurier.cli("sieve", "check", address, str(good))
     listed = kurier.cli("--json", "sieve", "list", address).stdout
     assert '"name": "filter"' in listed and '"active": true' in listed, listed
-    assert kurier.cli("sieve", "get", address, "filter").stdout == VALID
+    assert kurier.cli("sieve", "get", address, "filter").stdout == VALID.replace("\r\n", "\n")
     assert kurier.cli("sieve", "remove", address, "filter", check=False).returncode == 1  # active
     kurier.cli("sieve", "deactivate", address)
     kurier.cli("sieve", "remove", address, "filter")

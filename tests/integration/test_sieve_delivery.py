@@ -37,6 +37,8 @@ def lmtp(k, sender, recipients, msg):
             refused = c.sendmail(sender, recipients, msg)
         except smtplib.SMTPRecipientsRefused as e:
             return e.recipients
+        except smtplib.SMTPDataError as e:  # the only recipient refused after DATA
+            return {recipients[0]: (e.smtp_code, e.smtp_error)}
         return refused
 
 
