@@ -23,7 +23,7 @@ echo "unit tests: $(( $(date +%s) - t0 )) s"
 
 # The parsers' fuzz targets, briefly (bench/fuzz.sh runs them as long as asked).
 t0=$(date +%s)
-bench/fuzz.sh "${KURIER_FUZZ_SECONDS:-20}"
+bench/fuzz.sh "${KURIER_FUZZ_SECONDS:-30}"
 echo "fuzzing: $(( $(date +%s) - t0 )) s"
 
 t0=$(date +%s)
