@@ -203,6 +203,12 @@ struct DeliveryService::Transaction {
     std::vector<store::MailboxId> mailboxes;  // where to store
     std::vector<store::Flags> flags;
     std::optional<RecipientStatus> failure;
+    struct EditedCopy {  // a copy with a header edited by Sieve (RFC 5293): a blob of its own
+      store::MailboxId mailbox;
+      store::Flags flags;
+      std::shared_ptr<const std::string> header;
+    };
+    std::vector<EditedCopy> edited;
     std::vector<std::string> redirects;                // Sieve redirect targets
     std::vector<std::function<void()>> after_delivery;  // the filing decision's side effects
   };
@@ -302,7 +308,7 @@ void DeliveryService::group_by_account(Transaction& t) {
     if (!t.results[i].ok()) continue;
     for (const auto& account : t.recipients[i].resolution().accounts) {
       auto [it, fresh] = index.emplace(account.account_id, t.accounts.size());
-      if (fresh) t.accounts.push_back({account, {}, {}, {}, std::nullopt, {}, {}});
+      if (fresh) t.accounts.push_back({account, {}, {}, {}, std::nullopt, {}, {}, {}});
       t.accounts[it->second].recipients.push_back(i);
     }
   }
@@ -586,6 +592,10 @@ void DeliveryService::file_for_account(Transaction& t, size_t index) {
       auto box = iequals(f.mailbox, "INBOX") ? std::nullopt : store_.find_mailbox(store::AccountId(w.account.account_id), f.mailbox);
       if (!box && f.create && !iequals(f.mailbox, "INBOX")) box = create_for_fileinto(w.account, f.mailbox);
       store::MailboxId id = box && !box->noselect ? box->id : inbox;
+      if (f.header) {
+        w.edited.push_back({id, f.flags, f.header});
+        continue;
+      }
       if (std::find(w.mailboxes.begin(), w.mailboxes.end(), id) != w.mailboxes.end()) continue;
       if (settings_.duplicate_window_hours > 0 && !t.message_id.empty() && state_->delivered_since(t.message_id, id, since)) {
         log::info("delivery.duplicate", {{"account", w.account.address}, {"message_id", t.message_id}});
@@ -617,10 +627,42 @@ void DeliveryService::store_targets(Transaction& t) {
           w.failure = RecipientStatus::temporary(451, "4.3.0", bracketed(w.account.address) + ": mail store unavailable, try again later");
     }
   }
+  for (auto& w : t.accounts)
+    if (!w.failure && !w.edited.empty()) store_edited_copies(t, size_t(&w - t.accounts.data()));
   for (const auto& w : t.accounts) {
     if (!w.failure) continue;
     for (size_t i : w.recipients)
       if (t.results[i].ok()) t.results[i] = *w.failure;
+  }
+}
+
+// Copies whose header a Sieve script edited: each its own blob (the new header, then the body as
+// received, streamed from the stored message) and its own store transaction.
+void DeliveryService::store_edited_copies(Transaction& t, size_t account_index) {
+  auto& w = t.accounts[account_index];
+  size_t body = t.message.find("\r\n\r\n");
+  std::string_view rest = body == std::string_view::npos ? std::string_view() : t.message.substr(body + 4);
+  for (const auto& copy : w.edited) {
+    std::optional<store::BlobId> blob;
+    try {
+      auto writer = blobs_.create();
+      writer->write(*copy.header);
+      constexpr size_t kPiece = 1 << 20;
+      for (size_t pos = 0; pos < rest.size(); pos += kPiece) writer->write(rest.substr(pos, kPiece));
+      uint64_t size = writer->bytes_written();
+      blob = writer->commit_unsynced();
+      store::BlobView view = blobs_.open(*blob);
+      mime::Part structure = mime::parse_message(view.data());
+      store::NewMessage m{*blob, size, t.new_message.internal_date, t.new_message.internal_tz, mime::serialize(structure)};
+      m.blob_synced = false;
+      store_.deliver({store::DeliveryTarget{copy.mailbox, copy.flags}}, m);
+      w.mailboxes.push_back(copy.mailbox);  // for the duplicate records and the quota warning
+    } catch (const std::exception& e) {
+      log::error("delivery.edited_copy_failed", {{"account", w.account.address}, {"error", e.what()}});
+      if (blob) blobs_.remove(*blob);
+      w.failure = RecipientStatus::temporary(451, "4.3.0", bracketed(w.account.address) + ": mail store unavailable, try again later");
+      return;
+    }
   }
 }
 
@@ -637,7 +679,7 @@ void DeliveryService::after_delivery(Transaction& t) {
         log::warn("delivery.sieve_effect_failed", {{"account", w.account.address}, {"error", e.what()}});
       }
     }
-    if (w.mailboxes.empty() || !t.stored) continue;
+    if (w.mailboxes.empty()) continue;  // nothing stored (a failure was skipped above)
     try {
       if (settings_.duplicate_window_hours > 0 && !t.message_id.empty())
         for (auto id : w.mailboxes) state_->record_delivery(t.message_id, id, now);

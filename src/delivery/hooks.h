@@ -11,6 +11,7 @@
 // Hooks run on the delivery thread (blocking calls are fine) and must be thread-safe.
 #pragma once
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ struct FileInto {
   std::string mailbox = "INBOX";  // a missing or unselectable mailbox falls back to INBOX
   store::Flags flags;
   bool create = false;            // RFC 5490 3.2 (fileinto :create): make a missing mailbox
+  // RFC 5293 (editheader): the complete header block ("Name: value" CRLF ... CRLF) this copy is
+  // stored with instead of the message's; null = the message as received.
+  std::shared_ptr<const std::string> header;
 };
 
 struct FilingDecision {

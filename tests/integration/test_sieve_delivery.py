@@ -160,3 +160,26 @@ def test_sieve_runs_for_smtp_deliveries_too(server):
         assert c.sendmail("someone@remote.test", [address], message("over smtp")) == {}
     assert message_count(k, address, mailbox="Junk") == 1
     assert message_count(k, address) == 0
+
+
+def test_editheader_changes_the_stored_copy(server):
+    k = server
+    address, _ = k.add_user()
+    activate(k, address, 'require ["editheader", "fileinto"];\r\n'
+                         'addheader "X-Filtered-By" "kurier sieve";\r\n'
+                         'deleteheader "X-Spam-Flag";\r\n'
+                         'fileinto "Archive";\r\n')
+    other, _ = k.add_user()  # the same message to an account without a script stays unchanged
+    msg = message("edit me", extra="X-Spam-Flag: YES\r\n")
+    with smtplib.SMTP(k.host, k.port("smtp"), timeout=60) as c:  # one message, two accounts
+        assert c.sendmail("someone@remote.test", [address, other], msg) == {}
+    m = imaplib.IMAP4(k.host, k.port("imap"), timeout=30)
+    m.login(address, PASSWORD)
+    ok(m.select("Archive", readonly=True))
+    [stored] = [p[1] for p in ok(m.fetch("1", "(BODY.PEEK[])")) if isinstance(p, tuple)]
+    m.logout()
+    assert b"X-Filtered-By: kurier sieve" in stored
+    assert b"X-Spam-Flag" not in stored
+    assert b"Body of edit me." in stored
+    [unchanged] = inbox(k, other)
+    assert b"X-Spam-Flag: YES" in unchanged and b"X-Filtered-By" not in unchanged

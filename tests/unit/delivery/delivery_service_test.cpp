@@ -628,8 +628,8 @@ TEST_F(DeliveryTest, BigAliasTwiceInOneTransactionReachesEachTargetOnce) {
 struct JunkFiler : FilingHook {
   FilingDecision decide(const FilingRequest& r) override {
     FilingDecision d;
-    if (r.message.find("Subject: spam") != std::string_view::npos) d.file_into.push_back({"Junk", {store::kSeen, {}}});
-    if (r.message.find("Subject: lost") != std::string_view::npos) d.file_into.push_back({"No/Such/Box", {}});
+    if (r.message.find("Subject: spam") != std::string_view::npos) d.file_into.push_back({"Junk", {store::kSeen, {}}, false, nullptr});
+    if (r.message.find("Subject: lost") != std::string_view::npos) d.file_into.push_back({"No/Such/Box", {}, false, nullptr});
     if (r.message.find("Subject: drop") != std::string_view::npos) d.discard = true;
     return d;
   }
