@@ -47,3 +47,18 @@ start_anchor() {
 stop_anchor() { "$ANCHORS/stop" "$WORK/anchor" >/dev/null 2>&1 || true; }
 
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}x' if b else 'n/a')" "$1" "$2"; }
+
+# LMTP delivery rate: smtp-source speaks LMTP (-L), 4 x 5 senders, $messages messages of 4 KiB to
+# user1..user4. port -> msgs/s.
+lmtp_rate() {  # port -> msgs/s
+  local port=$1 per=$((messages / 4)) t0 t1
+  t0=$(date +%s.%N)
+  local pids=()
+  for u in 1 2 3 4; do
+    smtp-source -L -s 5 -m "$per" -l 4096 -f bench@example.org -t "user$u@example.test" "127.0.0.1:$port" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"  # not a bare wait: the servers are background jobs of this shell too
+  t1=$(date +%s.%N)
+  python3 -c "print(f'{$messages / ($t1 - $t0):.0f}')"
+}

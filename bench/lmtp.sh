@@ -5,19 +5,6 @@
 source "$(dirname "$0")/common.sh"
 messages="${1:-2000}"
 
-lmtp_rate() {  # port -> msgs/s
-  local port=$1 per=$((messages / 4)) t0 t1
-  t0=$(date +%s.%N)
-  local pids=()
-  for u in 1 2 3 4; do
-    smtp-source -L -s 5 -m "$per" -l 4096 -f bench@example.org -t "user$u@example.test" "127.0.0.1:$port" &
-    pids+=($!)
-  done
-  wait "${pids[@]}"  # not a bare wait: the servers are background jobs of this shell too
-  t1=$(date +%s.%N)
-  python3 -c "print(f'{$messages / ($t1 - $t0):.0f}')"
-}
-
 build_kurier
 start_kurier; start_anchor
 trap 'stop_kurier; stop_anchor' EXIT
