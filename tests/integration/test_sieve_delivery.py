@@ -183,3 +183,47 @@ def test_editheader_changes_the_stored_copy(server):
     assert b"Body of edit me." in stored
     [unchanged] = inbox(k, other)
     assert b"X-Spam-Flag: YES" in unchanged and b"X-Filtered-By" not in unchanged
+
+
+def test_reject_over_smtp_sends_the_sender_a_dsn(server, sink):
+    k = server
+    address, _ = k.add_user()
+    activate(k, address, 'require ["reject"];\r\nreject "Not accepting mail about that.";\r\n')
+    with smtplib.SMTP(k.host, k.port("smtp"), timeout=60) as c:
+        # One recipient refused permanently: SMTP answers for the message, so the refusal is a DSN.
+        with pytest.raises(smtplib.SMTPDataError) as e:
+            c.sendmail("author@remote.test", [address], message("rejected over smtp", "author@remote.test"))
+        assert e.value.smtp_code == 550
+    other, _ = k.add_user()
+    with smtplib.SMTP(k.host, k.port("smtp"), timeout=60) as c:
+        assert c.sendmail("author@remote.test", [address, other], message("half rejected", "author@remote.test")) == {}
+    wait_for(lambda: sink.messages() and queue_list(k) == [], what="the DSN at the sink")
+    [raw] = sink.messages()
+    dsn = parse(raw)
+    assert dsn.get_content_type() == "multipart/report"
+    assert b"Not accepting mail about that." in raw and b"5.7.1" in raw
+    assert message_count(k, address) == 0 and message_count(k, other) == 1
+
+
+def test_body_subaddress_copy_and_duplicate(server, sink):
+    k = server
+    address, _ = k.add_user()
+    local, domain = address.split("@")
+    activate(k, address, 'require ["fileinto", "body", "envelope", "subaddress", "copy", "duplicate"];\r\n'
+                         'if duplicate :header "X-Ticket" { fileinto "Trash"; stop; }\r\n'
+                         'if envelope :detail "to" "news" { fileinto "Archive"; stop; }\r\n'
+                         'if body :text :contains "invoice" { redirect :copy "accounting@remote.test"; }\r\n')
+    assert lmtp(k, "a@remote.test", [f"{local}+news@{domain}"], message("newsletter")) == {}
+    assert message_count(k, address, mailbox="Archive") == 1
+    invoice = message("monthly", extra="X-Ticket: 4711\r\n")
+    invoice = invoice.replace(b"Body of monthly.", b"Please find the invoice attached.")
+    assert lmtp(k, "b@remote.test", [address], invoice) == {}
+    wait_for(lambda: sink.messages() and queue_list(k) == [], what="the :copy redirect at the sink")
+    assert message_count(k, address) == 1, ":copy keeps the message too"
+    # Another message (its own Message-ID) with the same ticket: the duplicate test (RFC 7352)
+    # files it in Trash and redirects nothing.
+    resent = message("monthly (resent)", extra="X-Ticket: 4711\r\n").replace(b"Body of", b"invoice for")
+    assert lmtp(k, "b@remote.test", [address], resent) == {}
+    assert message_count(k, address, mailbox="Trash") == 1
+    assert message_count(k, address) == 1
+    assert len(sink.messages()) == 1
