@@ -1,4 +1,4 @@
-// The kurier command line (see CONTRACT.md): init, serve, check-config and the administration
+// The kurier command line (see docs/INTERFACE.md): init, serve, check-config and the administration
 // commands. Exit status: 0 done, 1 failed (one line on stderr), 2 wrong usage.
 #pragma once
 

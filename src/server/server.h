@@ -1,4 +1,4 @@
-// `kurier serve`: every listener of CONTRACT.md in one process, until SIGTERM.
+// `kurier serve`: every listener of docs/INTERFACE.md in one process, until SIGTERM.
 #pragma once
 #include "config/config.h"
 

@@ -1,6 +1,6 @@
 // Who may relay through inbound SMTP (RFC 5321 3.6.2, RFC 5068 3: no open relay): an
 // authenticated client, or a client address inside one of config [smtp] trusted_networks.
-// Nothing is trusted by default, not even loopback (CONTRACT "Mail-flow answers").
+// Nothing is trusted by default, not even loopback (docs/INTERFACE.md "Mail-flow answers").
 #pragma once
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 """pytest fixtures that run a real `kurier serve` for integration tests.
 
-Every protocol test talks to the server the way a user does: through the CLI of CONTRACT.md and
+Every protocol test talks to the server the way a user does: through the CLI of docs/INTERFACE.md and
 real clients (imaplib, smtplib, poplib, curl, swaks, mbsync, ...).
 
 Fixtures:

@@ -1,4 +1,4 @@
-"""The administration CLI of CONTRACT.md against a running server: round trips, --json, and every
+"""The administration CLI of docs/INTERFACE.md against a running server: round trips, --json, and every
 bad-input case exits 1 with one clear line on stderr and changes nothing."""
 import json
 import subprocess

@@ -1,4 +1,4 @@
-"""`kurier serve` as a process: every CONTRACT port answers in its protocol, implicit TLS is
+"""`kurier serve` as a process: every port of docs/INTERFACE.md answers in its protocol, implicit TLS is
 TLS 1.2+ only, limits hold, log lines are structured, SIGTERM stops cleanly."""
 import re
 import socket

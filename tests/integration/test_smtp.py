@@ -1,6 +1,6 @@
 """Inbound SMTP (RFC 5321, port "smtp") and message submission (RFC 6409, "submission" with
 STARTTLS and "submissions" with implicit TLS) against a real `kurier serve`, with Python's smtplib,
-swaks and raw sockets. Answers follow CONTRACT "Mail-flow answers clients see" and the seed's
+swaks and raw sockets. Answers follow docs/INTERFACE.md "Mail-flow answers clients see" and the seed's
 CHECKLIST (Submission). Delivered messages are read back with imaplib.
 """
 import json
