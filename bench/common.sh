@@ -62,3 +62,13 @@ lmtp_rate() {  # port -> msgs/s
   t1=$(date +%s.%N)
   python3 -c "print(f'{$messages / ($t1 - $t0):.0f}')"
 }
+
+# Fills the INBOX of user1..userN with 100 messages of SIZE bytes each over LMTP.
+fill_mailboxes() {  # USERS SIZE PORT
+  local pids=()
+  for u in $(seq 1 "$1"); do
+    smtp-source -L -s 2 -m 100 -l "$2" -f fill@example.org -t "user$u@example.test" "127.0.0.1:$3" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"  # not a bare wait: the servers are background jobs of this shell too
+}

@@ -6,19 +6,10 @@ source "$(dirname "$0")/common.sh"
 clients="${1:-20}"; seconds="${2:-20}"; idle="${3:-2000}"
 here="$(dirname "$0")"
 
-fill() {  # LMTP port: 100 messages into each of the first 20 users
-  local pids=()
-  for u in $(seq 1 20); do
-    smtp-source -L -s 2 -m 100 -l 4096 -f fill@example.org -t "user$u@example.test" "127.0.0.1:$1" &
-    pids+=($!)
-  done
-  wait "${pids[@]}"  # not a bare wait: the servers are background jobs of this shell too
-}
-
 build_kurier
 start_kurier; start_anchor
 trap 'stop_kurier; stop_anchor' EXIT
-fill $((KURIER_OFFSET + 24)); fill $((ANCHOR_OFFSET + 24))
+fill_mailboxes 20 4096 $((KURIER_OFFSET + 24)); fill_mailboxes 20 4096 $((ANCHOR_OFFSET + 24))
 k=$(python3 "$here/imap_load.py" $((KURIER_OFFSET + 143)) "$KURIER_PASSWORD" --clients "$clients" --seconds "$seconds")
 d=$(python3 "$here/imap_load.py" $((ANCHOR_OFFSET + 143)) "$ANCHOR_PASSWORD" --clients "$clients" --seconds "$seconds")
 echo "IMAP load, $clients clients, ${seconds}s: kurier $k ops/s, Dovecot $d ops/s, ratio $(ratio "$k" "$d")"

@@ -6,19 +6,10 @@ source "$(dirname "$0")/common.sh"
 clients="${1:-20}"; seconds="${2:-20}"
 here="$(dirname "$0")"
 
-fill() {  # LMTP port: 100 messages of ~16 KiB into each of the first CLIENTS users
-  local pids=()
-  for u in $(seq 1 "$clients"); do
-    smtp-source -L -s 2 -m 100 -l 16384 -f fill@example.org -t "user$u@example.test" "127.0.0.1:$1" &
-    pids+=($!)
-  done
-  wait "${pids[@]}"  # not a bare wait: the servers are background jobs of this shell too
-}
-
 build_kurier
 start_kurier; start_anchor
 trap 'stop_kurier; stop_anchor' EXIT
-fill $((KURIER_OFFSET + 24)); fill $((ANCHOR_OFFSET + 24))
+fill_mailboxes "$clients" 16384 $((KURIER_OFFSET + 24)); fill_mailboxes "$clients" 16384 $((ANCHOR_OFFSET + 24))
 k=$(python3 "$here/pop3_load.py" $((KURIER_OFFSET + 110)) "$KURIER_PASSWORD" --clients "$clients" --seconds "$seconds")
 d=$(python3 "$here/pop3_load.py" $((ANCHOR_OFFSET + 110)) "$ANCHOR_PASSWORD" --clients "$clients" --seconds "$seconds")
 echo "POP3 load, $clients clients, ${seconds}s: kurier $k commands/s, Dovecot $d commands/s, ratio $(ratio "$k" "$d")"

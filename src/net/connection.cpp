@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "net/connection_factory.h"
 #include "net/deflate.h"
+#include "net/tls.h"
 
 namespace kurier::net {
 namespace asio = boost::asio;
@@ -364,17 +365,8 @@ TlsInfo Connection::tls_info() const {
 }
 
 std::vector<std::string> Connection::peer_certificate_chain() const {
-  std::vector<std::string> out;
-  if (!impl_->tls) return out;
-  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(impl_->tls->native_handle());  // client: with the leaf
-  for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
-    unsigned char* der = nullptr;
-    int len = i2d_X509(sk_X509_value(chain, i), &der);
-    if (len <= 0) continue;
-    out.emplace_back(reinterpret_cast<char*>(der), size_t(len));
-    OPENSSL_free(der);
-  }
-  return out;
+  if (!impl_->tls) return {};
+  return net::peer_certificate_chain(impl_->tls->native_handle());
 }
 
 void Connection::start_deflate(std::string_view already_received) {

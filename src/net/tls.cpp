@@ -87,4 +87,17 @@ std::shared_ptr<ssl::context> make_client_tls_context(bool verify) {
   return ctx;
 }
 
+std::vector<std::string> peer_certificate_chain(SSL* ssl) {
+  std::vector<std::string> out;
+  STACK_OF(X509)* chain = ssl ? SSL_get_peer_cert_chain(ssl) : nullptr;
+  for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
+    unsigned char* der = nullptr;
+    int len = i2d_X509(sk_X509_value(chain, i), &der);
+    if (len <= 0) continue;
+    out.emplace_back(reinterpret_cast<char*>(der), size_t(len));
+    OPENSSL_free(der);
+  }
+  return out;
+}
+
 }  // namespace kurier::net

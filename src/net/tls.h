@@ -5,8 +5,11 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/asio_fwd.h"
+
+typedef struct ssl_st SSL;  // OpenSSL's connection type, without its headers
 
 namespace kurier::net {
 
@@ -19,5 +22,9 @@ std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const std::st
 // against the system trust store (the host name is checked per connection, see
 // Connection::start_tls_client).
 std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(bool verify);
+
+// The certificates a TLS peer sent, DER-encoded, leaf first (on a client connection OpenSSL's
+// chain includes the leaf). Empty before a handshake.
+std::vector<std::string> peer_certificate_chain(SSL* ssl);
 
 }  // namespace kurier::net

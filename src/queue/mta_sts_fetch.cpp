@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "net/tls.h"
 #include "queue/dns.h"
 #include "queue/tls_verify.h"
 
@@ -30,19 +31,6 @@ using tcp = asio::ip::tcp;
 
 constexpr size_t kMaxPolicyBytes = 64 * 1024;  // RFC 8461 3.3: "SHOULD NOT exceed 64 KiB"
 constexpr const char* kPolicyPath = "/.well-known/mta-sts.txt";
-
-std::vector<std::string> peer_chain(SSL* ssl) {
-  std::vector<std::string> out;
-  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);  // the client side includes the leaf
-  for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
-    unsigned char* der = nullptr;
-    int len = i2d_X509(sk_X509_value(chain, i), &der);
-    if (len <= 0) continue;
-    out.emplace_back(reinterpret_cast<char*>(der), size_t(len));
-    OPENSSL_free(der);
-  }
-  return out;
-}
 
 struct FetchJob {
   std::string host;
@@ -74,7 +62,7 @@ asio::awaitable<void> run_fetch(FetchJob* job, asio::ssl::context* ctx) {
     job->result.error = "TLS handshake with " + job->host + ": " + ec.message();
     co_return;
   }
-  ChainCheck check = verify_pkix(*job->trust, peer_chain(stream.native_handle()), {job->host});
+  ChainCheck check = verify_pkix(*job->trust, net::peer_certificate_chain(stream.native_handle()), {job->host});
   if (!check.ok) {
     job->result.error = "certificate of " + job->host + ": " + check.error;
     co_return;
