@@ -1,0 +1,105 @@
+"""IMAP SEARCH semantics, BINARY decoding and mailbox names/listings, with Python's imaplib (and a
+raw client where imaplib cannot say it) against a real `kurier serve`:
+- SENTBEFORE/SENTON/SENTSINCE take the Date header's day in its own zone (RFC 3501 6.4.4);
+- FROM/TO/CC/BCC match display names, addresses and RFC 2047 text as a client shows them;
+- ESEARCH with a MODSEQ key returns MODSEQ of the messages returned (RFC 4731 3.2, RFC 7162);
+- BINARY[]/BINARY.SIZE[] decode quoted-printable and base64 (RFC 3516);
+- names that are valid IMAP but not valid mailbox names get NO, never BAD; LIST patterns of
+  every allowed atom character; LSUB's \\Noselect parents and LIST-EXTENDED's CHILDINFO
+  (RFC 3501 6.3.9, RFC 5258)."""
+import imaplib
+
+import pytest
+
+from imap_support import RawImap, login, ok
+
+
+def mail(n, date="Wed, 03 Jan 2024 08:00:00 +0000", frm="sender@example.test", to="bob@example.test",
+         extra=b""):
+    return (f"From: {frm}\r\nTo: {to}\r\nSubject: message {n}\r\nDate: {date}\r\n"
+            f"Message-ID: <s{n}@example.test>\r\n").encode() + extra + b"\r\nbody\r\n"
+
+
+def search(imap, *criteria, uid=False):
+    data = ok(imap.uid("SEARCH", *criteria) if uid else imap.search(None, *criteria))
+    return [int(x) for x in data[0].split()] if data and data[0] else []
+
+
+# ---- SEARCH ----------------------------------------------------------------------------------
+
+def test_sent_dates_use_the_day_written_in_the_date_header(imap):
+    ok(imap.append("INBOX", None, None, mail(1, date="Mon, 1 Jan 2024 23:30:00 -0800")))  # 2 Jan UTC
+    ok(imap.append("INBOX", None, None, mail(2, date="Tue, 2 Jan 2024 00:15:00 +0530")))  # 1 Jan UTC
+    ok(imap.append("INBOX", None, None, mail(3, date="Tue, 2 Jan 2024 12:00:00 +0000")))
+    ok(imap.select("INBOX"))
+    assert search(imap, "SENTON", "1-Jan-2024") == [1]
+    assert search(imap, "SENTON", "2-Jan-2024") == [2, 3]
+    assert search(imap, "SENTBEFORE", "2-Jan-2024") == [1]
+    assert search(imap, "SENTSINCE", "2-Jan-2024") == [2, 3]
+    assert search(imap, "NOT", "SENTSINCE", "2-Jan-2024") == [1]
+
+
+def test_address_keys_match_names_addresses_and_decoded_text(imap):
+    ok(imap.append("INBOX", None, None,
+                   mail(1, frm='"Alice  Example" <alice@example.test>',
+                        to="=?utf-8?q?J=C3=BCrgen?= <juergen@example.test>,\r\n bob@example.test (Bob B.)",
+                        extra=b'Cc: "=?iso-8859-1?q?M=FCller?=" <mueller@example.test>\r\n'
+                              b"Bcc: team: carol@example.test;\r\n")))
+    ok(imap.append("INBOX", None, None, mail(2, frm="Zed <zed@other.test>")))
+    ok(imap.select("INBOX"))
+    assert search(imap, "FROM", '"Alice  Example"') == [1]
+    assert search(imap, "FROM", "ALICE@example.TEST") == [1]
+    assert search(imap, "FROM", '"Example <alice@"') == [1], "the address as a client shows it"
+    assert search(imap, "FROM", "other.test") == [2]
+    assert search(imap, "TO", '"Bob B. <bob@"') == [1], "folded field, comment as display name"
+    assert search(imap, "CC", "bob") == [] and search(imap, "BCC", "team") == [1]
+    imap.literal = "Jürgen <juergen".encode()
+    assert search(imap, "CHARSET", "UTF-8", "TO") == [1]
+    imap.literal = "Müller".encode()
+    assert search(imap, "CHARSET", "UTF-8", "CC") == [1], "encoded word inside a quoted string"
+
+
+def test_esearch_modseq_follows_the_messages_returned(kurier, user, imap):
+    for n in range(1, 5):
+        ok(imap.append("INBOX", None, None, mail(n)))
+    raw = RawImap(kurier, user=user)
+    raw.command("s", b"SELECT INBOX (CONDSTORE)")
+    raw.command("f", b"STORE 2 +FLAGS (\\Seen)")    # message 2 gets the highest MODSEQ
+    lines, _ = raw.command("m", b"FETCH 1:4 (MODSEQ)")
+    modseq = {int(l.split()[1]): int(l.split(b"MODSEQ (")[1].split(b")")[0]) for l in lines}
+    assert max(modseq, key=modseq.get) == 2
+    lines, _ = raw.command("a", b"SEARCH RETURN (MIN) MODSEQ 1")
+    assert lines == [b'* ESEARCH (TAG "a") MIN 1 MODSEQ %d' % modseq[1]]
+    lines, _ = raw.command("b", b"SEARCH RETURN (MAX) MODSEQ 1")
+    assert lines == [b'* ESEARCH (TAG "b") MAX 4 MODSEQ %d' % modseq[4]]
+    lines, _ = raw.command("c", b"SEARCH RETURN (MIN MAX) MODSEQ 1")
+    assert lines == [b'* ESEARCH (TAG "c") MIN 1 MAX 4 MODSEQ %d' % max(modseq[1], modseq[4])]
+    lines, _ = raw.command("d", b"SEARCH RETURN (ALL) MODSEQ 1")
+    assert lines == [b'* ESEARCH (TAG "d") ALL 1:4 MODSEQ %d' % modseq[2]]
+    lines, _ = raw.command("e", b'UID SEARCH RETURN (ALL) MODSEQ "/flags/\\\\seen" all %d' % modseq[2])
+    assert lines == [b'* ESEARCH (TAG "e") UID ALL 2 MODSEQ %d' % modseq[2]]
+    lines, _ = raw.command("g", b'SEARCH MODSEQ "/flags/\\\\seen" all %d' % modseq[2])
+    assert lines == [b"* SEARCH 2 (MODSEQ %d)" % modseq[2]]
+    lines, _ = raw.command("h", b"SEARCH RETURN (COUNT) MODSEQ %d" % (modseq[2] + 1))
+    assert lines == [b'* ESEARCH (TAG "h") COUNT 0']
+    lines, tagged = raw.command("i", b"SEARCH RETURN (SAVE MIN) MODSEQ 1")
+    assert lines == [b'* ESEARCH (TAG "i") MIN 1 MODSEQ %d' % modseq[1]] and tagged.startswith(b"i OK")
+    lines, _ = raw.command("j", b"FETCH $ (UID)")
+    assert lines == [b"* 1 FETCH (UID 1)"], "SAVE with MIN keeps only the minimum (RFC 5182 2.4)"
+    raw.close()
+
+
+def test_search_saved_result_over_many_messages(kurier, user):
+    m = login(kurier, user)
+    for n in range(1, 41):
+        ok(m.append("INBOX", None, None, mail(n)))
+    m.logout()
+    raw = RawImap(kurier, user=user)
+    raw.command("s", b"SELECT INBOX")
+    _, tagged = raw.command("a", b"SEARCH RETURN (SAVE) " + b",".join(b"%d" % n for n in range(1, 41, 3)))
+    assert tagged.startswith(b"a OK")
+    lines, _ = raw.command("b", b"SEARCH $ 20:*")
+    assert lines == [b"* SEARCH " + b" ".join(b"%d" % n for n in range(22, 41, 3))]
+    lines, _ = raw.command("c", b"UID SEARCH NOT $")
+    assert lines == [b"* SEARCH " + b" ".join(b"%d" % n for n in range(1, 41) if n % 3 != 1)]
+    raw.close()
