@@ -13,7 +13,8 @@
 //   The session then asks the store what changed since synced_modseq (changes_since), so a lost
 //   or merged signal never loses an update and our own changes are not reported twice.
 // - Every store, blob-commit and directory call is blocking: it goes through Runtime::offload.
-//   Only mmap'd blob reads (FETCH bodies, SEARCH BODY) happen on the I/O thread.
+//   So does SEARCH and LIST matching (search_program.h, mailbox_list.h). Only mmap'd blob reads
+//   for FETCH bodies happen on the I/O thread.
 // - Nothing is answered OK before it is durable: the store returns after fsync; APPEND commits
 //   the blob (fsync) before the message row (RFC 3501 6.3.11 "the message is appended").
 // - APPEND literals stream into a BlobWriter as they arrive; no message is held whole in memory.
@@ -262,26 +263,6 @@ net::awaitable<bool> Session::emit(std::string_view bytes) {
     if (!co_await conn_.write(bytes.substr(pos, kPiece))) co_return false;
   }
   co_return true;
-}
-
-std::optional<std::string> Session::decode_mailbox(std::string_view wire) const {
-  if (utf8_names()) {
-    if (!is_valid_utf8(wire)) return std::nullopt;
-    return std::string(wire);
-  }
-  auto d = utf7_decode(wire);
-  if (!d) return std::nullopt;
-  return *d;
-}
-
-std::string Session::encode_mailbox(std::string_view name) const {
-  QuoteOptions opt;
-  if (utf8_names()) {
-    opt.utf8_quoted = true;
-    return imap_string(name, opt);
-  }
-  auto e = utf7_encode(name);
-  return imap_string(e ? *e : std::string(name), opt);
 }
 
 std::optional<std::vector<uint32_t>> Session::resolve_set(const SequenceSet& set, bool uid) const {

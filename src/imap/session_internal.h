@@ -57,6 +57,19 @@ struct SelectedMailbox {
   store::ChangeHub::Subscription subscription;
 };
 
+// What a command wants a mailbox for; decides the refusals of open_mailbox().
+enum class MailboxUse {
+  select,       // SELECT, EXAMINE: NONEXISTENT when missing, CANNOT when \Noselect
+  status,       // STATUS: likewise
+  destination,  // COPY, MOVE, APPEND: TRYCREATE when missing (RFC 9051 6.3.12, 6.4.7)
+  any,          // GETQUOTAROOT: NONEXISTENT when missing; \Noselect is fine
+};
+
+struct OpenedMailbox {
+  std::optional<store::MailboxInfo> info;
+  Reply refusal;
+};
+
 class Session {
  public:
   Session(session::Services& services, net::Connection& conn);
@@ -131,9 +144,18 @@ class Session {
   store::MailStore& store() { return *s_.mail_store; }
   store::AccountId account_id() const { return store::AccountId(account_.id); }
   template <class F> auto offload(F f) { return s_.runtime.offload(std::move(f)); }
+  // ---- mailbox names (mailbox_names.cpp)
   // Wire mailbox name (modified UTF-7, or UTF-8 after ENABLE IMAP4rev2) -> store name.
   std::optional<std::string> decode_mailbox(std::string_view wire) const;
   std::string encode_mailbox(std::string_view name) const;  // quoted/literal, ready to send
+  // The tagged NO for a name that is valid IMAP syntax but no valid mailbox name (not modified
+  // UTF-7, or refused by the store): never BAD, as the command itself was well formed.
+  Reply invalid_name(std::string_view why) const;
+  // The one lookup of a mailbox a command names: decoded, found, and fit for `use`. On
+  // failure `info` is empty and `refusal` is the tagged NO to send.
+  net::awaitable<OpenedMailbox> open_mailbox(std::string wire, MailboxUse use);
+  // LIST/LSUB patterns joined with the reference, as store names (list.cpp).
+  std::vector<std::string> list_patterns(const ListArgs& a) const;
   // Sequence numbers named by a command's set (UID or message numbers; "$" resolved).
   std::optional<std::vector<uint32_t>> resolve_set(const SequenceSet& set, bool uid) const;
   // The account's quota in bytes (0 = none), read from the directory now.

@@ -103,3 +103,96 @@ def test_search_saved_result_over_many_messages(kurier, user):
     lines, _ = raw.command("c", b"UID SEARCH NOT $")
     assert lines == [b"* SEARCH " + b" ".join(b"%d" % n for n in range(1, 41) if n % 3 != 1)]
     raw.close()
+
+
+# ---- mailbox names and listings ---------------------------------------------------------------
+
+ATOM_SPECIALS = b"!#$&'+,-.0123456789:;<=>?@^_`|}%*"
+
+
+def test_invalid_mailbox_names_get_no_never_bad(kurier, user):
+    raw = RawImap(kurier, user=user)
+    # Valid IMAP syntax each, but no valid modified UTF-7 or no name the store allows.
+    names = [b"bad&name", b'"&Jjo"', b'"&AGE-"', b'"a%b"', b'"a*"', b'""', b'"x//y"', b"&-&AOQ"]
+    for i in range(3):  # more than limits.max_bad_commands (20) if any counted as BAD
+        for n, name in enumerate(names):
+            for verb in (b"SELECT", b"EXAMINE", b"CREATE", b"STATUS"):
+                tag = f"t{i}{n}{verb.decode()}"
+                rest = b" (MESSAGES)" if verb == b"STATUS" else b""
+                _, tagged = raw.command(tag, verb + b" " + name + rest)
+                assert tagged.startswith(tag.encode() + b" NO "), tagged
+    _, tagged = raw.command("c", b'COPY 1 "&Jjo"')  # not selected: BAD for the state, fine
+    _, tagged = raw.command("n", b"NOOP")
+    assert tagged.startswith(b"n OK")
+    raw.close()
+    m = login(kurier, user)
+    typ, data = m.select('"&Jjo"')
+    assert typ == "NO" and b"[CANNOT]" in data[0]
+    typ, data = m.create("bad&name")
+    assert typ == "NO" and b"[CANNOT]" in data[0]
+    m.logout()
+
+
+def test_list_pattern_of_every_atom_special_answers_normally(kurier, user):
+    """The pattern is not valid modified UTF-7 ("&'" opens no shift). It used to get BAD, which
+    counts toward limits.max_bad_commands: a client retrying it was cut off with BYE. A pattern
+    no mailbox name can match now simply matches nothing."""
+    m = login(kurier, user)
+    ok(m.create("a&-b"))
+    raw = RawImap(kurier, user=user)
+    for i in range(25):
+        for cmd in (b'LIST "" ', b'LSUB "" ', b'LIST (SUBSCRIBED RECURSIVEMATCH) "" '):
+            lines, tagged = raw.command(f"l{i}", cmd + ATOM_SPECIALS)
+            assert tagged.startswith(b"l%d OK" % i) and lines == [], (lines, tagged)
+    lines, tagged = raw.command("q", b'LIST "" "!#$&-\'+,-.0123456789:;<=>?@^_`|}%*"')
+    assert tagged.startswith(b"q OK") and lines == []
+    lines, _ = raw.command("r", b'LIST "" (' + ATOM_SPECIALS + b' a&-*)')
+    assert lines == [b'* LIST (\\HasNoChildren) "/" "a&-b"']
+    raw.command("e", b"ENABLE IMAP4rev2")  # UTF-8 names: "&'" is just two characters
+    lines, tagged = raw.command("u", b'LIST "" ' + ATOM_SPECIALS)
+    assert tagged.startswith(b"u OK") and lines == []
+    typ, data = m.list('""', ATOM_SPECIALS.decode())
+    assert typ == "OK" and data == [None]
+    m.logout()
+    raw.close()
+
+
+def test_lsub_returns_unsubscribed_parent_as_noselect(imap):
+    ok(imap.create("foo/bar/baz"))
+    ok(imap.subscribe("foo/bar"))
+    ok(imap.unsubscribe("foo"))
+    # RFC 3501 6.3.9: "%" stops at "foo", which is not subscribed: foo with \Noselect.
+    assert ok(imap.lsub('""', "foo")) == [b'(\\Noselect) "/" "foo"']
+    assert b'(\\Noselect) "/" "foo"' in ok(imap.lsub('""', "%"))
+    assert ok(imap.lsub('""', "foo/%")) == [b'() "/" "foo/bar"']
+    assert ok(imap.lsub('""', "foo/*")) == [b'() "/" "foo/bar"']
+    ok(imap.subscribe("foo/bar/baz"))
+    ok(imap.subscribe("foo"))
+    assert ok(imap.lsub('""', "foo")) == [b'() "/" "foo"']
+
+
+def test_list_extended_childinfo_as_rfc5258_example_9(kurier, user, imap):
+    for name in ("Foo2/Bar1", "Foo2/Bar2", "Baz2/Bar2", "Baz2/Bar22", "Baz2/Bar222", "Eps2/Mailbox1",
+                 "Qux2/Bar2"):
+        ok(imap.create(name))
+    for name in ("Foo2/Bar1", "Foo2/Bar2", "Baz2/Bar2", "Baz2/Bar22", "Baz2/Bar222", "Eps2",
+                 "Eps2/Mailbox1", "Qux2/Bar2"):
+        ok(imap.subscribe(name))
+    raw = RawImap(kurier, user=user)
+    lines, tagged = raw.command("d", b'LIST (RECURSIVEMATCH SUBSCRIBED) "" "*2"')
+    assert tagged.startswith(b"d OK")
+    assert lines == [
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" "Baz2/Bar2"',
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" "Baz2/Bar22"',
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" "Baz2/Bar222"',
+        b'* LIST (\\HasChildren \\Subscribed) "/" "Eps2" ("CHILDINFO" ("SUBSCRIBED"))',
+        b'* LIST (\\HasChildren) "/" "Foo2" ("CHILDINFO" ("SUBSCRIBED"))',
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" "Foo2/Bar2"',
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" "Qux2/Bar2"']
+    lines, _ = raw.command("e", b'LIST (SUBSCRIBED) "" "*2"')
+    assert not any(b"CHILDINFO" in l for l in lines) and not any(b'"Foo2"' in l for l in lines)
+    lines, _ = raw.command("f", b'LIST (SUBSCRIBED RECURSIVEMATCH) "" "%" RETURN (STATUS (MESSAGES))')
+    assert b'* LIST (\\HasChildren) "/" "Baz2" ("CHILDINFO" ("SUBSCRIBED"))' in lines
+    assert not any(l.startswith(b'* STATUS "Baz2"') for l in lines), "listed for CHILDINFO only"
+    assert b'* STATUS "Eps2" (MESSAGES 0)' in lines
+    raw.close()
