@@ -165,6 +165,102 @@ static net::awaitable<bool> emit_literal(Session& s, std::string_view bytes, con
   co_return true;
 }
 
+// ---- BINARY (RFC 3516) ---------------------------------------------------------------------
+
+namespace {
+
+constexpr size_t kDecodePiece = 256 * 1024;  // encoded bytes decoded at a time
+
+// Size and NUL-ness of a part's decoded content, decoding piece by piece (never whole).
+struct DecodedShape {
+  uint64_t size = 0;
+  bool has_nul = false;
+};
+
+DecodedShape measure_decoded(std::string_view body, mime::TransferDecoder decoder) {
+  DecodedShape shape;
+  std::string out;
+  for (size_t pos = 0; pos <= body.size(); pos += kDecodePiece) {
+    out.clear();
+    if (pos < body.size()) decoder.feed(body.substr(pos, kDecodePiece), out);
+    else decoder.finish(out);
+    shape.size += out.size();
+    shape.has_nul = shape.has_nul || out.find('\0') != std::string::npos;
+  }
+  return shape;
+}
+
+std::string binary_name(const FetchItem& item) {
+  std::string name = (item.kind == Kind::binary ? "BINARY[" : "BINARY.SIZE[") + path_text(item.section.part) + "]";
+  if (item.kind == Kind::binary && item.partial_offset) name += "<" + std::to_string(*item.partial_offset) + ">";
+  return name;
+}
+
+}  // namespace
+
+// The decoded content of a base64 or quoted-printable part as a literal, cut to <offset.length>
+// of the decoded bytes: decoded again piece by piece while writing. RFC 3516 4.3: literal8
+// ("~{n}") when it holds NUL.
+static net::awaitable<bool> emit_decoded_literal(Session& s, std::string_view body, mime::TransferDecoder decoder,
+                                                 DecodedShape shape, const FetchItem& item) {
+  uint64_t start = item.partial_offset ? std::min<uint64_t>(*item.partial_offset, shape.size) : 0;
+  uint64_t len = item.partial_offset ? std::min<uint64_t>(item.partial_length, shape.size - start) : shape.size - start;
+  s.raw((shape.has_nul ? "~{" : "{") + std::to_string(len) + "}\r\n");
+  uint64_t skip = start, take = len;
+  std::string out;
+  for (size_t pos = 0; pos <= body.size() && take > 0; pos += kDecodePiece) {
+    out.clear();
+    if (pos < body.size()) decoder.feed(body.substr(pos, kDecodePiece), out);
+    else decoder.finish(out);
+    if (skip >= out.size()) {
+      skip -= out.size();
+      continue;
+    }
+    std::string_view piece = std::string_view(out).substr(skip, take);
+    skip = 0;
+    take -= piece.size();
+    if (!co_await s.emit(piece)) co_return false;
+  }
+  co_return true;
+}
+
+// BINARY[part]<o.n> and BINARY.SIZE[part] (RFC 3516 4): the part's content with its
+// Content-Transfer-Encoding undone; BINARY.SIZE is the size BINARY would send. An empty part
+// path is the whole message, which is not itself encoded (sent as BODY[] is). nullopt: the
+// connection failed; a non-empty string: the tagged NO to give.
+static net::awaitable<std::optional<std::string>> emit_binary(Session& s, StoredMessage& m, const FetchItem& item) {
+  std::string_view msg = m.bytes();
+  if (item.section.part.empty()) {
+    if (item.kind == Kind::binary_size) {
+      s.raw(binary_name(item) + " " + std::to_string(mime::crlf_size(msg)));
+      co_return std::string();
+    }
+    s.raw(binary_name(item) + " ");
+    if (!co_await emit_literal(s, msg, item, false)) co_return std::nullopt;
+    co_return std::string();
+  }
+  const mime::Part* part = mime::find_part(m.structure(), item.section.part);
+  if (!part || part->end() > msg.size()) {
+    s.raw(binary_name(item) + " NIL");
+    co_return std::string();
+  }
+  std::string_view body = msg.substr(part->body_offset, part->body_size);
+  // Multiparts and messages carry no encoding of their own (RFC 2045 6.4): identity.
+  auto decoder = mime::TransferDecoder::for_encoding(part->is_multipart() || part->is_message() ? "" : part->encoding);
+  if (!decoder) {
+    s.raw(binary_name(item) + " NIL");
+    co_return std::string("[UNKNOWN-CTE] Cannot decode the content transfer encoding");
+  }
+  DecodedShape shape = measure_decoded(body, *decoder);
+  if (item.kind == Kind::binary_size) {
+    s.raw(binary_name(item) + " " + std::to_string(shape.size));
+    co_return std::string();
+  }
+  s.raw(binary_name(item) + " ");
+  if (!co_await emit_decoded_literal(s, body, *decoder, shape, item)) co_return std::nullopt;
+  co_return std::string();
+}
+
 // Writes one item of a FETCH response (its name, a space and its value).
 static net::awaitable<std::optional<std::string>> emit_item(Session& s, StoredMessage& m, const FetchItem& item) {
   const store::MessageMeta& meta = *m.meta;
@@ -214,32 +310,9 @@ static net::awaitable<std::optional<std::string>> emit_item(Session& s, StoredMe
     }
     case Kind::binary:
     case Kind::binary_size: {
-      std::string_view msg = m.bytes();
-      std::string decoded;
-      std::string_view data = msg;
-      if (!item.section.part.empty()) {
-        const mime::Part* part = mime::find_part(m.structure(), item.section.part);
-        if (!part || part->end() > msg.size()) {
-          s.raw((item.kind == Kind::binary ? "BINARY[" : "BINARY.SIZE[") + path_text(item.section.part) + "] NIL");
-          break;
-        }
-        std::string_view body = msg.substr(part->body_offset, part->body_size);
-        auto d = mime::decode_transfer_encoding(body, part->is_multipart() || part->is_message() ? "" : part->encoding);
-        if (!d) {
-          s.raw((item.kind == Kind::binary ? "BINARY[" : "BINARY.SIZE[") + path_text(item.section.part) + "] NIL");
-          co_return std::string("[UNKNOWN-CTE] Cannot decode the content transfer encoding");
-        }
-        decoded = std::move(*d);
-        data = decoded;
-      }
-      if (item.kind == Kind::binary_size) {
-        s.raw("BINARY.SIZE[" + path_text(item.section.part) + "] " + std::to_string(data.size()));
-        break;
-      }
-      std::string name = "BINARY[" + path_text(item.section.part) + "]";
-      if (item.partial_offset) name += "<" + std::to_string(*item.partial_offset) + ">";
-      s.raw(name + " ");
-      if (!co_await emit_literal(s, data, item, !item.section.part.empty())) co_return std::nullopt;
+      auto err = co_await emit_binary(s, m, item);
+      if (!err) co_return std::nullopt;
+      if (!err->empty()) co_return *err;
       break;
     }
   }

@@ -7,7 +7,9 @@ raw client where imaplib cannot say it) against a real `kurier serve`:
 - names that are valid IMAP but not valid mailbox names get NO, never BAD; LIST patterns of
   every allowed atom character; LSUB's \\Noselect parents and LIST-EXTENDED's CHILDINFO
   (RFC 3501 6.3.9, RFC 5258)."""
+import base64
 import imaplib
+import re
 
 import pytest
 
@@ -102,6 +104,72 @@ def test_search_saved_result_over_many_messages(kurier, user):
     assert lines == [b"* SEARCH " + b" ".join(b"%d" % n for n in range(22, 41, 3))]
     lines, _ = raw.command("c", b"UID SEARCH NOT $")
     assert lines == [b"* SEARCH " + b" ".join(b"%d" % n for n in range(1, 41) if n % 3 != 1)]
+    raw.close()
+
+
+# ---- BINARY (RFC 3516) -----------------------------------------------------------------------
+
+def binary_message(attachment):
+    encoded = base64.encodebytes(attachment)  # 76-character lines, "\n" endings
+    return (b"From: a@example.test\r\nSubject: binary\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+            b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+            b"caf=C3=A9 with trailing blanks   \r\nsoft=\r\nbreak =3D done\r\n"
+            b"--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + encoded.replace(b"\n", b"\r\n") +
+            b"--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n"
+            b"--b--\r\n")
+
+
+def binary_items(imap, items):
+    """{item name: value}: literals as bytes, BINARY.SIZE as int."""
+    data = ok(imap.fetch("1", items))
+    out = {}
+    for part in data:
+        head = part[0] if isinstance(part, tuple) else part
+        for m in re.finditer(rb"(BINARY\.SIZE\[[\d.]*\]) (\d+)", head):
+            out[m.group(1).decode()] = int(m.group(2))
+        if isinstance(part, tuple):
+            name = re.search(rb"(BINARY\[[\d.]*\](?:<\d+>)?) ~?\{\d+\}$", part[0]).group(1).decode()
+            out[name] = part[1]
+    return out
+
+
+def test_binary_decodes_quoted_printable_and_base64_with_their_sizes(imap):
+    attachment = bytes(range(256)) * 4096 + b"\0end"  # 1 MiB and a bit, NULs included
+    ok(imap.append("INBOX", None, None, binary_message(attachment)))
+    ok(imap.select("INBOX"))
+    got = binary_items(imap, "(BINARY.SIZE[1] BINARY.PEEK[1] BINARY.SIZE[2])")
+    text = "café with trailing blanks\r\nsoftbreak = done".encode()  # the last CRLF is the boundary's
+    assert got["BINARY[1]"] == text, "RFC 2045 6.7: trailing blanks of a line are transport padding"
+    assert got["BINARY.SIZE[1]"] == len(text)
+    assert got["BINARY.SIZE[2]"] == len(attachment)
+    got = binary_items(imap, "(BINARY.PEEK[1]<3.6> BINARY.PEEK[2]<1000000.100>)")
+    assert got["BINARY[1]<3>"] == text[3:9]
+    assert got["BINARY[2]<1000000>"] == attachment[1000000:1000100]
+    got = binary_items(imap, "(BINARY.PEEK[2])")
+    assert got["BINARY[2]"] == attachment
+    assert b"\\Seen" not in ok(imap.fetch("1", "(FLAGS)"))[0]
+    typ, data = imap.fetch("1", "(BINARY.PEEK[3])")
+    assert typ == "NO" and b"UNKNOWN-CTE" in data[-1]
+
+
+def test_binary_size_of_whole_message_matches_what_binary_sends(kurier, user):
+    raw = RawImap(kurier, user=user)
+    body = b"Subject: bare LF\nFrom: a@example.test\n\nline one\nline two\n"
+    raw.send(b"a APPEND INBOX {%d+}\r\n" % len(body) + body + b"\r\n")
+    _, tagged = raw.until("a")
+    assert tagged.startswith(b"a OK")
+    raw.command("s", b"SELECT INBOX")
+    lines, _ = raw.command("b", b"FETCH 1 (BINARY.SIZE[])")
+    size = int(re.search(rb"BINARY\.SIZE\[\] (\d+)", lines[0]).group(1))
+    raw.send(b"c FETCH 1 (BINARY.PEEK[])\r\n")
+    head = raw.line()
+    literal = int(re.search(rb"\{(\d+)\}$", head).group(1))
+    data = raw.read_exact(literal)
+    raw.until("c")
+    assert size == literal == len(body.replace(b"\n", b"\r\n")) and data == body.replace(b"\n", b"\r\n")
     raw.close()
 
 
