@@ -5,7 +5,9 @@
 // - Only CHARSET UTF-8 and US-ASCII are accepted (RFC 9051 6.4.4: else NO [BADCHARSET]).
 #include "imap/session_internal.h"
 
+#include <algorithm>
 #include <ctime>
+#include <span>
 #include <unordered_map>
 
 #include "imap/search_program.h"
@@ -14,16 +16,30 @@
 namespace kurier::imap {
 namespace {
 
-// Everything one SEARCH reads from the store and matches, off the I/O thread.
+constexpr size_t kBatch = 1000;  // messages whose cached structures are held at once
+
+// Everything one SEARCH reads from the store and matches, off the I/O thread. Structures are
+// read in batches, so a big mailbox is never held in memory whole.
 std::vector<SearchHit> search_mailbox(store::MailStore& store, store::BlobStore* blobs, store::MailboxId id,
                                       const SearchKey& program, const MailboxView& view,
                                       const std::vector<store::Uid>& saved) {
   auto metas = store.messages(id);
-  std::unordered_map<store::Uid, std::string> structures;
-  if (search_needs_content(program)) {
-    for (auto& [uid, data] : store.cached_structures(id, store::all_uids())) structures[uid] = std::move(data);
+  SearchEvaluator eval(program, view, saved, std::time(nullptr));
+  bool content = search_needs_content(program);
+  std::vector<SearchHit> hits;
+  for (size_t b = 0; b < metas.size(); b += kBatch) {
+    std::span<const store::MessageMeta> batch(metas.data() + b, std::min(kBatch, metas.size() - b));
+    std::unordered_map<store::Uid, std::string> structures;
+    if (content) {
+      auto [low, high] = std::minmax_element(batch.begin(), batch.end(), [](const auto& x, const auto& y) { return x.uid < y.uid; });
+      store::UidSet uids{{low->uid, high->uid}};
+      for (auto& [uid, data] : store.cached_structures(id, uids)) structures[uid] = std::move(data);
+    }
+    auto found = run_search(eval, view, batch, structures, blobs);
+    hits.insert(hits.end(), found.begin(), found.end());
   }
-  return run_search(program, view, saved, metas, structures, blobs, std::time(nullptr));
+  std::sort(hits.begin(), hits.end(), [](const SearchHit& x, const SearchHit& y) { return x.seq < y.seq; });
+  return hits;
 }
 
 }  // namespace

@@ -241,12 +241,10 @@ bool SearchEvaluator::match(const SearchKey& k, Candidate& c) {
   return false;
 }
 
-std::vector<SearchHit> run_search(const SearchKey& program, const MailboxView& view,
-                                  const std::vector<store::Uid>& saved,
-                                  const std::vector<store::MessageMeta>& messages,
+std::vector<SearchHit> run_search(SearchEvaluator& eval, const MailboxView& view,
+                                  std::span<const store::MessageMeta> messages,
                                   const std::unordered_map<store::Uid, std::string>& structures,
-                                  store::BlobStore* blobs, std::time_t now) {
-  SearchEvaluator eval(program, view, saved, now);
+                                  store::BlobStore* blobs) {
   std::vector<SearchHit> hits;
   for (const auto& meta : messages) {
     uint32_t seq = view.seq_of(meta.uid);

@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <ctime>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -55,13 +56,12 @@ struct SearchHit {
   store::ModSeq modseq = 0;
 };
 
-// The matching messages among `messages` (the mailbox's metadata, UID order) that the view
-// knows, in sequence order. `structures` maps UIDs to cached structures (may be empty).
-std::vector<SearchHit> run_search(const SearchKey& program, const MailboxView& view,
-                                  const std::vector<store::Uid>& saved,
-                                  const std::vector<store::MessageMeta>& messages,
+// The matching messages among `messages` (metadata in UID order) that the view knows, in
+// sequence order. `structures` maps UIDs to cached structures (may miss some: then parsed).
+std::vector<SearchHit> run_search(SearchEvaluator& eval, const MailboxView& view,
+                                  std::span<const store::MessageMeta> messages,
                                   const std::unordered_map<store::Uid, std::string>& structures,
-                                  store::BlobStore* blobs, std::time_t now);
+                                  store::BlobStore* blobs);
 
 // "SEARCH 2 5 (MODSEQ 9)" (RFC 3501 7.2.5, RFC 7162 3.1.5), without "* ".
 std::string format_search_response(const std::vector<SearchHit>& hits, bool uid, bool with_modseq);

@@ -264,3 +264,22 @@ def test_list_extended_childinfo_as_rfc5258_example_9(kurier, user, imap):
     assert not any(l.startswith(b'* STATUS "Baz2"') for l in lines), "listed for CHILDINFO only"
     assert b'* STATUS "Eps2" (MESSAGES 0)' in lines
     raw.close()
+
+
+def test_content_search_over_more_messages_than_one_batch(kurier, user):
+    # SEARCH reads cached structures 1000 messages at a time; matches in every batch count.
+    raw = RawImap(kurier, user=user)
+    for n in range(1, 1206):
+        body = mail(n, extra=b"X-Kind: %s\r\n" % (b"odd" if n % 2 else b"even"))
+        raw.send(b"a%d APPEND INBOX {%d+}\r\n" % (n, len(body)) + body + b"\r\n")
+    for n in range(1, 1206):
+        _, tagged = raw.until(f"a{n}")
+        assert tagged.startswith(b"a%d OK" % n), tagged
+    raw.command("s", b"SELECT INBOX")
+    lines, _ = raw.command("b", b'SEARCH SUBJECT "message 1203"')
+    assert lines == [b"* SEARCH 1203"]
+    lines, _ = raw.command("c", b"SEARCH RETURN (COUNT MIN MAX) HEADER X-Kind even")
+    assert lines == [b'* ESEARCH (TAG "c") COUNT 602 MIN 2 MAX 1204']
+    lines, _ = raw.command("d", b"UID SEARCH RETURN (ALL) OR SUBJECT \"message 7\" SUBJECT \"message 1111\" 1:20,1100:*")
+    assert lines == [b'* ESEARCH (TAG "d") UID ALL 7,1111']
+    raw.close()
