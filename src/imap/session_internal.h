@@ -1,6 +1,7 @@
-// The IMAP Session object shared by the command files (session.cpp: connection, reading,
-// authentication, IDLE; select.cpp: SELECT and change notifications; list.cpp: mailbox
-// commands; fetch.cpp; search.cpp; message.cpp: STORE/COPY/MOVE/EXPUNGE/APPEND).
+// The IMAP Session object shared by the command files (session.cpp: the command loop and
+// output; command_table.cpp; command_reader.cpp: lines and literals; login.cpp; idle.cpp;
+// mailbox_names.cpp: names and open_mailbox; select.cpp: SELECT and change notifications;
+// list.cpp: mailbox commands; fetch.cpp; search.cpp; message.cpp: STORE/COPY/MOVE/EXPUNGE/APPEND).
 // Internal to src/imap: include net/asio.h first (this header does).
 #pragma once
 #include "net/asio.h"
@@ -14,6 +15,7 @@
 
 #include "directory/directory.h"
 #include "imap/command.h"
+#include "imap/literal.h"
 #include "imap/mailbox_view.h"
 #include "net/connection.h"
 #include "net/line_reader.h"
@@ -191,7 +193,20 @@ class Session {
   bool idle_stop_ = false;
 };
 
-// Capabilities for the current state (session.cpp).
+// ---- command_table.cpp
+// Capabilities for the current state.
 std::string capability_list(const Session& s);
+// The handler of a command in the given state; nullptr when that state does not allow it.
+Session::Handler command_handler(CommandKind kind, State state);
+// RFC 9051 7.5.1: FETCH, STORE and SEARCH (not their UID forms) must not see EXPUNGE.
+bool allows_expunge(const Command& cmd);
+
+// ---- command_reader.cpp
+enum class ReadStatus { command, handled, end };
+// Reads one whole command (its lines and literals) into raw; `handled` when it was answered
+// already (too long, refused literal), `end` when the connection is done.
+net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw);
+// The longest command line read (also for SASL responses and IDLE's DONE).
+std::size_t command_line_limit(const config::Config& c);
 
 }  // namespace kurier::imap
