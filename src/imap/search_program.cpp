@@ -204,16 +204,7 @@ bool SearchEvaluator::match(const SearchKey& k, Candidate& c) {
     case Key::since: return compare_day(k.kind, internal_day(m), to_time_t(k.date));
     case Key::sentbefore:
     case Key::senton:
-    case Key::sentsince: {
-      // RFC 3501 6.4.4: the Date: header "disregarding time and timezone" — the calendar
-      // day as written, in the header's own zone.
-      auto field = std::find_if(c.header_fields().begin(), c.header_fields().end(),
-                                [](const mime::HeaderField& f) { return iequals(f.name, "Date"); });
-      if (field == c.header_fields().end()) return false;
-      auto sent = mime::parse_zoned_date(field->value());
-      if (!sent) return false;
-      return compare_day(k.kind, to_time_t(date_from_time_t(sent->utc, sent->zone_minutes)), to_time_t(k.date));
-    }
+    case Key::sentsince: return match_sent_date(k, c);
     case Key::sequence_set:
     case Key::uid: return in_set(k, c.seq, m.uid);
     case Key::from:
@@ -221,22 +212,37 @@ bool SearchEvaluator::match(const SearchKey& k, Candidate& c) {
     case Key::cc:
     case Key::bcc:
     case Key::subject:
-    case Key::header: {
-      std::string_view name = k.kind == Key::header ? std::string_view(k.text) : header_name_of(k.kind);
-      const std::string& needle = k.kind == Key::header ? k.value : k.text;
-      for (const auto& f : c.header_fields()) {
-        if (!iequals(f.name, name)) continue;
-        // RFC 9051 6.4.4 HEADER: an empty string matches every message that has the field.
-        if (needle.empty()) return true;
-        std::string value = f.value();
-        if (icontains(mime::decode_encoded_words(value), needle)) return true;
-        // Address fields also match as the client shows them: "Name <box@host>".
-        if (is_address_key(k.kind) && icontains(mime::address_list_text(value), needle)) return true;
-      }
-      return false;
-    }
+    case Key::header: return match_header(k, c);
     case Key::body: return icontains(c.text(), k.text);
     case Key::text: return icontains(mime::decode_encoded_words(c.header()), k.text) || icontains(c.text(), k.text);
+  }
+  return false;
+}
+
+// SENTBEFORE/SENTON/SENTSINCE: RFC 3501 6.4.4 compares the Date: header "disregarding time
+// and timezone", so the calendar day as written, in the header's own zone.
+bool SearchEvaluator::match_sent_date(const SearchKey& k, Candidate& c) {
+  const auto& fields = c.header_fields();
+  auto field = std::find_if(fields.begin(), fields.end(),
+                            [](const mime::HeaderField& f) { return iequals(f.name, "Date"); });
+  if (field == fields.end()) return false;
+  auto sent = mime::parse_zoned_date(field->value());
+  if (!sent) return false;
+  return compare_day(k.kind, to_time_t(date_from_time_t(sent->utc, sent->zone_minutes)), to_time_t(k.date));
+}
+
+// FROM/TO/CC/BCC/SUBJECT/HEADER: a substring of any field of that name, RFC 2047 decoded;
+// address fields also as a reader shows them ("Name <box@host>").
+bool SearchEvaluator::match_header(const SearchKey& k, Candidate& c) {
+  std::string_view name = k.kind == Key::header ? std::string_view(k.text) : header_name_of(k.kind);
+  const std::string& needle = k.kind == Key::header ? k.value : k.text;
+  for (const auto& f : c.header_fields()) {
+    if (!iequals(f.name, name)) continue;
+    // RFC 9051 6.4.4 HEADER: an empty string matches every message that has the field.
+    if (needle.empty()) return true;
+    std::string value = f.value();
+    if (icontains(mime::decode_encoded_words(value), needle)) return true;
+    if (is_address_key(k.kind) && icontains(mime::address_list_text(value), needle)) return true;
   }
   return false;
 }

@@ -40,6 +40,8 @@ class SearchEvaluator {
  private:
   struct Candidate;
   bool match(const SearchKey& k, Candidate& c);
+  bool match_sent_date(const SearchKey& k, Candidate& c);
+  bool match_header(const SearchKey& k, Candidate& c);
   bool in_set(const SearchKey& k, uint32_t seq, store::Uid uid) const;
   void resolve_sets(const SearchKey& k);
 
