@@ -6,10 +6,10 @@
 #include "imap/session_internal.h"
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 #include "common/strings.h"
-#include "imap/list_pattern.h"
+#include "imap/mailbox_list.h"
 #include "imap/parser.h"
 #include "imap/quote.h"
 #include "net/runtime.h"
@@ -18,12 +18,6 @@
 
 namespace kurier::imap {
 namespace {
-
-bool has_inferior(const std::vector<store::MailboxInfo>& boxes, const std::string& name) {
-  for (const auto& b : boxes)
-    if (store::is_inferior(b.name, name)) return true;
-  return false;
-}
 
 std::string status_items(const store::MailboxStatus& st, const std::vector<StatusItem>& items,
                          uint64_t append_limit) {
@@ -54,7 +48,7 @@ std::string status_items(const store::MailboxStatus& st, const std::vector<Statu
 net::awaitable<Reply> Session::cmd_create(Command& cmd) {
   const auto& a = cmd.as<CreateArgs>();
   auto decoded = decode_mailbox(a.mailbox);
-  if (!decoded) co_return Reply::bad("Invalid mailbox name encoding");
+  if (!decoded) co_return invalid_name("");
   std::string name = *decoded;
   // RFC 9051 6.3.4: a trailing separator says the client intends to create inferiors.
   while (name.size() > 1 && name.back() == '/') name.pop_back();
@@ -73,8 +67,7 @@ net::awaitable<Reply> Session::cmd_create(Command& cmd) {
     co_await offload([&] { return store().create_mailbox(acct, name, use); });
   } catch (const store::StoreError& e) {
     if (e.code() == store::StoreErrc::already_exists) co_return Reply::no("[ALREADYEXISTS] Mailbox already exists");
-    if (e.code() == store::StoreErrc::invalid_name)
-      co_return Reply::no("[CANNOT] Invalid mailbox name: " + sanitize_text(e.what()));
+    if (e.code() == store::StoreErrc::invalid_name) co_return invalid_name(e.what());
     throw;
   }
   co_return Reply::ok("CREATE completed");
@@ -82,7 +75,7 @@ net::awaitable<Reply> Session::cmd_create(Command& cmd) {
 
 net::awaitable<Reply> Session::cmd_delete(Command& cmd) {
   auto name = decode_mailbox(cmd.as<MailboxArgs>().mailbox);
-  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
+  if (!name) co_return invalid_name("");
   if (store::is_inbox(normalize_inbox(*name, '/'))) co_return Reply::no("[CANNOT] INBOX cannot be deleted");
   store::AccountId acct = account_id();
   std::string n = *name;
@@ -98,7 +91,7 @@ net::awaitable<Reply> Session::cmd_rename(Command& cmd) {
   const auto& a = cmd.as<RenameArgs>();
   auto from = decode_mailbox(a.from);
   auto to = decode_mailbox(a.to);
-  if (!from || !to) co_return Reply::bad("Invalid mailbox name encoding");
+  if (!from || !to) co_return invalid_name("");
   std::string f = *from, t = *to;
   while (t.size() > 1 && t.back() == '/') t.pop_back();
   store::AccountId acct = account_id();
@@ -113,7 +106,7 @@ net::awaitable<Reply> Session::cmd_rename(Command& cmd) {
 
 net::awaitable<Reply> Session::cmd_subscribe(Command& cmd) {
   auto name = decode_mailbox(cmd.as<MailboxArgs>().mailbox);
-  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
+  if (!name) co_return invalid_name("");
   store::AccountId acct = account_id();
   std::string n = *name;
   co_await offload([&] { store().subscribe(acct, n); });
@@ -122,7 +115,7 @@ net::awaitable<Reply> Session::cmd_subscribe(Command& cmd) {
 
 net::awaitable<Reply> Session::cmd_unsubscribe(Command& cmd) {
   auto name = decode_mailbox(cmd.as<MailboxArgs>().mailbox);
-  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
+  if (!name) co_return invalid_name("");
   store::AccountId acct = account_id();
   std::string n = *name;
   co_await offload([&] { store().unsubscribe(acct, n); });
@@ -131,76 +124,69 @@ net::awaitable<Reply> Session::cmd_unsubscribe(Command& cmd) {
 
 // ---- LIST / LSUB -----------------------------------------------------------------------------------
 
+// The patterns of a LIST/LSUB joined with the reference and decoded to store names. A pattern
+// (or reference) that is no valid modified UTF-7 can name no mailbox: it is left out, and the
+// command answers OK with what the others match (Dovecot does the same) instead of BAD.
+std::vector<std::string> Session::list_patterns(const ListArgs& a) const {
+  std::vector<std::string> out;
+  auto reference = decode_mailbox(a.reference);
+  if (!reference) return out;
+  for (const auto& p : a.patterns) {
+    auto decoded = decode_mailbox(p);
+    if (decoded && !decoded->empty()) out.push_back(normalize_inbox(*reference + *decoded, '/'));
+  }
+  return out;
+}
+
+namespace {
+
+struct ListAnswer {
+  std::vector<ListedMailbox> mailboxes;
+  std::map<store::MailboxId, store::MailboxStatus> status;  // LIST-STATUS (RFC 5819)
+};
+
+// On the blocking pool: the account's mailboxes and subscriptions, matched, and the STATUS of
+// every listed selectable mailbox when asked for.
+ListAnswer answer_list(store::MailStore& store, store::AccountId acct, const ListRequest& req, bool with_status) {
+  ListAnswer out;
+  out.mailboxes = list_mailboxes(req, store.list_mailboxes(acct), store.subscriptions(acct));
+  if (with_status)
+    for (const auto& m : out.mailboxes)
+      if (m.selectable) out.status[*m.selectable] = store.mailbox_status(*m.selectable);
+  return out;
+}
+
+}  // namespace
+
 net::awaitable<Reply> Session::cmd_list(Command& cmd) {
   const auto& a = cmd.as<ListArgs>();
   bool lsub = cmd.kind == CommandKind::lsub;
-  const char* verb = lsub ? "LSUB" : "LIST";
-  auto reference = decode_mailbox(a.reference);
-  if (!reference) co_return Reply::bad("Invalid reference name encoding");
-  std::vector<std::string> patterns;
-  for (const auto& p : a.patterns) {
-    auto d = decode_mailbox(p);
-    if (!d) co_return Reply::bad("Invalid mailbox pattern encoding");
-    patterns.push_back(*d);
-  }
+  const std::string verb = lsub ? "LSUB" : "LIST";
   // RFC 9051 6.3.9: an empty pattern asks for the hierarchy delimiter and root.
-  if (patterns.size() == 1 && patterns[0].empty() && !a.extended) {
-    untagged(std::string(verb) + " (\\Noselect) \"/\" \"\"");
-    co_return Reply::ok(std::string(verb) + " completed");
+  if (a.patterns.size() == 1 && a.patterns[0].empty() && !a.extended) {
+    untagged(verb + " (\\Noselect) \"/\" \"\"");
+    co_return Reply::ok(verb + " completed");
   }
+  ListRequest req;
+  req.patterns = list_patterns(a);
+  req.lsub = lsub;
+  req.select_subscribed = a.select_subscribed;
+  req.select_recursive_match = a.select_recursive_match;
+  req.select_special_use = a.select_special_use;
+  req.return_subscribed = a.return_subscribed;
   store::AccountId acct = account_id();
-  auto boxes = co_await offload([&] { return store().list_mailboxes(acct); });
-  auto subs_list = co_await offload([&] { return store().subscriptions(acct); });
-  std::set<std::string> subs(subs_list.begin(), subs_list.end());
-
-  std::vector<std::string> full_patterns;
-  for (const auto& p : patterns)
-    if (!p.empty()) full_patterns.push_back(normalize_inbox(*reference + p, '/'));
-  auto matches = [&](const std::string& name) {
-    for (const auto& p : full_patterns)
-      if (list_pattern_matches(p, name)) return true;
-    return false;
-  };
-
-  bool subscribed_only = lsub || a.select_subscribed;
-  bool show_subscribed = a.return_subscribed || a.select_subscribed;
-  std::set<std::string> listed;
-  for (const auto& box : boxes) {
-    if (!matches(box.name)) continue;
-    bool is_sub = subs.count(box.name) > 0;
-    std::string childinfo;
-    if (subscribed_only && !is_sub) {
-      // RFC 5258 3.5: RECURSIVEMATCH reports parents of subscribed mailboxes with CHILDINFO.
-      bool child_sub = false;
-      for (const auto& s : subs) child_sub = child_sub || store::is_inferior(s, box.name);
-      if (!(a.select_recursive_match && child_sub)) continue;
-      childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
-    }
-    if (a.select_special_use && box.special_use.empty()) continue;
-    std::vector<std::string> attrs;
-    if (box.noselect) attrs.push_back("\\Noselect");
-    if (!lsub) attrs.push_back(has_inferior(boxes, box.name) ? "\\HasChildren" : "\\HasNoChildren");
-    if (show_subscribed && is_sub) attrs.push_back("\\Subscribed");
-    if (!box.special_use.empty() && !lsub) attrs.push_back(box.special_use);
-    untagged(std::string(verb) + " (" + join(attrs, " ") + ") \"/\" " + encode_mailbox(box.name) + childinfo);
-    listed.insert(box.name);
-    if (a.return_status && !box.noselect) {
-      store::MailboxId id = box.id;
-      auto st = co_await offload([&] { return store().mailbox_status(id); });
-      untagged("STATUS " + encode_mailbox(box.name) + " (" + status_items(st, *a.return_status, append_limit()) + ")");
-    }
+  bool with_status = a.return_status.has_value();
+  auto answer = co_await offload([&] { return answer_list(store(), acct, req, with_status); });
+  for (const auto& m : answer.mailboxes) {
+    std::string line = verb + " (" + join(m.attributes, " ") + ") \"/\" " + encode_mailbox(m.name);
+    // RFC 5258 3.5: the selection criterion a descendant meets.
+    if (m.childinfo) line += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+    untagged(line);
+    auto st = m.selectable ? answer.status.find(*m.selectable) : answer.status.end();
+    if (st != answer.status.end())
+      untagged("STATUS " + encode_mailbox(m.name) + " (" + status_items(st->second, *a.return_status, append_limit()) + ")");
   }
-  if (subscribed_only) {
-    // Subscriptions may outlive their mailbox (RFC 9051 6.3.7): \NonExistent (RFC 5258 3.4).
-    for (const auto& s : subs) {
-      if (listed.count(s) || !matches(s)) continue;
-      if (lsub)
-        untagged("LSUB (\\Noselect) \"/\" " + encode_mailbox(s));
-      else
-        untagged("LIST (\\Subscribed \\NonExistent) \"/\" " + encode_mailbox(s));
-    }
-  }
-  co_return Reply::ok(std::string(verb) + " completed");
+  co_return Reply::ok(verb + " completed");
 }
 
 net::awaitable<Reply> Session::cmd_namespace(Command&) {
@@ -211,13 +197,9 @@ net::awaitable<Reply> Session::cmd_namespace(Command&) {
 
 net::awaitable<Reply> Session::cmd_status(Command& cmd) {
   const auto& a = cmd.as<StatusArgs>();
-  auto name = decode_mailbox(a.mailbox);
-  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
-  store::AccountId acct = account_id();
-  std::string n = *name;
-  auto info = co_await offload([&] { return store().find_mailbox(acct, n); });
-  if (!info) co_return Reply::no("[NONEXISTENT] No such mailbox");
-  if (info->noselect) co_return Reply::no("[CANNOT] Mailbox has no status (\\Noselect)");
+  auto opened = co_await open_mailbox(a.mailbox, MailboxUse::status);
+  if (!opened.info) co_return opened.refusal;
+  const auto& info = opened.info;
   store::MailboxId id = info->id;
   auto st = co_await offload([&] { return store().mailbox_status(id); });
   // The unclaimed messages plus those this session holds as \Recent (RFC 3501 6.3.10).
@@ -246,13 +228,9 @@ net::awaitable<Reply> Session::cmd_getquota(Command& cmd) {
 }
 
 net::awaitable<Reply> Session::cmd_getquotaroot(Command& cmd) {
-  const std::string& wire = cmd.as<MailboxArgs>().mailbox;
-  auto name = decode_mailbox(wire);
-  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
-  store::AccountId acct = account_id();
-  std::string n = *name;
-  auto info = co_await offload([&] { return store().find_mailbox(acct, n); });
-  if (!info) co_return Reply::no("[NONEXISTENT] No such mailbox");
+  auto opened = co_await open_mailbox(cmd.as<MailboxArgs>().mailbox, MailboxUse::any);
+  if (!opened.info) co_return opened.refusal;
+  const auto& info = opened.info;
   untagged("QUOTAROOT " + encode_mailbox(info->name) + " \"\"");
   untagged(co_await quota_line(*this));
   co_return Reply::ok("GETQUOTAROOT completed");

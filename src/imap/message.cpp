@@ -119,15 +119,12 @@ net::awaitable<Reply> Session::cmd_copy(Command& cmd) {
   const char* verb = move ? "MOVE" : "COPY";
   auto seqs = resolve_set(a.set, cmd.uid);
   if (!seqs) co_return Reply::bad("Invalid message sequence number in the set");
-  auto name = decode_mailbox(a.mailbox);
-  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
   if (move && selected_->read_only) co_return Reply::no("[READ-ONLY] Mailbox is read-only");
   store::AccountId acct = account_id();
-  std::string n = *name;
-  auto dest = co_await offload([&] { return store().find_mailbox(acct, n); });
   // RFC 9051 6.4.7: a missing destination gets NO [TRYCREATE].
-  if (!dest) co_return Reply::no("[TRYCREATE] No such mailbox");
-  if (dest->noselect) co_return Reply::no("[CANNOT] Destination cannot hold messages (\\Noselect)");
+  auto opened = co_await open_mailbox(a.mailbox, MailboxUse::destination);
+  if (!opened.info) co_return opened.refusal;
+  const auto& dest = opened.info;
   if (seqs->empty()) co_return Reply::ok(std::string(verb) + " completed");
   store::MailboxId from = selected_->info.id, to = dest->id;
   store::UidSet set = to_uid_set(uids_of(selected_->view, *seqs));
@@ -232,14 +229,11 @@ static net::awaitable<void> remove_blobs(Session& s, std::vector<store::BlobId> 
 
 net::awaitable<Reply> Session::cmd_append(Command& cmd) {
   auto& a = cmd.as<AppendArgs>();
-  auto name = decode_mailbox(a.mailbox);
-  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
   store::AccountId acct = account_id();
-  std::string n = *name;
-  auto dest = co_await offload([&] { return store().find_mailbox(acct, n); });
   // RFC 9051 6.3.12: NO [TRYCREATE] when the mailbox does not exist.
-  if (!dest) co_return Reply::no("[TRYCREATE] No such mailbox");
-  if (dest->noselect) co_return Reply::no("[CANNOT] Mailbox cannot hold messages (\\Noselect)");
+  auto opened = co_await open_mailbox(a.mailbox, MailboxUse::destination);
+  if (!opened.info) co_return opened.refusal;
+  const auto& dest = opened.info;
 
   std::vector<PreparedMessage> prepared;
   uint64_t total = 0;

@@ -179,13 +179,9 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
     // RFC 7162 3.2.11 / RFC 9051 7.1: the previous mailbox is closed before the new one opens.
     untagged("OK [CLOSED] Previous mailbox closed");
   }
-  auto name = decode_mailbox(a.mailbox);
-  if (!name) co_return Reply::bad("Invalid mailbox name encoding");
-  store::AccountId acct = account_id();
-  std::string wanted = *name;
-  auto info = co_await offload([&] { return store().find_mailbox(acct, wanted); });
-  if (!info) co_return Reply::no("[NONEXISTENT] No such mailbox");
-  if (info->noselect) co_return Reply::no("[CANNOT] Mailbox cannot be selected (\\Noselect)");
+  auto opened = co_await open_mailbox(a.mailbox, MailboxUse::select);
+  if (!opened.info) co_return opened.refusal;
+  const auto& info = opened.info;
   if (a.condstore) condstore_ = true;
 
   signal_->dirty = false;

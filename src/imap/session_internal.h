@@ -1,6 +1,7 @@
-// The IMAP Session object shared by the command files (session.cpp: connection, reading,
-// authentication, IDLE; select.cpp: SELECT and change notifications; list.cpp: mailbox
-// commands; fetch.cpp; search.cpp; message.cpp: STORE/COPY/MOVE/EXPUNGE/APPEND).
+// The IMAP Session object shared by the command files (session.cpp: the command loop and
+// output; command_table.cpp; command_reader.cpp: lines and literals; login.cpp; idle.cpp;
+// mailbox_names.cpp: names and open_mailbox; select.cpp: SELECT and change notifications;
+// list.cpp: mailbox commands; fetch.cpp; search.cpp; message.cpp: STORE/COPY/MOVE/EXPUNGE/APPEND).
 // Internal to src/imap: include net/asio.h first (this header does).
 #pragma once
 #include "net/asio.h"
@@ -14,6 +15,7 @@
 
 #include "directory/directory.h"
 #include "imap/command.h"
+#include "imap/literal.h"
 #include "imap/mailbox_view.h"
 #include "net/connection.h"
 #include "net/line_reader.h"
@@ -55,6 +57,19 @@ struct SelectedMailbox {
   // Keywords the client was told by FLAGS / PERMANENTFLAGS: lower case -> spelling.
   std::map<std::string, std::string> announced_keywords;
   store::ChangeHub::Subscription subscription;
+};
+
+// What a command wants a mailbox for; decides the refusals of open_mailbox().
+enum class MailboxUse {
+  select,       // SELECT, EXAMINE: NONEXISTENT when missing, CANNOT when \Noselect
+  status,       // STATUS: likewise
+  destination,  // COPY, MOVE, APPEND: TRYCREATE when missing (RFC 9051 6.3.12, 6.4.7)
+  any,          // GETQUOTAROOT: NONEXISTENT when missing; \Noselect is fine
+};
+
+struct OpenedMailbox {
+  std::optional<store::MailboxInfo> info;
+  Reply refusal;
 };
 
 class Session {
@@ -131,9 +146,18 @@ class Session {
   store::MailStore& store() { return *s_.mail_store; }
   store::AccountId account_id() const { return store::AccountId(account_.id); }
   template <class F> auto offload(F f) { return s_.runtime.offload(std::move(f)); }
+  // ---- mailbox names (mailbox_names.cpp)
   // Wire mailbox name (modified UTF-7, or UTF-8 after ENABLE IMAP4rev2) -> store name.
   std::optional<std::string> decode_mailbox(std::string_view wire) const;
   std::string encode_mailbox(std::string_view name) const;  // quoted/literal, ready to send
+  // The tagged NO for a name that is valid IMAP syntax but no valid mailbox name (not modified
+  // UTF-7, or refused by the store): never BAD, as the command itself was well formed.
+  Reply invalid_name(std::string_view why) const;
+  // The one lookup of a mailbox a command names: decoded, found, and fit for `use`. On
+  // failure `info` is empty and `refusal` is the tagged NO to send.
+  net::awaitable<OpenedMailbox> open_mailbox(std::string wire, MailboxUse use);
+  // LIST/LSUB patterns joined with the reference, as store names (list.cpp).
+  std::vector<std::string> list_patterns(const ListArgs& a) const;
   // Sequence numbers named by a command's set (UID or message numbers; "$" resolved).
   std::optional<std::vector<uint32_t>> resolve_set(const SequenceSet& set, bool uid) const;
   // The account's quota in bytes (0 = none), read from the directory now.
@@ -169,7 +193,20 @@ class Session {
   bool idle_stop_ = false;
 };
 
-// Capabilities for the current state (session.cpp).
+// ---- command_table.cpp
+// Capabilities for the current state.
 std::string capability_list(const Session& s);
+// The handler of a command in the given state; nullptr when that state does not allow it.
+Session::Handler command_handler(CommandKind kind, State state);
+// RFC 9051 7.5.1: FETCH, STORE and SEARCH (not their UID forms) must not see EXPUNGE.
+bool allows_expunge(const Command& cmd);
+
+// ---- command_reader.cpp
+enum class ReadStatus { command, handled, end };
+// Reads one whole command (its lines and literals) into raw; `handled` when it was answered
+// already (too long, refused literal), `end` when the connection is done.
+net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw);
+// The longest command line read (also for SASL responses and IDLE's DONE).
+std::size_t command_line_limit(const config::Config& c);
 
 }  // namespace kurier::imap

@@ -1,6 +1,7 @@
 // RFC 5322 3.4 address-list parsing (with obsolete forms of 4.4) for ENVELOPE; see envelope.h.
 #include "common/strings.h"
 #include "mime/envelope.h"
+#include "mime/header.h"
 #include "mime/quoted_string.h"
 
 namespace kurier::mime {
@@ -212,6 +213,34 @@ class AddressParser {
 
 std::vector<Address> parse_address_list(std::string_view value) {
   return AddressParser(value).parse_list();
+}
+
+std::string address_list_text(std::string_view value) {
+  std::string out;
+  bool group_opened = false;  // the next address follows "name:" with a space, not ", "
+  for (const Address& a : parse_address_list(value)) {
+    if (!a.host) {  // group start {NIL NIL name NIL} or group end {NIL NIL NIL NIL}
+      if (a.mailbox) {
+        if (!out.empty()) out += ", ";
+        out += decode_encoded_words(*a.mailbox) + ":";
+        group_opened = true;
+      } else {
+        out += ';';
+        group_opened = false;
+      }
+      continue;
+    }
+    std::string text = a.name ? decode_encoded_words(*a.name) : std::string();
+    std::string local = a.mailbox && *a.mailbox != kMissingMailbox ? *a.mailbox : std::string();
+    std::string host = *a.host != kMissingDomain ? *a.host : std::string();
+    std::string spec = host.empty() ? local : local + "@" + host;
+    if (!spec.empty()) text += text.empty() ? "<" + spec + ">" : " <" + spec + ">";
+    if (group_opened) out += ' ';
+    else if (!out.empty()) out += ", ";
+    group_opened = false;
+    out += text;
+  }
+  return out;
 }
 
 }  // namespace kurier::mime

@@ -140,13 +140,19 @@ bool parse_tokens(const std::vector<std::string_view>& toks, DateParts& d) {
 
 }  // namespace
 
-std::optional<std::time_t> parse_date(std::string_view value) {
+std::optional<ZonedTime> parse_zoned_date(std::string_view value) {
   DateParts d;
   std::string cleaned = strip_comments(value);
   if (!parse_tokens(tokens_of(cleaned), d)) return std::nullopt;
   int64_t t = days_from_civil(d.year, d.month, d.day) * 86400 + d.hour * 3600 + d.minute * 60 +
               d.second - int64_t(d.zone_minutes) * 60;
-  return std::time_t(t);
+  return ZonedTime{std::time_t(t), d.zone_minutes};
+}
+
+std::optional<std::time_t> parse_date(std::string_view value) {
+  auto zoned = parse_zoned_date(value);
+  if (!zoned) return std::nullopt;
+  return zoned->utc;
 }
 
 }  // namespace kurier::mime

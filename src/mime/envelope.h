@@ -21,6 +21,13 @@ struct Address {
 // group end {NIL, NIL, NIL, NIL}, exactly as ENVELOPE lists them.
 std::vector<Address> parse_address_list(std::string_view value);
 
+// An address-list header value as a mail reader shows it, for SEARCH FROM/TO/CC/BCC (RFC 9051
+// 6.4.4 matches "the header as the client sees it"): each address as
+// "Display Name <mailbox@host>" with RFC 2047 encoded-words decoded (also inside quoted
+// strings, as readers do), a group as "name:", joined by ", ". Placeholders for missing parts
+// (MISSING_MAILBOX, MISSING_DOMAIN) are left out.
+std::string address_list_text(std::string_view value);
+
 // The ENVELOPE list including its parentheses: "(date subject from sender reply-to to cc
 // bcc in-reply-to message-id)".
 std::string imap_envelope(std::string_view header_block);

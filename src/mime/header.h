@@ -42,4 +42,12 @@ std::optional<std::string> convert_to_utf8(std::string_view bytes, std::string_v
 // zones, comments) into a UTC time_t. nullopt on anything unparseable or out of range.
 std::optional<std::time_t> parse_date(std::string_view value);
 
+// A date-time with the zone it was written in: IMAP SENTON/SENTBEFORE/SENTSINCE compare the
+// calendar day as written, "disregarding time and timezone" (RFC 3501 6.4.4).
+struct ZonedTime {
+  std::time_t utc = 0;
+  int zone_minutes = 0;  // offset east of UTC as written ("-0800" is -480; obsolete names too)
+};
+std::optional<ZonedTime> parse_zoned_date(std::string_view value);
+
 }  // namespace kurier::mime

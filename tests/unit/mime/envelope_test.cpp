@@ -152,3 +152,17 @@ TEST(AddressList, TrailingGarbageIsSkipped) {
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[1].mailbox, "c");
 }
+
+TEST(AddressText, DisplayNamesDecodedAndAddressesNormalised) {
+  EXPECT_EQ(address_list_text("\"Alice  Example\" <alice@example.test>"), "Alice  Example <alice@example.test>");
+  EXPECT_EQ(address_list_text("=?utf-8?q?J=C3=BCrgen?= <juergen@example.test>, bob@example.test"),
+            "J\xc3\xbcrgen <juergen@example.test>, <bob@example.test>");
+  // Encoded words inside a quoted string are decoded too, as mail readers do.
+  EXPECT_EQ(address_list_text("\"=?iso-8859-1?q?M=FCller?=\" <m@x.test>"), "M\xc3\xbcller <m@x.test>");
+  // The old form "addr (Name)" shows the comment as the name.
+  EXPECT_EQ(address_list_text("carol@example.test (Carol C.)"), "Carol C. <carol@example.test>");
+  EXPECT_EQ(address_list_text("Team: ann@a.test, <ben@b.test>;"), "Team: <ann@a.test>, <ben@b.test>;");
+  EXPECT_EQ(address_list_text("undisclosed-recipients:;"), "undisclosed-recipients:;");
+  EXPECT_EQ(address_list_text("Nobody <>"), "Nobody");
+  EXPECT_EQ(address_list_text(""), "");
+}

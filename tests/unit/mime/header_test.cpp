@@ -130,6 +130,20 @@ TEST(Date, ObsoleteForms) {
   EXPECT_EQ(parse_date("21 Nov 1997 09:55:06"), 880106106);             // zone missing
 }
 
+TEST(Date, ZoneIsKeptAsWritten) {
+  // 23:30 at -0800 is 07:30 UTC the next day; the zone says which calendar day was written.
+  auto late = parse_zoned_date("Mon, 1 Jan 2024 23:30:00 -0800");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->utc, 1704180600);
+  EXPECT_EQ(late->zone_minutes, -480);
+  auto early = parse_zoned_date("Tue, 02 Jan 2024 00:15:00 +0530 (IST)");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->zone_minutes, 330);
+  EXPECT_EQ(parse_zoned_date("Fri, 21 Nov 1997 04:55:06 EST")->zone_minutes, -300);
+  EXPECT_EQ(parse_zoned_date("21 Nov 1997 09:55:06")->zone_minutes, 0);
+  EXPECT_EQ(parse_zoned_date("not a date"), std::nullopt);
+}
+
 TEST(Date, GarbageIsRejected) {
   EXPECT_EQ(parse_date(""), std::nullopt);
   EXPECT_EQ(parse_date("yesterday"), std::nullopt);
