@@ -164,7 +164,6 @@ static net::awaitable<ReadStatus> refuse_unspooled_append(Session& s, const std:
 // Reads one whole command: the first line, then for every literal announcement the literal's
 // bytes and the line after it.
 net::awaitable<ReadStatus> read_raw_command(Session& s, RawCommand& raw) {
-  const auto& limits = s.s_.config.limits;
   const std::size_t max_line = command_line_limit(s.s_.config);
   auto first = co_await s.reader_.read_command(max_line);
   if (first.status == net::LineStatus::too_long) {
