@@ -400,7 +400,14 @@ class Interpreter {
     if (!header_edited_) return nullptr;
     if (!edited_) {
       std::string block;
-      for (const HeaderLine& h : header_) block += h.name + ":" + h.raw_value + "\r\n";
+      for (const HeaderLine& h : header_) {
+        block += h.name + ":";
+        for (size_t i = 0; i < h.raw_value.size(); ++i) {  // folds of a bare-LF message get CRLF
+          if (h.raw_value[i] == '\n' && (i == 0 || h.raw_value[i - 1] != '\r')) block += '\r';
+          block += h.raw_value[i];
+        }
+        block += "\r\n";
+      }
       block += "\r\n";
       edited_ = std::make_shared<const std::string>(std::move(block));
     }

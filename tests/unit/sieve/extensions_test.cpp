@@ -203,6 +203,9 @@ TEST(SieveEditheader, DeleteByIndexAndUnchangedHeader) {
   ASSERT_EQ(r.actions.size(), 1u);
   EXPECT_EQ(*std::get<Keep>(r.actions[0]).header, "X-A: 2\r\n\r\n");
   EXPECT_EQ(std::get<Keep>(run("keep;").actions[0]).header, nullptr);
+  TestEnv lf("X-A: folded\n  value\nX-B: 1\n\nbody\n");
+  r = run("require \"editheader\"; deleteheader \"X-B\";", lf);
+  EXPECT_EQ(*std::get<Keep>(r.actions[0]).header, "X-A: folded\r\n  value\r\n\r\n");
 }
 
 TEST(SieveDuplicate, TracksMessageIdAndHandles) {
