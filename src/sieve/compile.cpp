@@ -544,7 +544,7 @@ class Compiler {
   void check_vacation(Node& node) {
     if (node.has("days") && node.has("seconds")) error(node.pos, "only one of :days and :seconds allowed");
     if (const Value* from = node.tag("from"))
-      check_constant(*from, [](std::string_view s) { return !trim(s).empty(); }, "invalid :from address");
+      check_constant(*from, is_mailbox, "invalid :from address");
     if (const Value* addresses = node.tag("addresses"))
       check_constant(*addresses, is_mail_address, "invalid address in :addresses");
   }

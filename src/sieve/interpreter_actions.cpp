@@ -201,7 +201,10 @@ void Interpreter::vacation(const Node& n, Frame& f) {
   v.reason = expand(n.args[0].strings[0], f, n.pos);
   v.mime = n.has("mime");
   if (const Value* s = n.tag("subject")) v.subject = expand(s->strings[0], f, n.pos);
-  if (const Value* from = n.tag("from")) v.from = expand(from->strings[0], f, n.pos);
+  if (const Value* from = n.tag("from")) {
+    v.from = expand(from->strings[0], f, n.pos);
+    if (!is_mailbox(v.from)) fail(from->pos, "invalid :from address '" + v.from + "'");
+  }
   if (const Value* h = n.tag("handle")) v.handle = expand(h->strings[0], f, n.pos);
   v.period_seconds = vacation_period(n);
   std::vector<std::string> subjects = header_values("Subject", MatchSpec{}, true);

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "common/strings.h"
+#include "mime/envelope.h"
 
 namespace kurier::sieve {
 namespace {
@@ -127,6 +128,13 @@ bool is_mail_address(std::string_view s) {
   std::string_view domain = s.substr(at + 1);
   if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos) return false;
   return true;
+}
+
+bool is_mailbox(std::string_view s) {
+  if (is_mail_address(trim(s))) return true;
+  std::vector<mime::Address> list = mime::parse_address_list(s);
+  return list.size() == 1 && list[0].mailbox && list[0].host && *list[0].host != "MISSING_DOMAIN" &&
+         *list[0].mailbox != "MISSING_MAILBOX";
 }
 
 // RFC 6068 2: mailto:[to][?hfield=value&...]; "to" hfields add recipients.

@@ -168,6 +168,12 @@ TEST(SieveInclude, LoopsDepthMissingAndOnce) {
   env.personal_scripts["once"] = "require [\"fileinto\", \"variables\"]; fileinto \"once\";";
   r = run("require \"include\"; include :once \"once\"; include :once \"once\"; stop;", env);
   EXPECT_EQ(summary(r), "fileinto:once");
+  Limits few;
+  few.max_includes = 3;
+  r = run("require \"include\"; include :optional \"m1\"; include :optional \"m2\"; include :optional \"m3\";"
+          "include :optional \"m4\";", env, few);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(*r.error, "line 1, column 91: too many includes (limit 3)");
   // "stop" in an included script ends everything (RFC 6609 3.2).
   env.personal_scripts["stopper"] = "stop;";
   EXPECT_EQ(summary(run("require \"include\"; include \"stopper\"; discard;", env)), "implicit-keep");
