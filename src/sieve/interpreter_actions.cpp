@@ -29,6 +29,24 @@ std::vector<std::string> split_flags(std::string_view list) {
 
 std::string join_flags(const std::vector<std::string>& flags) { return join(flags, " "); }
 
+// RFC 5232 3 / RFC 3501 9: a flag is a system flag (not \Recent) or an atom; others are
+// ignored when set or added, as Pigeonhole does.
+bool is_valid_flag(std::string_view flag) {
+  if (flag.empty()) return false;
+  if (flag[0] == '\\') {
+    static constexpr std::string_view system[] = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"};
+    return std::any_of(std::begin(system), std::end(system), [&](std::string_view s) { return iequals(s, flag); });
+  }
+  for (unsigned char c : flag)
+    if (c <= ' ' || c >= 0x7F || std::string_view("(){%*\"\\]").find(char(c)) != std::string_view::npos) return false;
+  return true;
+}
+
+std::vector<std::string> valid_flags(std::vector<std::string> flags) {
+  std::erase_if(flags, [](const std::string& f) { return !is_valid_flag(f); });
+  return flags;
+}
+
 uint64_t fnv1a(std::string_view s) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
@@ -48,7 +66,7 @@ std::vector<std::string> Interpreter::flags_for(const Node& n, Frame& f) {
     std::vector<std::string> out;
     for (const std::string& s : expand_list(*flags, f))
       for (std::string& flag : split_flags(s)) out.push_back(std::move(flag));
-    return split_flags(join_flags(out));
+    return valid_flags(split_flags(join_flags(out)));
   }
   return flags_;  // RFC 5232 3: the internal variable
 }
@@ -125,6 +143,7 @@ void Interpreter::flags_command(const Node& n, Frame& f) {
   std::vector<std::string> changes;
   for (const std::string& s : expand_list(n.args[1], f))
     for (std::string& flag : split_flags(s)) changes.push_back(std::move(flag));
+  if (n.kind != Kind::removeflag) changes = valid_flags(std::move(changes));
   std::vector<std::string> current;
   std::string var;
   if (!n.args[0].strings.empty()) {

@@ -91,6 +91,15 @@ TEST(SieveImap4flags, FlagsGoWithKeepAndFileinto) {
   EXPECT_EQ(r.flags, (std::vector<std::string>{"$Work", "\\Flagged"}));
 }
 
+TEST(SieveImap4flags, InvalidFlagsAreIgnored) {
+  Result r = run("require [\"imap4flags\", \"fileinto\"];\n"
+                 "addflag \"\\\\Foo bar\\\\ $ok \\\\seen \\\\Recent (x)\";\n"
+                 "fileinto :flags \"\\\\Draft \\\\Nope\" \"A\";");
+  ASSERT_TRUE(r.ok()) << *r.error;
+  EXPECT_EQ(r.flags, (std::vector<std::string>{"$ok", "\\seen"}));
+  EXPECT_EQ(std::get<FileInto>(r.actions[0]).flags, std::vector<std::string>{"\\Draft"});
+}
+
 TEST(SieveImap4flags, ImplicitKeepCarriesTheFlags) {
   Result r = run("require \"imap4flags\"; addflag \"\\\\Seen\";");
   ASSERT_EQ(r.actions.size(), 1u);
