@@ -217,9 +217,9 @@ class PigeonholeCheck : public ::testing::Test {
     return actions;
   }
 
-  std::vector<std::string> kurier(const std::string& script) {
+  std::vector<std::string> kurier(const std::string& script, const char* message = kMessage) {
     if (!compile(script, ExtensionSet::all()).ok()) return {"compile-error"};
-    test::TestEnv env(kMessage);
+    test::TestEnv env(message);
     env.env = Envelope{"alice@example.org", "bob+lists@example.com", ""};
     Result r = test::run(script, env);
     if (!r.ok()) return {"error"};
@@ -299,6 +299,38 @@ const char* kInvalid[] = {
 
 TEST_F(PigeonholeCheck, SameScriptsRefused) {
   for (const char* script : kInvalid) EXPECT_EQ(kurier(script), pigeonhole(script)) << "script:\n" << script;
+}
+
+// Address lists and encoded words that parsers disagree on.
+const char* kOddMessage =
+    "From: \"Doe, John\" <john.doe@Example.COM>\r\n"
+    "To: undisclosed-recipients:;\r\n"
+    "Cc: =?UTF-8?Q?J=C3=BCrgen?= <juergen@example.de>, <bare@example.net>, group: a@g.example, b@g.example;\r\n"
+    "Subject: =?ISO-8859-1?Q?caf=E9?= time\r\n"
+    "\r\n"
+    "body\r\n";
+
+const char* kOddScripts[] = {
+    "require \"fileinto\"; if address :localpart \"from\" \"john.doe\" { fileinto \"a\"; }",
+    "require \"fileinto\"; if address :domain :is \"from\" \"example.com\" { fileinto \"b\"; }",
+    "require [\"fileinto\", \"variables\"]; if address :all :matches \"from\" \"*\" { fileinto \"${1}\"; }",
+    "require \"fileinto\"; if header :contains \"cc\" \"J\xC3\xBCrgen\" { fileinto \"c\"; }",
+    "require \"fileinto\"; if header :is \"subject\" \"caf\xC3\xA9 time\" { fileinto \"d\"; }",
+    "require [\"fileinto\", \"relational\", \"comparator-i;ascii-numeric\"];\n"
+    "if address :count \"eq\" :comparator \"i;ascii-numeric\" \"cc\" \"4\" { fileinto \"four\"; }",
+    "require [\"fileinto\", \"relational\", \"comparator-i;ascii-numeric\"];\n"
+    "if address :count \"eq\" :comparator \"i;ascii-numeric\" \"to\" \"0\" { fileinto \"none\"; }",
+    "require \"fileinto\"; if address :domain \"cc\" \"g.example\" { fileinto \"group\"; }",
+    "require \"fileinto\"; if exists \"to\" { fileinto \"e\"; }",
+};
+
+TEST_F(PigeonholeCheck, SameActionsOnOddAddresses) {
+  write("message.eml", kOddMessage);
+  for (const char* script : kOddScripts) {
+    std::vector<std::string> theirs = pigeonhole(script);
+    std::vector<std::string> ours = kurier(script, kOddMessage);
+    EXPECT_EQ(ours, theirs) << "script:\n" << script;
+  }
 }
 
 TEST_F(PigeonholeCheck, SameActionsAsSieveTest) {
