@@ -534,7 +534,10 @@ class Compiler {
   // RFC 5229 4: modifiers of different precedence combine; two of the same precedence don't.
   void check_set(Node& node) {
     const Value& name = node.args[0];
-    if (name.strings[0].dynamic || !is_identifier(name.strings[0].text))
+    std::string_view text = name.strings[0].text;
+    // RFC 6609 3.5: with include, "global.NAME" sets a global variable.
+    if (required(E::include) && istarts_with(text, "global.")) text.remove_prefix(7);
+    if (name.strings[0].dynamic || !is_identifier(text))
       error(name.pos, "invalid variable name " + quoted(name.strings[0].text));
     if (node.has("lower") && node.has("upper")) error(node.pos, "':lower' and ':upper' cannot be combined");
     if (node.has("lowerfirst") && node.has("upperfirst"))

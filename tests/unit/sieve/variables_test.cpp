@@ -78,6 +78,23 @@ TEST(SieveVariables, TooLongValuesAreTruncated) {
   EXPECT_NE(r.error->find("too many variables (limit 2)"), std::string::npos);
 }
 
+TEST(SieveVariables, ExpansionIsBounded) {
+  Limits limits;
+  limits.max_string_size = 100;
+  Result r = run("require [\"variables\", \"fileinto\"]; set \"a\" \"0123456789012345678901234567890123456789\";"
+                 " set \"b\" \"${a}${a}${a}\";", TestEnv(), limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error->find("string too long after variable expansion"), std::string::npos);
+}
+
+TEST(SieveVariables, GlobalNamespaceAndReturn) {
+  TestEnv env;
+  env.personal_scripts["child"] = "require [\"include\", \"variables\"]; set \"global.x\" \"from-child\";";
+  Result r = run("require [\"include\", \"variables\", \"fileinto\"];\n"
+                 "global \"x\"; include \"child\"; fileinto \"${x}|${global.x}\"; return; discard;", env);
+  EXPECT_EQ(summary(r), "fileinto:from-child|from-child");
+}
+
 TEST(SieveImap4flags, FlagsGoWithKeepAndFileinto) {
   Result r = run("require [\"imap4flags\", \"fileinto\"];\n"
                  "setflag \"\\\\Seen\";\naddflag [\"$Work\", \"\\\\Flagged $Work\"];\n"
