@@ -459,8 +459,11 @@ class Compiler {
     switch (node.kind) {
       case Kind::fileinto: check_constant(node.args[0], [](std::string_view s) { return !s.empty(); }, "empty mailbox name"); break;
       case Kind::redirect: check_constant(node.args[0], is_mail_address, "invalid redirect address"); break;
-      case Kind::header: case Kind::exists: case Kind::address:
+      case Kind::header: case Kind::exists:
         check_constant(node.args[0], is_header_name, "invalid header name");
+        break;
+      case Kind::address:  // RFC 5228 5.1: "MUST restrict the address test to headers that contain addresses"
+        check_constant(node.args[0], is_address_header, "not an address header:");
         break;
       case Kind::date:
         check_constant(node.args[0], is_header_name, "invalid header name");

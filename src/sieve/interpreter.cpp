@@ -338,8 +338,9 @@ void Interpreter::finish(Result& r) {
   // rather than both bounce and deliver.
   if (has_reject && has_vacation) fail(kNoPosition, "reject cannot be combined with vacation");
   if (has_reject && delivers) fail(kNoPosition, "reject cannot be combined with keep, fileinto or redirect");
+  // The implicit keep is a keep too: after a fileinto :copy "INBOX" it only adds its flags.
+  if (implicit_keep_ && !merge_into_inbox(flags_)) actions_.push_back(Keep{flags_, current_header(), true});
   r.actions = std::move(actions_);
-  if (implicit_keep_) r.actions.push_back(Keep{flags_, current_header(), true});
   r.duplicate_marks = std::move(marks_);
   r.header_edits = std::move(edits_);
   r.flags = flags_;

@@ -14,7 +14,8 @@
 
 namespace kurier::sieve::interp {
 
-constexpr Position kNoPosition{0, 0};  // an error of the whole execution, not of one line
+constexpr Position kNoPosition{0, 0};
+constexpr std::string_view kInbox = "INBOX";  // where keep files (RFC 5228 4.3)  // an error of the whole execution, not of one line
 
 struct RuntimeError {
   Position pos;
@@ -120,6 +121,8 @@ class Interpreter {
   void add(Position pos, Action a);
 
   std::vector<std::string> flags_for(const Node& n, Frame& f);
+
+  bool merge_into_inbox(const std::vector<std::string>& flags);
 
   void keep(const Node& n, Frame& f);
 

@@ -71,16 +71,25 @@ std::vector<std::string> Interpreter::flags_for(const Node& n, Frame& f) {
   return flags_;  // RFC 5232 3: the internal variable
 }
 
+// RFC 5228 2.10.3: keep and fileinto "INBOX" file into the same mailbox, so they are one
+// action; the flags of both are merged into the first.
+bool Interpreter::merge_into_inbox(const std::vector<std::string>& flags) {
+  for (Action& a : actions_) {
+    std::vector<std::string>* existing = nullptr;
+    if (auto* k = std::get_if<Keep>(&a)) existing = &k->flags;
+    if (auto* fi = std::get_if<FileInto>(&a); fi && iequals(fi->mailbox, kInbox)) existing = &fi->flags;
+    if (existing) {
+      *existing = split_flags(join_flags(*existing) + " " + join_flags(flags));
+      return true;
+    }
+  }
+  return false;
+}
+
 void Interpreter::keep(const Node& n, Frame& f) {
   implicit_keep_ = false;
   std::vector<std::string> flags = flags_for(n, f);
-  for (Action& a : actions_) {
-    if (auto* k = std::get_if<Keep>(&a)) {  // RFC 5228 2.10.3: one keep; flags merge
-      k->flags = split_flags(join_flags(k->flags) + " " + join_flags(flags));
-      return;
-    }
-  }
-  add(n.pos, Keep{std::move(flags), current_header(), false});
+  if (!merge_into_inbox(flags)) add(n.pos, Keep{std::move(flags), current_header(), false});
 }
 
 void Interpreter::fileinto(const Node& n, Frame& f) {
@@ -89,6 +98,7 @@ void Interpreter::fileinto(const Node& n, Frame& f) {
   bool copy = n.has("copy");
   if (!copy) implicit_keep_ = false;
   std::vector<std::string> flags = flags_for(n, f);
+  if (iequals(mailbox, kInbox) && merge_into_inbox(flags)) return;
   for (Action& a : actions_) {
     if (auto* fi = std::get_if<FileInto>(&a); fi && fi->mailbox == mailbox) {
       fi->copy = fi->copy && copy;

@@ -112,6 +112,7 @@ std::optional<std::string> Interpreter::address_part(const ParsedAddress& a, Add
 bool Interpreter::address_test(const Node& n, Frame& f) {
   std::vector<std::string> values;
   for (const std::string& name : expand_list(n.args[0], f)) {
+    if (!is_address_header(name)) continue;  // a variable named some other field
     for (const std::string& field : header_values(name, n.match, false)) {
       std::vector<ParsedAddress> addrs = addresses_in(field);
       if (addrs.empty() && !trim(field).empty()) addrs.push_back(split_address(trim(field)));

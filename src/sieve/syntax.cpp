@@ -120,6 +120,17 @@ bool is_header_name(std::string_view s) {
   return true;
 }
 
+bool is_address_header(std::string_view name) {
+  static constexpr std::string_view fields[] = {
+      "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender", "resent-to",
+      "resent-cc", "resent-bcc", "resent-reply-to", "return-path", "return-receipt-to",
+      "disposition-notification-to", "delivered-to", "envelope-to", "x-original-to", "errors-to",
+      "mail-followup-to", "mail-reply-to", "x-envelope-to", "x-delivered-to", "original-recipient"};
+  for (std::string_view f : fields)
+    if (iequals(name, f)) return true;
+  return false;
+}
+
 bool is_mail_address(std::string_view s) {
   size_t at = s.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;

@@ -98,6 +98,8 @@ const char* kScripts[] = {
     "require [\"fileinto\", \"encoded-character\"]; fileinto \"${hex:41 42}${unicode:43}\";",
     "require \"variables\"; set \"a\" \"not an address\"; redirect \"${a}\";",
     "keep; discard;",
+    "require \"fileinto\"; keep; fileinto \"INBOX\";",
+    "require \"fileinto\"; fileinto \"INBOX\"; keep;",
     "REQUIRE \"fileinto\"; IF HEADER :CONTAINS \"subject\" \"acme\" { FileInto \"X\"; }",
     "discard; stop; keep;",
     "require \"fileinto\"; fileinto \"A\"; fileinto \"A\"; keep; keep;",
@@ -226,7 +228,7 @@ class PigeonholeCheck : public ::testing::Test {
     std::vector<std::string> actions;
     for (const Action& a : r.actions) {
       if (auto* k = std::get_if<Keep>(&a)) actions.push_back(k->implicit ? "implicit-keep" : "keep");
-      else if (auto* f = std::get_if<FileInto>(&a)) actions.push_back("fileinto:" + f->mailbox);
+      else if (auto* f = std::get_if<FileInto>(&a)) actions.push_back(f->mailbox == "INBOX" ? "keep" : "fileinto:" + f->mailbox);
       else if (auto* d = std::get_if<Redirect>(&a)) actions.push_back("redirect:" + d->address);
       else if (std::holds_alternative<Discard>(a)) actions.push_back("discard");
       else if (auto* j = std::get_if<Reject>(&a)) actions.push_back("reject:" + j->reason);
@@ -279,6 +281,7 @@ const char* kInvalid[] = {
     "require \"mailbox\"; if mailboxexists {}",
     "require \"enotify\"; notify \"foo:bar\";",
     "if exists \"a\" \"b\" {}",
+    "if address \"subject\" \"x\" {}",
     "require \"include\"; include :personal :global \"x\";",
     "filein \"x\";",
     "fileinto \"x\";",
