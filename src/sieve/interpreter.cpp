@@ -165,8 +165,10 @@ std::optional<std::string> Interpreter::reference(const std::string& name, Frame
     if (!is_identifier(part)) return std::nullopt;
   std::string lower = to_lower(name);
   size_t dot = lower.find('.');
-  if (dot != std::string::npos && lower.substr(0, dot) != "global") return std::nullopt;
-  if (dot != std::string::npos && !f.has(Extension::include)) return std::nullopt;
+  // A namespace other than "global" (RFC 6609 3.5, with include) holds nothing (as in
+  // Pigeonhole, which expands it to "").
+  bool global_ns = dot != std::string::npos && lower.compare(0, dot, "global") == 0 && lower.find('.', dot + 1) == std::string::npos;
+  if (dot != std::string::npos && (!global_ns || !f.has(Extension::include))) return std::string();
   const std::string* v = variable(lower, f, false);
   return v ? *v : std::string();
 }

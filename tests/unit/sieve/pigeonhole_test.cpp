@@ -124,6 +124,13 @@ const char* kScripts[] = {
     "require [\"vacation\", \"reject\"]; vacation \"away\"; reject \"no\";",
     "require [\"reject\", \"copy\"]; redirect :copy \"a@example.net\"; reject \"no\";",
     "require [\"fileinto\", \"mailbox\"]; fileinto :create \"New\";",
+    "require [\"fileinto\", \"variables\"]; set \"a\" \"${}${ x}${1a}${a.b}${9}\"; fileinto \"x${a}\";",
+    "require [\"fileinto\", \"variables\"];\n"
+    "if header :matches \"Subject\" \"[*]*\" { if header :matches \"Subject\" \"*${1}*\" { fileinto \"n-${1}\"; } }",
+    "require [\"fileinto\", \"variables\"];\n"
+    "set \"k\" \"*acme*\"; if header :matches \"Subject\" \"${k}\" { fileinto \"wild\"; }",
+    "require [\"fileinto\", \"variables\"];\n"
+    "set :quotewildcard \"k\" \"*acme*\"; if header :matches \"Subject\" \"${k}\" { fileinto \"quoted\"; }",
     "require [\"fileinto\", \"variables\"];\n"
     "if header :matches \"Subject\" \"*[*]*\" { fileinto \"${1}|${2}|${3}\"; }",
     "require [\"fileinto\", \"variables\"]; if header :matches \"Subject\" \"*\" { fileinto \"all-${1}\"; }",

@@ -22,6 +22,7 @@ TEST(SieveVariables, SetAndExpand) {
   EXPECT_EQ(fileinto_with("", "[${unknown}]"), "fileinto:[]");
   // RFC 5229 3: a reference that is not well formed stays as written.
   EXPECT_EQ(fileinto_with("set \"a\" \"x\";", "${a${a}}${-}${"), "fileinto:${ax}${-}${");
+  EXPECT_EQ(fileinto_with("", "x${foo.bar}${global.a}${foo.}y"), "fileinto:x${foo.}y");  // unknown namespaces are empty
   EXPECT_EQ(fileinto_with("set \"a\" \"${b}\"; set \"b\" \"B\";", "x${a}"), "fileinto:x");  // expanded at set time
 }
 
