@@ -6,8 +6,8 @@
 // - The implicit keep (RFC 5228 2.10.2) is cancelled by keep, fileinto, redirect and discard
 //   without :copy (RFC 3894 3), and by reject/ereject (RFC 5429 2.1); vacation, notify and the
 //   flag and header commands never cancel it.
-// - Identical fileinto/redirect/keep/notify actions are done once (RFC 5228 2.10.3,
-//   RFC 5435 3.8).
+// - Identical fileinto/redirect/keep/notify actions are done once, and keep is fileinto
+//   "INBOX" (RFC 5228 2.10.3, RFC 5435 3.8); merged actions merge their flags.
 // - Tests see the header as editheader left it (RFC 5293 2); each delivery action carries the
 //   header as it was when the action ran.
 // - Match variables change only when a :matches or :regex test succeeds (RFC 5229 3.2).
