@@ -53,6 +53,18 @@ TEST(SieveBody, TextRawAndContent) {
   EXPECT_TRUE(h("body :content \"\" :contains \"secret\""));
 }
 
+TEST(SieveBody, SizeIsBoundedOverAllParts) {
+  std::string msg = "Content-Type: multipart/mixed; boundary=x\r\n\r\n";
+  for (int i = 0; i < 3; ++i) msg += "--x\r\nContent-Type: text/plain\r\n\r\n" + std::string(100, char('a' + i)) + "\r\n";
+  msg += "--x--\r\n";
+  ParsedMessage m(msg);
+  std::vector<std::string> parts = m.body(BodyTransform::text, {}, 150);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], std::string(100, 'a'));
+  EXPECT_EQ(parts[1], std::string(50, 'b'));
+  EXPECT_EQ(m.body(BodyTransform::raw, {}, 10)[0].size(), 10u);
+}
+
 // RFC 5231 with the examples of section 6 (:count of addresses, :value comparisons).
 TEST(SieveRelational, ValueAndCount) {
   TestEnv env("To: a@example.com, b@example.com\r\nCc: c@example.com\r\nX-Priority: 5\r\n"
