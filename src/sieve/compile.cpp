@@ -459,8 +459,11 @@ class Compiler {
     switch (node.kind) {
       case Kind::fileinto: check_constant(node.args[0], [](std::string_view s) { return !s.empty(); }, "empty mailbox name"); break;
       case Kind::redirect: check_constant(node.args[0], is_mail_address, "invalid redirect address"); break;
-      case Kind::header: case Kind::exists: case Kind::address:
+      case Kind::header: case Kind::exists:
         check_constant(node.args[0], is_header_name, "invalid header name");
+        break;
+      case Kind::address:  // RFC 5228 5.1: "MUST restrict the address test to headers that contain addresses"
+        check_constant(node.args[0], is_address_header, "not an address header:");
         break;
       case Kind::date:
         check_constant(node.args[0], is_header_name, "invalid header name");
@@ -534,7 +537,10 @@ class Compiler {
   // RFC 5229 4: modifiers of different precedence combine; two of the same precedence don't.
   void check_set(Node& node) {
     const Value& name = node.args[0];
-    if (name.strings[0].dynamic || !is_identifier(name.strings[0].text))
+    std::string_view text = name.strings[0].text;
+    // RFC 6609 3.5: with include, "global.NAME" sets a global variable.
+    if (required(E::include) && istarts_with(text, "global.")) text.remove_prefix(7);
+    if (name.strings[0].dynamic || !is_identifier(text))
       error(name.pos, "invalid variable name " + quoted(name.strings[0].text));
     if (node.has("lower") && node.has("upper")) error(node.pos, "':lower' and ':upper' cannot be combined");
     if (node.has("lowerfirst") && node.has("upperfirst"))
@@ -544,7 +550,7 @@ class Compiler {
   void check_vacation(Node& node) {
     if (node.has("days") && node.has("seconds")) error(node.pos, "only one of :days and :seconds allowed");
     if (const Value* from = node.tag("from"))
-      check_constant(*from, [](std::string_view s) { return !trim(s).empty(); }, "invalid :from address");
+      check_constant(*from, is_mailbox, "invalid :from address");
     if (const Value* addresses = node.tag("addresses"))
       check_constant(*addresses, is_mail_address, "invalid address in :addresses");
   }

@@ -61,13 +61,18 @@ std::string decoded_content(const mime::Part& part, std::string_view bytes, size
   return text;
 }
 
+// Appends the matching leaf parts while `budget` (bytes, for all parts together) lasts, so a
+// message of many big parts never costs more memory than one max_size.
 void collect_parts(const mime::Part& part, std::string_view bytes, const std::vector<std::string>& types,
-                   size_t max_size, bool as_text, std::vector<std::string>& out) {
+                   size_t& budget, bool as_text, std::vector<std::string>& out) {
+  if (budget == 0) return;
   if (part.is_multipart() || part.is_message()) {
-    for (const mime::Part& child : part.children) collect_parts(child, bytes, types, max_size, as_text, out);
+    for (const mime::Part& child : part.children) collect_parts(child, bytes, types, budget, as_text, out);
     return;
   }
-  if (type_matches(part, types)) out.push_back(decoded_content(part, bytes, max_size, as_text));
+  if (!type_matches(part, types)) return;
+  out.push_back(decoded_content(part, bytes, budget, as_text));
+  budget -= std::min(budget, out.back().size());
 }
 
 }  // namespace

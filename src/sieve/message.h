@@ -33,7 +33,8 @@ class Message {
   // The top-level header fields, in order.
   virtual const std::vector<HeaderLine>& header() const = 0;
   virtual uint64_t size() const = 0;
-  // RFC 5173 5: the texts a body test matches against, each at most max_size bytes.
+  // RFC 5173 5: the texts a body test matches against, at most max_size bytes in all (the
+  // rest of a bigger body is not looked at).
   //   raw: the body undecoded (one string);
   //   content: every leaf part (multiparts and attached messages are descended into) whose
   //     Content-Type matches one of `types` ("" matches all, "text" a type, "text/plain" a type

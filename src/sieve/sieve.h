@@ -55,6 +55,9 @@ class ExtensionSet {
   uint32_t bits_ = 0;
 };
 
+// The notification methods enotify supports (ManageSieve's NOTIFY capability, RFC 5804 1.7).
+inline constexpr std::string_view kNotifyMethods = "mailto";
+
 // The `require` name of an extension ("comparator-i;ascii-numeric", "vacation-seconds", ...),
 // and back (nullopt for a name kurier does not implement).
 std::string_view extension_name(Extension e);

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "common/strings.h"
+#include "mime/envelope.h"
 
 namespace kurier::sieve {
 namespace {
@@ -119,6 +120,17 @@ bool is_header_name(std::string_view s) {
   return true;
 }
 
+bool is_address_header(std::string_view name) {
+  static constexpr std::string_view fields[] = {
+      "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender", "resent-to",
+      "resent-cc", "resent-bcc", "resent-reply-to", "return-path", "return-receipt-to",
+      "disposition-notification-to", "delivered-to", "envelope-to", "x-original-to", "errors-to",
+      "mail-followup-to", "mail-reply-to", "x-envelope-to", "x-delivered-to", "original-recipient"};
+  for (std::string_view f : fields)
+    if (iequals(name, f)) return true;
+  return false;
+}
+
 bool is_mail_address(std::string_view s) {
   size_t at = s.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;
@@ -127,6 +139,13 @@ bool is_mail_address(std::string_view s) {
   std::string_view domain = s.substr(at + 1);
   if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos) return false;
   return true;
+}
+
+bool is_mailbox(std::string_view s) {
+  if (is_mail_address(trim(s))) return true;
+  std::vector<mime::Address> list = mime::parse_address_list(s);
+  return list.size() == 1 && list[0].mailbox && list[0].host && *list[0].host != "MISSING_DOMAIN" &&
+         *list[0].mailbox != "MISSING_MAILBOX";
 }
 
 // RFC 6068 2: mailto:[to][?hfield=value&...]; "to" hfields add recipients.

@@ -12,8 +12,13 @@ namespace kurier::sieve {
 
 bool is_identifier(std::string_view s);
 bool is_header_name(std::string_view s);
+// RFC 5228 5.1: the address test works only on fields that hold address lists.
+bool is_address_header(std::string_view name);
 // local-part@domain, as RFC 5228 4.2 wants of a redirect address (no display name, no <>).
 bool is_mail_address(std::string_view s);
+// One RFC 5322 mailbox, with or without a display name ("Bob <bob@example.com>"), as vacation's
+// :from must be (RFC 5230 4.4).
+bool is_mailbox(std::string_view s);
 // A mailto URI with at least one valid recipient; recipients gets them when given.
 bool parse_mailto(std::string_view uri, std::vector<std::string>* recipients = nullptr);
 bool is_date_part(std::string_view s);

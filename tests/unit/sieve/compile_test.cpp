@@ -100,6 +100,9 @@ TEST(SieveCompile, ConstantArgumentsAreValidated) {
             "line 1, column 38: tag ':seconds' needs require \"vacation-seconds\"");
   EXPECT_EQ(compile_error("require [\"vacation\", \"vacation-seconds\"]; vacation :days 1 :seconds 5 \"r\";"),
             "line 1, column 43: only one of :days and :seconds allowed");
+  EXPECT_EQ(compile_error("require \"vacation\"; vacation :from \"Bob <bob@example.com>\" \"x\";"), "");
+  EXPECT_EQ(compile_error("require \"vacation\"; vacation :from \"Bob\" \"x\";"),
+            "line 1, column 36: invalid :from address 'Bob'");
   EXPECT_EQ(compile_error("require \"enotify\"; notify \"xmpp:bob@example.com\";"),
             "line 1, column 27: unsupported or invalid notification method 'xmpp:bob@example.com'");
   EXPECT_EQ(compile_error("require \"enotify\"; notify :importance \"4\" \"mailto:a@b.c\";"),

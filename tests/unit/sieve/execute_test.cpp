@@ -55,6 +55,12 @@ TEST(SieveExecute, DuplicateActionsMerge) {
   EXPECT_EQ(summary(run("require \"fileinto\"; fileinto \"A\"; fileinto \"A\"; fileinto \"B\";")), "fileinto:A fileinto:B");
   EXPECT_EQ(summary(run("redirect \"a@example.net\"; redirect \"A@example.net\";")), "redirect:a@example.net");
   EXPECT_EQ(summary(run("keep; keep;")), "keep");
+  // keep and fileinto "INBOX" are the same action.
+  EXPECT_EQ(summary(run("require \"fileinto\"; keep; fileinto \"INBOX\";")), "keep");
+  EXPECT_EQ(summary(run("require \"fileinto\"; fileinto \"inbox\"; keep;")), "fileinto:inbox");
+  EXPECT_EQ(summary(run("require [\"fileinto\", \"copy\"]; fileinto :copy \"INBOX\";")), "fileinto:INBOX(copy)");
+  Result r = run("require [\"fileinto\", \"imap4flags\"]; keep :flags \"$a\"; fileinto :flags \"$b\" \"INBOX\";");
+  EXPECT_EQ(std::get<Keep>(r.actions[0]).flags, (std::vector<std::string>{"$a", "$b"}));
 }
 
 TEST(SieveExecute, HeaderTest) {
@@ -84,6 +90,9 @@ TEST(SieveExecute, AddressTest) {
   EXPECT_FALSE(holds("address :domain :is \"from\" \"example\""));
   EXPECT_TRUE(holds("address :matches :domain \"from\" \"*.org\""));
   EXPECT_FALSE(holds("address :contains \"from\" \"Example <\""));  // display names are not addresses
+  // RFC 5228 5.1: only address fields; a variable naming another field finds nothing.
+  EXPECT_EQ(test::compile_error("if address \"subject\" \"x\" {}"), "line 1, column 12: not an address header: 'subject'");
+  EXPECT_FALSE(holds("require \"variables\";\nset \"h\" \"subject\";\naddress :contains \"${h}\" \"acme\""));
   TestEnv groups("To: friends: a@x.example, b@y.example;, c@z.example\r\n\r\n");
   EXPECT_TRUE(holds("address :domain \"to\" \"y.example\"", groups));
   EXPECT_TRUE(holds("address :domain \"to\" \"z.example\"", groups));

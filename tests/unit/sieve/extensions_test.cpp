@@ -53,6 +53,18 @@ TEST(SieveBody, TextRawAndContent) {
   EXPECT_TRUE(h("body :content \"\" :contains \"secret\""));
 }
 
+TEST(SieveBody, SizeIsBoundedOverAllParts) {
+  std::string msg = "Content-Type: multipart/mixed; boundary=x\r\n\r\n";
+  for (int i = 0; i < 3; ++i) msg += "--x\r\nContent-Type: text/plain\r\n\r\n" + std::string(100, char('a' + i)) + "\r\n";
+  msg += "--x--\r\n";
+  ParsedMessage m(msg);
+  std::vector<std::string> parts = m.body(BodyTransform::text, {}, 150);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], std::string(100, 'a'));
+  EXPECT_EQ(parts[1], std::string(50, 'b'));
+  EXPECT_EQ(m.body(BodyTransform::raw, {}, 10)[0].size(), 10u);
+}
+
 // RFC 5231 with the examples of section 6 (:count of addresses, :value comparisons).
 TEST(SieveRelational, ValueAndCount) {
   TestEnv env("To: a@example.com, b@example.com\r\nCc: c@example.com\r\nX-Priority: 5\r\n"
@@ -168,6 +180,12 @@ TEST(SieveInclude, LoopsDepthMissingAndOnce) {
   env.personal_scripts["once"] = "require [\"fileinto\", \"variables\"]; fileinto \"once\";";
   r = run("require \"include\"; include :once \"once\"; include :once \"once\"; stop;", env);
   EXPECT_EQ(summary(r), "fileinto:once");
+  Limits few;
+  few.max_includes = 3;
+  r = run("require \"include\"; include :optional \"m1\"; include :optional \"m2\"; include :optional \"m3\";"
+          "include :optional \"m4\";", env, few);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(*r.error, "line 1, column 91: too many includes (limit 3)");
   // "stop" in an included script ends everything (RFC 6609 3.2).
   env.personal_scripts["stopper"] = "stop;";
   EXPECT_EQ(summary(run("require \"include\"; include \"stopper\"; discard;", env)), "implicit-keep");
@@ -203,6 +221,9 @@ TEST(SieveEditheader, DeleteByIndexAndUnchangedHeader) {
   ASSERT_EQ(r.actions.size(), 1u);
   EXPECT_EQ(*std::get<Keep>(r.actions[0]).header, "X-A: 2\r\n\r\n");
   EXPECT_EQ(std::get<Keep>(run("keep;").actions[0]).header, nullptr);
+  TestEnv lf("X-A: folded\n  value\nX-B: 1\n\nbody\n");
+  r = run("require \"editheader\"; deleteheader \"X-B\";", lf);
+  EXPECT_EQ(*std::get<Keep>(r.actions[0]).header, "X-A: folded\r\n  value\r\n\r\n");
 }
 
 TEST(SieveDuplicate, TracksMessageIdAndHandles) {

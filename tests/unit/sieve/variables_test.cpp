@@ -22,6 +22,7 @@ TEST(SieveVariables, SetAndExpand) {
   EXPECT_EQ(fileinto_with("", "[${unknown}]"), "fileinto:[]");
   // RFC 5229 3: a reference that is not well formed stays as written.
   EXPECT_EQ(fileinto_with("set \"a\" \"x\";", "${a${a}}${-}${"), "fileinto:${ax}${-}${");
+  EXPECT_EQ(fileinto_with("", "x${foo.bar}${global.a}${foo.}y"), "fileinto:x${foo.}y");  // unknown namespaces are empty
   EXPECT_EQ(fileinto_with("set \"a\" \"${b}\"; set \"b\" \"B\";", "x${a}"), "fileinto:x");  // expanded at set time
 }
 
@@ -78,6 +79,23 @@ TEST(SieveVariables, TooLongValuesAreTruncated) {
   EXPECT_NE(r.error->find("too many variables (limit 2)"), std::string::npos);
 }
 
+TEST(SieveVariables, ExpansionIsBounded) {
+  Limits limits;
+  limits.max_string_size = 100;
+  Result r = run("require [\"variables\", \"fileinto\"]; set \"a\" \"0123456789012345678901234567890123456789\";"
+                 " set \"b\" \"${a}${a}${a}\";", TestEnv(), limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error->find("string too long after variable expansion"), std::string::npos);
+}
+
+TEST(SieveVariables, GlobalNamespaceAndReturn) {
+  TestEnv env;
+  env.personal_scripts["child"] = "require [\"include\", \"variables\"]; set \"global.x\" \"from-child\";";
+  Result r = run("require [\"include\", \"variables\", \"fileinto\"];\n"
+                 "global \"x\"; include \"child\"; fileinto \"${x}|${global.x}\"; return; discard;", env);
+  EXPECT_EQ(summary(r), "fileinto:from-child|from-child");
+}
+
 TEST(SieveImap4flags, FlagsGoWithKeepAndFileinto) {
   Result r = run("require [\"imap4flags\", \"fileinto\"];\n"
                  "setflag \"\\\\Seen\";\naddflag [\"$Work\", \"\\\\Flagged $Work\"];\n"
@@ -89,6 +107,15 @@ TEST(SieveImap4flags, FlagsGoWithKeepAndFileinto) {
   EXPECT_EQ(std::get<Keep>(r.actions[1]).flags, (std::vector<std::string>{"$Work", "\\Flagged"}));
   EXPECT_EQ(std::get<FileInto>(r.actions[2]).flags, (std::vector<std::string>{"\\Deleted"}));
   EXPECT_EQ(r.flags, (std::vector<std::string>{"$Work", "\\Flagged"}));
+}
+
+TEST(SieveImap4flags, InvalidFlagsAreIgnored) {
+  Result r = run("require [\"imap4flags\", \"fileinto\"];\n"
+                 "addflag \"\\\\Foo bar\\\\ $ok \\\\seen \\\\Recent (x)\";\n"
+                 "fileinto :flags \"\\\\Draft \\\\Nope\" \"A\";");
+  ASSERT_TRUE(r.ok()) << *r.error;
+  EXPECT_EQ(r.flags, (std::vector<std::string>{"$ok", "\\seen"}));
+  EXPECT_EQ(std::get<FileInto>(r.actions[0]).flags, std::vector<std::string>{"\\Draft"});
 }
 
 TEST(SieveImap4flags, ImplicitKeepCarriesTheFlags) {
