@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "common/strings.h"
-#include "delivery/dsn_params.h"
+#include "common/xtext.h"
 #include "smtp/syntax.h"
 
 namespace kurier::smtp {
@@ -242,12 +242,12 @@ std::optional<ParseResult> apply_mail_param(const Param& p, bool smtputf8_offere
     else return bad_value(k);
   } else if (k == "ENVID") {
     // RFC 3461 4.4: printable US-ASCII, at most 100 characters once decoded.
-    auto decoded = delivery::decode_xtext(v);
+    auto decoded = decode_xtext(v);
     if (!decoded || decoded->empty() || decoded->size() > kMaxEnvid || !is_printable_ascii(*decoded))
       return bad_value(k);
     mail.envid = std::move(*decoded);
   } else {  // AUTH, checked once SMTPUTF8 is known
-    auto decoded = delivery::decode_xtext(v);
+    auto decoded = decode_xtext(v);
     if (!decoded) return bad_value(k);
     mail.auth = std::move(*decoded);
   }
@@ -310,7 +310,7 @@ std::optional<std::string> decode_utf8_addr_xtext(std::string_view s) {
       append_utf8(out, cp);
       i = close + 1;
     } else if (s[i] == '+') {
-      auto byte = delivery::decode_xtext(s.substr(i, 3));
+      auto byte = decode_xtext(s.substr(i, 3));
       if (!byte) return std::nullopt;
       out += *byte;
       i += 3;
@@ -335,7 +335,7 @@ std::optional<OriginalRecipient> parse_orcpt(std::string_view v) {
   for (char c : type)
     if (!is_atext(c)) return std::nullopt;
   std::string_view encoded = v.substr(semi + 1);
-  auto decoded = iequals(type, "utf-8") ? decode_utf8_addr_xtext(encoded) : delivery::decode_xtext(encoded);
+  auto decoded = iequals(type, "utf-8") ? decode_utf8_addr_xtext(encoded) : decode_xtext(encoded);
   if (!decoded || decoded->empty() || decoded->size() > kMaxOrcpt) return std::nullopt;
   return OriginalRecipient{std::string(type), std::move(*decoded)};
 }

@@ -1,6 +1,6 @@
 // Character classes and small grammar checks shared by the SMTP protocol files:
 // RFC 5321 4.1.2 (Dot-string, Quoted-string, Domain, address-literal), RFC 6531 3.3 (UTF-8
-// extensions of atext, qtextSMTP and sub-domain); xtext (RFC 3461 4) is delivery/dsn_params.h.
+// extensions of atext, qtextSMTP and sub-domain); xtext (RFC 3461 4) is common/xtext.h.
 // Everything here is pure and bounded by its input; nothing allocates more than its output.
 #pragma once
 #include <cstddef>
