@@ -73,10 +73,10 @@ void collect_text(const mime::Part& p, std::string_view msg, std::string& out, s
   out += '\n';
 }
 
-bool in_ranges(const std::vector<UidRange>& ranges, uint32_t n) {
+bool in_ranges(const store::UidSet& ranges, uint32_t n) {
   auto it = std::upper_bound(ranges.begin(), ranges.end(), n,
-                             [](uint32_t v, const UidRange& r) { return v < r.low; });
-  return it != ranges.begin() && n <= std::prev(it)->high;
+                             [](uint32_t v, const store::UidRange& r) { return v < r.first; });
+  return it != ranges.begin() && n <= std::prev(it)->last;
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ class SearchEvaluator {
   const MailboxView& view_;
   std::vector<store::Uid> saved_;  // sorted
   std::time_t now_;
-  std::unordered_map<const SearchKey*, std::vector<UidRange>> ranges_;
+  std::unordered_map<const SearchKey*, store::UidSet> ranges_;
 };
 
 struct SearchHit {

@@ -43,8 +43,8 @@ bool SequenceSet::contains(uint32_t n, uint32_t max) const {
   return false;
 }
 
-std::vector<UidRange> SequenceSet::resolve(uint32_t max) const {
-  std::vector<UidRange> out;
+store::UidSet SequenceSet::resolve(uint32_t max) const {
+  store::UidSet out;
   out.reserve(ranges.size());
   for (const auto& r : ranges) {
     uint32_t a = resolve_one(r.first, max), b = resolve_one(r.last, max);
@@ -54,11 +54,11 @@ std::vector<UidRange> SequenceSet::resolve(uint32_t max) const {
   return normalize_ranges(std::move(out));
 }
 
-std::vector<UidRange> SequenceSet::resolve_clamped(uint32_t max) const {
-  std::vector<UidRange> out;
+store::UidSet SequenceSet::resolve_clamped(uint32_t max) const {
+  store::UidSet out;
   for (auto r : resolve(max)) {
-    if (r.low > max) break;
-    r.high = std::min(r.high, max);
+    if (r.first > max) break;
+    r.last = std::min(r.last, max);
     out.push_back(r);
   }
   return out;
@@ -73,13 +73,13 @@ uint64_t SequenceSet::highest_explicit() const {
   return h;
 }
 
-std::vector<UidRange> normalize_ranges(std::vector<UidRange> ranges) {
+store::UidSet normalize_ranges(store::UidSet ranges) {
   std::sort(ranges.begin(), ranges.end(),
-            [](const UidRange& a, const UidRange& b) { return a.low < b.low; });
-  std::vector<UidRange> out;
+            [](const store::UidRange& a, const store::UidRange& b) { return a.first < b.first; });
+  store::UidSet out;
   for (const auto& r : ranges) {
-    if (!out.empty() && uint64_t(r.low) <= uint64_t(out.back().high) + 1)
-      out.back().high = std::max(out.back().high, r.high);
+    if (!out.empty() && uint64_t(r.first) <= uint64_t(out.back().last) + 1)
+      out.back().last = std::max(out.back().last, r.last);
     else
       out.push_back(r);
   }
@@ -123,9 +123,9 @@ std::string format_sequence_set(const SequenceSet& set) {
   return out;
 }
 
-std::string format_ranges(const std::vector<UidRange>& ranges) {
+std::string format_ranges(const store::UidSet& ranges) {
   std::string out;
-  for (const auto& r : ranges) append_interval(out, r.low, r.high);
+  for (const auto& r : ranges) append_interval(out, r.first, r.last);
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "imap/parsed.h"
+#include "store/types.h"
 
 namespace kurier::imap {
 
@@ -24,13 +25,6 @@ struct SeqRange {
   uint64_t last = 1;
 };
 
-// A resolved, ascending, non-overlapping interval [low, high].
-struct UidRange {
-  uint32_t low = 1;
-  uint32_t high = 1;
-  bool operator==(const UidRange&) const = default;
-};
-
 struct SequenceSet {
   std::vector<SeqRange> ranges;  // as written, in order
   bool saved_result = false;     // "$": ranges is empty, the session substitutes its saved set
@@ -38,11 +32,12 @@ struct SequenceSet {
   bool has_star() const;
   // True when n is in the set, "*" meaning max. Always false for "$" (resolve it first).
   bool contains(uint32_t n, uint32_t max) const;
-  // Sorted, merged intervals with "*" replaced by max. A range such as "5:*" with max 3 gives
-  // [3,5]: RFC 3501 6.4.8 says "559:*" always includes the last message. Not clamped to max.
-  std::vector<UidRange> resolve(uint32_t max) const;
+  // Sorted, merged intervals (store::UidRange [first, last], also for sequence numbers) with "*"
+  // replaced by max. A range such as "5:*" with max 3 gives [3,5]: RFC 3501 6.4.8 says "559:*"
+  // always includes the last message. Not clamped to max.
+  store::UidSet resolve(uint32_t max) const;
   // As resolve(), intersected with [1, max].
-  std::vector<UidRange> resolve_clamped(uint32_t max) const;
+  store::UidSet resolve_clamped(uint32_t max) const;
   // Highest number written (other than "*"), 0 if none: lets a session reject sequence
   // numbers beyond the mailbox size.
   uint64_t highest_explicit() const;
@@ -55,13 +50,13 @@ Parsed<SequenceSet> parse_sequence_set(std::string_view s, bool allow_saved = tr
 // Writes the set back as written ("1:3,5,*" or "$").
 std::string format_sequence_set(const SequenceSet& set);
 // Compact form of resolved intervals: "1:3,5".
-std::string format_ranges(const std::vector<UidRange>& ranges);
+std::string format_ranges(const store::UidSet& ranges);
 // Compact form of numbers after sorting and removing duplicates: {5,1,2,3} -> "1:3,5".
 std::string format_number_set(std::vector<uint32_t> numbers);
 // Compact form keeping the given order, joining only ascending runs: {3,4,1} -> "3:4,1".
 // COPYUID needs this: its source and destination sets must pair up position by position.
 std::string format_number_list_in_order(const std::vector<uint32_t>& numbers);
 // Merges and sorts arbitrary intervals.
-std::vector<UidRange> normalize_ranges(std::vector<UidRange> ranges);
+store::UidSet normalize_ranges(store::UidSet ranges);
 
 }  // namespace kurier::imap

@@ -56,22 +56,22 @@ TEST(SeqSet, ContainsWithStar) {
 
 TEST(SeqSet, ReversedRangesAreTheSame) {
   EXPECT_EQ(parse("*:1").resolve(5), parse("1:*").resolve(5));
-  EXPECT_EQ(parse("9:3").resolve(20), (std::vector<UidRange>{{3, 9}}));
+  EXPECT_EQ(parse("9:3").resolve(20), (store::UidSet{{3, 9}}));
   EXPECT_TRUE(parse("*:4").contains(6, 8));
 }
 
 TEST(SeqSet, ResolveMergesAndSorts) {
   auto r = parse("7:*,1:3,2,4,20").resolve(10);
-  EXPECT_EQ(r, (std::vector<UidRange>{{1, 4}, {7, 10}, {20, 20}}));
+  EXPECT_EQ(r, (store::UidSet{{1, 4}, {7, 10}, {20, 20}}));
   EXPECT_EQ(format_ranges(r), "1:4,7:10,20");
-  EXPECT_EQ(parse("7:*,1:3,20").resolve_clamped(10), (std::vector<UidRange>{{1, 3}, {7, 10}}));
+  EXPECT_EQ(parse("7:*,1:3,20").resolve_clamped(10), (store::UidSet{{1, 3}, {7, 10}}));
 }
 
 TEST(SeqSet, StarBelowLowestIncludesLast) {
   // RFC 3501 6.4.8: "559:*" always includes the last message even above the highest UID.
   auto r = parse("559:*").resolve(100);
-  EXPECT_EQ(r, (std::vector<UidRange>{{100, 559}}));
-  EXPECT_EQ(parse("559:*").resolve_clamped(100), (std::vector<UidRange>{{100, 100}}));
+  EXPECT_EQ(r, (store::UidSet{{100, 559}}));
+  EXPECT_EQ(parse("559:*").resolve_clamped(100), (store::UidSet{{100, 100}}));
 }
 
 TEST(SeqSet, EmptyMailbox) {
@@ -83,7 +83,7 @@ TEST(SeqSet, EmptyMailbox) {
 TEST(SeqSet, MaxBound) {
   auto s = parse("4294967290:4294967295");
   EXPECT_TRUE(s.contains(4294967295u, 4294967295u));
-  EXPECT_EQ(s.resolve(1), (std::vector<UidRange>{{4294967290u, 4294967295u}}));
+  EXPECT_EQ(s.resolve(1), (store::UidSet{{4294967290u, 4294967295u}}));
   EXPECT_EQ(s.highest_explicit(), 4294967295u);
   EXPECT_EQ(format_number_set({4294967294u, 4294967295u}), "4294967294:4294967295");
 }
