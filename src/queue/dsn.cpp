@@ -7,7 +7,7 @@
 #include "common/strings.h"
 #include "common/xtext.h"
 #include "queue/envelope.h"
-#include "smtp/headers.h"
+#include "smtp_protocol/headers.h"
 
 namespace kurier::queue {
 namespace {

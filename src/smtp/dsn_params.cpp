@@ -3,7 +3,7 @@
 
 #include "common/strings.h"
 #include "common/xtext.h"
-#include "smtp/syntax.h"
+#include "smtp_protocol/syntax.h"
 
 namespace kurier::smtp {
 namespace {

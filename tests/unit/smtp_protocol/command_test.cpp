@@ -1,4 +1,4 @@
-#include "smtp/command.h"
+#include "smtp_protocol/command.h"
 
 #include <gtest/gtest.h>
 

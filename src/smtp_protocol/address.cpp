@@ -1,7 +1,7 @@
-#include "smtp/address.h"
+#include "smtp_protocol/address.h"
 
 #include "common/strings.h"
-#include "smtp/syntax.h"
+#include "smtp_protocol/syntax.h"
 
 namespace kurier::smtp {
 

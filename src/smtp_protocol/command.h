@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "smtp/address.h"
-#include "smtp/reply.h"
+#include "smtp_protocol/address.h"
+#include "smtp_protocol/reply.h"
 
 namespace kurier::smtp {
 

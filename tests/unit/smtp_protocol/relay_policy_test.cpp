@@ -1,4 +1,4 @@
-#include "smtp/relay_policy.h"
+#include "smtp_protocol/relay_policy.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "smtp/address.h"
+#include "smtp_protocol/address.h"
 
 #include <gtest/gtest.h>
 

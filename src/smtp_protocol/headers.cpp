@@ -1,9 +1,9 @@
-#include "smtp/headers.h"
+#include "smtp_protocol/headers.h"
 
 #include <cstdio>
 
 #include "common/strings.h"
-#include "smtp/syntax.h"
+#include "smtp_protocol/syntax.h"
 
 namespace kurier::smtp {
 

@@ -1,4 +1,4 @@
-#include "smtp/syntax.h"
+#include "smtp_protocol/syntax.h"
 
 #include <arpa/inet.h>
 

@@ -1,11 +1,11 @@
-#include "smtp/command.h"
+#include "smtp_protocol/command.h"
 
 #include <array>
 #include <vector>
 
 #include "common/strings.h"
 #include "common/xtext.h"
-#include "smtp/syntax.h"
+#include "smtp_protocol/syntax.h"
 
 namespace kurier::smtp {
 

@@ -1,4 +1,4 @@
-#include "smtp/headers.h"
+#include "smtp_protocol/headers.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "smtp/reply.h"
+#include "smtp_protocol/reply.h"
 
 #include <string>
 
 #include "common/strings.h"
-#include "smtp/syntax.h"
+#include "smtp_protocol/syntax.h"
 
 namespace kurier::smtp {
 

@@ -1,4 +1,4 @@
-#include "smtp/data.h"
+#include "smtp_protocol/data.h"
 
 #include <algorithm>
 

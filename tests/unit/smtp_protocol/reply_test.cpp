@@ -1,4 +1,4 @@
-#include "smtp/reply.h"
+#include "smtp_protocol/reply.h"
 
 #include <gtest/gtest.h>
 

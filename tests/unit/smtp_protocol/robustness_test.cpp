@@ -5,11 +5,11 @@
 #include <random>
 #include <string>
 
-#include "smtp/address.h"
-#include "smtp/command.h"
-#include "smtp/data.h"
-#include "smtp/headers.h"
-#include "smtp/reply.h"
+#include "smtp_protocol/address.h"
+#include "smtp_protocol/command.h"
+#include "smtp_protocol/data.h"
+#include "smtp_protocol/headers.h"
+#include "smtp_protocol/reply.h"
 
 namespace kurier::smtp {
 namespace {
