@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "imap/seqset.h"
+#include "imap_protocol/seqset.h"
 #include "store/types.h"
 
 namespace kurier::imap {

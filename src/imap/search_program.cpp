@@ -6,9 +6,9 @@
 #include <optional>
 
 #include "common/strings.h"
-#include "imap/datetime.h"
-#include "imap/quote.h"
-#include "imap/seqset.h"
+#include "imap_protocol/datetime.h"
+#include "imap_protocol/quote.h"
+#include "imap_protocol/seqset.h"
 #include "mime/envelope.h"
 #include "mime/header.h"
 #include "mime/part.h"

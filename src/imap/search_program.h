@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "imap/command.h"
+#include "imap_protocol/command.h"
 #include "imap/mailbox_view.h"
 #include "imap/stored_message.h"
 #include "store/types.h"

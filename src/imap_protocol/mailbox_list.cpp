@@ -1,10 +1,10 @@
 // LIST and LSUB answers (see mailbox_list.h).
-#include "imap/mailbox_list.h"
+#include "imap_protocol/mailbox_list.h"
 
 #include <map>
 #include <set>
 
-#include "imap/list_pattern.h"
+#include "imap_protocol/list_pattern.h"
 #include "store/mailbox_name.h"
 
 namespace kurier::imap {

@@ -1,12 +1,12 @@
 // IMAP command parser: tag, command name and the arguments of the commands that need no
 // special module (see parse_search.cpp and parse_fetch.cpp for SEARCH, FETCH and STORE).
-#include "imap/parser.h"
+#include "imap_protocol/parser.h"
 
 #include <array>
 
 #include "common/strings.h"
-#include "imap/parser_internal.h"
-#include "imap/quote.h"
+#include "imap_protocol/parser_internal.h"
+#include "imap_protocol/quote.h"
 
 namespace kurier::imap {
 namespace {

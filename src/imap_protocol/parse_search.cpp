@@ -4,7 +4,7 @@
 #include <array>
 
 #include "common/strings.h"
-#include "imap/parser_internal.h"
+#include "imap_protocol/parser_internal.h"
 
 namespace kurier::imap::detail {
 namespace {

@@ -1,5 +1,5 @@
-// Implementation of imap/quote.h.
-#include "imap/quote.h"
+// Implementation of imap_protocol/quote.h.
+#include "imap_protocol/quote.h"
 
 namespace kurier::imap {
 

@@ -1,5 +1,5 @@
-// Implementation of imap/literal.h.
-#include "imap/literal.h"
+// Implementation of imap_protocol/literal.h.
+#include "imap_protocol/literal.h"
 
 #include "common/strings.h"
 

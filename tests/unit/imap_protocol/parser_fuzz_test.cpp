@@ -4,9 +4,9 @@
 
 #include <random>
 
-#include "imap/parser.h"
-#include "imap/seqset.h"
-#include "imap/datetime.h"
+#include "imap_protocol/parser.h"
+#include "imap_protocol/seqset.h"
+#include "imap_protocol/datetime.h"
 
 namespace kurier::imap {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "imap/literal.h"
+#include "imap_protocol/literal.h"
 
 namespace kurier::imap {
 

@@ -1,6 +1,6 @@
-// Tests for imap/mailbox_list.h: LIST/LSUB answers, LSUB's \Noselect parents (RFC 3501 6.3.9),
-// CHILDINFO exactly as RFC 5258 Example 9 shows it, and a big hierarchy staying fast.
-#include "imap/mailbox_list.h"
+// Tests for imap_protocol/mailbox_list.h: LIST/LSUB answers, LSUB's \Noselect parents (RFC 3501
+// 6.3.9), CHILDINFO exactly as RFC 5258 Example 9 shows it, and a big hierarchy staying fast.
+#include "imap_protocol/mailbox_list.h"
 
 #include <gtest/gtest.h>
 

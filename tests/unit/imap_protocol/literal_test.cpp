@@ -1,4 +1,4 @@
-#include "imap/literal.h"
+#include "imap_protocol/literal.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// Implementation of imap/seqset.h.
-#include "imap/seqset.h"
+// Implementation of imap_protocol/seqset.h.
+#include "imap_protocol/seqset.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "imap/utf7.h"
+#include "imap_protocol/utf7.h"
 
 #include <gtest/gtest.h>
 

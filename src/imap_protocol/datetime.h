@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "imap/parsed.h"
+#include "imap_protocol/parsed.h"
 
 namespace kurier::imap {
 

@@ -17,9 +17,9 @@
 #include <variant>
 #include <vector>
 
-#include "imap/datetime.h"
-#include "imap/literal.h"
-#include "imap/seqset.h"
+#include "imap_protocol/datetime.h"
+#include "imap_protocol/literal.h"
+#include "imap_protocol/seqset.h"
 
 namespace kurier::imap {
 

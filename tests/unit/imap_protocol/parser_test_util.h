@@ -3,7 +3,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
-#include "imap/parser.h"
+#include "imap_protocol/parser.h"
 
 namespace kurier::imap::testing {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "imap/parser.h"
+#include "imap_protocol/parser.h"
 #include "parser_test_util.h"
 
 namespace kurier::imap {

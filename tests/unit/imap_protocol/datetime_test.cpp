@@ -1,4 +1,4 @@
-#include "imap/datetime.h"
+#include "imap_protocol/datetime.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "imap/quote.h"
+#include "imap_protocol/quote.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "imap/parser.h"
+#include "imap_protocol/parser.h"
 
 #include <gtest/gtest.h>
 

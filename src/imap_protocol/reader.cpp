@@ -1,9 +1,9 @@
 // Token reader for the IMAP command parser (see reader.h).
-#include "imap/reader.h"
+#include "imap_protocol/reader.h"
 
 #include "common/strings.h"
-#include "imap/command.h"
-#include "imap/quote.h"
+#include "imap_protocol/command.h"
+#include "imap_protocol/quote.h"
 
 namespace kurier::imap {
 

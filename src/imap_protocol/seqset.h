@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "imap/parsed.h"
+#include "imap_protocol/parsed.h"
 #include "store/types.h"
 
 namespace kurier::imap {

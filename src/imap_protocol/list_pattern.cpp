@@ -1,5 +1,5 @@
 // LIST pattern matching (see list_pattern.h).
-#include "imap/list_pattern.h"
+#include "imap_protocol/list_pattern.h"
 
 #include <algorithm>
 #include <vector>

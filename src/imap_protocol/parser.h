@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "imap/command.h"
-#include "imap/literal.h"
+#include "imap_protocol/command.h"
+#include "imap_protocol/literal.h"
 
 namespace kurier::imap {
 

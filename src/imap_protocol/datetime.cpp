@@ -1,5 +1,5 @@
-// Implementation of imap/datetime.h.
-#include "imap/datetime.h"
+// Implementation of imap_protocol/datetime.h.
+#include "imap_protocol/datetime.h"
 
 #include <cstdio>
 

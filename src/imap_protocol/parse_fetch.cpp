@@ -2,7 +2,7 @@
 // BINARY[...] / BINARY.SIZE (RFC 3516), MODSEQ, CHANGEDSINCE, VANISHED and UNCHANGEDSINCE
 // (RFC 7162 3.1.4, 3.1.3, 3.2.6).
 #include "common/strings.h"
-#include "imap/parser_internal.h"
+#include "imap_protocol/parser_internal.h"
 
 namespace kurier::imap::detail {
 namespace {

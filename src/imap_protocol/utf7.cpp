@@ -1,5 +1,5 @@
-// Implementation of imap/utf7.h.
-#include "imap/utf7.h"
+// Implementation of imap_protocol/utf7.h.
+#include "imap_protocol/utf7.h"
 
 #include <cstdint>
 #include <vector>

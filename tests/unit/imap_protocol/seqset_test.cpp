@@ -1,4 +1,4 @@
-#include "imap/seqset.h"
+#include "imap_protocol/seqset.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Pieces of the IMAP command parser shared between parser.cpp, parse_search.cpp and
 // parse_fetch.cpp. Internal: sessions include parser.h.
 #pragma once
-#include "imap/command.h"
-#include "imap/parser.h"
-#include "imap/reader.h"
+#include "imap_protocol/command.h"
+#include "imap_protocol/parser.h"
+#include "imap_protocol/reader.h"
 
 namespace kurier::imap::detail {
 
