@@ -1,11 +1,12 @@
-// IMAP command assembly and parsing (imap/literal.h, imap/parser.h): any bytes give either a
-// command or a BAD whose text is safe to send (no CR, LF or NUL), never a crash or a hang.
+// IMAP command assembly and parsing (imap_protocol/literal.h, imap_protocol/parser.h): any bytes
+// give either a command or a BAD whose text is safe to send (no CR, LF or NUL), never a crash or
+// a hang.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "imap/literal.h"
-#include "imap/parser.h"
+#include "imap_protocol/literal.h"
+#include "imap_protocol/parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view wire(reinterpret_cast<const char*>(data), size);

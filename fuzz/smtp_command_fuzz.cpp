@@ -1,9 +1,9 @@
-// SMTP/LMTP command lines (smtp/command.h), with and without SMTPUTF8, and addresses.
+// SMTP/LMTP command lines (smtp_protocol/command.h), with and without SMTPUTF8, and addresses.
 #include <cstdint>
 #include <string_view>
 
-#include "smtp/address.h"
-#include "smtp/command.h"
+#include "smtp_protocol/address.h"
+#include "smtp_protocol/command.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);

@@ -1,11 +1,11 @@
-// The DATA decoder (smtp/data.h): the output and the end of data must not depend on how the
-// bytes were split into reads; and the dot-stuffer's output decodes back to what it was given.
+// The DATA decoder (smtp_protocol/data.h): the output and the end of data must not depend on how
+// the bytes were split into reads; and the dot-stuffer's output decodes back to what it was given.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include "smtp/data.h"
+#include "smtp_protocol/data.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include "cli/output.h"
 #include "common/strings.h"
-#include "delivery/dsn_params.h"
+#include "common/xtext.h"
 #include "queue/queue.h"
 #include "queue/spool.h"
 
@@ -90,7 +90,7 @@ void inject(Context& ctx, const InjectOptions& o) {
   auto ret = queue::parse_ret(o.ret);
   if (!ret) throw Failure("invalid --ret '" + o.ret + "': use FULL or HDRS");
   req.ret = *ret;
-  req.envid = delivery::encode_xtext(o.envid);
+  req.envid = encode_xtext(o.envid);
   unsigned notify = 0;
   if (!o.notify.empty()) {
     auto n = queue::parse_notify(o.notify);

@@ -2,9 +2,9 @@
 // and ORCPT per recipient, from the SMTP/submission/LMTP session (smtp/dsn_params.h) to the
 // outbound queue (the RelayHook) and to the success notices delivery owes itself.
 //
-// ENVID and ORCPT are kept in their SMTP wire form (xtext, RFC 3461 4), exactly what the queue
-// stores and passes on to the next hop; NOTIFY uses the same bits as smtp::NotifyFlags and
-// queue::Notify.
+// ENVID and ORCPT are kept in their SMTP wire form (xtext, RFC 3461 4; the codec is
+// common/xtext.h), exactly what the queue stores and passes on to the next hop; NOTIFY uses the
+// same bits as smtp::NotifyFlags and queue::Notify.
 //
 // Forwarding (RFC 3461 5.2.7), the rules expanded_dsn() applies to one RCPT:
 //  - it reaches one target (a mailbox here, or one outside address): NOTIFY and ORCPT go along
@@ -19,7 +19,6 @@
 //    (RFC 3461 4.2 allows the relaying MTA to add it; the sender then sees the address it used).
 #pragma once
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,12 +47,6 @@ bool wants_failure(const RecipientDsn& dsn);  // RFC 3461 4.1: also when NOTIFY 
 // and outside addresses (see the rules above).
 RecipientDsn expanded_dsn(const RecipientDsn& given, std::string_view rcpt_address, std::string_view target,
                           size_t targets);
-
-// RFC 3461 4: xtext = *( xchar / hexchar ); xchar is "!".."~" except "+" and "=",
-// hexchar is "+" followed by two upper-case hex digits (lower case is tolerated on input).
-// The one codec for ENVID and ORCPT: the SMTP parser, the queue, its notices and the CLI use it.
-std::optional<std::string> decode_xtext(std::string_view s);
-std::string encode_xtext(std::string_view s);
 
 // "rfc822;" + xtext(address), or "" when the address is not plain ASCII (an "utf-8" ORCPT is
 // only passed on when the client gave one).

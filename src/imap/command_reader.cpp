@@ -8,9 +8,9 @@
 
 #include "common/log.h"
 #include "common/strings.h"
-#include "imap/literal.h"
-#include "imap/parser.h"
-#include "imap/quote.h"
+#include "imap_protocol/literal.h"
+#include "imap_protocol/parser.h"
+#include "imap_protocol/quote.h"
 
 namespace kurier::imap {
 namespace {

@@ -19,8 +19,8 @@
 #include <set>
 
 #include "common/log.h"
-#include "imap/datetime.h"
-#include "imap/quote.h"
+#include "imap_protocol/datetime.h"
+#include "imap_protocol/quote.h"
 #include "imap/stored_message.h"
 #include "mime/bodystructure.h"
 #include "mime/cache.h"

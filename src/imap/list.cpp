@@ -9,9 +9,9 @@
 #include <map>
 
 #include "common/strings.h"
-#include "imap/mailbox_list.h"
-#include "imap/parser.h"
-#include "imap/quote.h"
+#include "imap_protocol/mailbox_list.h"
+#include "imap_protocol/parser.h"
+#include "imap_protocol/quote.h"
 #include "net/runtime.h"
 #include "store/errors.h"
 #include "store/mailbox_name.h"

@@ -6,8 +6,8 @@
 #include "imap/session_internal.h"
 
 #include "common/strings.h"
-#include "imap/quote.h"
-#include "imap/utf7.h"
+#include "imap_protocol/quote.h"
+#include "imap_protocol/utf7.h"
 #include "net/runtime.h"
 #include "store/errors.h"
 

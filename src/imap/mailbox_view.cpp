@@ -61,8 +61,8 @@ std::optional<std::vector<uint32_t>> MailboxView::resolve_seqs(const SequenceSet
     return std::nullopt;
   }
   if (set.highest_explicit() > size()) return std::nullopt;
-  for (const UidRange& r : set.resolve_clamped(size()))
-    for (uint64_t n = r.low; n <= r.high; ++n) out.push_back(uint32_t(n));
+  for (const store::UidRange& r : set.resolve_clamped(size()))
+    for (uint64_t n = r.first; n <= r.last; ++n) out.push_back(uint32_t(n));
   return out;
 }
 
@@ -71,11 +71,11 @@ std::vector<uint32_t> MailboxView::resolve_uids(const SequenceSet& set) const {
   return seqs_in_uid_ranges(set.resolve(max_uid()));
 }
 
-std::vector<uint32_t> MailboxView::seqs_in_uid_ranges(const std::vector<UidRange>& ranges) const {
+std::vector<uint32_t> MailboxView::seqs_in_uid_ranges(const store::UidSet& ranges) const {
   std::vector<uint32_t> out;
-  for (const UidRange& r : ranges) {
-    auto it = std::lower_bound(entries_.begin(), entries_.end(), store::Uid(r.low), uid_less);
-    for (; it != entries_.end() && it->uid <= r.high; ++it)
+  for (const store::UidRange& r : ranges) {
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), store::Uid(r.first), uid_less);
+    for (; it != entries_.end() && it->uid <= r.last; ++it)
       out.push_back(uint32_t(it - entries_.begin()) + 1);
   }
   std::sort(out.begin(), out.end());

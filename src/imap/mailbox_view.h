@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "imap/seqset.h"
+#include "imap_protocol/seqset.h"
 #include "store/types.h"
 
 namespace kurier::imap {
@@ -53,7 +53,7 @@ class MailboxView {
   // (RFC 9051 6.4.9: "*" names the highest UID in use even if outside the range).
   std::vector<uint32_t> resolve_uids(const SequenceSet& set) const;
   // As above, from already resolved UID ranges.
-  std::vector<uint32_t> seqs_in_uid_ranges(const std::vector<UidRange>& ranges) const;
+  std::vector<uint32_t> seqs_in_uid_ranges(const store::UidSet& ranges) const;
 
   const std::vector<Entry>& entries() const { return entries_; }
 

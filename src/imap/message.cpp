@@ -12,9 +12,9 @@
 
 #include "common/log.h"
 #include "common/strings.h"
-#include "imap/datetime.h"
-#include "imap/quote.h"
-#include "imap/seqset.h"
+#include "imap_protocol/datetime.h"
+#include "imap_protocol/quote.h"
+#include "imap_protocol/seqset.h"
 #include "mime/cache.h"
 #include "mime/part.h"
 #include "net/runtime.h"

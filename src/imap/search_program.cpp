@@ -6,9 +6,9 @@
 #include <optional>
 
 #include "common/strings.h"
-#include "imap/datetime.h"
-#include "imap/quote.h"
-#include "imap/seqset.h"
+#include "imap_protocol/datetime.h"
+#include "imap_protocol/quote.h"
+#include "imap_protocol/seqset.h"
 #include "mime/envelope.h"
 #include "mime/header.h"
 #include "mime/part.h"
@@ -73,10 +73,10 @@ void collect_text(const mime::Part& p, std::string_view msg, std::string& out, s
   out += '\n';
 }
 
-bool in_ranges(const std::vector<UidRange>& ranges, uint32_t n) {
+bool in_ranges(const store::UidSet& ranges, uint32_t n) {
   auto it = std::upper_bound(ranges.begin(), ranges.end(), n,
-                             [](uint32_t v, const UidRange& r) { return v < r.low; });
-  return it != ranges.begin() && n <= std::prev(it)->high;
+                             [](uint32_t v, const store::UidRange& r) { return v < r.first; });
+  return it != ranges.begin() && n <= std::prev(it)->last;
 }
 
 }  // namespace

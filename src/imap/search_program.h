@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "imap/command.h"
+#include "imap_protocol/command.h"
 #include "imap/mailbox_view.h"
 #include "imap/stored_message.h"
 #include "store/types.h"
@@ -49,7 +49,7 @@ class SearchEvaluator {
   const MailboxView& view_;
   std::vector<store::Uid> saved_;  // sorted
   std::time_t now_;
-  std::unordered_map<const SearchKey*, std::vector<UidRange>> ranges_;
+  std::unordered_map<const SearchKey*, store::UidSet> ranges_;
 };
 
 struct SearchHit {

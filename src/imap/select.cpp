@@ -8,8 +8,8 @@
 #include <set>
 
 #include "common/strings.h"
-#include "imap/quote.h"
-#include "imap/seqset.h"
+#include "imap_protocol/quote.h"
+#include "imap_protocol/seqset.h"
 #include "net/runtime.h"
 #include "store/flags.h"
 #include "store/mailbox_name.h"

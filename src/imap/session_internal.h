@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "directory/directory.h"
-#include "imap/command.h"
-#include "imap/literal.h"
+#include "imap_protocol/command.h"
+#include "imap_protocol/literal.h"
 #include "imap/mailbox_view.h"
 #include "net/connection.h"
 #include "net/line_reader.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "smtp/data.h"
+#include "smtp_protocol/data.h"
 
 namespace kurier::pop3 {
 

@@ -5,9 +5,9 @@
 #include <chrono>
 
 #include "common/strings.h"
-#include "delivery/dsn_params.h"
+#include "common/xtext.h"
 #include "queue/envelope.h"
-#include "smtp/headers.h"
+#include "smtp_protocol/headers.h"
 
 namespace kurier::queue {
 namespace {
@@ -39,7 +39,7 @@ std::string clean(std::string_view s) {
 std::string original_recipient(std::string_view orcpt) {
   auto semi = orcpt.find(';');
   if (semi == std::string_view::npos) return "";
-  auto decoded = delivery::decode_xtext(orcpt.substr(semi + 1));
+  auto decoded = decode_xtext(orcpt.substr(semi + 1));
   if (!decoded) return "";
   return std::string(trim(orcpt.substr(0, semi))) + ";" + *decoded;
 }
@@ -92,7 +92,7 @@ std::string delivery_status(const DsnReport& r) {
   std::string s = folded_field("Reporting-MTA", "dns; " + r.reporting_mta);
   if (!r.queue_id.empty()) s += folded_field("X-Kurier-Queue-ID", r.queue_id);  // none: a local delivery
   if (!r.envid.empty())
-    if (auto envid = delivery::decode_xtext(r.envid)) s += folded_field("Original-Envelope-Id", *envid);
+    if (auto envid = decode_xtext(r.envid)) s += folded_field("Original-Envelope-Id", *envid);
   s += folded_field("X-Kurier-Sender", "rfc822; " + r.original_sender);
   s += folded_field("Arrival-Date", date(r.arrival));
   for (const auto& rcpt : r.recipients) {

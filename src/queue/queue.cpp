@@ -32,7 +32,7 @@
 #include "queue/smtp_client.h"
 #include "queue/tls_policy.h"
 #include "queue/tls_verify.h"
-#include "smtp/relay_policy.h"
+#include "smtp_protocol/relay_policy.h"
 
 namespace kurier::queue {
 namespace {

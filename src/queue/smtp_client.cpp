@@ -6,8 +6,8 @@
 #include "common/strings.h"
 #include "net/connection.h"
 #include "net/line_reader.h"
-#include "smtp/data.h"
-#include "smtp/reply.h"
+#include "smtp_protocol/data.h"
+#include "smtp_protocol/reply.h"
 
 namespace kurier::queue {
 namespace {

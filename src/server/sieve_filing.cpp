@@ -15,7 +15,7 @@
 #include "sieve/sieve.h"
 #include "sieve/syntax.h"
 #include "sieve/vacation.h"
-#include "smtp/headers.h"
+#include "smtp_protocol/headers.h"
 #include "store/flags.h"
 #include "store/mail_store.h"
 

@@ -2,7 +2,8 @@
 #include "smtp/dsn_params.h"
 
 #include "common/strings.h"
-#include "smtp/syntax.h"
+#include "common/xtext.h"
+#include "smtp_protocol/syntax.h"
 
 namespace kurier::smtp {
 namespace {
@@ -40,7 +41,7 @@ std::string encode_utf8_addr_xtext(std::string_view utf8) {
 
 std::string orcpt_value(const OriginalRecipient& orcpt) {
   bool utf8 = iequals(orcpt.addr_type, "utf-8");
-  return orcpt.addr_type + ";" + (utf8 ? encode_utf8_addr_xtext(orcpt.address) : delivery::encode_xtext(orcpt.address));
+  return orcpt.addr_type + ";" + (utf8 ? encode_utf8_addr_xtext(orcpt.address) : encode_xtext(orcpt.address));
 }
 
 delivery::MessageDsn message_dsn(const MailParams& mail) {
@@ -50,7 +51,7 @@ delivery::MessageDsn message_dsn(const MailParams& mail) {
     case DsnReturn::Full: dsn.ret = delivery::DsnReturn::full; break;
     case DsnReturn::Headers: dsn.ret = delivery::DsnReturn::headers; break;
   }
-  if (mail.envid) dsn.envid = delivery::encode_xtext(*mail.envid);
+  if (mail.envid) dsn.envid = encode_xtext(*mail.envid);
   return dsn;
 }
 

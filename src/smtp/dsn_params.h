@@ -6,7 +6,7 @@
 #include <string>
 
 #include "delivery/dsn_params.h"
-#include "smtp/command.h"
+#include "smtp_protocol/command.h"
 
 namespace kurier::smtp {
 

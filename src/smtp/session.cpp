@@ -44,7 +44,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "smtp/dsn_params.h"
-#include "smtp/relay_policy.h"
+#include "smtp_protocol/relay_policy.h"
 #include "srs/codec.h"
 
 namespace kurier::smtp {

@@ -7,9 +7,9 @@
 #include <functional>
 
 #include "common/log.h"
-#include "smtp/data.h"
+#include "smtp_protocol/data.h"
 #include "smtp/dsn_params.h"
-#include "smtp/headers.h"
+#include "smtp_protocol/headers.h"
 #include "smtp/session_internal.h"
 
 namespace kurier::smtp {

@@ -3,7 +3,7 @@
 #include <random>
 
 #include "common/strings.h"
-#include "smtp/headers.h"
+#include "smtp_protocol/headers.h"
 
 namespace kurier::smtp {
 namespace {

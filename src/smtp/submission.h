@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "directory/directory.h"
-#include "smtp/reply.h"
+#include "smtp_protocol/reply.h"
 
 namespace kurier::smtp {
 

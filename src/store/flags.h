@@ -14,7 +14,7 @@ constexpr size_t kMaxKeywordsPerMessage = 128;
 
 // RFC 9051 9: ATOM-CHAR = <any CHAR except atom-specials>; atom-specials = "(" / ")" / "{" / SP /
 // CTL / list-wildcards ("%" "*") / quoted-specials (DQUOTE "\") / resp-specials ("]"). A keyword
-// is 1*ATOM-CHAR; the IMAP parser and writers use the same class (imap/quote.h).
+// is 1*ATOM-CHAR; the IMAP parser and writers use the same class (imap_protocol/quote.h).
 bool is_atom_char(char c);
 
 bool is_valid_keyword(std::string_view keyword);

@@ -37,6 +37,7 @@ struct Flags {
 struct UidRange {
   Uid first = 1;
   Uid last = 1;
+  bool operator==(const UidRange&) const = default;
 };
 using UidSet = std::vector<UidRange>;
 inline UidSet all_uids() { return {UidRange{1, UINT32_MAX}}; }

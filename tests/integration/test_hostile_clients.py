@@ -13,7 +13,7 @@ resource-exhaustion tools send, and what must never happen in answer.
    and the server is healthy after they all go.
 5. SMTP smuggling (SEC Consult, 2023): a "." line next to a bare CR or LF inside DATA never ends
    the message, so a second transaction hidden in it is never executed (RFC 5321 4.1.1.4,
-   2.3.8; policy in src/smtp/data.h). Also over LMTP and BDAT.
+   2.3.8; policy in src/smtp_protocol/data.h). Also over LMTP and BDAT.
 """
 import base64
 import imaplib
@@ -631,8 +631,8 @@ def test_ten_thousand_imap_connections(fresh_kurier):
 # Each variant ends the first line of the body with a "." line made with a bare CR or LF, which
 # some other server takes for the end of data, and hides a whole second transaction after it.
 # kurier takes only CRLF "." CRLF as the end (RFC 5321 4.1.1.4) and refuses a message with such
-# a "." line (554 5.5.2, src/smtp/data.h), so: one answer for the whole DATA, nothing stored,
-# and the hidden commands are never executed.
+# a "." line (554 5.5.2, src/smtp_protocol/data.h), so: one answer for the whole DATA, nothing
+# stored, and the hidden commands are never executed.
 
 SMUGGLING_ENDS = {"LF.LF": b"\n.\n", "LF.CRLF": b"\n.\r\n", "CR.CRLF": b"\r.\r\n", "CRLF.CR": b"\r\n.\r",
                   "CRLF.LF": b"\r\n.\n", "LF.CR": b"\n.\r"}

@@ -9,10 +9,10 @@
 #include <cstring>
 #include <memory>
 
-#include "imap/parser.h"
+#include "imap_protocol/parser.h"
 #include "mime/cache.h"
 #include "mime/part.h"
-#include "parser_test_util.h"
+#include "../imap_protocol/parser_test_util.h"
 
 namespace kurier::imap {
 namespace {

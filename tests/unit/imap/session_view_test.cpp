@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "imap/mailbox_view.h"
-#include "imap/seqset.h"
+#include "imap_protocol/seqset.h"
 
 namespace kurier::imap {
 namespace {
@@ -75,7 +75,7 @@ TEST(MailboxView, UidSetsAreMerged) {
 }  // namespace
 }  // namespace kurier::imap
 
-#include "imap/list_pattern.h"
+#include "imap_protocol/list_pattern.h"
 
 namespace kurier::imap {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "../net/net_test_support.h"
 #include "common/strings.h"
-#include "smtp/data.h"
+#include "smtp_protocol/data.h"
 
 namespace kurier::queue::test {
 
