@@ -6,6 +6,7 @@
 // non-synchronizing one ends the connection (its bytes are already coming).
 #include "imap/session_internal.h"
 
+#include "common/crlf.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "imap_protocol/literal.h"
@@ -114,6 +115,9 @@ static net::awaitable<std::string> literal_refusal(Session& s, const LiteralAnno
 
 // Reads a literal's bytes: APPEND messages stream into a new blob (spool_path "blob:<index>"),
 // anything else into memory (bounded by max_command_bytes).
+// RFC 9051 2.2: lines end with CRLF. A Unix client's bare LFs are stored as CRLF, so the size
+// clients are told (RFC822.SIZE, POP3 LIST) is the size of what they are sent; a literal8
+// (RFC 3516 "~{n}") may carry binary content and is stored as it came.
 static net::awaitable<std::optional<Literal>> read_literal(Session& s, const LiteralAnnouncement& ann,
                                                            bool is_message) {
   Literal lit;
@@ -123,7 +127,8 @@ static net::awaitable<std::optional<Literal>> read_literal(Session& s, const Lit
   if (is_message) {
     std::unique_ptr<store::BlobWriter> writer;
     try {
-      writer = s.s_.blob_store->create(s.append_limit());
+      // Room for a CR before every LF: the announced size passed APPENDLIMIT already.
+      writer = s.s_.blob_store->create(ann.binary ? s.append_limit() : 2 * s.append_limit());
     } catch (const std::exception& e) {
       s.spool_error_ = e.what();
     }
@@ -131,10 +136,15 @@ static net::awaitable<std::optional<Literal>> read_literal(Session& s, const Lit
     lit.spool_path = "blob:" + std::to_string(s.append_blobs_.size());
     s.append_blobs_.push_back(std::move(writer));
     std::string* error = &s.spool_error_;
-    ok = co_await s.reader_.read_exact(ann.size, [w, error](std::string_view chunk) {
+    CrlfNormalizer crlf;
+    CrlfNormalizer* normalizer = ann.binary ? nullptr : &crlf;
+    ok = co_await s.reader_.read_exact(ann.size, [w, error, normalizer](std::string_view chunk) {
       if (!error->empty()) return;  // discarded: keep reading to stay in step with the client
       try {
-        w->write(chunk);
+        if (!normalizer) return w->write(chunk);
+        std::string normalized;
+        normalizer->feed(chunk, normalized);
+        w->write(normalized);
       } catch (const std::exception& e) {
         *error = e.what();
       }

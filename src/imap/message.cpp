@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/crlf.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "imap_protocol/datetime.h"
@@ -183,6 +184,7 @@ namespace {
 struct PreparedMessage {
   store::BlobWriter* writer = nullptr;  // a literal already spooled to a blob, or:
   std::string_view data;                // a literal that arrived in memory
+  bool binary = false;                  // a literal8: stored as it came, bare LFs included
   uint64_t size = 0;
   store::Flags flags;
   int64_t internal_date = 0;
@@ -200,15 +202,21 @@ std::vector<store::AppendResult> append_all(store::MailStore& mail, store::BlobS
     std::unique_ptr<store::BlobWriter> owned;
     store::BlobWriter* writer = p.writer;
     if (!writer) {
-      owned = blobs.create(limit);
-      owned->write(p.data);
+      owned = blobs.create(2 * limit);
+      if (p.binary) {
+        owned->write(p.data);
+      } else {
+        std::string normalized;  // as command_reader.cpp stores spooled messages: bare LF -> CRLF
+        CrlfNormalizer().feed(p.data, normalized);
+        owned->write(normalized);
+      }
       writer = owned.get();
     }
     store::AppendItem item;
+    item.message.size = writer->bytes_written();  // the stored size, CRs added included
     item.message.blob = writer->commit_unsynced();
     committed.push_back(item.message.blob);
     item.message.blob_synced = false;
-    item.message.size = p.size;
     item.message.internal_date = p.internal_date;
     item.message.internal_tz = p.internal_tz;
     item.message.cached_structure = mime::serialize(mime::parse_message(blobs.open(item.message.blob).data()));
@@ -250,6 +258,7 @@ net::awaitable<Reply> Session::cmd_append(Command& cmd) {
       p.writer = append_blobs_[index].get();
     } else {
       p.data = msg.message.data;
+      p.binary = msg.message.binary;
       p.size = msg.message.data.size();
     }
     if (p.size == 0) co_return Reply::no("[CANNOT] Cannot append an empty message");

@@ -182,3 +182,27 @@ def test_idle_connections_before_login_are_closed_sooner(fresh_kurier):
     _, tagged = logged_in.command("n", b"NOOP")  # after login the 31-minute timeout applies
     assert tagged.startswith(b"n OK"), tagged
     logged_in.close()
+
+
+def test_append_with_bare_lf_is_stored_with_crlf(kurier, user):
+    """RFC822.SIZE must be the size of the BODY[] literal: a Unix client's bare LFs are stored as
+    CRLF, and POP3's LIST says the same size as RETR sends."""
+    import poplib
+    m = login(kurier, user)
+    body = b"Subject: unix lines\nFrom: a@example.test\n\nline one\nline two\n"
+    ok(m.append("INBOX", None, None, body))
+    ok(m.select("INBOX", readonly=True))
+    data = ok(m.fetch("*", "(RFC822.SIZE BODY.PEEK[])"))
+    m.logout()
+    size = int(data[0][0].split(b"RFC822.SIZE ")[1].split()[0])
+    stored = data[0][1]
+    assert stored == body.replace(b"\n", b"\r\n")
+    assert size == len(stored)
+    p = poplib.POP3(kurier.host, kurier.port("pop3"), timeout=30)
+    p.user(user[0])
+    p.pass_(user[1])
+    count, _ = p.stat()
+    listed = int(p.list(count).split()[2])  # "+OK n size"
+    retrieved = b"\r\n".join(p.retr(count)[1]) + b"\r\n"
+    p.quit()
+    assert listed == size == len(retrieved)
