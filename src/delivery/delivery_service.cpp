@@ -209,7 +209,7 @@ struct DeliveryService::Transaction {
       std::shared_ptr<const std::string> header;
     };
     std::vector<EditedCopy> edited;
-    std::vector<std::string> redirects;                // Sieve redirect targets
+    std::vector<RedirectTo> redirects;                 // Sieve redirect targets
     std::vector<std::function<void()>> after_delivery;  // the filing decision's side effects
   };
 
@@ -285,6 +285,25 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
 namespace {
 
 size_t target_count(const Resolution& r) { return r.accounts.size() + r.external.size(); }
+
+// A header block (of the stored message, edited) without the trace lines delivery put on top of
+// the stored message (Return-Path, Delivered-To: `local_trace`), wherever a script's addheader
+// moved them: what is left is the header a relayed copy may carry.
+std::string without_local_trace(std::string_view header, std::string_view local_trace) {
+  std::string out(header);
+  while (!local_trace.empty()) {
+    size_t end = local_trace.find("\r\n");
+    std::string line(local_trace.substr(0, end == std::string_view::npos ? local_trace.size() : end + 2));
+    local_trace.remove_prefix(line.size());
+    for (size_t at = 0; (at = out.find(line, at)) != std::string::npos; ++at) {
+      if (at == 0 || out.compare(at - 2, 2, "\r\n") == 0) {
+        out.erase(at, line.size());
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 // A reply text from a script (a Sieve reject reason): one line, at most 400 octets, so it fits
 // an SMTP reply line (RFC 5321 4.5.3.1.5).
@@ -461,25 +480,52 @@ void DeliveryService::relay_external(Transaction& t) {
 // Sieve redirects (RFC 5228 4.2), each account's to its targets, through the same relay hook as
 // aliases and with the same retry keys, so a 4xx and the client's retry queue them once. The
 // copy carries Delivered-To: <account>, so a redirect that comes back is refused as a loop.
+// Copies whose header Sieve edited (RFC 5293) leave with that header: it replaces the received
+// header section, written before the body as the relay's trace, so the body is never copied.
 void DeliveryService::relay_redirects(Transaction& t) {
-  for (auto& w : t.accounts) {
-    if (w.failure || w.redirects.empty()) continue;
-    std::vector<RelayRecipient> targets;
-    for (const auto& address : w.redirects) targets.push_back({address, {}});
-    std::string trace = delivered_to_field(w.account.address);
-    std::string key = relay_key(t, trace, targets);
-    if (already_relayed(key)) continue;
-    try {
-      if (!relay_) throw std::runtime_error("no relay configured");
-      relay_->relay({t.envelope.sender, targets, t.received, t.envelope.dsn, t.envelope.origin, trace});
-      record_relay(key);
-      log::info("delivery.sieve_redirect", {{"account", w.account.address}, {"targets", targets.size()}});
-    } catch (const std::exception& e) {
-      log::warn("delivery.redirect_failed", {{"account", w.account.address}, {"error", e.what()}});
-      w.failure = RecipientStatus::temporary(451, "4.3.0", bracketed(w.account.address) + ": redirect failed, try again later");
-      for (size_t i : w.recipients)
-        if (t.results[i].ok()) t.results[i] = *w.failure;
+  for (size_t a = 0; a < t.accounts.size(); ++a) {
+    auto& w = t.accounts[a];
+    std::vector<std::vector<RedirectTo>> groups;  // one per distinct header (null first)
+    for (const auto& r : w.redirects) {
+      auto same = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.front().header == r.header; });
+      if (same == groups.end()) groups.push_back({r});
+      else same->push_back(r);
     }
+    for (const auto& group : groups) {
+      if (w.failure) break;
+      relay_redirect_group(t, a, group);
+    }
+  }
+}
+
+void DeliveryService::relay_redirect_group(Transaction& t, size_t account_index, const std::vector<RedirectTo>& group) {
+  auto& w = t.accounts[account_index];
+  std::vector<RelayRecipient> targets;
+  for (const auto& r : group) targets.push_back({r.address, {}});
+  std::string trace = delivered_to_field(w.account.address);
+  std::string_view message = t.received;
+  if (group.front().header) {
+    // The edited block is of the stored message: its fields, less our own trace fields on top,
+    // go out as the trace; then the received message from its empty line on.
+    std::string_view local_trace = t.message.substr(0, t.message.size() - t.received.size());
+    std::string fields = without_local_trace(*group.front().header, local_trace);
+    if (fields.size() >= 2 && fields.compare(fields.size() - 2, 2, "\r\n") == 0) fields.resize(fields.size() - 2);
+    trace += fields;
+    size_t end = t.received.find("\r\n\r\n");
+    message = end == std::string_view::npos ? std::string_view("\r\n") : t.received.substr(end + 2);
+  }
+  std::string key = relay_key(t, trace, targets);
+  if (already_relayed(key)) return;
+  try {
+    if (!relay_) throw std::runtime_error("no relay configured");
+    relay_->relay({t.envelope.sender, targets, message, t.envelope.dsn, t.envelope.origin, trace});
+    record_relay(key);
+    log::info("delivery.sieve_redirect", {{"account", w.account.address}, {"targets", targets.size()}});
+  } catch (const std::exception& e) {
+    log::warn("delivery.redirect_failed", {{"account", w.account.address}, {"error", e.what()}});
+    w.failure = RecipientStatus::temporary(451, "4.3.0", bracketed(w.account.address) + ": redirect failed, try again later");
+    for (size_t i : w.recipients)
+      if (t.results[i].ok()) t.results[i] = *w.failure;
   }
 }
 

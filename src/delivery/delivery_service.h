@@ -233,6 +233,7 @@ class DeliveryService {
   void group_by_account(Transaction& t);
   void relay_external(Transaction& t);
   void relay_redirects(Transaction& t);
+  void relay_redirect_group(Transaction& t, size_t account_index, const std::vector<RedirectTo>& group);
   void store_edited_copies(Transaction& t, size_t account_index);
   std::optional<store::MailboxInfo> create_for_fileinto(const LocalRecipient& account, const std::string& name);
   std::string relay_key(Transaction& t, std::string_view trace, const std::vector<RelayRecipient>& targets) const;

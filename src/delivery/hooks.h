@@ -41,9 +41,15 @@ struct FileInto {
   std::shared_ptr<const std::string> header;
 };
 
+struct RedirectTo {
+  std::string address;
+  // RFC 5293 (editheader): the header block the copy leaves with; null = as received.
+  std::shared_ptr<const std::string> header;
+};
+
 struct FilingDecision {
   std::vector<FileInto> file_into;    // empty (and not discard): INBOX
-  std::vector<std::string> redirect;  // addresses to send a copy to, through the RelayHook
+  std::vector<RedirectTo> redirect;   // copies to send on, through the RelayHook
   bool discard = false;               // RFC 5228 4.4: cancels the implicit keep
   // RFC 5429: refuse the message for this account (550 5.7.1 with this text); nothing is
   // stored or redirected. LMTP answers it per recipient; SMTP, having one reply, sends a DSN.

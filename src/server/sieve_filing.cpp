@@ -215,15 +215,13 @@ delivery::FilingDecision SieveFilingHook::decide(const delivery::FilingRequest& 
   const std::string from_user = account.address;
   const std::string hostname = config_.hostname;
   int64_t account_id = account.account_id;
-  bool edited = false;
   for (const auto& action : result.actions) {
     if (auto* keep = std::get_if<sieve::Keep>(&action)) {
       d.file_into.push_back({"INBOX", store_flags(keep->flags), false, keep->header});
     } else if (auto* into = std::get_if<sieve::FileInto>(&action)) {
       d.file_into.push_back({store_mailbox_name(into->mailbox), store_flags(into->flags), into->create, into->header});
     } else if (auto* redirect = std::get_if<sieve::Redirect>(&action)) {
-      d.redirect.push_back(redirect->address);
-      edited = edited || redirect->header != nullptr;
+      d.redirect.push_back({redirect->address, redirect->header});
     } else if (std::holds_alternative<sieve::Discard>(action)) {
       d.discard = true;
     } else if (auto* reject = std::get_if<sieve::Reject>(&action)) {
@@ -249,9 +247,6 @@ delivery::FilingDecision SieveFilingHook::decide(const delivery::FilingRequest& 
       d.after_delivery.push_back([&relay, from_user, to, message] { send_from_user(relay, from_user, to, message); });
     }
   }
-  // A redirected copy leaves as received: the queue relays the stored bytes (a header edited
-  // for it would need a copy of the whole message in memory).
-  if (edited) log::info("sieve.redirect_unedited", {{"account", from_user}, {"script", script->name}});
   // No keep among the actions (redirect, discard, reject cancelled it): nothing goes to INBOX.
   if (d.file_into.empty()) d.discard = true;
   for (const auto& mark : result.duplicate_marks) {

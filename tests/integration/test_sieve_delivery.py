@@ -227,3 +227,22 @@ def test_body_subaddress_copy_and_duplicate(server, sink):
     assert message_count(k, address, mailbox="Trash") == 1
     assert message_count(k, address) == 1
     assert len(sink.messages()) == 1
+
+
+def test_editheader_applies_to_a_redirected_copy(server, sink):
+    k = server
+    address, _ = k.add_user()
+    activate(k, address, 'require ["editheader"];\r\n'
+                         'deleteheader "X-Internal";\r\n'
+                         'addheader "X-Redirected-By" "sieve";\r\n'
+                         'redirect "archive@remote.test";\r\n')
+    assert lmtp(k, "someone@remote.test", [address], message("edited redirect", extra="X-Internal: secret\r\n")) == {}
+    wait_for(lambda: sink.messages() and queue_list(k) == [], what="the redirected copy at the sink")
+    [raw] = sink.messages()
+    header, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    assert b"X-Redirected-By: sieve" in header and b"X-Internal" not in raw
+    assert raw.count(b"X-Redirected-By: sieve") == 1
+    assert b"Return-Path" not in header, "our own trace stays here"
+    assert header.count(f"Delivered-To: {address}".encode()) == 1
+    assert body.startswith(b"Body of edited redirect.")
+    assert f"Delivered-To: {address}".encode() in header
