@@ -1,6 +1,8 @@
 // Runtime implementation (see runtime.h).
 #include "net/runtime.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,9 +46,12 @@ struct Runtime::Impl {
   }
 
   void run_login_thread() {
-    // nice 10 for this thread only (Linux applies setpriority to a thread id). Raising one's own
-    // nice value needs no privilege, so it works after serve dropped root.
-    setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), 10);
+    // SCHED_IDLE for this thread only: it gets the CPU only when no I/O thread wants it, so a
+    // storm of password hashing cannot delay a delivery's RCPT. Lowering one's own policy needs
+    // no privilege (it works after serve dropped root); nice 19 where SCHED_IDLE is refused.
+    sched_param idle{};
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0)
+      setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), 19);
     login.run();
   }
 

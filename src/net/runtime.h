@@ -22,9 +22,9 @@ namespace kurier::net {
 // The thread pool offload() runs work on.
 enum class Pool {
   blocking,  // database calls, fsync, creating files: [server] blocking_threads threads
-  login,     // password checks: one thread per core at a lower CPU priority, so a storm of (failed)
-             // logins waits here instead of holding the blocking threads deliveries need, and
-             // yields the CPU to the I/O threads
+  login,     // password checks: one thread per core at SCHED_IDLE, so a storm of (failed) logins
+             // waits here instead of holding the blocking threads deliveries need, and yields
+             // the CPU to the I/O threads
 };
 
 class Runtime {

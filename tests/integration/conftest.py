@@ -212,7 +212,12 @@ class Kurier:
 
 @pytest.fixture(scope="session")
 def kurier(tmp_path_factory):
-    k = Kurier(tmp_path_factory.mktemp("kurier")).start()
+    k = Kurier(tmp_path_factory.mktemp("kurier"))
+    # Every test of the session connects from 127.0.0.1, and many fail a login on purpose: the
+    # throttle would make later tests' logins wait their turn (up to 15 s). Throttling itself is
+    # tested on servers of their own (fresh_kurier, test_auth.py).
+    k.set_config("auth", "free_failures", "1000")
+    k.start()
     yield k
     rc = k.stop()
     assert rc == 0, f"kurier serve exited {rc} after SIGTERM:\n{k.log_text()[-3000:]}"
