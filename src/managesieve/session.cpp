@@ -42,6 +42,7 @@ struct Reply {
   std::string kind = "OK";  // OK, NO or BYE
   std::string code;         // response code without parentheses, "" = none
   std::string text;
+  bool bad_command = false;  // malformed arguments: counts toward limits.max_bad_commands
   static Reply ok(std::string text, std::string code = "") { return {"OK", std::move(code), std::move(text)}; }
   static Reply no(std::string text, std::string code = "") { return {"NO", std::move(code), std::move(text)}; }
 };
@@ -155,7 +156,11 @@ bool arguments_are(const Command& cmd, std::string_view shape) {
   return true;
 }
 
-Reply syntax_error(const Command& cmd) { return Reply::no("Syntax error in the arguments of " + cmd.name); }
+Reply syntax_error(const Command& cmd) {
+  Reply r = Reply::no("Syntax error in the arguments of " + cmd.name);
+  r.bad_command = true;
+  return r;
+}
 
 // Coroutines of their own, so the challenge lives in this frame while it is sent.
 net::awaitable<bool> sasl_send(Session* s, std::string challenge) {
@@ -300,7 +305,7 @@ net::awaitable<void> Session::execute(Command& cmd) {
     log::warn("managesieve.storage_error", {{"conn", conn_.id()}, {"command", cmd.name}, {"error", e.what()}});
     reply = Reply::no("The scripts cannot be reached now; try again later", "TRYLATER");
   }
-  if (reply.kind == "NO" && reply.text.rfind("Syntax error", 0) == 0) ++bad_commands_;
+  if (reply.bad_command) ++bad_commands_;
   if (!reply.kind.empty()) write(reply);
 }
 
