@@ -2,6 +2,7 @@
 #include "accounts/sieve_scripts.h"
 
 #include "auth/saslprep.h"
+#include "common/utf8.h"
 
 namespace kurier::accounts {
 namespace {
@@ -17,7 +18,7 @@ std::string script_name_text(std::string_view name) { return "\"" + std::string(
 std::string sieve_name_problem(std::string_view name) {
   if (name.empty()) return "a script name cannot be empty";
   if (name.size() > kMaxNameOctets) return "a script name is at most 255 octets";
-  if (!auth::is_valid_utf8(name)) return "a script name must be UTF-8";
+  if (!is_valid_utf8(name)) return "a script name must be UTF-8";
   for (size_t i = 0; i < name.size(); ++i) {
     auto c = static_cast<unsigned char>(name[i]);
     if (c < 0x20 || c == 0x7f) return "a script name cannot contain control characters";

@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
-namespace kurier::auth {
+#include "common/utf8.h"  // is_valid_utf8
 
-bool is_valid_utf8(std::string_view text);
+namespace kurier::auth {
 
 // The prepared string, or std::nullopt when the input is not UTF-8 or holds a control character.
 std::optional<std::string> saslprep(std::string_view text);

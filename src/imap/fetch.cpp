@@ -401,7 +401,7 @@ static net::awaitable<void> mark_seen(Session& s, store::MailboxId id, FetchBatc
   for (auto& m : batch.metas)
     if (!(m.flags.system & store::kSeen)) unseen.push_back(m.uid);
   if (unseen.empty()) co_return;
-  store::UidSet us = to_uid_set(unseen);
+  store::UidSet us = store::uid_set_of(unseen);
   store::Flags seen{store::kSeen, {}};
   auto res = co_await s.offload([&] { return s.store().store_flags(id, us, store::FlagMode::add, seen); });
   for (const auto& c : res.messages) {
@@ -418,12 +418,12 @@ static net::awaitable<void> load_batch(Session& s, const FetchPlan& plan, FetchB
   store::MailboxId id = s.selected_->info.id;
   std::vector<store::Uid> uids;
   for (uint32_t seq : batch.seqs) uids.push_back(s.selected_->view.uid_at(seq));
-  store::UidSet set = to_uid_set(uids);
+  store::UidSet set = store::uid_set_of(uids);
   batch.metas = co_await s.offload([&] { return s.store().messages(id, set); });
   // Issue 9 item 3: a message another session expunged, that this client has not been told
   // about, is still answered (the store keeps it while our subscription holds it).
   if (batch.metas.size() < uids.size()) {
-    store::UidSet gone = to_uid_set(missing_uids(uids, batch.metas));
+    store::UidSet gone = store::uid_set_of(missing_uids(uids, batch.metas));
     auto kept = co_await s.offload([&] { return s.store().expunged_messages(id, gone); });
     for (auto& m : kept) batch.metas.push_back(std::move(m));
   }

@@ -15,7 +15,7 @@ namespace kurier::imap {
 
 std::optional<std::string> Session::decode_mailbox(std::string_view wire) const {
   if (utf8_names()) {
-    if (!is_valid_utf8(wire)) return std::nullopt;
+    if (!is_valid_mailbox_utf8(wire)) return std::nullopt;
     return std::string(wire);
   }
   auto d = utf7_decode(wire);

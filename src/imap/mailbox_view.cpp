@@ -83,18 +83,4 @@ std::vector<uint32_t> MailboxView::seqs_in_uid_ranges(const store::UidSet& range
   return out;
 }
 
-store::UidSet to_uid_set(const std::vector<store::Uid>& uids) {
-  std::vector<store::Uid> sorted = uids;
-  std::sort(sorted.begin(), sorted.end());
-  store::UidSet out;
-  for (store::Uid u : sorted) {
-    if (!out.empty() && (out.back().last == u || out.back().last + 1 == u)) {
-      out.back().last = u;
-    } else {
-      out.push_back({u, u});
-    }
-  }
-  return out;
-}
-
 }  // namespace kurier::imap

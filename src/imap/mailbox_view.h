@@ -11,6 +11,7 @@
 
 #include "imap_protocol/seqset.h"
 #include "store/types.h"
+#include "store/uid_set.h"  // uid_set_of: sequence numbers become UID ranges with it
 
 namespace kurier::imap {
 
@@ -61,7 +62,5 @@ class MailboxView {
   std::vector<Entry> entries_;  // ascending UID
 };
 
-// UIDs of sequence numbers, as store UID ranges (merged).
-store::UidSet to_uid_set(const std::vector<store::Uid>& uids);
 
 }  // namespace kurier::imap

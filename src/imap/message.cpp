@@ -73,7 +73,7 @@ net::awaitable<Reply> Session::cmd_store(Command& cmd) {
   if (a.unchangedsince) condstore_ = true;  // RFC 7162 3.1: UNCHANGEDSINCE enables CONDSTORE
   if (seqs->empty()) co_return Reply::ok("STORE completed");
   store::MailboxId id = selected_->info.id;
-  store::UidSet set = to_uid_set(uids_of(selected_->view, *seqs));
+  store::UidSet set = store::uid_set_of(uids_of(selected_->view, *seqs));
   store::FlagMode mode = a.mode == StoreArgs::Mode::add      ? store::FlagMode::add
                          : a.mode == StoreArgs::Mode::remove ? store::FlagMode::remove
                                                              : store::FlagMode::replace;
@@ -128,7 +128,7 @@ net::awaitable<Reply> Session::cmd_copy(Command& cmd) {
   const auto& dest = opened.info;
   if (seqs->empty()) co_return Reply::ok(std::string(verb) + " completed");
   store::MailboxId from = selected_->info.id, to = dest->id;
-  store::UidSet set = to_uid_set(uids_of(selected_->view, *seqs));
+  store::UidSet set = store::uid_set_of(uids_of(selected_->view, *seqs));
 
   if (!move || from != to) {
     uint64_t limit = co_await quota_limit();
@@ -170,7 +170,7 @@ net::awaitable<Reply> Session::cmd_expunge(Command& cmd) {
     auto seqs = resolve_set(*a.uids, true);
     if (!seqs) co_return Reply::bad("Invalid UID set");
     if (seqs->empty()) co_return Reply::ok("EXPUNGE completed");
-    only = to_uid_set(uids_of(selected_->view, *seqs));
+    only = store::uid_set_of(uids_of(selected_->view, *seqs));
   }
   auto gone = co_await offload([&] { return store().expunge(id, only); });
   report_expunged(gone);

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace kurier::imap {
 namespace {
 
@@ -20,39 +22,13 @@ int base64_value(char c) {
 
 bool is_printable_ascii(uint32_t c) { return c >= 0x20 && c <= 0x7e; }
 
-// Decodes one UTF-8 sequence at s[i]; returns false on any invalid form.
+// Decodes one UTF-8 sequence at s[i] and advances i; false on any malformed form and on NUL,
+// which no mailbox name may hold.
 bool next_code_point(std::string_view s, size_t& i, uint32_t& cp) {
-  auto b = uint8_t(s[i]);
-  int extra = b < 0x80 ? 0 : (b & 0xe0) == 0xc0 ? 1 : (b & 0xf0) == 0xe0 ? 2 : (b & 0xf8) == 0xf0 ? 3 : -1;
-  if (extra < 0 || s.size() - i <= size_t(extra)) return false;
-  cp = extra == 0 ? b : extra == 1 ? (b & 0x1f) : extra == 2 ? (b & 0x0f) : (b & 0x07);
-  for (int k = 1; k <= extra; ++k) {
-    auto c = uint8_t(s[i + size_t(k)]);
-    if ((c & 0xc0) != 0x80) return false;
-    cp = (cp << 6) | (c & 0x3f);
-  }
-  static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0) return false;
-  i += size_t(extra) + 1;
+  size_t length = decode_utf8(s, i, cp);
+  if (length == 0 || cp == 0) return false;
+  i += length;
   return true;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xc0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += char(0xe0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3f));
-    out += char(0x80 | (cp & 0x3f));
-  } else {
-    out += char(0xf0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3f));
-    out += char(0x80 | ((cp >> 6) & 0x3f));
-    out += char(0x80 | (cp & 0x3f));
-  }
 }
 
 void flush_base64(std::string& out, const std::vector<uint16_t>& units) {
@@ -117,7 +93,7 @@ bool append_utf16_as_utf8(std::string& out, const std::vector<uint16_t>& units, 
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view s) {
+bool is_valid_mailbox_utf8(std::string_view s) {
   uint32_t cp = 0;
   for (size_t i = 0; i < s.size();)
     if (!next_code_point(s, i, cp)) return false;

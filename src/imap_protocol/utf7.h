@@ -20,7 +20,7 @@ Parsed<std::string> utf7_encode(std::string_view utf8);
 Parsed<std::string> utf7_decode(std::string_view mutf7);
 // True when the name decodes (cheap check for names received from clients).
 bool is_valid_utf7(std::string_view mutf7);
-// Validates UTF-8 strictly (same rules as utf7_encode).
-bool is_valid_utf8(std::string_view s);
+// UTF-8 a mailbox name may hold: well-formed (common/utf8.h) and without NUL, as utf7_encode.
+bool is_valid_mailbox_utf8(std::string_view s);
 
 }  // namespace kurier::imap

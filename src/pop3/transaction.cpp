@@ -7,6 +7,7 @@
 #include "store/blob_store.h"
 #include "store/errors.h"
 #include "store/mail_store.h"
+#include "store/uid_set.h"
 
 namespace kurier::pop3 {
 namespace {
@@ -28,12 +29,6 @@ std::vector<MaildropMessage> maildrop_messages(const std::vector<store::MessageM
     out.push_back(std::move(msg));
   }
   return out;
-}
-
-store::UidSet uid_set_of(const std::vector<store::Uid>& uids) {
-  store::UidSet set;
-  for (store::Uid u : uids) set.push_back({u, u});
-  return set;
 }
 
 }  // namespace
@@ -216,7 +211,7 @@ net::awaitable<void> Session::cmd_quit_update(const Command&) {
   if (!deleted.empty()) {
     store::MailStore& mail = *s_.mail_store;
     store::MailboxId box = inbox_;
-    store::UidSet set = uid_set_of(deleted);
+    store::UidSet set = store::uid_set_of(deleted);
     try {
       co_await offload([&] { mail.expunge_uids(box, set); });
     } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "mime/envelope.h"
+#include "common/utf8.h"
 
 namespace kurier::sieve {
 namespace {
@@ -66,24 +67,6 @@ bool decode_hex_list(std::string_view body, bool unicode, std::string& out, bool
 }
 
 }  // namespace
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 // RFC 5293 4 / RFC 2047: a value with non-ASCII bytes is sent as a UTF-8 encoded-word; line
 // breaks cannot be smuggled into the header.

@@ -30,7 +30,5 @@ std::optional<std::string> decode_encoded_characters(std::string_view s, std::st
 // A header field value safe to write: line breaks become spaces, and a value with non-ASCII
 // bytes becomes one RFC 2047 UTF-8 "B" encoded-word (RFC 5293 4, RFC 5230 5.5).
 std::string encode_header_value(std::string_view value);
-// Appends the UTF-8 encoding of a code point.
-void append_utf8(std::string& out, uint32_t cp);
 
 }  // namespace kurier::sieve

@@ -8,14 +8,13 @@
 namespace kurier::smtp {
 namespace {
 
-// One code point from valid UTF-8 (the parser validated it); advances i.
+// One code point of UTF-8 the parser validated (a malformed byte, which cannot occur, is taken
+// as U+FFFD); advances i.
 uint32_t next_code_point(std::string_view s, size_t& i) {
-  auto b = static_cast<unsigned char>(s[i]);
-  size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-  uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
-  for (size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  i += n;
-  return cp;
+  uint32_t cp = 0;
+  size_t n = decode_utf8(s, i, cp);
+  i += n == 0 ? 1 : n;
+  return n == 0 ? 0xFFFD : cp;
 }
 
 }  // namespace

@@ -50,41 +50,6 @@ bool is_atext(char c) {
   return c != '\0' && std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr;
 }
 
-size_t utf8_sequence_length(std::string_view s, size_t pos) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char b0 = byte(pos);
-  size_t len;
-  unsigned min_second = 0x80, max_second = 0xBF;
-  if (b0 < 0x80) return 1;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) min_second = 0xA0;  // overlong
-    if (b0 == 0xED) max_second = 0x9F;  // surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) min_second = 0x90;  // overlong
-    if (b0 == 0xF4) max_second = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (pos + len > s.size()) return 0;
-  if (byte(pos + 1) < min_second || byte(pos + 1) > max_second) return 0;
-  for (size_t i = 2; i < len; ++i)
-    if (byte(pos + i) < 0x80 || byte(pos + i) > 0xBF) return 0;
-  return len;
-}
-
-bool is_valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = utf8_sequence_length(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
 bool has_non_ascii(std::string_view s) {
   for (char c : s)
     if (is_non_ascii(c)) return true;

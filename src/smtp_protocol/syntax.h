@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/utf8.h"  // utf8_sequence_length, is_valid_utf8
+
 namespace kurier::smtp {
 
 // RFC 5234 ALPHA / DIGIT.
@@ -18,10 +20,6 @@ inline bool is_non_ascii(char c) { return static_cast<unsigned char>(c) >= 0x80;
 // RFC 5322 3.2.3 atext (ASCII only; UTF-8 is handled by the callers).
 bool is_atext(char c);
 
-// Length of the well-formed UTF-8 sequence starting at s[pos] (RFC 3629: no overlongs,
-// no surrogates, nothing above U+10FFFF); 0 when the bytes there are not one.
-size_t utf8_sequence_length(std::string_view s, size_t pos);
-bool is_valid_utf8(std::string_view s);
 bool has_non_ascii(std::string_view s);
 
 // RFC 5321 4.1.2 Dot-string = Atom *("." Atom); with allow_utf8, RFC 6531 atext =/ UTF8-non-ascii.

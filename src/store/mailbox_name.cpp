@@ -4,6 +4,7 @@
 
 #include "common/strings.h"
 #include "store/errors.h"
+#include "common/utf8.h"
 
 namespace kurier::store {
 namespace {
@@ -11,22 +12,6 @@ namespace {
 [[noreturn]] void reject(std::string_view name, const char* why) {
   throw StoreError(StoreErrc::invalid_name,
                    "mailbox name \"" + std::string(name.substr(0, 100)) + "\": " + why);
-}
-
-// Length of the UTF-8 sequence starting at s[i], or 0 if it is malformed (RFC 3629 4).
-size_t utf8_sequence_length(std::string_view s, size_t i) {
-  auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return 1;
-  size_t len = (b0 >= 0xc2 && b0 <= 0xdf) ? 2 : (b0 >= 0xe0 && b0 <= 0xef) ? 3
-               : (b0 >= 0xf0 && b0 <= 0xf4) ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  auto b1 = static_cast<unsigned char>(s[i + 1]);
-  if ((b0 == 0xe0 && b1 < 0xa0) || (b0 == 0xed && b1 > 0x9f) || (b0 == 0xf0 && b1 < 0x90) ||
-      (b0 == 0xf4 && b1 > 0x8f))
-    return 0;  // overlong, surrogate, or beyond U+10FFFF
-  return len;
 }
 
 void check_characters(std::string_view name) {

@@ -34,4 +34,16 @@ bool uid_set_contains(const UidSet& normalized, Uid uid) {
   return it != normalized.begin() && std::prev(it)->last >= uid;
 }
 
+UidSet uid_set_of(std::vector<Uid> uids) {
+  std::sort(uids.begin(), uids.end());
+  UidSet out;
+  for (Uid u : uids) {
+    if (!out.empty() && (out.back().last == u || out.back().last + 1 == u))
+      out.back().last = u;
+    else
+      out.push_back({u, u});
+  }
+  return out;
+}
+
 }  // namespace kurier::store

@@ -13,4 +13,7 @@ UidSet normalize_uid_set(const UidSet& uids);
 
 bool uid_set_contains(const UidSet& normalized, Uid uid);
 
+// The UIDs of a list (any order, repeats allowed) as sorted, merged ranges.
+UidSet uid_set_of(std::vector<Uid> uids);
+
 }  // namespace kurier::store

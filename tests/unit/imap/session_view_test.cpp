@@ -64,7 +64,7 @@ TEST(MailboxView, ResolvesUidSetsToKnownMessagesOnly) {
 }
 
 TEST(MailboxView, UidSetsAreMerged) {
-  auto s = to_uid_set({5, 1, 2, 3, 9, 10});
+  auto s = store::uid_set_of({5, 1, 2, 3, 9, 10});
   ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s[0].first, 1u);
   EXPECT_EQ(s[0].last, 3u);

@@ -54,7 +54,7 @@ TEST(Utf7, RejectsMalformed) {
 TEST(Utf7, EncodeRejectsInvalidUtf8) {
   for (const char* s : {"\xc3", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "a\xe6\x97"})
     EXPECT_FALSE(utf7_encode(s)) << s;
-  EXPECT_FALSE(is_valid_utf8(std::string("a\0b", 3)));
+  EXPECT_FALSE(is_valid_mailbox_utf8(std::string("a\0b", 3)));
 }
 
 TEST(Utf7, RandomRoundTrips) {
