@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak: MINUTES (default 60) of mixed load against a Release kurier — IMAP (bench/imap_load.py:
+# Soak: MINUTES (default 60) of mixed load against a Release kurier — IMAP (bench/imap_load.cpp:
 # SELECT, FETCH, STORE, SEARCH, APPEND, EXPUNGE, re-logins) plus SMTP and LMTP deliveries
 # (smtp-source) — with the server's RSS sampled every minute. Prints the samples and the growth
 # after the warm-up (the first WARMUP minutes, default 5); the goal is flat within 5%.
@@ -10,6 +10,7 @@ here="$(dirname "$0")"
 (( warmup < minutes )) || { echo "WARMUP must be shorter than MINUTES" >&2; exit 2; }
 
 build_kurier
+build_bench_tool imap_load
 start_kurier
 trap 'kill "${load_pids[@]}" 2>/dev/null || true; stop_kurier' EXIT
 
@@ -27,7 +28,7 @@ deliveries() {  # one minute's worth: 10 senders x 20 messages over SMTP, 10 ove
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$KURIER_PID/status"; }
 
 load_pids=()
-python3 "$here/imap_load.py" $((KURIER_OFFSET + 143)) "$KURIER_PASSWORD" --clients 10 --seconds $((minutes * 60)) \
+"$BENCH_ROOT/build-release/imap_load" $((KURIER_OFFSET + 143)) "$KURIER_PASSWORD" --clients 10 --seconds $((minutes * 60)) \
   >"$WORK/soak-imap.txt" &
 load_pids+=($!)
 ( while true; do deliveries >/dev/null 2>&1; sleep 50; done ) &
