@@ -29,3 +29,17 @@ echo "fuzzing: $(( $(date +%s) - t0 )) s"
 t0=$(date +%s)
 KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest -c tests/integration/pytest.ini tests/integration "$@"
 echo "integration tests: $(( $(date +%s) - t0 )) s"
+
+# The directory on real MariaDB and PostgreSQL servers (tests/integration/db_support.py starts
+# them on loopback in temporary data dirs): the SQL layer's and the directory's unit tests, then
+# the directory-facing integration tests once per backend.
+t0=$(date +%s)
+/usr/bin/python3 tests/integration/db_support.py mariadb postgresql -- \
+  sh -c "$build/tests/unit/unit_sqldb --gtest_brief=1 && $build/tests/unit/unit_directory --gtest_brief=1"
+directory_tests=(test_cli.py test_auth.py test_account_removal.py test_serve.py test_managesieve.py
+                 test_directory_backends.py)
+for backend in mariadb postgresql; do
+  KURIER_DIRECTORY_BACKEND=$backend KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest \
+    -c tests/integration/pytest.ini "${directory_tests[@]/#/tests/integration/}" -q
+done
+echo "directory backends: $(( $(date +%s) - t0 )) s"

@@ -22,6 +22,8 @@
 #include "common/base64.h"
 #include "common/strings.h"
 #include "config/config.h"
+#include "directory/open.h"
+#include "sqldb/dsn.h"
 #include "server/server.h"
 
 namespace kurier::cli {
@@ -57,8 +59,19 @@ void write_file_synced(const fs::path& file, const std::string& text, mode_t mod
 
 struct InitOptions {
   std::string data_dir, hostname, bind, admin_password_file;
+  std::string directory_dsn;  // "" = the embedded SQLite directory
   int port_offset = 0;
 };
+
+// kurier's directory on a database server: backend named after the DSN's scheme.
+void set_directory_dsn(config::Config& c, const std::string& dsn) {
+  try {
+    c.directory.backend = std::string(sqldb::dialect_name(sqldb::parse_dsn(dsn).dialect));
+  } catch (const sqldb::Error& e) {
+    throw Failure(e.what());
+  }
+  c.directory.dsn = dsn;
+}
 
 void run_init(Context& ctx, const InitOptions& o) {
   if (!valid_hostname(o.hostname)) throw Failure("invalid hostname: " + o.hostname);
@@ -79,6 +92,7 @@ void run_init(Context& ctx, const InitOptions& o) {
 
   config::Config c = config::defaults(to_lower(o.hostname), dir, o.port_offset);
   if (!o.bind.empty()) c.bind = {o.bind};
+  if (!o.directory_dsn.empty()) set_directory_dsn(c, o.directory_dsn);
   std::string text = config::initial_file(c);
   try {
     config::parse(text, file);  // never write a file that kurier itself would refuse
@@ -86,7 +100,17 @@ void run_init(Context& ctx, const InitOptions& o) {
     throw Failure(std::string("invalid settings: ") + e.what());
   }
   write_self_signed_certificate(c.hostname, c.tls.certificate, c.tls.key);
-  auto directory = directory::open_sqlite(directory_path(c));
+  // Creates the schema (SQLite file or the DSN's database) with its first super-admin.
+  std::unique_ptr<directory::Directory> directory;
+  try {
+    directory = directory::open_configured(c);
+  } catch (const directory::Error& e) {
+    throw Failure(e.what());
+  }
+  if (directory->find_admin("admin"))
+    throw Failure("the directory at " +
+                  (c.directory.dsn.empty() ? directory::sqlite_path(c) : sqldb::redacted(sqldb::parse_dsn(c.directory.dsn))) +
+                  " already has an admin 'admin': refusing to overwrite an existing setup");
   accounts::AdminService(*directory).add_admin(accounts::Actor::system(), "admin", password, true, {});
   write_file_synced(file, text, 0640);
 
@@ -119,6 +143,8 @@ int run(int argc, char** argv) {
   init_cmd->add_option("--bind", init.bind, "address to listen on (default: all)");
   init_cmd->add_option("--port-offset", init.port_offset, "added to every standard port");
   init_cmd->add_option("--admin-password-file", init.admin_password_file, "password of the super-admin 'admin'");
+  init_cmd->add_option("--directory-dsn", init.directory_dsn,
+                       "keep the directory on a database server: mariadb://USER:PW@HOST:PORT/DB or postgresql://...");
   init_cmd->callback([&] { run_init(ctx, init); });
 
   int serve_status = 0;

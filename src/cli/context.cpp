@@ -4,6 +4,8 @@
 #include <iostream>
 #include <iterator>
 
+#include "directory/open.h"
+
 namespace kurier::cli {
 
 const config::Config& Context::config() {
@@ -18,12 +20,10 @@ const config::Config& Context::config() {
   return *config_;
 }
 
-std::string directory_path(const config::Config& c) { return (c.data_dir / "directory.db").string(); }
-
 directory::Directory& Context::directory() {
   if (!directory_) {
     try {
-      directory_ = directory::open_sqlite(directory_path(config()));
+      directory_ = directory::open_configured(config());
     } catch (const directory::Error& e) {
       throw Failure(e.what());
     }

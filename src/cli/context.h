@@ -30,7 +30,6 @@ struct Context {
   std::unique_ptr<accounts::AdminService> admin_;
 };
 
-std::string directory_path(const config::Config& c);
 std::string read_password(bool from_stdin, const std::string& file);
 
 }  // namespace kurier::cli

@@ -134,6 +134,13 @@ struct Config {
     bool operator==(const Pop3&) const = default;
   } pop3;
 
+  // Where domains, accounts and aliases live (CONTRACT "Directory backends").
+  struct Directory {
+    std::string backend = "sqlite";  // "sqlite" (data_dir/directory.db), "mariadb", "postgresql", "sql"
+    std::string dsn;                 // mariadb://… or postgresql://… (sqldb/dsn.h); "" for sqlite
+    bool operator==(const Directory&) const = default;
+  } directory;
+
   struct Log {
     std::string level = "info";  // "debug", "info", "warn" or "error" (kurier::log::parse_level)
     bool operator==(const Log&) const = default;

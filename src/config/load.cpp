@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "config/schema.h"
 #include "config/toml_text.h"
+#include "sqldb/dsn.h"
 
 namespace kurier::config {
 namespace {
@@ -90,6 +91,7 @@ class Loader {
       if (!(f.section == "server" && f.key == "data_dir")) read_field(f, c);
     read_routes(c);
     if (problems_.empty()) place_listeners(c);
+    if (problems_.empty()) check_directory(c);
     if (!lines_.count("server.hostname")) problems_.push_back({0, "[server] hostname is required"});
     throw_first_problem();
     return c;
@@ -175,6 +177,25 @@ class Loader {
       l = {l.name, uint16_t(port), true};
     }
     check_port_collisions(c);
+  }
+
+  // backend and dsn must agree: a server backend needs its DSN, SQLite none.
+  void check_directory(const Config& c) {
+    const auto& d = c.directory;
+    uint32_t line = std::max(lines_["directory.backend"], lines_["directory.dsn"]);
+    if (d.backend == "sqlite") {
+      if (!d.dsn.empty()) add(line, "[directory] dsn is set but backend is \"sqlite\" (set backend to the DSN's server)");
+      return;
+    }
+    if (d.dsn.empty()) {
+      add(line, fmt::format("[directory] backend \"{}\" needs a dsn", d.backend));
+      return;
+    }
+    if (d.backend == "sql") return;  // another application's database, on either server
+    auto dialect = sqldb::parse_dsn(d.dsn).dialect;
+    if (sqldb::dialect_name(dialect) != d.backend)
+      add(line, fmt::format("[directory] backend \"{}\" but the dsn is a {} address", d.backend,
+                            sqldb::dialect_name(dialect)));
   }
 
   void check_port_collisions(const Config& c) {

@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "config/address.h"
 #include "config/toml_text.h"
+#include "sqldb/dsn.h"
 
 namespace kurier::config::schema {
 namespace {
@@ -416,6 +417,26 @@ std::vector<Field> other_fields() {
   };
 }
 
+std::string check_dsn(std::string_view s) {
+  if (s.empty()) return "";
+  try {
+    sqldb::parse_dsn(s);
+    return "";
+  } catch (const sqldb::Error& e) {
+    return std::string("is not a database DSN: ") + e.what();
+  }
+}
+
+std::vector<Field> directory_fields() {
+  return {
+      choice("directory", "backend", {"sqlite", "mariadb", "postgresql", "sql"},
+             [](auto& c) -> auto& { return c.directory.backend; },
+             "\"sqlite\" (DATA/directory.db), \"mariadb\" or \"postgresql\" (kurier's schema at dsn), \"sql\" (another application's database)."),
+      text("directory", "dsn", check_dsn, [](auto& c) -> auto& { return c.directory.dsn; },
+           "The database server: \"mariadb://USER:PASSWORD@HOST:PORT/DB\" or \"postgresql://…\" (?sslmode=require for TLS)."),
+  };
+}
+
 std::vector<Field> sieve_fields() {
   return {
       size("sieve", "max_script_size", 1024, 16 * 1024 * 1024, [](auto& c) -> auto& { return c.sieve.max_script_size; },
@@ -432,7 +453,7 @@ std::vector<Field> sieve_fields() {
 std::vector<Field> all_fields() {
   std::vector<Field> out;
   for (auto part : {server_fields(), listener_fields(), tls_fields(), limits_fields(), auth_fields(),
-                    delivery_fields(), outbound_fields(), sieve_fields(), other_fields()})
+                    delivery_fields(), outbound_fields(), sieve_fields(), directory_fields(), other_fields()})
     for (auto& f : part) out.push_back(std::move(f));
   return out;
 }
@@ -468,6 +489,7 @@ const std::vector<Section>& sections() {
       {"sieve", "Sieve filtering (RFC 5228) and ManageSieve (RFC 5804)."},
       {"pop3", "POP3 (RFC 1939) behaviour."},
       {"log", "Logging to stderr."},
+      {"directory", "Where domains, accounts and aliases live."},
   };
   return list;
 }

@@ -226,7 +226,7 @@ void write_admin_domains(Connection& c, int64_t admin_id, const std::vector<std:
   for (const auto& d : domains) {
     auto domain_id = c.scalar("SELECT id FROM domains WHERE name = ?", d);
     if (!domain_id) throw Error(Error::NotFound, "no such domain: " + d);
-    c.run("{insert_ignore} INTO admin_domains (admin_id, domain_id) VALUES (?, ?) {ignore_conflict}", admin_id,
+    c.run("INSERT INTO admin_domains (admin_id, domain_id) VALUES (?, ?) {ignore_conflict admin_id}", admin_id,
           *domain_id);
   }
 }
@@ -394,7 +394,7 @@ class SqlDirectory final : public Directory {
     write([&](Connection& c) {
       for (const auto& t : targets)
         run_unique(c, "no such domain",
-                   "{insert_ignore} INTO aliases (domain_id, source, target) VALUES (?,?,?) {ignore_conflict}",
+                   "INSERT INTO aliases (domain_id, source, target) VALUES (?,?,?) {ignore_conflict id}",
                    domain_id, source, t);
     });
   }

@@ -37,6 +37,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "directory/directory.h"
 #include "imap_protocol/literal.h"
 #include "imap_protocol/parser.h"
 #include "imap_protocol/quote.h"
@@ -180,6 +181,13 @@ net::awaitable<void> Session::execute(Command& cmd) {
     } catch (const store::StoreError& e) {
       failure = reply_for_store_error(e);
       log::warn("imap.store_error", {{"conn", conn_.id()}, {"command", command_name(cmd.kind)}, {"error", e.what()}});
+    } catch (const directory::Error& e) {
+      // The directory's database is away (a restart, the network): RFC 5530 UNAVAILABLE, try
+      // again later; other directory errors are bugs.
+      bool away = e.kind() == directory::Error::Unavailable;
+      failure = away ? "[UNAVAILABLE] The directory is temporarily unavailable, try again later"
+                     : "[SERVERBUG] Internal error";
+      log::warn("imap.directory_error", {{"conn", conn_.id()}, {"command", command_name(cmd.kind)}, {"error", e.what()}});
     } catch (const std::exception& e) {
       failure = "[SERVERBUG] Internal error";
       log::error("imap.command_failed", {{"conn", conn_.id()}, {"command", command_name(cmd.kind)}, {"error", e.what()}});

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "delivery/delivery_service.h"
 #include "directory/directory.h"
+#include "directory/open.h"
 #include "net/listener.h"
 #include "net/runtime.h"
 #include "net/tls.h"
@@ -143,7 +144,7 @@ int serve(const config::Config& c) {
     std::optional<RunAs> run_as = user_to_run_as(c.user);
     if (run_as) hand_over(c.data_dir, *run_as);
     net::Runtime runtime(c.threads, c.blocking_threads);
-    auto directory = directory::open_sqlite((c.data_dir / "directory.db").string());
+    auto directory = directory::open_configured(c);
     accounts::Authenticator authenticator(*directory, throttle_settings(c));
     store::FileBlobStore blobs(c.data_dir / "blobs");
     store::SqliteMailStore mail_store({.db_path = c.data_dir / "store.db"}, blobs);

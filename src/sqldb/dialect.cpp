@@ -66,8 +66,11 @@ std::string expand_token(Dialect d, std::string_view token) {
   if (name == "text") return sqlite || pg ? "TEXT" : "MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
   if (name == "blob") return sqlite ? "BLOB" : pg ? "BYTEA" : "LONGBLOB";
   if (name == "table") return sqlite || pg ? "" : "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-  if (name == "insert_ignore") return sqlite ? "INSERT OR IGNORE" : pg ? "INSERT" : "INSERT IGNORE";
-  if (name == "ignore_conflict") return pg ? "ON CONFLICT DO NOTHING" : "";
+  if (name == "ignore_conflict") {
+    if (args.empty()) throw Error(Error::other, "{ignore_conflict} needs a COLUMN");
+    return d == Dialect::mariadb ? "ON DUPLICATE KEY UPDATE " + std::string(args) + " = " + std::string(args)
+                                 : "ON CONFLICT DO NOTHING";
+  }
   if (name == "upsert") return upsert(d, args);
   throw Error(Error::other, "unknown SQL token {" + std::string(token) + "}");
 }
@@ -113,9 +116,16 @@ std::string_view begin_sql(Dialect d) {
   switch (d) {
     case Dialect::sqlite: return "BEGIN IMMEDIATE";
     case Dialect::postgresql: return "BEGIN ISOLATION LEVEL SERIALIZABLE";
-    case Dialect::mariadb: return "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; START TRANSACTION";
+    case Dialect::mariadb: return "START TRANSACTION";  // SERIALIZABLE: session_setup
   }
   return "BEGIN";
+}
+
+std::vector<std::string_view> session_setup(Dialect d) {
+  if (d != Dialect::mariadb) return {};
+  return {"SET NAMES utf8mb4 COLLATE utf8mb4_bin",
+          "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT'",
+          "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE"};
 }
 
 bool has_returning(Dialect d) { return d != Dialect::mariadb; }

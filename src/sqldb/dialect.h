@@ -12,8 +12,9 @@
 //   {text}            text of any length, compared exactly, not indexed
 //   {blob}            bytes: BLOB, BYTEA, LONGBLOB
 //   {table}           after a CREATE TABLE's closing parenthesis: the table options (InnoDB, utf8mb4)
-//   {insert_ignore}   INSERT that skips rows breaking a UNIQUE constraint; with
-//   {ignore_conflict} at the end of that INSERT (PostgreSQL's ON CONFLICT DO NOTHING)
+//   {ignore_conflict COLUMN}  at the end of an INSERT: skip a row that breaks a UNIQUE or PRIMARY
+//                     KEY constraint (ON CONFLICT DO NOTHING; MariaDB: ON DUPLICATE KEY UPDATE
+//                     COLUMN = COLUMN, since its INSERT IGNORE would skip foreign-key errors too)
 //   {upsert a,b|c,d}  at the end of an INSERT: on a conflict over (a, b), set c and d from the
 //                     inserted row (ON CONFLICT ... DO UPDATE / ON DUPLICATE KEY UPDATE)
 //
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sqldb/sqldb.h"
 
@@ -35,6 +37,10 @@ std::string native_sql(Dialect d, std::string_view neutral);
 // lock at once (BEGIN IMMEDIATE); PostgreSQL and MariaDB run SERIALIZABLE and report conflicts
 // as serialization failures or deadlocks, which Pool retries.
 std::string_view begin_sql(Dialect d);
+
+// Statements run on every new connection (MariaDB: strict mode so bad data fails instead of
+// being truncated, utf8mb4, SERIALIZABLE for transactions; autocommit reads stay plain reads).
+std::vector<std::string_view> session_setup(Dialect d);
 
 // Whether INSERT ... RETURNING id works (SQLite >= 3.35, PostgreSQL), or the driver's last insert
 // id must be read instead (MariaDB).

@@ -11,6 +11,10 @@ Fixtures:
   sink, rejecting_sink, sink_without_dsn
                Postfix's smtp-sink as a remote MX (queue_support.Sink)
 
+KURIER_DIRECTORY_BACKEND=mariadb|postgresql runs every server's directory on that database server
+(db_support.py starts one for the session; each Kurier gets a database of its own through
+`kurier init --directory-dsn`). Unset or "sqlite": the embedded directory.db.
+
 Helpers every test module and support module may use: wait_for (polling with a deadline),
 free_port, port_answers, and LineSocket (the buffered line reader of the raw protocol clients).
 """
@@ -112,18 +116,39 @@ def _free_offset():
     raise RuntimeError("no free port offset found")
 
 
+DIRECTORY_BACKEND = os.environ.get("KURIER_DIRECTORY_BACKEND", "sqlite")
+_db_server = None
+
+
+def directory_server():
+    """The session's database server for KURIER_DIRECTORY_BACKEND (started on first use), or None."""
+    global _db_server
+    if DIRECTORY_BACKEND == "sqlite":
+        return None
+    if _db_server is None:
+        import atexit
+        import db_support
+        _db_server = db_support.start(DIRECTORY_BACKEND)
+        atexit.register(_db_server.stop)
+    return _db_server
+
+
 class Kurier:
     """A kurier data directory plus, while started, its `serve` process."""
 
-    def __init__(self, base: Path, extra_config: str = ""):
+    def __init__(self, base: Path, extra_config: str = "", db_server=None):
+        """db_server: a db_support server to keep the directory on (default: KURIER_DIRECTORY_BACKEND's)."""
         self.dir = base / "data"
         self.offset = _free_offset()
         self.host = "127.0.0.1"
         self.admin_password = "admin-password-1"
         pwfile = base / "admin-password"
         pwfile.write_text(self.admin_password + "\n")
+        self.db_server = db_server or directory_server()
+        self.directory_dsn = self.db_server.create_database() if self.db_server else None
         self.run_cli("init", "--data-dir", str(self.dir), "--hostname", "localhost", "--bind", "127.0.0.1",
-                     "--port-offset", str(self.offset), "--admin-password-file", str(pwfile), config=False)
+                     "--port-offset", str(self.offset), "--admin-password-file", str(pwfile),
+                     *(["--directory-dsn", self.directory_dsn] if self.directory_dsn else []), config=False)
         self.config = self.dir / "kurier.toml"
         if extra_config:
             with open(self.config, "a") as f:
@@ -143,6 +168,21 @@ class Kurier:
         else:
             lines += ["", header, f"{key} = {value}"]
         self.config.write_text("\n".join(lines) + "\n")
+
+    def account_id(self, address):
+        """The directory's id of an account (what the store keys its mail by), or None."""
+        if not self.directory_dsn:
+            import sqlite3
+            db = sqlite3.connect(f"file:{self.dir / 'directory.db'}?mode=ro", uri=True)
+            try:
+                row = db.execute("SELECT id FROM accounts WHERE address = ?", (address,)).fetchone()
+            finally:
+                db.close()
+            return row[0] if row else None
+        assert "'" not in address
+        database = self.directory_dsn.split("?")[0].rsplit("/", 1)[1]
+        rows = self.db_server.sql(f"SELECT id FROM accounts WHERE address = '{address}'", database=database)
+        return int(rows[0][0]) if rows else None
 
     # -- CLI --------------------------------------------------------------------------------------
     def run_cli(self, *args, input=None, config=True, check=True, timeout=60):

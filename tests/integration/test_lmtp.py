@@ -74,10 +74,9 @@ def deliver(k, rcpts, msg=None, sender="sender@elsewhere.example"):
 
 def stored_messages(k, address, mailbox="INBOX"):
     """The bytes of every message in the mailbox, read from the store's files (read-only)."""
-    d = sqlite3.connect(f"file:{k.dir / 'directory.db'}?mode=ro", uri=True)
-    row = d.execute("SELECT id FROM accounts WHERE address = ?", (address,)).fetchone()
-    d.close()
-    assert row, address
+    account = k.account_id(address)
+    assert account, address
+    row = (account,)
     s = sqlite3.connect(f"file:{k.dir / 'store.db'}?mode=ro", uri=True)
     blobs = [r[0] for r in s.execute(
         "SELECT m.blob_id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id"

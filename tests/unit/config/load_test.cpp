@@ -535,3 +535,38 @@ TEST(Load, DkimSigningPolicyAndSrs) {
 
 }  // namespace
 }  // namespace kurier::config
+
+namespace kurier::config {
+namespace {
+
+TEST(Directory, DefaultsToSqlite) {
+  Config c = parse_text(kServer);
+  EXPECT_EQ(c.directory.backend, "sqlite");
+  EXPECT_EQ(c.directory.dsn, "");
+}
+
+TEST(Directory, ServerBackendsWithTheirDsn) {
+  Config m = parse_text(kServer + "[directory]\nbackend = \"mariadb\"\ndsn = \"mariadb://k:s@127.0.0.1:3306/kurier\"\n");
+  EXPECT_EQ(m.directory.backend, "mariadb");
+  EXPECT_EQ(m.directory.dsn, "mariadb://k:s@127.0.0.1:3306/kurier");
+  Config p = parse_text(kServer + "[directory]\nbackend = \"postgresql\"\ndsn = \"postgres://k@db/kurier?sslmode=verify-full\"\n");
+  EXPECT_EQ(p.directory.backend, "postgresql");
+  Config s = parse_text(kServer + "[directory]\nbackend = \"sql\"\ndsn = \"mysql://cyradm:x@db/mail\"\n");
+  EXPECT_EQ(s.directory.backend, "sql");
+}
+
+TEST(Directory, BackendAndDsnMustAgree) {
+  EXPECT_EQ(error_of(kServer + "[directory]\nbackend = \"mariadb\"\n"),
+            "/etc/kurier/kurier.toml:5: [directory] backend \"mariadb\" needs a dsn");
+  EXPECT_EQ(error_of(kServer + "[directory]\nbackend = \"postgresql\"\ndsn = \"mariadb://u@h/db\"\n"),
+            "/etc/kurier/kurier.toml:6: [directory] backend \"postgresql\" but the dsn is a mariadb address");
+  EXPECT_EQ(error_of(kServer + "[directory]\ndsn = \"mariadb://u@h/db\"\n"),
+            "/etc/kurier/kurier.toml:5: [directory] dsn is set but backend is \"sqlite\" (set backend to the DSN's server)");
+  EXPECT_NE(error_of(kServer + "[directory]\nbackend = \"mariadb\"\ndsn = \"mariadb://u@h/db?ssl_mode=require\"\n")
+                .find("unknown parameter ssl_mode"),
+            std::string::npos);
+  EXPECT_NE(error_of(kServer + "[directory]\nbackend = \"oracle\"\n").find("must be"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kurier::config

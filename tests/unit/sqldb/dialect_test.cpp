@@ -28,11 +28,13 @@ TEST(Dialect, ColumnTypes) {
   EXPECT_EQ(native_sql(Dialect::sqlite, "CREATE TABLE t (a {int}) {table}"), "CREATE TABLE t (a INTEGER) ");
 }
 
-TEST(Dialect, InsertIgnore) {
-  const char* q = "{insert_ignore} INTO t (a) VALUES (?) {ignore_conflict}";
-  EXPECT_EQ(native_sql(Dialect::sqlite, q), "INSERT OR IGNORE INTO t (a) VALUES (?) ");
+TEST(Dialect, InsertIgnoringDuplicates) {
+  const char* q = "INSERT INTO t (a) VALUES (?) {ignore_conflict a}";
+  EXPECT_EQ(native_sql(Dialect::sqlite, q), "INSERT INTO t (a) VALUES (?) ON CONFLICT DO NOTHING");
   EXPECT_EQ(native_sql(Dialect::postgresql, q), "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING");
-  EXPECT_EQ(native_sql(Dialect::mariadb, q), "INSERT IGNORE INTO t (a) VALUES (?) ");
+  // Not INSERT IGNORE, which would also skip a row whose foreign key points nowhere.
+  EXPECT_EQ(native_sql(Dialect::mariadb, q), "INSERT INTO t (a) VALUES (?) ON DUPLICATE KEY UPDATE a = a");
+  EXPECT_THROW(native_sql(Dialect::mariadb, "INSERT INTO t (a) VALUES (1) {ignore_conflict}"), Error);
 }
 
 TEST(Dialect, Upsert) {

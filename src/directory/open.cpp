@@ -1,0 +1,35 @@
+// Choosing the directory backend (see open.h).
+#include "directory/open.h"
+
+#include "directory/sql_directory.h"
+#include "sqldb/dsn.h"
+#include "sqldb/mariadb_driver.h"
+#include "sqldb/postgresql_driver.h"
+
+namespace kurier::directory {
+
+std::string sqlite_path(const config::Config& c) { return (c.data_dir / "directory.db").string(); }
+
+std::unique_ptr<Directory> open_server(const std::string& dsn_text) {
+  sqldb::Dsn dsn;
+  try {
+    dsn = sqldb::parse_dsn(dsn_text);
+  } catch (const sqldb::Error& e) {
+    throw Error(Error::Invalid, e.what());
+  }
+  sqldb::Pool::Factory factory;
+  if (dsn.dialect == sqldb::Dialect::mariadb)
+    factory = [dsn] { return sqldb::open_mariadb(dsn); };
+  else
+    factory = [dsn] { return sqldb::open_postgresql(dsn); };
+  return open_sql(std::make_unique<sqldb::Pool>(dsn.dialect, std::move(factory), dsn.pool_size));
+}
+
+std::unique_ptr<Directory> open_configured(const config::Config& c) {
+  const std::string& backend = c.directory.backend;
+  if (backend == "sqlite") return open_sqlite(sqlite_path(c));
+  if (backend == "mariadb" || backend == "postgresql") return open_server(c.directory.dsn);
+  throw Error(Error::Invalid, "[directory] backend \"" + backend + "\" is not available in this build");
+}
+
+}  // namespace kurier::directory
