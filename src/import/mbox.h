@@ -57,6 +57,7 @@ class MboxReader {
   const store::Flags& flags() const { return flags_; }
   std::optional<int64_t> from_line_date() const { return date_; }
   bool in_message() const { return in_message_; }
+  bool in_header() const { return in_message_ && in_header_; }
   size_t junk_lines() const { return junk_lines_; }  // text before the first From_ line
 
  private:
