@@ -93,10 +93,136 @@ uint32_t cyrus_crc32(std::string_view bytes) {
   return crc ^ 0xffffffffu;
 }
 
+// Cyrus' dlist text (imap/dlist.c): "%(" key/value lists, "(" lists, atoms, "quoted"
+// strings, {n} or {n+} literals after CRLF, NIL.
+class Dlist {
+ public:
+  explicit Dlist(std::string_view text) : t_(text) {}
+
+  // Reads the top-level key/value list into the header; false on malformed text.
+  bool read_header(CyrusHeader& h) {
+    skip_spaces();
+    if (!t_.substr(pos_).starts_with("%(")) return false;
+    pos_ += 2;
+    for (int guard = 0; guard < 1000; ++guard) {
+      skip_spaces();
+      if (pos_ >= t_.size()) return false;
+      if (t_[pos_] == ')') return true;
+      std::string key;
+      if (!atom(key)) return false;
+      skip_spaces();
+      if (key == "U") {
+        if (!string_list(h.user_flags)) return false;
+        continue;
+      }
+      std::string value;
+      if (!any_value(value, 0)) return false;
+      if (key == "N") h.name = value;
+      if (key == "I") h.uniqueid = value;
+      if (key == "Q") h.quotaroot = value;
+    }
+    return false;
+  }
+
+ private:
+  void skip_spaces() {
+    while (pos_ < t_.size() && (t_[pos_] == ' ' || t_[pos_] == '\r' || t_[pos_] == '\n')) ++pos_;
+  }
+  bool atom(std::string& out) {
+    size_t start = pos_;
+    while (pos_ < t_.size() && t_[pos_] != ' ' && t_[pos_] != '(' && t_[pos_] != ')' && t_[pos_] != '"' &&
+           t_[pos_] != '\r' && t_[pos_] != '\n')
+      ++pos_;
+    out = std::string(t_.substr(start, pos_ - start));
+    return pos_ > start;
+  }
+  bool quoted(std::string& out) {
+    ++pos_;
+    while (pos_ < t_.size()) {
+      char c = t_[pos_++];
+      if (c == '"') return true;
+      if (c == '\\' && pos_ < t_.size()) c = t_[pos_++];
+      out += c;
+    }
+    return false;
+  }
+  bool literal(std::string& out) {
+    size_t close = t_.find('}', pos_);
+    if (close == std::string_view::npos) return false;
+    std::string_view digits = t_.substr(pos_ + 1, close - pos_ - 1);
+    if (!digits.empty() && digits.back() == '+') digits.remove_suffix(1);
+    uint64_t n = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9' || n > (1u << 24)) return false;
+      n = n * 10 + uint64_t(c - '0');
+    }
+    pos_ = close + 1;
+    if (t_.substr(pos_).starts_with("\r\n")) pos_ += 2;
+    if (n > t_.size() - pos_) return false;
+    out = std::string(t_.substr(pos_, n));
+    pos_ += n;
+    return true;
+  }
+  bool any_value(std::string& out, int depth) {
+    if (depth > 16 || pos_ >= t_.size()) return false;
+    char c = t_[pos_];
+    if (c == '"') return quoted(out);
+    if (c == '{') return literal(out);
+    if (c == '(' || t_.substr(pos_).starts_with("%(")) {
+      pos_ += c == '(' ? 1 : 2;
+      for (int guard = 0; guard < 100000; ++guard) {
+        skip_spaces();
+        if (pos_ >= t_.size()) return false;
+        if (t_[pos_] == ')') {
+          ++pos_;
+          return true;
+        }
+        std::string ignored;
+        if (!any_value(ignored, depth + 1)) return false;
+      }
+      return false;
+    }
+    return atom(out);
+  }
+  bool string_list(std::vector<std::string>& out) {
+    if (pos_ >= t_.size() || t_[pos_] != '(') return false;
+    ++pos_;
+    for (int guard = 0; guard < 1000; ++guard) {
+      skip_spaces();
+      if (pos_ >= t_.size()) return false;
+      if (t_[pos_] == ')') {
+        ++pos_;
+        return true;
+      }
+      std::string v;
+      if (!any_value(v, 1)) return false;
+      out.push_back(v == "NIL" ? std::string() : v);
+    }
+    return false;
+  }
+
+  std::string_view t_;
+  size_t pos_ = 0;
+};
+
 std::optional<CyrusHeader> parse_cyrus_header(std::string_view bytes, std::string& error) {
   if (!bytes.starts_with(kHeaderMagic)) {
     error = "cyrus.header does not start with Cyrus' magic text";
     return std::nullopt;
+  }
+  // The magic is three lines; the dlist form (Cyrus 3) follows as one "%(...)" value.
+  size_t after_magic = 0;
+  for (int i = 0; i < 3 && after_magic != std::string_view::npos; ++i) {
+    after_magic = bytes.find('\n', after_magic);
+    if (after_magic != std::string_view::npos) ++after_magic;
+  }
+  if (after_magic != std::string_view::npos && bytes.substr(after_magic).starts_with("%(")) {
+    CyrusHeader h;
+    if (!Dlist(bytes.substr(after_magic)).read_header(h)) {
+      error = "cyrus.header: unreadable or truncated mailbox data";
+      return std::nullopt;
+    }
+    return h;
   }
   auto lines = lines_of(bytes);
   // The magic is three lines; then quotaroot\tuniqueid, user flags, ACL.

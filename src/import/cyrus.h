@@ -2,8 +2,10 @@
 // writes it. Format from cyrus-imapd's imap/mailbox.h and imap/mailbox.c
 // (mailbox_buf_to_index_header, mailbox_buf_to_index_record; github.com/cyrusimap/cyrus-imapd):
 // - cyrus.header: the magic text (MAILBOX_HEADER_MAGIC, three lines starting "\241\002\213\015
-//   Cyrus mailbox header"), then "QUOTAROOT\tUNIQUEID", then the user flag names separated by
-//   spaces (flag number = position), then the ACL.
+//   Cyrus mailbox header"), then either (Cyrus 3, mailbox_parse_header_data) one dlist
+//   "%(T el N user.bob I UNIQUEID A %(bob lrs...) U ($Work Later) Q QUOTAROOT)" — keys N name,
+//   I unique id, Q quotaroot, T type, A ACL, U the user flag names (flag number = position) —
+//   or (Cyrus 2) "QUOTAROOT\tUNIQUEID", the user flag names separated by spaces, the ACL.
 // - cyrus.index: a header of `start_offset` bytes, then `num_records` records of `record_size`
 //   bytes each; every number big-endian. Header: minor_version at 8, start_offset at 12,
 //   record_size at 16, num_records at 20, last_uid at 28, uidvalidity at 44, and from version
@@ -28,6 +30,7 @@
 namespace kurier::mail_import {
 
 struct CyrusHeader {
+  std::string name;       // Cyrus' internal name ("user.bob.Archive"), dlist format only
   std::string quotaroot;
   std::string uniqueid;
   std::vector<std::string> user_flags;  // index = flag number ("" for a gap)

@@ -101,6 +101,27 @@ TEST(CyrusHeader, MagicIdsAndUserFlags) {
   EXPECT_FALSE(parse_cyrus_header(text.substr(0, 40), err));
 }
 
+// The form cyrus-imapd 3.6 writes (seen in a spool it made; mailbox_parse_header_data).
+TEST(CyrusHeader, DlistFormOfCyrus3) {
+  std::string magic =
+      "\241\002\213\015Cyrus mailbox header\n"
+      "\"The best thing about this system was that it had lots of goals.\"\n"
+      "\t--Jim Morris on Andrew\n";
+  std::string err;
+  auto h = parse_cyrus_header(magic + "%(T el N user.bob.Archive.2019 I t7w4c64u A %(bob lrswipkxtecdan) U ($Work \"Odd One\" Later) Q user.bob)\n", err);
+  ASSERT_TRUE(h) << err;
+  EXPECT_EQ(h->name, "user.bob.Archive.2019");
+  EXPECT_EQ(h->uniqueid, "t7w4c64u");
+  EXPECT_EQ(h->quotaroot, "user.bob");
+  EXPECT_EQ(h->user_flags, (std::vector<std::string>{"$Work", "Odd One", "Later"}));
+  auto lit = parse_cyrus_header(magic + "%(N {3+}\r\nabc U (x))", err);
+  ASSERT_TRUE(lit) << err;
+  EXPECT_EQ(lit->name, "abc");
+  EXPECT_FALSE(parse_cyrus_header(magic + "%(N user.bob U ($Work", err));
+  EXPECT_FALSE(parse_cyrus_header(magic + "%(N {99}\r\nabc)", err));
+  EXPECT_FALSE(parse_cyrus_header(magic + "%(N " + std::string(40, '(') , err));
+}
+
 TEST(CyrusCrc, IsZlibsCrc32) { EXPECT_EQ(cyrus_crc32("123456789"), 0xcbf43926u); }
 
 }  // namespace
