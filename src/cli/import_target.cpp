@@ -109,7 +109,13 @@ ImportTarget::ImportTarget(const config::Config& config, directory::Directory& d
   }
 }
 
-ImportTarget::~ImportTarget() = default;
+ImportTarget::~ImportTarget() {
+  try {
+    wait_for_commit();  // never leave the committing thread running on a destroyed target
+  } catch (...) {
+    // the failure was already reported, or the import is being abandoned for another one
+  }
+}
 
 FolderReport& ImportTarget::report_for(store::MailboxId folder) {
   for (auto& [id, report] : folders_)
@@ -120,14 +126,16 @@ FolderReport& ImportTarget::report_for(store::MailboxId folder) {
 
 store::MailboxId ImportTarget::open_folder(const std::string& name, uint32_t uidvalidity) {
   flush();
+  wait_for_commit();
   auto box = store_->prepare_import_mailbox(account_, name, uidvalidity);
+  std::lock_guard lock(stats_mutex_);
   auto& report = report_for(box.id);
   report.name = box.name;
   report.uidvalidity = box.uidvalidity;
   report.uidvalidity_kept = uidvalidity != 0 && box.uidvalidity == uidvalidity;
   if (uidvalidity != 0 && !report.uidvalidity_kept)
-    warn("folder " + box.name + ": kept its own UIDVALIDITY " + std::to_string(box.uidvalidity) +
-         " (it already held mail); the source's " + std::to_string(uidvalidity) + " could not be kept");
+    warnings_.push_back("folder " + box.name + ": kept its own UIDVALIDITY " + std::to_string(box.uidvalidity) +
+                        " (it already held mail); the source's " + std::to_string(uidvalidity) + " could not be kept");
   return box.id;
 }
 
@@ -138,6 +146,7 @@ bool ImportTarget::already_imported(const std::string& folder, const std::string
 }
 
 void ImportTarget::count_already(store::MailboxId folder, uint64_t n) {
+  std::lock_guard lock(stats_mutex_);
   report_for(folder).already += n;
   already_ += n;
 }
@@ -149,14 +158,18 @@ void ImportTarget::add(store::MailboxId folder, const std::string& folder_name, 
                        int64_t internal_date, std::string pop3_uidl) {
   if (batch_folder_ != folder) flush();
   batch_folder_ = folder;
-  if (!blob.buffer_.empty()) blob.writer_->write(blob.buffer_);
   store::ImportItem item;
+  // A message that fit the buffer is parsed from it; a bigger one from its (mmap'd) blob.
+  bool in_memory = blob.writer_->bytes_written() == 0;
+  if (in_memory) item.message.cached_structure = mime::serialize(mime::parse_message(blob.buffer_));
+  if (!blob.buffer_.empty()) blob.writer_->write(blob.buffer_);
   item.message.size = blob.writer_->bytes_written();
   // The group commit syncs every blob of the batch at once (NewMessage::blob_synced).
   item.message.blob = blob.writer_->commit_unsynced();
   item.message.blob_synced = false;
   item.message.internal_date = internal_date;
-  item.message.cached_structure = mime::serialize(mime::parse_message(blobs_->open(item.message.blob).data()));
+  if (!in_memory)
+    item.message.cached_structure = mime::serialize(mime::parse_message(blobs_->open(item.message.blob).data()));
   item.flags = std::move(flags);
   item.source_uid = source_uid;
   item.key = import_key(folder_name, key);
@@ -168,44 +181,60 @@ void ImportTarget::add(store::MailboxId folder, const std::string& folder_name, 
 
 void ImportTarget::flush() {
   if (batch_.empty()) return;
+  wait_for_commit();
+  in_flight_ = std::async(std::launch::async, &ImportTarget::commit, this, batch_folder_, std::move(batch_));
+  batch_.clear();
+  batch_bytes_ = 0;
+}
+
+void ImportTarget::wait_for_commit() {
+  if (in_flight_.valid()) in_flight_.get();
+}
+
+// On the committing thread.
+void ImportTarget::commit(store::MailboxId folder, std::vector<store::ImportItem> batch) {
   std::vector<store::ImportOutcome> outcomes;
   try {
-    outcomes = store_->import_messages(account_, batch_folder_, source_, batch_);
+    outcomes = store_->import_messages(account_, folder, source_, batch);
   } catch (const store::StoreError& e) {
-    for (const auto& item : batch_) blobs_->remove(item.message.blob);
-    batch_.clear();
-    batch_bytes_ = 0;
+    for (const auto& item : batch) blobs_->remove(item.message.blob);
     throw Failure(std::string("storing a batch failed (nothing of it was kept; run the import again to resume): ") + e.what());
   }
-  auto& report = report_for(batch_folder_);
+  std::lock_guard lock(stats_mutex_);
+  auto& report = report_for(folder);
   for (size_t i = 0; i < outcomes.size(); ++i) {
     if (outcomes[i].skipped) {
-      blobs_->remove(batch_[i].message.blob);
+      blobs_->remove(batch[i].message.blob);
       ++report.already;
       ++already_;
       continue;
     }
-    done_keys_.insert(batch_[i].key);
     ++report.imported;
     ++imported_;
-    bytes_ += batch_[i].message.size;
+    bytes_ += batch[i].message.size;
   }
-  batch_.clear();
-  batch_bytes_ = 0;
   progress_.update(imported_ + already_, bytes_);
 }
 
 void ImportTarget::finish_folder(store::MailboxId folder, store::Uid source_next_uid) {
   flush();
+  wait_for_commit();
   if (source_next_uid > 1) store_->raise_uidnext(folder, source_next_uid);
 }
 
-void ImportTarget::skip(const std::string& what, const std::string& why) { skipped_.emplace_back(what, why); }
+void ImportTarget::skip(const std::string& what, const std::string& why) {
+  std::lock_guard lock(stats_mutex_);
+  skipped_.emplace_back(what, why);
+}
 
-void ImportTarget::warn(const std::string& what) { warnings_.push_back(what); }
+void ImportTarget::warn(const std::string& what) {
+  std::lock_guard lock(stats_mutex_);
+  warnings_.push_back(what);
+}
 
 int ImportTarget::finish() {
   flush();
+  wait_for_commit();
   progress_.finish(imported_ + already_, bytes_);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (json_) {

@@ -4,10 +4,15 @@
 // one transaction, one filesystem sync and one WAL fsync per batch, the source keys recorded in
 // the same transaction so an interrupted import resumes without duplicates — plus the progress
 // display and the final report (text, or JSON with --json).
+// One batch commits on a second thread while the next one is read and written (at most one in
+// flight), so the sync of one overlaps the file work of the next; a message counts as imported
+// only once its batch committed.
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -95,8 +100,10 @@ class ImportTarget {
   int finish();
 
  private:
-  void flush();
-  FolderReport& report_for(store::MailboxId folder);
+  void flush();                     // hands the batch to the committing thread
+  void wait_for_commit();           // the batch in flight is done (rethrows its failure)
+  void commit(store::MailboxId folder, std::vector<store::ImportItem> batch);
+  FolderReport& report_for(store::MailboxId folder);  // stats_mutex_ held
 
   bool json_;
   std::string kind_, source_, address_;
@@ -108,6 +115,8 @@ class ImportTarget {
   store::MailboxId batch_folder_ = 0;
   std::vector<store::ImportItem> batch_;
   uint64_t batch_bytes_ = 0;
+  std::future<void> in_flight_;
+  std::mutex stats_mutex_;          // the report and counters below, and the progress display
   std::vector<std::pair<store::MailboxId, FolderReport>> folders_;
   std::vector<std::pair<std::string, std::string>> skipped_;
   std::vector<std::string> warnings_;
