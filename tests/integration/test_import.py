@@ -295,3 +295,23 @@ def test_export_maildir_is_read_by_dovecot(kurier, dovecot, tmp_path):
     same_mailbox(m, src, "INBOX")
     same_mailbox(m, src, "Sent/2024")
     assert any(b"Sent/2024" in line for line in src.lsub('""', '*')[1])
+
+
+def test_pop3_uidls_of_the_source_are_kept(kurier, tmp_path):
+    """dovecot-uidlist's P field (a UIDL Dovecot kept from an older server) is what POP3 clients
+    see after the import; other messages get the UIDL derived from UIDVALIDITY and UID."""
+    import poplib
+    src = tmp_path / "Maildir"
+    make_maildir(src, 3)
+    names = sorted(p.name.split(":")[0] for p in (src / "cur").iterdir())
+    (src / "dovecot-uidlist").write_text(
+        "3 V1234567 N10\n" + f"4 P-old-uidl-four :{names[0]}\n" + f"6 :{names[1]}\n" + f"8 POLD8 W99 :{names[2]}\n")
+    user = kurier.add_user()
+    report = run_import(kurier, "maildir", str(src), "--to", user[0])
+    assert report["imported"] == 3, report
+    p = poplib.POP3("127.0.0.1", kurier.port("pop3"))
+    p.user(user[0])
+    p.pass_(user[1])
+    uidls = [line.split()[1].decode() for line in p.uidl()[1]]
+    p.quit()
+    assert uidls == ["-old-uidl-four", f"{6:08x}{1234567:08x}", "OLD8"]
