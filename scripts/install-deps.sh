@@ -11,7 +11,9 @@ build_pkgs=(g++ cmake ninja-build ccache pkg-config libboost-dev libssl-dev libs
 # its libraries) and run it from there.
 test_pkgs=(python3 python3-pytest swaks libnet-ssleay-perl libio-socket-ssl-perl isync curl postfix openssl
            python3-dkim python3-cryptography procps clang libclang-rt-14-dev sslscan dovecot-sieve sieve-connect
-           mariadb-server postgresql chromium dnsmasq-base cyrus-common cyrus-admin)
+           mariadb-server postgresql chromium dnsmasq-base dovecot-imapd cyrus-common cyrus-admin)
+# The import tests run Cyrus from cyrus-common (master, lmtpd) plus the imapd binary unpacked
+# from the cyrus-imapd package without installing it (tests/integration/import_support.py).
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

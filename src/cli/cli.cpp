@@ -15,6 +15,7 @@
 
 #include "cli/admin_commands.h"
 #include "cli/context.h"
+#include "cli/import_commands.h"
 #include "cli/output.h"
 #include "cli/queue_commands.h"
 #include "cli/sieve_commands.h"
@@ -162,6 +163,8 @@ int run(int argc, char** argv) {
   add_admin_commands(app, ctx);
   add_queue_commands(app, ctx);
   add_sieve_commands(app, ctx);
+  add_import_commands(app, ctx);
+  add_export_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

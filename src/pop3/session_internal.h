@@ -2,6 +2,7 @@
 // AUTHORIZATION state: CAPA, STLS, USER/PASS, AUTH) and transaction.cpp (the TRANSACTION and
 // UPDATE states: STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP, QUIT). Internal to src/pop3.
 #pragma once
+#include <map>
 #include "net/asio.h"  // first: it sets Boost.Asio's compile options
 
 #include <optional>
@@ -90,6 +91,8 @@ class Session {
   // snapshot promised (ChangeHub::Subscription::hold_expunged_after).
   store::ChangeHub::Subscription hold_;
   Maildrop maildrop_;
+  // UIDLs an import kept from the source (MailStore::pop3_uidls), by UID; others are derived.
+  std::map<store::Uid, std::string> kept_uidls_;
 };
 
 }  // namespace kurier::pop3

@@ -59,6 +59,8 @@ net::awaitable<bool> Session::open_maildrop(const directory::Account& account) {
     hold.hold_expunged_after(0);
     store::MailboxId box = inbox->id;
     store::MailboxSnapshot snapshot = co_await offload([&] { return mail.snapshot(box); });
+    auto kept = co_await offload([&] { return mail.pop3_uidls(box); });
+    kept_uidls_ = std::map<store::Uid, std::string>(kept.begin(), kept.end());
     hold.hold_expunged_after(snapshot.info.highest_modseq);
     maildrop_ = Maildrop(snapshot.info.uidvalidity, maildrop_messages(snapshot.messages));
     hold_ = std::move(hold);
@@ -86,6 +88,9 @@ MaildropMessage* Session::message_or_refuse(uint32_t number) {
 }
 
 std::string Session::uidl_of(const MaildropMessage& m) const {
+  // A message imported with its old server's explicit UIDL keeps it, so clients that leave
+  // mail on the server download nothing twice (issue 12, "POP3 UIDLs can be kept").
+  if (auto it = kept_uidls_.find(m.uid); it != kept_uidls_.end()) return it->second;
   return format_uidl(uidl_format_, maildrop_.uidvalidity(), m.uid);
 }
 

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -113,11 +114,17 @@ void raise_file_limit() {
 // Removed accounts' mail is purged this often (account_reaper.h): soon after `kurier user remove`.
 constexpr int kPurgeIntervalSeconds = 3;
 
+// How often the store looks for changes other processes (imports) committed.
+constexpr int kExternalChangePollMs = 200;
+
 // Blob files a crash left without a message row (written, never committed). Those older than
-// this process were orphaned before it started; newer ones may belong to a delivery in flight.
+// this process were orphaned before it started; newer ones may belong to a delivery in flight,
+// and any younger than the guest grace to an import running beside the server.
 net::awaitable<void> sweep_orphan_blobs(net::Runtime& runtime, store::MailStore& store, std::time_t started) {
   try {
-    auto sweep = [&] { return store.sweep_orphan_blobs(int64_t(std::time(nullptr) - started) + 1); };
+    int64_t min_age = std::max<int64_t>(int64_t(std::time(nullptr) - started) + 1,
+                                        store::FileBlobStore::kGuestTempGraceSeconds);
+    auto sweep = [&] { return store.sweep_orphan_blobs(min_age); };
     size_t removed = co_await runtime.offload(sweep);
     if (removed) log::info("store.orphans_swept", {{"blobs", removed}});
   } catch (const std::exception& e) {
@@ -147,7 +154,9 @@ int serve(const config::Config& c) {
     auto directory = directory::open_configured(c);
     accounts::Authenticator authenticator(*directory, throttle_settings(c));
     store::FileBlobStore blobs(c.data_dir / "blobs");
-    store::SqliteMailStore mail_store({.db_path = c.data_dir / "store.db"}, blobs);
+    // The watcher publishes what imports beside the server commit (docs/ARCHITECTURE.md,
+    // "Imports and other writers beside the server").
+    store::SqliteMailStore mail_store({.db_path = c.data_dir / "store.db", .watch_interval_ms = kExternalChangePollMs}, blobs);
     delivery::DeliveryService delivery(delivery::DeliverySettings::from_config(c), *directory, mail_store, blobs);
     queue::Queue outbound(queue::QueueSettings::from_config(c));
     outbound.set_local_domains([&directory](std::string_view d) { return directory->find_domain(d).has_value(); });

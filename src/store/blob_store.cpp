@@ -1,6 +1,8 @@
 // FileBlobStore: durable, streamed blob files (see blob_store.h for the layout and guarantees).
 #include "store/blob_store.h"
 
+#include <chrono>
+
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <sys/mman.h>
@@ -201,7 +203,7 @@ void BlobView::unmap() {
   size_ = 0;
 }
 
-FileBlobStore::FileBlobStore(fs::path root)
+FileBlobStore::FileBlobStore(fs::path root, bool guest)
     : root_(std::move(root)), sync_([this] { sync_through_dir(root_, ::syncfs, "syncfs"); }) {
   std::error_code ec;
   fs::create_directories(root_, ec);
@@ -212,8 +214,15 @@ FileBlobStore::FileBlobStore(fs::path root)
   for (int i = 0; i < 256; ++i) created |= ensure_dir(root_ / std::string{digits[i >> 4], digits[i & 15]}, false);
   if (created) fsync_dir(root_);  // one sync for the fan-out directories just made
   // A temp file is never referenced by the mail store (only committed ids are), so anything
-  // left here is from a writer that crashed or was abandoned mid-blob.
-  for (const auto& entry : fs::directory_iterator(temp_dir(), ec)) fs::remove(entry.path(), ec);
+  // left here is from a writer that crashed or was abandoned mid-blob, or a guest's in flight.
+  if (guest) return;
+  auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator(temp_dir(), ec)) {
+    std::error_code stat_ec;
+    auto modified = entry.last_write_time(stat_ec);
+    if (!stat_ec && now - modified < std::chrono::seconds(kGuestTempGraceSeconds)) continue;
+    fs::remove(entry.path(), ec);
+  }
 }
 
 std::unique_ptr<BlobWriter> FileBlobStore::create(uint64_t max_bytes) {

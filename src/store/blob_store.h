@@ -99,8 +99,11 @@ class BlobStore {
 
 class FileBlobStore final : public BlobStore {
  public:
-  // Creates ROOT and ROOT/tmp if needed and removes temp files left by abandoned writers.
-  explicit FileBlobStore(std::filesystem::path root);
+  // Creates ROOT and ROOT/tmp if needed and removes temp files left by abandoned writers. A
+  // guest (a process beside the owner, e.g. the CLI's import) removes none, and the owner
+  // keeps temp files written to in the last kGuestTempGraceSeconds: they may be a guest's.
+  static constexpr int64_t kGuestTempGraceSeconds = 600;
+  explicit FileBlobStore(std::filesystem::path root, bool guest = false);
 
   std::unique_ptr<BlobWriter> create(uint64_t max_bytes = 0) override;
   BlobView open(const BlobId& id) const override;

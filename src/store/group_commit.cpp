@@ -99,7 +99,7 @@ void GroupCommitter::run_batch(std::vector<Request>& batch) {
     for (size_t i = 0; i < batch.size(); ++i)
       if (!run_job(batch[i], changes, errors[i]))
         throw StoreError(StoreErrc::database, "write transaction aborted");
-    if (hooks_.before_commit) hooks_.before_commit(db_);
+    if (hooks_.before_commit) hooks_.before_commit(db_, changes);
     db_.exec("COMMIT");
   } catch (...) {
     batch_error = std::current_exception();

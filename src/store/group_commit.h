@@ -47,7 +47,8 @@ class GroupCommitter {
  public:
   struct Hooks {
     std::function<void(Database&)> begin;          // inside the transaction, before the jobs
-    std::function<void(Database&)> before_commit;  // inside the transaction, after the jobs
+    // inside the transaction, after the jobs, with the changes the batch made
+    std::function<void(Database&, const std::vector<MailboxChange>&)> before_commit;
     std::function<void(const std::vector<MailboxChange>&)> after_commit;
     std::function<void()> rolled_back;  // the batch failed: nothing of it was committed
   };

@@ -100,6 +100,29 @@ class MailStore {
   // (POP3's UPDATE state, RFC 1939 6: DELE marks, QUIT removes). Returns the UIDs expunged.
   virtual std::vector<Uid> expunge_uids(MailboxId mailbox, const UidSet& uids) = 0;
 
+  // ---- imports (docs/ARCHITECTURE.md "Imports and other writers beside the server") ----
+  // The mailbox `name`, created when missing (with its superiors). A non-zero `uidvalidity`
+  // replaces the mailbox's own only while it never held a message (UIDNEXT 1, MODSEQ 1), so
+  // no client can have seen UIDs under the old value; `.uidvalidity` of the result says which
+  // one it has.
+  virtual MailboxInfo prepare_import_mailbox(AccountId account, std::string_view name,
+                                             uint32_t uidvalidity,
+                                             std::string_view special_use = {}) = 0;
+  // Appends the items in ONE transaction (all or none), in order. An item whose key the
+  // account already imported from `source` is skipped. An item keeps its source UID when that
+  // is at least the mailbox's UIDNEXT (so UIDs stay ascending and are never reused), else it
+  // gets UIDNEXT. The keys are recorded in the same transaction.
+  virtual std::vector<ImportOutcome> import_messages(AccountId account, MailboxId mailbox,
+                                                     const std::string& source,
+                                                     const std::vector<ImportItem>& items) = 0;
+  // Raises UIDNEXT to `uidnext` (never lowers it): the source's next UID, so UIDs its clients
+  // saw for since-deleted messages are not given to new mail.
+  virtual void raise_uidnext(MailboxId mailbox, Uid uidnext) = 0;
+  // The keys already imported from `source` (resume: skip before reading a message).
+  virtual std::vector<std::string> imported_keys(AccountId account, const std::string& source) = 0;
+  // POP3 UIDLs kept from an import, by UID (pop3/uidl.h says how the others are derived).
+  virtual std::vector<std::pair<Uid, std::string>> pop3_uidls(MailboxId mailbox) = 0;
+
   // ---- accounts ----
   virtual QuotaUsage quota_usage(AccountId account) = 0;
   // Every mailbox, message reference and subscription of the account (account removal).

@@ -3,6 +3,7 @@
 #include "store/sqlite_mail_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 
 #include "store/errors.h"
@@ -87,7 +88,13 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
   hooks.begin = [this](Database& db) {
     for (const auto& id : unlinked_) db.query(sql::kForgetGarbage, id.str()).run();
   };
-  hooks.before_commit = [this](Database& db) {
+  hooks.before_commit = [this](Database& db, const std::vector<MailboxChange>& changes) {
+    if (options_.guest) {
+      // The owner's sessions may hold expunged messages and will unlink the garbage itself.
+      journal_changes(db, changes);
+      if (commit_fault_) commit_fault_();
+      return;
+    }
     // Expunged messages no session holds (any more) give up their blobs in this batch.
     release_expunged(db);
     auto q = db.query(sql::kBlobGarbage);
@@ -120,19 +127,96 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
     garbage_.clear();
   };
   committer_ = std::make_unique<GroupCommitter>(*writer_db_, options_.max_batch, std::move(hooks));
+  if (!options_.guest && options_.watch_interval_ms > 0) {
+    translating_sql_errors([this] {
+      watch_db_ = open_connection(options_.db_path, Database::Role::reader);
+      data_version_ = watch_db_->data_version();
+      journal_seq_ = watch_db_->query(sql::kJournalEnd).single_int64();
+    });
+    watcher_ = std::thread([this] { watch_loop(); });
+  }
 }
 
 SqliteMailStore::~SqliteMailStore() {
+  if (watcher_.joinable()) {
+    {
+      std::lock_guard lock(watch_mutex_);
+      watch_stop_ = true;
+    }
+    watch_wake_.notify_all();
+    watcher_.join();
+  }
   committer_.reset();  // drains queued writes first
   readers_.clear();
+}
+
+// Guests only: one journal row per mailbox the batch changed, in the batch's transaction, so
+// the owner learns of exactly the committed changes. Rows an hour old are pruned (the owner
+// polls several times a second; a server started later begins at the journal's end).
+void SqliteMailStore::journal_changes(Database& db, const std::vector<MailboxChange>& changes) {
+  int64_t now = int64_t(std::time(nullptr));
+  for (const auto& change : changes) {
+    bool reset = change.mailbox_deleted || change.mailbox_renamed;
+    db.query(sql::kJournalChange, change.mailbox, int64_t(change.highest_modseq), reset ? 1 : 0, now)
+        .run();
+  }
+  db.query(sql::kPruneJournal, now - 3600).run();
+}
+
+size_t SqliteMailStore::publish_external_changes() {
+  std::vector<MailboxChange> found;
+  {
+    std::lock_guard lock(watch_mutex_);
+    if (!watch_db_) return 0;
+    translating_sql_errors([&] {
+      // Changes whenever any other connection committed: an idle poll reads no table.
+      int64_t version = watch_db_->data_version();
+      if (version == data_version_) return;
+      data_version_ = version;
+      auto q = watch_db_->query(sql::kJournalSince, journal_seq_);
+      while (q.step()) {
+        journal_seq_ = q.int64(0);
+        MailboxChange change;
+        change.mailbox = MailboxId(q.int64(1));
+        change.highest_modseq = ModSeq(q.int64(2));
+        change.mailbox_deleted = q.int64(3) != 0;
+        found.push_back(std::move(change));
+      }
+    });
+  }
+  for (const auto& change : found) {
+    try {
+      hub_.publish(change);
+    } catch (...) {
+      // a subscriber's failure must not stop the watcher
+    }
+  }
+  return found.size();
+}
+
+void SqliteMailStore::watch_loop() {
+  auto interval = std::chrono::milliseconds(options_.watch_interval_ms);
+  for (;;) {
+    {
+      std::unique_lock lock(watch_mutex_);
+      if (watch_wake_.wait_for(lock, interval, [this] { return watch_stop_; })) return;
+    }
+    try {
+      publish_external_changes();
+    } catch (const StoreError&) {
+      // busy or I/O trouble: the next poll tries again
+    }
+  }
 }
 
 void SqliteMailStore::open_connections() {
   writer_db_ = open_connection(options_.db_path, Database::Role::writer);
   migrate();
-  // No session exists yet, so no expunged message can still be addressed.
-  writer_db_->transaction([&] { writer_db_->exec(sql::kReleaseAllExpunged); });
-  unlink_garbage_blobs(*writer_db_);
+  if (!options_.guest) {
+    // No session exists yet, so no expunged message can still be addressed.
+    writer_db_->transaction([&] { writer_db_->exec(sql::kReleaseAllExpunged); });
+    unlink_garbage_blobs(*writer_db_);
+  }
   for (size_t i = 0; i < std::max<size_t>(1, options_.read_connections); ++i) {
     readers_.push_back(open_connection(options_.db_path, Database::Role::reader));
     idle_readers_.push_back(readers_.back().get());
@@ -411,6 +495,60 @@ std::vector<Uid> SqliteMailStore::expunge(MailboxId mailbox, const std::optional
 std::vector<Uid> SqliteMailStore::expunge_uids(MailboxId mailbox, const UidSet& uids) {
   UidSet normalized = normalize_uid_set(uids);
   return writing([&](WriteContext& ctx) { return sqlite_ops::expunge(ctx, mailbox, normalized, false); });
+}
+
+// ---- imports ----
+
+MailboxInfo SqliteMailStore::prepare_import_mailbox(AccountId account, std::string_view name,
+                                                    uint32_t uidvalidity,
+                                                    std::string_view special_use) {
+  std::string canonical = normalize_mailbox_name(name);
+  std::string use = checked_special_use(special_use);
+  return writing([&](WriteContext& ctx) {
+    return sqlite_ops::prepare_import_mailbox(ctx, account, canonical, uidvalidity, use);
+  });
+}
+
+std::vector<ImportOutcome> SqliteMailStore::import_messages(AccountId account, MailboxId mailbox,
+                                                            const std::string& source,
+                                                            const std::vector<ImportItem>& items) {
+  if (items.size() > kMaxDeliveryTargets)
+    throw StoreError(StoreErrc::invalid_argument,
+                     "an import batch holds at most " + std::to_string(kMaxDeliveryTargets) + " messages");
+  std::vector<ImportItem> canonical = items;
+  bool unsynced = false;
+  for (auto& item : canonical) {
+    if (item.key.empty()) throw StoreError(StoreErrc::invalid_argument, "import item without a key");
+    check_blob(item.message);
+    item.flags = canonical_flags(item.flags);
+    unsynced |= !item.message.blob_synced;
+  }
+  if (unsynced) blobs_.sync_all();  // on this thread, shared, before the rows (see append_rows)
+  return writing([&](WriteContext& ctx) {
+    return sqlite_ops::import_messages(ctx, account, mailbox, source, canonical);
+  });
+}
+
+void SqliteMailStore::raise_uidnext(MailboxId mailbox, Uid uidnext) {
+  writing([&](WriteContext& ctx) { sqlite_ops::raise_uidnext(ctx, mailbox, uidnext); });
+}
+
+std::vector<std::string> SqliteMailStore::imported_keys(AccountId account, const std::string& source) {
+  return reading([&](Database& db) {
+    std::vector<std::string> keys;
+    auto q = db.query(sql::kImportedKeys, account, source);
+    while (q.step()) keys.emplace_back(q.text(0));
+    return keys;
+  });
+}
+
+std::vector<std::pair<Uid, std::string>> SqliteMailStore::pop3_uidls(MailboxId mailbox) {
+  return reading([&](Database& db) {
+    std::vector<std::pair<Uid, std::string>> uidls;
+    auto q = db.query(sql::kPop3Uidls, mailbox);
+    while (q.step()) uidls.emplace_back(Uid(q.int64(0)), std::string(q.text(1)));
+    return uidls;
+  });
 }
 
 // ---- accounts and maintenance ----

@@ -28,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "store/blob_store.h"
@@ -47,6 +48,13 @@ class SqliteMailStore final : public MailStore {
     std::filesystem::path db_path;  // e.g. DATA/store.db
     size_t read_connections = 4;
     size_t max_batch = 256;         // writes per transaction; 1 disables group commit
+    // A guest shares the store with the process that owns it (`kurier serve`; the CLI's
+    // imports are guests): it leaves expunged messages and blob garbage to the owner, whose
+    // sessions may still hold them, and journals its changes (change_journal) for the owner
+    // to publish. Works the same when no server runs.
+    bool guest = false;
+    // The owner polls the journal this often (0: never) and publishes what guests changed.
+    int watch_interval_ms = 0;
   };
 
   // Opens (creating if needed) the database, applies pending migrations, finishes blob unlinks
@@ -95,6 +103,19 @@ class SqliteMailStore final : public MailStore {
   std::vector<AccountId> accounts() override;
   size_t sweep_orphan_blobs(int64_t min_age_seconds) override;
 
+  MailboxInfo prepare_import_mailbox(AccountId account, std::string_view name, uint32_t uidvalidity,
+                                     std::string_view special_use = {}) override;
+  std::vector<ImportOutcome> import_messages(AccountId account, MailboxId mailbox,
+                                             const std::string& source,
+                                             const std::vector<ImportItem>& items) override;
+  void raise_uidnext(MailboxId mailbox, Uid uidnext) override;
+  std::vector<std::string> imported_keys(AccountId account, const std::string& source) override;
+  std::vector<std::pair<Uid, std::string>> pop3_uidls(MailboxId mailbox) override;
+
+  // Publishes, once, every journaled change another process committed since the last call
+  // (the watcher thread calls it; tests may too). Returns how many were published.
+  size_t publish_external_changes();
+
   ChangeHub& changes() override { return hub_; }
   uint64_t write_batches() const;  // committed write transactions (for tests and metrics)
   // Test seam, set before the first write: called on the writer thread just before COMMIT; a
@@ -138,6 +159,16 @@ class SqliteMailStore final : public MailStore {
                                   // a batch that deleted their rows committed)
   std::function<void()> commit_fault_;
   std::unique_ptr<GroupCommitter> committer_;
+  // The journal watcher (owner only): its own read connection and thread.
+  void journal_changes(kurier::sql::Database& db, const std::vector<MailboxChange>& changes);
+  void watch_loop();
+  std::unique_ptr<kurier::sql::Database> watch_db_;
+  std::mutex watch_mutex_;                // guards watch_db_, journal_seq_, data_version_
+  std::condition_variable watch_wake_;
+  bool watch_stop_ = false;
+  int64_t journal_seq_ = 0;               // last journal row published
+  int64_t data_version_ = -1;
+  std::thread watcher_;
 };
 
 }  // namespace kurier::store

@@ -169,6 +169,7 @@ void delete_account(WriteContext& ctx, AccountId account) {
     note_removed(ctx, box);
   }
   ctx.db.query(sql::kDeleteSubscriptions, account).run();
+  ctx.db.query(sql::kForgetAccountImports, account).run();
 }
 
 void clear_mailbox(WriteContext& ctx, MailboxId mailbox) {

@@ -52,4 +52,12 @@ std::vector<Uid> expunge(WriteContext& ctx, MailboxId mailbox, const UidSet& nor
 // Removes every message and expunge record of a mailbox (DELETE, account removal).
 void clear_mailbox(WriteContext& ctx, MailboxId mailbox);
 
+// ---- import writes (sqlite_import_ops.cpp); names normalized, flags canonical ----
+MailboxInfo prepare_import_mailbox(WriteContext& ctx, AccountId account, const std::string& name,
+                                   uint32_t uidvalidity, const std::string& special_use);
+std::vector<ImportOutcome> import_messages(WriteContext& ctx, AccountId account, MailboxId mailbox,
+                                           const std::string& source,
+                                           const std::vector<ImportItem>& items);
+void raise_uidnext(WriteContext& ctx, MailboxId mailbox, Uid uidnext);
+
 }  // namespace kurier::store::sqlite_ops

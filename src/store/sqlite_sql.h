@@ -148,7 +148,48 @@ ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 1;
 UPDATE mailboxes SET recent_uid = uidnext;
 )sql";
 
-inline constexpr std::array<Migration, 2> kMigrations = {{{1, kSchemaV1}, {2, kSchemaV2}}};
+// v3: imports (docs/ARCHITECTURE.md "Imports and other writers beside the server").
+// - import_log: which source message (source = the import's origin, key = the message's name
+//   there) became which UID, written in the transaction that stores the message, so a re-run
+//   of an interrupted import skips exactly what was committed.
+// - change_journal: what a writer in ANOTHER process (the CLI's import) changed, one row per
+//   mailbox per batch; the server polls it (PRAGMA data_version first, so an idle poll reads no
+//   table) and publishes each row to its ChangeHub, so IMAP IDLE/NOOP see imported mail.
+// - pop3_uidls: the POP3 UIDL a message had at its source, where it differs from the one kurier
+//   derives from UIDVALIDITY and UID (pop3/uidl.h); removed with the message.
+inline constexpr char kSchemaV3[] = R"sql(
+CREATE TABLE import_log(
+  account_id INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  key TEXT NOT NULL,
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  PRIMARY KEY(account_id, source, key)) WITHOUT ROWID;
+
+CREATE TABLE change_journal(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  mailbox_id INTEGER NOT NULL,
+  highest_modseq INTEGER NOT NULL,
+  reset INTEGER NOT NULL DEFAULT 0,
+  at INTEGER NOT NULL);
+
+CREATE TABLE pop3_uidls(
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  uidl TEXT NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+
+CREATE TRIGGER messages_forget_uidl AFTER DELETE ON messages BEGIN
+  DELETE FROM pop3_uidls WHERE mailbox_id = old.mailbox_id AND uid = old.uid;
+END;
+CREATE TRIGGER messages_move_uidl AFTER UPDATE OF mailbox_id ON messages
+WHEN old.mailbox_id != new.mailbox_id BEGIN
+  UPDATE pop3_uidls SET mailbox_id = new.mailbox_id WHERE mailbox_id = old.mailbox_id AND uid = old.uid;
+END;
+)sql";
+
+inline constexpr std::array<Migration, 3> kMigrations = {
+    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}}};
 
 // ---- meta ----
 inline constexpr char kLastUidValidity[] = "SELECT value FROM meta WHERE key = 'last_uidvalidity'";
@@ -285,5 +326,29 @@ inline constexpr char kAddBlob[] =
 inline constexpr char kBlobKnown[] = "SELECT EXISTS(SELECT 1 FROM blobs WHERE id = ?1)";
 inline constexpr char kBlobGarbage[] = "SELECT id FROM blob_garbage";
 inline constexpr char kForgetGarbage[] = "DELETE FROM blob_garbage WHERE id = ?1";
+
+// ---- imports (v3) ----
+inline constexpr char kImportedKey[] =
+    "SELECT EXISTS(SELECT 1 FROM import_log WHERE account_id = ?1 AND source = ?2 AND key = ?3)";
+inline constexpr char kImportedKeys[] =
+    "SELECT key FROM import_log WHERE account_id = ?1 AND source = ?2";
+inline constexpr char kRecordImport[] =
+    "INSERT INTO import_log(account_id, source, key, mailbox_id, uid) VALUES(?1, ?2, ?3, ?4, ?5)";
+inline constexpr char kForgetAccountImports[] = "DELETE FROM import_log WHERE account_id = ?1";
+inline constexpr char kSetUidValidity[] = "UPDATE mailboxes SET uidvalidity = ?2 WHERE id = ?1";
+inline constexpr char kMailboxEverUsed[] =
+    "SELECT uidnext > 1 OR highest_modseq > 1 OR msg_count > 0 FROM mailboxes WHERE id = ?1";
+inline constexpr char kSetPop3Uidl[] =
+    "INSERT OR REPLACE INTO pop3_uidls(mailbox_id, uid, uidl) VALUES(?1, ?2, ?3)";
+inline constexpr char kPop3Uidls[] =
+    "SELECT uid, uidl FROM pop3_uidls WHERE mailbox_id = ?1 ORDER BY uid";
+
+// ---- the change journal (v3) ----
+inline constexpr char kJournalChange[] =
+    "INSERT INTO change_journal(mailbox_id, highest_modseq, reset, at) VALUES(?1, ?2, ?3, ?4)";
+inline constexpr char kPruneJournal[] = "DELETE FROM change_journal WHERE at < ?1";
+inline constexpr char kJournalEnd[] = "SELECT coalesce(max(seq), 0) FROM change_journal";
+inline constexpr char kJournalSince[] =
+    "SELECT seq, mailbox_id, highest_modseq, reset FROM change_journal WHERE seq > ?1 ORDER BY seq";
 
 }  // namespace kurier::store::sql

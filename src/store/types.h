@@ -137,6 +137,22 @@ struct QuotaUsage {
   uint64_t messages = 0;  // RFC 9208 MESSAGE
 };
 
+// One message of an import (MailStore::import_messages): its bytes, flags and date, the UID
+// it had at its source (kept when still free, else the next UID), and its name at the source
+// (`key`), recorded with the message so a re-run skips it.
+struct ImportItem {
+  NewMessage message;
+  Flags flags;
+  Uid source_uid = 0;      // 0: none; kept when >= the mailbox's UIDNEXT and ascending
+  std::string key;         // unique per (account, source); never empty
+  std::string pop3_uidl;   // "" unless the source had an explicit POP3 UIDL
+};
+
+struct ImportOutcome {
+  Uid uid = 0;             // the UID it got (0 when skipped)
+  bool skipped = false;    // the key was already imported (an earlier run)
+};
+
 struct MailboxSnapshot {  // consistent view for SELECT/EXAMINE
   MailboxInfo info;
   std::vector<MessageMeta> messages;  // UID order

@@ -553,6 +553,14 @@ class FailingStore final : public store::MailStore {
   KURIER_FWD(store::Uid, claim_recent, (store::MailboxId m, store::Uid through), (m, through))
   KURIER_FWD(size_t, sweep_orphan_blobs, (int64_t age), (age))
   KURIER_FWD(store::ChangeHub&, changes, (), ())
+  KURIER_FWD(store::MailboxInfo, prepare_import_mailbox,
+             (store::AccountId a, std::string_view n, uint32_t v, std::string_view u), (a, n, v, u))
+  KURIER_FWD(std::vector<store::ImportOutcome>, import_messages,
+             (store::AccountId a, store::MailboxId m, const std::string& s, const std::vector<store::ImportItem>& i),
+             (a, m, s, i))
+  KURIER_FWD(void, raise_uidnext, (store::MailboxId m, store::Uid u), (m, u))
+  KURIER_FWD(std::vector<std::string>, imported_keys, (store::AccountId a, const std::string& s), (a, s))
+  KURIER_FWD(std::vector<UidStructure>, pop3_uidls, (store::MailboxId m), (m))
 #undef KURIER_FWD
 
  private:

@@ -1,3 +1,4 @@
+#include <chrono>
 #include "store/blob_store.h"
 
 #include <gtest/gtest.h>
@@ -101,10 +102,26 @@ TEST(FileBlobStoreTest, CrashedWriterTempFileIsRemovedOnOpen) {
   TempDir dir;
   {
     FileBlobStore blobs(dir.path());
-    std::ofstream(blobs.temp_dir() / "0123456789abcdef0123456789abcdef.tmp") << "half a mess";
+    auto stale = blobs.temp_dir() / "0123456789abcdef0123456789abcdef.tmp";
+    std::ofstream(stale) << "half a mess";
+    std::filesystem::last_write_time(stale, std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
   }
   FileBlobStore reopened(dir.path());
   EXPECT_TRUE(std::filesystem::is_empty(reopened.temp_dir()));
+}
+
+// A process beside the owner (the CLI's import) may be writing a blob when the server starts.
+TEST(FileBlobStoreTest, RecentTempFileMayBeAGuestsAndIsKept) {
+  TempDir dir;
+  FileBlobStore guest(dir.path(), true);
+  auto writer = guest.create();
+  writer->write("being imported");
+  FileBlobStore owner(dir.path());
+  EXPECT_FALSE(std::filesystem::is_empty(owner.temp_dir()));
+  BlobId id = writer->commit();
+  EXPECT_EQ(owner.open(id).data(), "being imported");
+  FileBlobStore another_guest(dir.path(), true);  // a guest removes nothing
+  EXPECT_TRUE(owner.size(id).has_value());
 }
 
 TEST(FileBlobStoreTest, SizeLimitIsEnforced) {

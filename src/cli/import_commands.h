@@ -1,0 +1,15 @@
+// Registers `kurier import maildir|mbox|cyrus|imap` and `kurier export maildir|mbox`
+// (docs/INTERFACE.md). `import` may already exist (web-cyradm registers there too).
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace kurier::cli {
+
+struct Context;
+void add_import_commands(CLI::App& app, Context& ctx);
+void add_export_commands(CLI::App& app, Context& ctx);
+
+}  // namespace kurier::cli
