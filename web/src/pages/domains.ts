@@ -1,0 +1,176 @@
+// Domain list (search, cursor paging, add) and one domain's page: its settings, its aliases,
+// the DNS records to publish (MX, SPF, DKIM, DMARC, autoconfig) and the checker that resolves
+// them through the server's resolver and says which are missing or wrong.
+import { h, clear } from "../dom";
+import { get, post, patch, del, list, enc, type Page } from "../api";
+import { t, formatBytes, formatNumber } from "../i18n";
+import { heading, section, table, pagedList, link, errorLine, loading, confirmButton, badge, dl, quotaBar, mbToBytes, bytesToMb } from "../components";
+import { form, num, splitList } from "../form";
+import { navigate, type PageContext } from "../main";
+import { aliasesSection } from "./aliases";
+
+export interface Domain {
+  name: string;
+  accounts?: number;
+  max_accounts?: number | null;
+  default_quota?: number | null;
+  max_quota_per_account?: number | null;
+  total_quota?: number | null;
+  used_bytes?: number | null;
+  username_scheme?: string | null;
+  prefix?: string | null;
+}
+
+export async function domainsPage({ main, query, session }: PageContext): Promise<void> {
+  const q = query.get("q") ?? "";
+  main.append(heading(t("nav.domains")), searchForm("domains.search", q, "/domains"));
+  main.append(pagedList<Domain>((after) => list<Domain>("domains", { q, limit: 50, after }), (items) =>
+    table(t("nav.domains"), [
+      { label: "domains.name", cell: (d) => link(`/domains/${enc(d.name)}`, d.name) },
+      { label: "domains.accounts", cell: (d) => `${formatNumber(d.accounts)}${d.max_accounts ? ` / ${formatNumber(d.max_accounts)}` : ""}`, className: "num" },
+      { label: "domains.storage", cell: (d) => quotaBar(d.used_bytes, d.total_quota, session.quotaWarningPercent) },
+    ], items, "domains.none")));
+  if (session.role === "super") {
+    main.append(section(t("domains.add"), form({
+      submit: "domains.add",
+      fields: domainFields({ name: "" }, true),
+      onSubmit: async (v) => {
+        const d = await post<Domain>("domains", domainBody(v, true));
+        navigate(`/domains/${enc(d?.name ?? String(v.name))}`);
+      },
+    })));
+  }
+}
+
+export function searchForm(label: "domains.search" | "accounts.search", value: string, path: string, extra: Record<string, string> = {}): HTMLElement {
+  const id = `search-${path.replace(/\W/g, "")}`;
+  const input = h("input", { id, type: "search", name: "q", value, autocomplete: "off" });
+  const f = h("form", { class: "search", role: "search" },
+    h("label", { for: id }, t(label)), input, h("button", { type: "submit" }, t("common.search")));
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const qs = new URLSearchParams({ ...extra, q: input.value.trim() });
+    if (!input.value.trim()) qs.delete("q");
+    navigate(qs.toString() ? `${path}?${qs}` : path);
+  });
+  return f;
+}
+
+function domainFields(d: Domain, withName: boolean) {
+  return [
+    ...(withName ? [{ name: "name", label: "domains.name" as const, required: true, autocomplete: "off" }] : []),
+    { name: "default_quota", label: "domains.default_quota_mb" as const, type: "number" as const, min: 0, value: bytesToMb(d.default_quota) },
+    { name: "max_quota_per_account", label: "domains.max_quota_mb" as const, type: "number" as const, min: 0, value: bytesToMb(d.max_quota_per_account) },
+    { name: "total_quota", label: "domains.total_quota_mb" as const, type: "number" as const, min: 0, value: bytesToMb(d.total_quota) },
+    { name: "max_accounts", label: "domains.max_accounts" as const, type: "number" as const, min: 0, value: d.max_accounts ?? "" },
+    { name: "username_scheme", label: "domains.username_scheme" as const, type: "select" as const, value: d.username_scheme ?? "address",
+      options: [{ value: "address", label: t("domains.scheme_address") }, { value: "prefix", label: t("domains.scheme_prefix") }] },
+    { name: "prefix", label: "domains.prefix" as const, hint: "domains.prefix_hint" as const, value: d.prefix ?? "" },
+  ];
+}
+
+function domainBody(v: Record<string, unknown>, withName: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (withName) body.name = String(v.name);
+  for (const k of ["default_quota", "max_quota_per_account", "total_quota"]) {
+    const b = mbToBytes(num(v[k] as string));
+    if (b !== undefined) body[k] = b;
+  }
+  const max = num(v.max_accounts as string);
+  if (max !== undefined) body.max_accounts = max;
+  body.username_scheme = v.username_scheme;
+  if (v.prefix) body.prefix = v.prefix;
+  return body;
+}
+
+export async function domainPage({ main, params, session }: PageContext): Promise<void> {
+  const name = params[0];
+  const d = await get<Domain>(`domains/${enc(name)}`);
+  main.append(heading(t("domains.title", { name: d.name }),
+    link(`/accounts?domain=${enc(d.name)}`, t("domains.show_accounts"))));
+  main.append(section(t("domains.overview"), dl([
+    ["domains.accounts", `${formatNumber(d.accounts)}${d.max_accounts ? ` / ${formatNumber(d.max_accounts)}` : ""}`],
+    ["domains.storage", quotaBar(d.used_bytes, d.total_quota, session.quotaWarningPercent)],
+    ["domains.default_quota", d.default_quota ? formatBytes(d.default_quota) : t("quota.unlimited")],
+  ])));
+  main.append(section(t("accounts.add"), newAccountForm(d)));
+  main.append(await aliasesSection(d.name));
+  main.append(dnsSection(d.name));
+  if (session.role === "super") {
+    main.append(section(t("domains.settings"), form({
+      submit: "common.save", fields: domainFields(d, false),
+      onSubmit: async (v) => { await patch(`domains/${enc(d.name)}`, domainBody(v, false)); },
+    }), h("div", { class: "danger-zone" },
+      confirmButton(t("domains.delete"), t("common.confirm_delete"), async () => {
+        await del(`domains/${enc(d.name)}`);
+        navigate("/domains");
+      }))));
+  }
+}
+
+export function newAccountForm(d: Domain): HTMLFormElement {
+  return form({
+    submit: "accounts.add",
+    fields: [
+      { name: "local", label: "accounts.local_part", required: true, autocomplete: "off", hint: "accounts.local_part_hint" },
+      { name: "display_name", label: "accounts.display_name", autocomplete: "off" },
+      { name: "password", label: "accounts.password", type: "password", required: true, autocomplete: "new-password" },
+      { name: "quota", label: "accounts.quota_mb", type: "number", min: 0, value: bytesToMb(d.default_quota) },
+    ],
+    onSubmit: async (v) => {
+      const address = `${String(v.local)}@${d.name}`;
+      const body: Record<string, unknown> = { address, password: v.password, display_name: v.display_name || undefined };
+      const quota = mbToBytes(num(v.quota as string));
+      if (quota !== undefined) body.quota = quota;
+      await post("accounts", body);
+      navigate(`/accounts/${enc(address)}`);
+    },
+  });
+}
+
+interface DnsRecord { type: string; name: string; value: string; purpose?: string }
+interface DnsCheck { type: string; name: string; status: string; expected?: string; found?: string[] | string; detail?: string }
+
+function dnsSection(domain: string): HTMLElement {
+  const records = h("div", {}, loading());
+  const results = h("div", { "aria-live": "polite" });
+  const check = h("button", { type: "button" }, t("dns.check"));
+  check.addEventListener("click", async () => {
+    check.disabled = true;
+    clear(results);
+    results.append(loading());
+    try {
+      const r = await get<{ results?: DnsCheck[]; records?: DnsCheck[] } | DnsCheck[]>(`domains/${enc(domain)}/dns/check`);
+      const rows = Array.isArray(r) ? r : (r.results ?? r.records ?? []);
+      clear(results);
+      results.append(checkTable(rows));
+    } catch (e) {
+      clear(results);
+      results.append(errorLine(e));
+    } finally {
+      check.disabled = false;
+    }
+  });
+  void get<{ records?: DnsRecord[] } | DnsRecord[]>(`domains/${enc(domain)}/dns`).then((r) => {
+    clear(records);
+    records.append(table(t("dns.title"), [
+      { label: "dns.type", cell: (x) => x.type },
+      { label: "dns.name", cell: (x) => h("code", {}, x.name) },
+      { label: "dns.value", cell: (x) => h("code", { class: "dns-value" }, x.value) },
+    ], Array.isArray(r) ? r : (r.records ?? [])));
+  }, (e) => { clear(records); records.append(errorLine(e)); });
+  return section(t("dns.title"), h("p", {}, t("dns.intro")), records, h("div", { class: "actions" }, check), results);
+}
+
+function checkTable(rows: DnsCheck[]): HTMLElement {
+  const kind = (s: string) => (s === "ok" ? "ok" : s === "missing" ? "bad" : "warn");
+  return table(t("dns.results"), [
+    { label: "dns.type", cell: (x) => x.type },
+    { label: "dns.name", cell: (x) => h("code", {}, x.name) },
+    { label: "dns.status", cell: (x) => badge(t(`dns.status_${x.status === "ok" || x.status === "missing" ? x.status : "wrong"}`), kind(x.status)) },
+    { label: "dns.found", cell: (x) => h("code", {}, [x.found ?? []].flat().join("\n") || x.detail || "—") },
+  ], rows);
+}
+
+export { splitList };
+export type { Page };
