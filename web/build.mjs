@@ -1,5 +1,6 @@
-// Builds web/dist: the app bundled and minified by esbuild with content-hashed names (so a new
-// build never meets an old cached file), index.html pointing at them, and the favicon.
+// Builds web/dist: the app bundled and minified by esbuild with content-hashed names under
+// assets/ (the server lets browsers cache /assets/ for a year: a new build has new names),
+// index.html pointing at them, and the favicon.
 // src/webui/ embeds web/dist into the kurier binary. `node build.mjs --watch` rebuilds on change.
 import * as esbuild from "esbuild";
 import { mkdir, readFile, rm, writeFile, copyFile } from "node:fs/promises";
@@ -12,7 +13,7 @@ const dist = process.env.KURIER_WEBUI_DIST ?? path.join(here, "dist");
 
 const options = {
   entryPoints: { app: path.join(src, "main.ts"), style: path.join(src, "app.css") },
-  outdir: dist,
+  outdir: path.join(dist, "assets"),
   entryNames: "[name]-[hash]",
   bundle: true,
   minify: true,
@@ -25,7 +26,7 @@ const options = {
 
 async function writeIndex(metafile) {
   const outputs = Object.entries(metafile.outputs);
-  const find = (entry) => path.basename(outputs.find(([, o]) => o.entryPoint?.endsWith(entry))[0]);
+  const find = (entry) => "assets/" + path.basename(outputs.find(([, o]) => o.entryPoint?.endsWith(entry))[0]);
   const html = (await readFile(path.join(src, "index.html"), "utf8"))
     .replace("{{app.js}}", find("main.ts"))
     .replace("{{app.css}}", find("app.css"));

@@ -11,7 +11,7 @@ struct Asset {
   std::string_view content_type, body, gzip_body, etag;
 };
 
-// The asset at a URL path ("/", "/index.html", "/app-HASH.js"; without query string): "/" is
+// The asset at a URL path ("/", "/index.html", "/assets/app-HASH.js"; without query string): "/" is
 // index.html. nullptr when there is none, and for any path with a "." or ".." segment.
 const Asset* find_asset(std::string_view path);
 

@@ -43,7 +43,7 @@ export function hourlyChart(title: string, points: HourPoint[], series: Series[]
 
 function niceMax(v: number): number {
   const mag = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 4, 5, 10]) if (v <= m * mag) return m * mag;
+  for (const m of [1, 2, 4, 6, 8, 10]) if (v <= m * mag) return m * mag;
   return 10 * mag;
 }
 

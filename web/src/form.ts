@@ -136,7 +136,7 @@ export function showApiError(e: unknown, controls: Control[], alert: HTMLElement
   }
   const unmatched: string[] = [];
   let first: Control | null = null;
-  for (const fe of e.fields) {
+  for (const fe of e.fields.length ? e.fields : fieldFromDetail(e, controls)) {
     const c = controls.find((x) => x.field.name === fe.field || fe.field.split(".").includes(x.field.name));
     if (c) {
       showError(c, fe.message || e.message);
@@ -147,6 +147,13 @@ export function showApiError(e: unknown, controls: Control[], alert: HTMLElement
   }
   if (!first || unmatched.length) alert.textContent = [e.message, ...unmatched].join(" ");
   (first?.input ?? alert).focus();
+}
+
+// A problem without a field list whose detail starts with one of the form's field names
+// ("password is required", "quota must be a non-negative integer") belongs to that field.
+function fieldFromDetail(e: ApiError, controls: Control[]): { field: string; message: string }[] {
+  const word = /^([a-z_]+)\b/.exec(e.message)?.[1];
+  return word && controls.some((c) => c.field.name === word) ? [{ field: word, message: e.message }] : [];
 }
 
 // Splits a textarea/field of addresses (one per line, or comma separated) into a list.

@@ -31,7 +31,7 @@ std::string gunzip(std::string_view gz) {
   return out;
 }
 
-// The hashed file names index.html links ("/app-XXXX.js", "/style-XXXX.css").
+// The hashed file names index.html links ("/assets/app-XXXX.js", "/assets/style-XXXX.css").
 std::string linked(std::string_view html, const char* pattern) {
   std::match_results<std::string_view::const_iterator> m;
   std::regex re(pattern);
@@ -49,8 +49,8 @@ TEST(WebuiAssets, RootIsIndexHtml) {
 
 TEST(WebuiAssets, IndexLinksScriptAndStyleThatExist) {
   std::string_view html = find_asset("/")->body;
-  std::string js = linked(html, R"(src="(/app-[A-Z0-9]+\.js)\")");
-  std::string css = linked(html, R"(href="(/style-[A-Z0-9]+\.css)\")");
+  std::string js = linked(html, R"(src="(/assets/app-[A-Z0-9]+\.js)\")");
+  std::string css = linked(html, R"(href="(/assets/style-[A-Z0-9]+\.css)\")");
   ASSERT_FALSE(js.empty()) << html;
   ASSERT_FALSE(css.empty()) << html;
   ASSERT_NE(find_asset(js), nullptr);
@@ -68,7 +68,7 @@ TEST(WebuiAssets, GzipInflatesToBodyAndIsSmaller) {
     ASSERT_NE(a, nullptr) << path;
     EXPECT_EQ(gunzip(a->gzip_body), a->body) << path;
   }
-  std::string js = linked(find_asset("/")->body, R"(src="(/app-[A-Z0-9]+\.js)\")");
+  std::string js = linked(find_asset("/")->body, R"(src="(/assets/app-[A-Z0-9]+\.js)\")");
   const Asset* app = find_asset(js);
   EXPECT_EQ(gunzip(app->gzip_body), app->body);
   EXPECT_LT(app->gzip_body.size(), app->body.size() / 2);
