@@ -10,6 +10,16 @@ test_pkgs=(python3 python3-pytest swaks libnet-ssleay-perl libio-socket-ssl-perl
            python3-dkim python3-cryptography procps clang libclang-rt-14-dev sslscan dovecot-sieve sieve-connect
            mariadb-server postgresql chromium dnsmasq-base cyrus-imapd cyrus-admin)
 
+# The web UI (web/) builds with Node.js >= 18 and npm, which this machine image brings from
+# NodeSource; Debian's nodejs/npm packages would conflict with those, so they are not installed
+# here. The build runs `npm ci` in web/ itself (web/package-lock.json pins every package).
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [[ "$node_major" -lt 18 ]] || ! command -v npm >/dev/null; then
+  echo "kurier's web UI needs Node.js 18 or newer with npm on PATH (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "On Debian 12 without NodeSource: apt-get install nodejs npm" >&2
+  exit 1
+fi
+
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
 

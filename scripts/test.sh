@@ -26,6 +26,13 @@ t0=$(date +%s)
 bench/fuzz.sh "${KURIER_FUZZ_SECONDS:-30}"
 echo "fuzzing: $(( $(date +%s) - t0 )) s"
 
+# The browser tests (test_webui_browser.py) save a screenshot of every page of the web UI at
+# desktop and phone width here.
+export KURIER_BROWSER_ARTIFACTS="$PWD/$build/browser-artifacts"
+rm -rf "$KURIER_BROWSER_ARTIFACTS"
 t0=$(date +%s)
-KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest -c tests/integration/pytest.ini tests/integration "$@"
+rc=0
+KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest -c tests/integration/pytest.ini tests/integration "$@" || rc=$?
 echo "integration tests: $(( $(date +%s) - t0 )) s"
+echo "web UI screenshots (desktop and phone): $KURIER_BROWSER_ARTIFACTS"
+exit "$rc"

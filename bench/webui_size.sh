@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The web UI's first page load in bytes transferred, compressed (issue 11: < 250 KB): a Release
+# kurier on loopback (bench/common.sh), Debian's Chromium with an empty cache through
+# bench/webui_size.mjs, which prints every response and the total.
+source "$(dirname "$0")/common.sh"
+USERS=1
+build_kurier
+start_kurier
+trap stop_kurier EXIT
+admin_password="bench-admin-password"
+printf '%s\n' "$admin_password" | "$KURIER" -c "$WORK/kurier/kurier.toml" admin add webbench --super --password-stdin >/dev/null
+port=$((KURIER_OFFSET + 80))
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+node "$BENCH_ROOT/bench/webui_size.mjs" "http://127.0.0.1:$port" webbench "$admin_password"
