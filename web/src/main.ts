@@ -126,7 +126,7 @@ function languagePicker(s: Session): HTMLElement {
     const l = supported(select.value)!;
     setLanguage(l);
     localStorage.setItem("kurier.lang", l);
-    if (isAdmin(s)) await savePreferences({ language: l }).catch(() => undefined);
+    if (isAdmin(s)) await savePreferences({ language: l }).catch(() => false);
     void render();
   });
   return h("span", { class: "lang" }, h("label", { for: id, class: "visually-hidden" }, t("nav.language")), select);

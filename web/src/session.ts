@@ -1,7 +1,7 @@
 // Who is logged in: the session the server reports (POST/GET /api/v1/session), reduced to what
 // the UI needs to choose pages. The server enforces roles on every request; the UI only hides
 // what the role cannot use.
-import { get, post, del, patch, setCsrfToken, request } from "./api";
+import { get, post, del, patch, setCsrfToken, request, ApiError } from "./api";
 
 export type Role = "super" | "domain_admin" | "user";
 
@@ -31,7 +31,7 @@ function fromServer(data: Record<string, unknown>): Session {
   const who = (data.user ?? data) as Record<string, unknown>;
   const token = data.csrf_token ?? data.csrf;
   if (typeof token === "string") setCsrfToken(token);
-  const warn = Number(data.quota_warning_percent ?? who.quota_warning_percent ?? 80);
+  const warn = Number(localStorage.getItem("kurier.quotaWarn") ?? data.quota_warning_percent ?? who.quota_warning_percent ?? 80);
   return {
     username: String(who.username ?? who.name ?? who.address ?? ""),
     role: roleOf(who.role),
@@ -74,10 +74,20 @@ export async function logout(): Promise<void> {
   try { await del("session"); } finally { current = null; setCsrfToken(""); }
 }
 
-export async function savePreferences(prefs: { language?: string; quota_warning_percent?: number }): Promise<void> {
-  await patch("me/preferences", prefs);
+// An admin's preferences: kept in this browser at once, and on the server (so every browser of
+// the admin gets them) where it offers PATCH /api/v1/me/preferences. True when the server kept them.
+export async function savePreferences(prefs: { language?: string; quota_warning_percent?: number }): Promise<boolean> {
+  if (prefs.language) localStorage.setItem("kurier.lang", prefs.language);
+  if (prefs.quota_warning_percent) localStorage.setItem("kurier.quotaWarn", String(prefs.quota_warning_percent));
   if (current && prefs.language) current.language = prefs.language;
   if (current && prefs.quota_warning_percent) current.quotaWarningPercent = prefs.quota_warning_percent;
+  try {
+    await patch("me/preferences", prefs);
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 403)) return false;
+    throw e;
+  }
 }
 
 export { get, post };

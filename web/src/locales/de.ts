@@ -82,6 +82,7 @@ export const de: Messages = {
   "domains.default_quota": "Standard-Kontingent",
   "domains.default_quota_mb": "Kontingent neuer Konten (MB)",
   "domains.max_quota_mb": "Größtes Kontingent eines Kontos (MB)",
+  "domains.allocated_quota": "An Konten vergebenes Kontingent",
   "domains.total_quota": "Gesamtkontingent",
   "domains.total_quota_mb": "Gesamtkontingent aller Konten (MB)",
   "domains.max_accounts": "Höchstzahl der Konten",
@@ -104,6 +105,9 @@ export const de: Messages = {
   "dns.status_ok": "korrekt",
   "dns.status_missing": "fehlt",
   "dns.status_wrong": "falsch",
+  "dns.kind": "Zweck",
+  "dns.expected": "Erwartet",
+  "dns.status_error": "Abfrage fehlgeschlagen",
 
   "accounts.search": "Konten suchen",
   "accounts.title_domain": "Konten von {domain}",
@@ -198,6 +202,8 @@ export const de: Messages = {
   "self.preferences": "Meine Einstellungen",
   "self.quota_warning": "Warnen ab Kontingent-Belegung von (%)",
   "self.quota_warning_hint": "Ab diesem Wert werden Kontingent-Balken in der Warnfarbe gezeigt.",
+  "self.quota_warning_range": "Geben Sie eine Zahl von 1 bis 100 ein.",
+  "self.saved_in_browser": "In diesem Browser gespeichert.",
 
   "vacation.title": "Abwesenheitsnotiz",
   "vacation.intro": "Solange sie aktiv ist, erhalten Absender eine automatische Antwort, jeder Absender nur einmal in einigen Tagen.",

@@ -81,6 +81,7 @@ export const en = {
   "domains.default_quota": "Default quota",
   "domains.default_quota_mb": "Default quota of new accounts (MB)",
   "domains.max_quota_mb": "Largest quota of one account (MB)",
+  "domains.allocated_quota": "Quota given to accounts",
   "domains.total_quota": "Total quota",
   "domains.total_quota_mb": "Total quota of all accounts (MB)",
   "domains.max_accounts": "Most accounts",
@@ -103,6 +104,9 @@ export const en = {
   "dns.status_ok": "correct",
   "dns.status_missing": "missing",
   "dns.status_wrong": "wrong",
+  "dns.kind": "Purpose",
+  "dns.expected": "Expected",
+  "dns.status_error": "lookup failed",
 
   "accounts.search": "Search accounts",
   "accounts.title_domain": "Accounts of {domain}",
@@ -197,6 +201,8 @@ export const en = {
   "self.preferences": "My settings",
   "self.quota_warning": "Warn at quota use of (%)",
   "self.quota_warning_hint": "Quota bars turn to the warning colour from this level on.",
+  "self.quota_warning_range": "Enter a number from 1 to 100.",
+  "self.saved_in_browser": "Saved in this browser.",
 
   "vacation.title": "Vacation reply",
   "vacation.intro": "While it is on, senders get an automatic reply, each sender only once in a number of days.",

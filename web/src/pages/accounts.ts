@@ -2,7 +2,7 @@
 // turn to warning colour at the configured level) and one account's page: settings, services,
 // its addresses (aliases that reach it), forwarding, password reset and deletion.
 import { h, clear } from "../dom";
-import { get, list, patch, put, del, enc, ApiError } from "../api";
+import { get, list, patch, put, post, del, enc, ApiError } from "../api";
 import { t, formatDate } from "../i18n";
 import { heading, section, table, pagedList, link, errorLine, confirmButton, badge, dl, quotaBar, mbToBytes, bytesToMb } from "../components";
 import { form, num, splitList } from "../form";
@@ -14,20 +14,20 @@ export interface Account {
   address: string;
   login?: string;
   domain?: string;
-  name?: string;
   display_name?: string;
   quota?: number;
-  used_bytes?: number;
-  quota_used?: number;
+  usage_bytes?: number;
+  usage?: { bytes: number; messages: number; quota?: number };
   enabled?: boolean;
-  services?: string[];
+  services?: Record<string, boolean>;
   created_at?: number | string;
   last_login?: number | string;
 }
 
 export const SERVICES = ["imap", "pop3", "sieve", "submission", "receive"] as const;
-export const usedOf = (a: Account): number => a.used_bytes ?? a.quota_used ?? 0;
-const displayName = (a: Account): string => a.name ?? a.display_name ?? "";
+export const usedOf = (a: Account): number => a.usage_bytes ?? a.usage?.bytes ?? 0;
+const displayName = (a: Account): string => a.display_name ?? "";
+const servicesOn = (a: Account): string[] => SERVICES.filter((s) => a.services?.[s] !== false);
 
 export async function accountsPage({ main, query, session }: PageContext): Promise<void> {
   const q = query.get("q") ?? "";
@@ -47,6 +47,8 @@ export async function accountsPage({ main, query, session }: PageContext): Promi
 export async function accountPage({ main, params, session }: PageContext): Promise<void> {
   const address = params[0];
   const a = await get<Account>(`accounts/${enc(address)}`);
+  const usage = await get<{ bytes: number }>(`accounts/${enc(address)}/usage`).catch(() => null);
+  if (usage) a.usage_bytes = usage.bytes;
   const domain = a.domain ?? address.split("@")[1];
   main.append(heading(a.address, link(`/domains/${enc(domain)}`, t("accounts.back_to_domain", { domain }))));
   main.append(section(t("accounts.overview"), dl([
@@ -58,20 +60,22 @@ export async function accountPage({ main, params, session }: PageContext): Promi
   main.append(section(t("accounts.settings"), form({
     submit: "common.save",
     fields: [
-      { name: "name", label: "accounts.display_name", value: displayName(a), autocomplete: "off" },
+      { name: "display_name", label: "accounts.display_name", value: displayName(a), autocomplete: "off" },
       { name: "quota", label: "accounts.quota_mb", type: "number", min: 0, value: bytesToMb(a.quota), hint: "accounts.quota_hint" },
       { name: "enabled", label: "accounts.enabled", type: "checkbox", value: a.enabled !== false },
-      { name: "services", label: "accounts.services", type: "select", multiple: true, value: a.services ?? [...SERVICES],
+      { name: "services", label: "accounts.services", type: "select", multiple: true, value: servicesOn(a),
         options: SERVICES.map((s) => ({ value: s, label: t(`service.${s}`) })), hint: "accounts.services_hint" },
     ],
     onSubmit: async (v) => {
+      const on = v.services as string[];
       await patch(`accounts/${enc(a.address)}`, {
-        name: v.name, quota: mbToBytes(num(v.quota as string)) ?? 0, enabled: v.enabled, services: v.services,
+        display_name: v.display_name, quota: mbToBytes(num(v.quota as string)) ?? 0, enabled: v.enabled,
+        services: Object.fromEntries(SERVICES.map((x) => [x, on.includes(x)])),
       });
     },
   })));
   main.append(await addressesSection(a.address));
-  main.append(await forwardingSection(`accounts/${enc(a.address)}/forwarding`));
+  main.append(await forwardingSection(aliasForwarding(a.address)));
   main.append(section(t("accounts.set_password"), form({
     submit: "accounts.set_password",
     fields: [{ name: "password", label: "accounts.new_password", type: "password", required: true, autocomplete: "new-password" }],
@@ -88,7 +92,7 @@ async function addressesSection(address: string): Promise<HTMLElement> {
   const box = h("div", {});
   async function refresh(): Promise<void> {
     try {
-      const page = await list<Alias>("aliases", { target: address, limit: 500 });
+      const page = await list<Alias>("aliases", { domain: address.split("@")[1], limit: 1000 });
       clear(box);
       box.append(h("p", {}, t("accounts.primary_address", { address })),
         aliasTable(page.items.filter((x) => x.targets.includes(address) && x.source !== address), refresh));
@@ -103,21 +107,48 @@ async function addressesSection(address: string): Promise<HTMLElement> {
 
 interface Forwarding { targets: string[]; keep_copy: boolean }
 
-// Forwarding of an account (admin: accounts/ADDR/forwarding; the user itself: me/forwarding).
-export async function forwardingSection(path: string): Promise<HTMLElement> {
-  let f: Forwarding = { targets: [], keep_copy: true };
+// Where a forwarding lives: the user's own GET/PUT me/forwarding, or for an admin the alias
+// whose source is the account's address (targets, plus the address itself for a local copy).
+export interface ForwardingStore { load: () => Promise<Forwarding>; save: (f: Forwarding) => Promise<void> }
+
+export const selfForwarding: ForwardingStore = {
+  load: () => get<Forwarding>("me/forwarding"),
+  save: async (f) => { await put("me/forwarding", f); },
+};
+
+function aliasForwarding(address: string): ForwardingStore {
+  return {
+    load: async () => {
+      try {
+        const a = await get<Alias>(`aliases/${enc(address)}`);
+        return { targets: a.targets.filter((x) => x !== address), keep_copy: a.targets.includes(address) };
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return { targets: [], keep_copy: true };
+        throw e;
+      }
+    },
+    save: async (f) => {
+      await del(`aliases/${enc(address)}`).catch((e) => { if (!(e instanceof ApiError && e.status === 404)) throw e; });
+      const targets = f.targets.filter((x) => x !== address);
+      if (targets.length) await post("aliases", { source: address, targets: f.keep_copy ? [...targets, address] : targets });
+    },
+  };
+}
+
+export async function forwardingSection(store: ForwardingStore): Promise<HTMLElement> {
+  let f: Forwarding;
   try {
-    f = { ...f, ...(await get<Forwarding>(path)) };
+    f = await store.load();
   } catch (e) {
-    if (!(e instanceof ApiError && e.status === 404)) return section(t("forwarding.title"), errorLine(e));
+    return section(t("forwarding.title"), errorLine(e));
   }
+  if (!f.targets.length) f.keep_copy = true;
   return section(t("forwarding.title"), form({
     submit: "common.save",
     fields: [
       { name: "targets", label: "forwarding.targets", type: "textarea", rows: 3, value: f.targets.join("\n"), hint: "forwarding.targets_hint" },
       { name: "keep_copy", label: "forwarding.keep_copy", type: "checkbox", value: f.keep_copy },
     ],
-    onSubmit: async (v) => { await put(path, { targets: splitList(v.targets), keep_copy: v.keep_copy === true }); },
+    onSubmit: async (v) => { await store.save({ targets: splitList(v.targets), keep_copy: v.keep_copy === true }); },
   }));
 }
-

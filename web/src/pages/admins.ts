@@ -7,7 +7,7 @@ import { heading, section, table, confirmButton, errorLine, badge } from "../com
 import { form, splitList } from "../form";
 import type { PageContext } from "../main";
 
-interface Admin { name: string; role: string; domains: string[] }
+interface Admin { name: string; super: boolean; domains: string[] }
 
 export async function adminsPage({ main, session }: PageContext): Promise<void> {
   main.append(heading(t("nav.admins")));
@@ -18,8 +18,8 @@ export async function adminsPage({ main, session }: PageContext): Promise<void> 
       clear(box);
       box.append(table(t("nav.admins"), [
         { label: "admins.name", cell: (a) => a.name },
-        { label: "admins.role", cell: (a) => (a.role.includes("super") ? badge(t("admins.super"), "warn") : badge(t("admins.domain_admin"))) },
-        { label: "admins.domains", cell: (a) => (a.role.includes("super") ? t("admins.all_domains") : a.domains.join(", ")) },
+        { label: "admins.role", cell: (a) => (a.super ? badge(t("admins.super"), "warn") : badge(t("admins.domain_admin"))) },
+        { label: "admins.domains", cell: (a) => (a.super ? t("admins.all_domains") : a.domains.join(", ")) },
         { label: "common.actions", cell: (a) => (a.name === session.username ? "" : confirmButton(t("common.delete"), t("common.confirm_delete"), async () => {
           await del(`admins/${enc(a.name)}`);
           await refresh();
@@ -41,7 +41,8 @@ export async function adminsPage({ main, session }: PageContext): Promise<void> 
       { name: "domains", label: "admins.domains", type: "textarea", rows: 2, hint: "admins.domains_hint" },
     ],
     onSubmit: async (v) => {
-      await post("admins", { name: v.name, password: v.password, role: v.role, domains: splitList(v.domains) });
+      const isSuper = v.role === "super";
+      await post("admins", { name: v.name, password: v.password, super: isSuper, domains: isSuper ? [] : splitList(v.domains) });
       await refresh();
       return t("admins.added", { name: String(v.name) });
     },

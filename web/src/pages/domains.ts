@@ -12,6 +12,7 @@ import { aliasesSection } from "./aliases";
 export interface Domain {
   name: string;
   accounts?: number;
+  allocated_quota?: number;
   max_accounts?: number | null;
   default_quota?: number | null;
   max_quota_per_account?: number | null;
@@ -27,8 +28,9 @@ export async function domainsPage({ main, query, session }: PageContext): Promis
   main.append(pagedList<Domain>((after) => list<Domain>("domains", { q, limit: 50, after }), (items) =>
     table(t("nav.domains"), [
       { label: "domains.name", cell: (d) => link(`/domains/${enc(d.name)}`, d.name) },
-      { label: "domains.accounts", cell: (d) => `${formatNumber(d.accounts)}${d.max_accounts ? ` / ${formatNumber(d.max_accounts)}` : ""}`, className: "num" },
-      { label: "domains.storage", cell: (d) => quotaBar(d.used_bytes, d.total_quota, session.quotaWarningPercent) },
+      { label: "domains.max_accounts", cell: (d) => (d.max_accounts ? formatNumber(d.max_accounts) : t("quota.unlimited")), className: "num" },
+      { label: "domains.default_quota", cell: (d) => (d.default_quota ? formatBytes(d.default_quota) : t("quota.unlimited")), className: "num" },
+      { label: "domains.total_quota", cell: (d) => (d.total_quota ? formatBytes(d.total_quota) : t("quota.unlimited")), className: "num" },
     ], items, "domains.none")));
   if (session.role === "super") {
     main.append(section(t("domains.add"), form({
@@ -86,11 +88,14 @@ function domainBody(v: Record<string, unknown>, withName: boolean): Record<strin
 export async function domainPage({ main, params, session }: PageContext): Promise<void> {
   const name = params[0];
   const d = await get<Domain>(`domains/${enc(name)}`);
+  const usage = await get<{ bytes: number }>(`domains/${enc(name)}/usage`).catch(() => null);
+  if (usage) d.used_bytes = usage.bytes;
   main.append(heading(t("domains.title", { name: d.name }),
     link(`/accounts?domain=${enc(d.name)}`, t("domains.show_accounts"))));
   main.append(section(t("domains.overview"), dl([
     ["domains.accounts", `${formatNumber(d.accounts)}${d.max_accounts ? ` / ${formatNumber(d.max_accounts)}` : ""}`],
     ["domains.storage", quotaBar(d.used_bytes, d.total_quota, session.quotaWarningPercent)],
+    ["domains.allocated_quota", d.allocated_quota ? formatBytes(d.allocated_quota) : "—"],
     ["domains.default_quota", d.default_quota ? formatBytes(d.default_quota) : t("quota.unlimited")],
   ])));
   main.append(section(t("accounts.add"), newAccountForm(d)));
@@ -119,7 +124,8 @@ export function newAccountForm(d: Domain): HTMLFormElement {
     ],
     onSubmit: async (v) => {
       const address = `${String(v.local)}@${d.name}`;
-      const body: Record<string, unknown> = { address, password: v.password, display_name: v.display_name || undefined };
+      const body: Record<string, unknown> = { address, password: v.password };
+      if (v.display_name) body.display_name = v.display_name;
       const quota = mbToBytes(num(v.quota as string));
       if (quota !== undefined) body.quota = quota;
       await post("accounts", body);
@@ -128,8 +134,11 @@ export function newAccountForm(d: Domain): HTMLFormElement {
   });
 }
 
-interface DnsRecord { type: string; name: string; value: string; purpose?: string }
-interface DnsCheck { type: string; name: string; status: string; expected?: string; found?: string[] | string; detail?: string }
+// kind: what the record is for (MX, SPF, DKIM, DMARC, autoconfig...); status of a check: ok,
+// missing, wrong, or error (the lookup failed: try again).
+interface DnsRecord { kind?: string; type: string; name: string; value: string }
+interface DnsCheck extends DnsRecord { status: string; found?: string[] | string; detail?: string }
+const STATUSES = ["ok", "missing", "wrong", "error"] as const;
 
 function dnsSection(domain: string): HTMLElement {
   const records = h("div", {}, loading());
@@ -154,6 +163,7 @@ function dnsSection(domain: string): HTMLElement {
   void get<{ records?: DnsRecord[] } | DnsRecord[]>(`domains/${enc(domain)}/dns`).then((r) => {
     clear(records);
     records.append(table(t("dns.title"), [
+      { label: "dns.kind", cell: (x) => x.kind ?? "" },
       { label: "dns.type", cell: (x) => x.type },
       { label: "dns.name", cell: (x) => h("code", {}, x.name) },
       { label: "dns.value", cell: (x) => h("code", { class: "dns-value" }, x.value) },
@@ -163,11 +173,13 @@ function dnsSection(domain: string): HTMLElement {
 }
 
 function checkTable(rows: DnsCheck[]): HTMLElement {
-  const kind = (s: string) => (s === "ok" ? "ok" : s === "missing" ? "bad" : "warn");
+  const kind = (s: string) => (s === "ok" ? "ok" : s === "missing" || s === "wrong" ? "bad" : "warn");
+  const status = (s: string) => (STATUSES as readonly string[]).includes(s) ? s as typeof STATUSES[number] : "error";
   return table(t("dns.results"), [
-    { label: "dns.type", cell: (x) => x.type },
+    { label: "dns.kind", cell: (x) => x.kind ?? x.type },
     { label: "dns.name", cell: (x) => h("code", {}, x.name) },
-    { label: "dns.status", cell: (x) => badge(t(`dns.status_${x.status === "ok" || x.status === "missing" ? x.status : "wrong"}`), kind(x.status)) },
+    { label: "dns.status", cell: (x) => badge(t(`dns.status_${status(x.status)}`), kind(x.status)) },
+    { label: "dns.expected", cell: (x) => h("code", { class: "dns-value" }, x.value) },
     { label: "dns.found", cell: (x) => h("code", {}, [x.found ?? []].flat().join("\n") || x.detail || "—") },
   ], rows);
 }

@@ -2,12 +2,12 @@
 // copy, vacation (subject, text, dates; the server writes it as a Sieve script), Sieve scripts,
 // quota usage and app passwords for mail clients. An admin: its language and quota warning level.
 import { h, clear } from "../dom";
-import { get, put, post, del, list, enc } from "../api";
-import { t, languages, currentLang, setLanguage, supported, formatDate, type Key } from "../i18n";
+import { get, put, post, del, list, enc, ApiError } from "../api";
+import { t, languages, currentLang, setLanguage, supported, formatDate, formatNumber, type Key } from "../i18n";
 import { heading, section, table, confirmButton, errorLine, quotaBar, badge, dl } from "../components";
 import { form } from "../form";
 import { session as currentSession, savePreferences, type Session } from "../session";
-import { forwardingSection, usedOf, type Account } from "./accounts";
+import { forwardingSection, selfForwarding, usedOf, type Account } from "./accounts";
 import { navigate, type PageContext } from "../main";
 
 export const selfSections: [string, Key][] = [
@@ -23,7 +23,7 @@ export async function selfPage(ctx: PageContext): Promise<void> {
   ctx.main.append(heading(t(entry[0] === "password" ? "self.password" : entry[1])));
   const page: Record<string, () => Promise<void>> = {
     password: () => passwordPage(ctx.main),
-    forwarding: async () => { ctx.main.append(await forwardingSection("me/forwarding")); },
+    forwarding: async () => { ctx.main.append(await forwardingSection(selfForwarding)); },
     vacation: () => vacationPage(ctx.main),
     sieve: () => sievePage(ctx.main),
     quota: () => quotaPage(ctx.main, ctx.session),
@@ -66,7 +66,7 @@ async function vacationPage(main: HTMLElement): Promise<void> {
   })));
 }
 
-interface Script { name: string; active: boolean; script?: string; content?: string }
+interface Script { name: string; active: boolean; content?: string }
 
 async function sievePage(main: HTMLElement): Promise<void> {
   const listBox = h("div", {});
@@ -92,17 +92,17 @@ async function sievePage(main: HTMLElement): Promise<void> {
     let script = "";
     if (name) {
       const s = await get<Script>(`me/sieve/${enc(name)}`);
-      script = s.script ?? s.content ?? "";
+      script = s.content ?? "";
     }
     clear(editor);
     editor.append(section(name ? t("sieve.edit", { name }) : t("sieve.new"), form({
       submit: "common.save",
       fields: [
         { name: "name", label: "sieve.name", required: true, value: name ?? "", autocomplete: "off" },
-        { name: "script", label: "sieve.script", type: "textarea", rows: 14, required: true, value: script, hint: "sieve.script_hint" },
+        { name: "content", label: "sieve.script", type: "textarea", rows: 14, required: true, value: script, hint: "sieve.script_hint" },
       ],
       onSubmit: async (v) => {
-        await put(`me/sieve/${enc(String(v.name))}`, { script: v.script });
+        await put(`me/sieve/${enc(String(v.name))}`, { content: v.content });
         await refresh();
       },
     })));
@@ -115,11 +115,11 @@ async function sievePage(main: HTMLElement): Promise<void> {
 
 async function quotaPage(main: HTMLElement, s: Session): Promise<void> {
   try {
-    const me = await get<Account & { messages?: number }>("me");
+    const me = await get<Account>("me");
     main.append(section(t("self.quota"), dl([
       ["accounts.address", me.address],
       ["accounts.quota", quotaBar(usedOf(me), me.quota, s.quotaWarningPercent)],
-      ["self.messages", me.messages === undefined ? "—" : String(me.messages)],
+      ["self.messages", me.usage ? formatNumber(me.usage.messages) : "—"],
     ])));
   } catch (e) {
     main.append(errorLine(e));
@@ -179,10 +179,14 @@ async function preferencesPage({ main, session }: PageContext): Promise<void> {
     ],
     onSubmit: async (v) => {
       const language = supported(String(v.language)) ?? "en";
-      await savePreferences({ language, quota_warning_percent: Number(v.quota_warning_percent) });
-      setLanguage(language);
-      localStorage.setItem("kurier.lang", language);
-      if (currentSession()) navigate("/me", true);
+      const warn = Number(v.quota_warning_percent);
+      if (!(warn >= 1 && warn <= 100)) throw new ApiError(400, "invalid_input", t("self.quota_warning_range"), [{ field: "quota_warning_percent", message: t("self.quota_warning_range") }]);
+      const onServer = await savePreferences({ language, quota_warning_percent: warn });
+      if (language !== currentLang()) {
+        setLanguage(language);
+        if (currentSession()) navigate("/me", true);
+      }
+      return t(onServer ? "form.saved" : "self.saved_in_browser");
     },
   })));
 }
