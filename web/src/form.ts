@@ -9,7 +9,7 @@ import { t, type Key } from "./i18n";
 export interface Field {
   name: string;
   label: Key;
-  type?: "text" | "password" | "email" | "number" | "date" | "textarea" | "checkbox" | "select" | "search";
+  type?: "text" | "password" | "email" | "number" | "date" | "textarea" | "checkbox" | "checkboxes" | "select" | "search";
   value?: string | number | boolean | string[];
   required?: boolean;
   hint?: Key;
@@ -32,7 +32,9 @@ export interface FormOptions {
   label?: string;
 }
 
-interface Control { field: Field; input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement; error: HTMLElement }
+// input: the element that takes focus and aria-invalid (for a group of checkboxes, the first);
+// group: the fieldset of a "checkboxes" field, whose checked boxes are its value.
+interface Control { field: Field; input: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement; error: HTMLElement; group?: HTMLFieldSetElement }
 
 export function form(opts: FormOptions): HTMLFormElement {
   const alert = h("p", { class: "form-alert", role: "alert", tabindex: -1 });
@@ -40,7 +42,7 @@ export function form(opts: FormOptions): HTMLFormElement {
   const controls = opts.fields.map(control);
   const button = h("button", { type: "submit", class: "primary" }, t(opts.submit));
   const el = h("form", { class: opts.className ?? "stack", novalidate: true, "aria-label": opts.label ?? null },
-    alert, controls.map((c) => c.input.closest(".field")!), h("div", { class: "actions" }, button), status);
+    alert, controls.map((c) => c.group ?? c.input.closest(".field")!), h("div", { class: "actions" }, button), status);
 
   el.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -65,6 +67,7 @@ export function form(opts: FormOptions): HTMLFormElement {
 }
 
 function control(field: Field): Control {
+  if (field.type === "checkboxes") return checkboxGroup(field);
   const id = uid(`f-${field.name}`);
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
@@ -96,11 +99,26 @@ function control(field: Field): Control {
   return { field, input, error };
 }
 
+// A set of on/off choices (e.g. an account's services): a fieldset whose legend names it.
+function checkboxGroup(field: Field): Control {
+  const id = uid(`f-${field.name}`);
+  const error = h("p", { class: "field-error", id: `${id}-error` });
+  const boxes = (field.options ?? []).map((o, i) => {
+    const boxId = `${id}-${i}`;
+    const box = h("input", { type: "checkbox", id: boxId, name: field.name, value: o.value, checked: isSelected(field, o.value), "aria-describedby": `${id}-error` });
+    return h("div", { class: "field checkbox" }, box, h("label", { for: boxId }, o.label));
+  });
+  const group = h("fieldset", { class: "field group" }, h("legend", {}, t(field.label)),
+    field.hint ? h("p", { class: "hint" }, t(field.hint)) : null, boxes, error);
+  return { field, input: group.querySelector("input")!, error, group };
+}
+
 function isSelected(field: Field, value: string): boolean {
   return Array.isArray(field.value) ? (field.value as string[]).includes(value) : String(field.value ?? "") === value;
 }
 
 function valueOf(c: Control): string | boolean | string[] {
+  if (c.group) return Array.from(c.group.querySelectorAll<HTMLInputElement>("input:checked")).map((b) => b.value);
   const i = c.input;
   if (i instanceof HTMLInputElement && i.type === "checkbox") return i.checked;
   if (i instanceof HTMLSelectElement && i.multiple) return Array.from(i.selectedOptions).map((o) => o.value);

@@ -131,7 +131,6 @@ export const de: Messages = {
   "accounts.created": "Angelegt",
   "accounts.settings": "Einstellungen",
   "accounts.services": "Dienste",
-  "accounts.services_hint": "Mit Strg (oder Cmd) mehrere auswählen.",
   "accounts.addresses": "Adressen",
   "accounts.primary_address": "Hauptadresse: {address}. Aliasse, die an dieses Konto zustellen:",
   "accounts.set_password": "Passwort setzen",

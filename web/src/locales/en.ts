@@ -130,7 +130,6 @@ export const en = {
   "accounts.created": "Created",
   "accounts.settings": "Settings",
   "accounts.services": "Services",
-  "accounts.services_hint": "Hold Ctrl (or Cmd) to choose several.",
   "accounts.addresses": "Addresses",
   "accounts.primary_address": "Primary address: {address}. Aliases that deliver to this account:",
   "accounts.set_password": "Set password",

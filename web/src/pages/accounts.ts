@@ -63,8 +63,8 @@ export async function accountPage({ main, params, session }: PageContext): Promi
       { name: "display_name", label: "accounts.display_name", value: displayName(a), autocomplete: "off" },
       { name: "quota", label: "accounts.quota_mb", type: "number", min: 0, value: bytesToMb(a.quota), hint: "accounts.quota_hint" },
       { name: "enabled", label: "accounts.enabled", type: "checkbox", value: a.enabled !== false },
-      { name: "services", label: "accounts.services", type: "select", multiple: true, value: servicesOn(a),
-        options: SERVICES.map((s) => ({ value: s, label: t(`service.${s}`) })), hint: "accounts.services_hint" },
+      { name: "services", label: "accounts.services", type: "checkboxes", value: servicesOn(a),
+        options: SERVICES.map((s) => ({ value: s, label: t(`service.${s}`) })) },
     ],
     onSubmit: async (v) => {
       const on = v.services as string[];
