@@ -434,3 +434,120 @@ std::optional<Admin> AdminService::verify_admin(std::string_view name, std::stri
 }
 
 }  // namespace kurier::accounts
+
+namespace kurier::accounts {
+
+// ---- paging ----
+
+// Accounts of the domains, by address, after `after`, whose address or display name contains q.
+std::vector<Account> AdminService::page_accounts(const std::vector<int64_t>& domain_ids, const std::string& after,
+                                                 const std::string& q, size_t limit) {
+  std::vector<Account> all;
+  for (int64_t id : domain_ids) {
+    auto part = translate([&] { return dir_.list_accounts(id); });
+    for (auto& a : part)
+      if (a.address > after && (q.empty() || a.address.find(q) != std::string::npos ||
+                                to_lower(a.display_name).find(q) != std::string::npos))
+        all.push_back(std::move(a));
+  }
+  std::sort(all.begin(), all.end(), [](const Account& x, const Account& y) { return x.address < y.address; });
+  if (all.size() > limit) all.resize(limit);
+  return all;
+}
+
+Page<Account> AdminService::page_users(const Actor& who, std::optional<std::string> domain, const PageQuery& page) {
+  std::vector<Domain> domains;
+  if (domain) domains.push_back(domain_for(who, *domain));
+  else domains = list_domains(who);
+  std::vector<int64_t> ids;
+  for (const auto& d : domains) ids.push_back(d.id);
+  Page<Account> out;
+  if (ids.empty()) return out;
+  std::string q = to_lower(page.query);
+  // One more than asked for tells whether another page follows.
+  out.items = page_accounts(ids, page.after, q, page.limit + 1);
+  if (out.items.size() > page.limit) {
+    out.items.resize(page.limit);
+    out.next = out.items.back().address;
+  }
+  return out;
+}
+
+// ---- admins ----
+
+Admin AdminService::show_admin(const Actor& who, std::string_view name) {
+  require_super(who, "see admins");
+  auto a = translate([&] { return dir_.find_admin(to_lower(trim(name))); });
+  if (!a) throw Error(Error::NotFound, "no such admin: " + std::string(name));
+  a->password_hash.clear();
+  return *a;
+}
+
+Admin AdminService::set_admin(const Actor& who, std::string_view name, const std::optional<std::string>& password,
+                              const std::optional<std::vector<std::string>>& domains) {
+  require_super(who, "change admins");
+  auto a = translate([&] { return dir_.find_admin(to_lower(trim(name))); });
+  if (!a) throw Error(Error::NotFound, "no such admin: " + std::string(name));
+  if (domains) {
+    if (a->is_super && !domains->empty()) throw Error(Error::Invalid, "a super-admin manages every domain: no domains");
+    if (!a->is_super && domains->empty()) throw Error(Error::Invalid, "a domain admin needs at least one domain");
+    std::vector<std::string> names;
+    for (const auto& d : *domains) names.push_back(domain_for(who, d).name);
+    a->domains = names;
+  }
+  if (password) {
+    check_password_policy(*password);
+    a->password_hash = auth::hash_password(*password);
+  }
+  translate([&] { dir_.update_admin(*a); });
+  return show_admin(who, a->name);
+}
+
+// ---- self-service ----
+
+Account AdminService::self_or_managed(const Actor& who, std::string_view address) {
+  if (who.role != Actor::User) return account_for(who, address);
+  auto a = translate([&] { return dir_.find_account_by_address(to_lower(trim(address))); });
+  if (!a || !iequals(a->address, who.name)) throw Error(Error::Forbidden, "a user may only manage its own account");
+  return *a;
+}
+
+Forwarding AdminService::forwarding(const Actor& who, std::string_view address) {
+  Account a = self_or_managed(who, address);
+  Forwarding f;
+  for (auto& t : translate([&] { return dir_.alias_targets(a.address); })) {
+    if (iequals(t, a.address)) f.keep_copy = true;
+    else f.targets.push_back(t);
+  }
+  return f;
+}
+
+Forwarding AdminService::set_forwarding(const Actor& who, std::string_view address, const Forwarding& f) {
+  Account a = self_or_managed(who, address);
+  if (f.targets.size() > 100) throw Error(Error::Invalid, "too many forwarding targets (at most 100)");
+  std::vector<std::string> targets;
+  for (const auto& t : f.targets) {
+    auto norm = normalize_address(t);
+    if (!norm) throw Error(Error::Invalid, "invalid forwarding address: " + t);
+    if (*norm == a.address) continue;
+    targets.push_back(*norm);
+  }
+  if (!targets.empty()) {
+    if (f.keep_copy) targets.push_back(a.address);
+    check_alias_loop(a.address, targets);
+  }
+  translate([&] {
+    dir_.remove_alias(a.address, std::nullopt);
+    if (!targets.empty()) dir_.add_alias_targets(a.domain_id, a.address, targets);
+  });
+  return forwarding(who, address);
+}
+
+void AdminService::change_own_password(const Actor& who, std::string_view address, std::string_view old_password,
+                                       const std::string& new_password) {
+  Account a = self_or_managed(who, address);
+  if (!auth::verify_password(old_password, a.password_hash)) throw Error(Error::Forbidden, "the old password is wrong");
+  set_password(a, new_password);
+}
+
+}  // namespace kurier::accounts

@@ -9,6 +9,7 @@
 #include "auth/password.h"
 #include "auth/throttle.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/strings.h"
 
 namespace kurier::accounts {
@@ -16,6 +17,11 @@ namespace {
 constexpr size_t kCacheEntries = 100000;
 constexpr auto kCacheLifetime = std::chrono::minutes(60);
 constexpr std::chrono::seconds kLastLoginResolution(60);
+
+// The protocol a login counts under in /metrics.
+std::string service_label(directory::Service service) {
+  return service == 0 ? std::string("web") : directory::service_names(service);
+}
 }  // namespace
 
 Authenticator::Authenticator(directory::Directory& dir, ThrottleSettings s) : dir_(dir) {
@@ -76,7 +82,7 @@ LoginResult Authenticator::admit(const directory::Account& a, directory::Service
   if (!a.enabled) {
     r.status = LoginResult::Disabled;
     r.reason = "account disabled";
-  } else if (!(a.services & service)) {
+  } else if (service != 0 && !(a.services & service)) {
     r.status = LoginResult::ServiceDisabled;
     r.reason = "service disabled for this account";
   } else {
@@ -106,6 +112,7 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
       auth::verify_password(password, "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7");
     }
     record(ok, login, client_ip);
+    metrics::login(service_label(service), ok);
     if (!ok) return {LoginResult::BadCredentials, {}, a ? "wrong password" : "unknown user"};
     auto r = admit(*a, service);
     if (r.status == LoginResult::Ok) {
@@ -148,6 +155,22 @@ LoginResult Authenticator::check_admin_for_user(const std::string& admin_name, c
   }
 }
 
+std::optional<directory::Admin> Authenticator::check_admin_login(const std::string& name, const std::string& password,
+                                                                const std::string& client_ip) {
+  auto admin = dir_.find_admin(to_lower(name));
+  bool ok = false;
+  if (admin) {
+    ok = auth::verify_password(password, admin->password_hash) && (admin->is_super || !admin->domains.empty());
+  }
+  // An unknown admin name is not counted here: the caller goes on to try it as a mail user.
+  if (admin) {
+    record(ok, name, client_ip);
+    metrics::login("web", ok);
+  }
+  if (!ok) return std::nullopt;
+  return admin;
+}
+
 std::optional<auth::ScramSecret> Authenticator::scram_secret(const std::string& login, directory::Service service) {
   auto a = lookup(login);
   if (!a || a->scram_secret.empty()) return std::nullopt;
@@ -158,6 +181,7 @@ LoginResult Authenticator::finish_scram(const std::string& login, bool ok, direc
                                         const std::string& client_ip) {
   try {
     record(ok, login, client_ip);
+    metrics::login(service_label(service), ok);
     auto a = ok ? lookup(login) : std::nullopt;
     if (!a) return {LoginResult::BadCredentials, {}, ok ? "account vanished" : "wrong password"};
     auto r = admit(*a, service);
