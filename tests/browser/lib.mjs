@@ -30,14 +30,21 @@ export async function newPage(browser, { locale = "en-US" } = {}) {
   return page;
 }
 
+// The form control labelled `text` exactly. A required field's label ends in " *" (hidden from
+// screen readers, which hear "required" from the input), hence the optional suffix.
+export function field(page, text) {
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return page.getByLabel(new RegExp(`^${escaped}( \\*)?$`));
+}
+
 export function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
 export async function login(page, base, username, password) {
   await page.goto(base + "/");
-  await page.getByLabel("User name or email address").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
+  await field(page, "User name or email address").fill(username);
+  await field(page, "Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("button", { name: "Log out" }).waitFor();
 }

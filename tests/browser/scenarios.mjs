@@ -3,7 +3,7 @@
 // to the JSON settings. Each scenario drives the UI as a person would (labels and roles, never
 // CSS classes), runs axe on every page it shows and saves screenshots; the Python side then
 // proves the effect with real mail clients (smtplib, imaplib).
-import { run, login, capture, check, settle } from "./lib.mjs";
+import { run, login, capture, check, settle, field } from "./lib.mjs";
 
 const nav = (page, name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 const heading = (page, name) => page.getByRole("heading", { level: 1, name, exact: true });
@@ -28,8 +28,8 @@ async function adminSetup(page, cfg) {
   await capture(page, cfg.artifacts, "login");
 
   // A wrong password: the form says so, inline, and stays on the login page.
-  await page.getByLabel("User name or email address").fill(cfg.admin);
-  await page.getByLabel("Password", { exact: true }).fill("not-the-password");
+  await field(page, "User name or email address").fill(cfg.admin);
+  await field(page, "Password").fill("not-the-password");
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("alert").filter({ hasText: /wrong username or password/i }).waitFor();
 
@@ -41,7 +41,7 @@ async function adminSetup(page, cfg) {
   // Inline validation: an empty name never leaves the browser, a bad one comes back as a problem.
   const addDomain = page.getByRole("button", { name: "Add domain" });
   await addDomain.click();
-  const nameField = page.getByLabel("Domain", { exact: true });
+  const nameField = field(page, "Domain");
   check(await nameField.getAttribute("aria-invalid") === "true", "an empty domain name is marked invalid");
   await page.getByText("This field is required.").waitFor();
   await nameField.fill("not a domain!");
@@ -52,17 +52,17 @@ async function adminSetup(page, cfg) {
   await addDomain.click();
   await heading(page, `Domain ${cfg.domain}`).waitFor();
 
-  await page.getByLabel("Name before the @").fill(cfg.local);
-  await page.getByLabel("Display name").fill("Browser Test");
-  await page.getByLabel("Password", { exact: true }).fill(cfg.account_password);
+  await field(page, "Name before the @").fill(cfg.local);
+  await field(page, "Display name").fill("Browser Test");
+  await field(page, "Password").fill(cfg.account_password);
   await page.getByRole("button", { name: "Add account" }).click();
   await heading(page, address).waitFor();
   await capture(page, cfg.artifacts, "account");
 
   await page.getByRole("link", { name: `Domain ${cfg.domain}` }).click();
   await heading(page, `Domain ${cfg.domain}`).waitFor();
-  await page.getByLabel("Alias address").fill(cfg.alias_local);
-  await page.getByLabel("Deliver to").fill(address);
+  await field(page, "Alias address").fill(cfg.alias_local);
+  await field(page, "Deliver to").fill(address);
   await page.getByRole("button", { name: "Add alias" }).click();
   await page.getByText(`Alias ${alias} added.`).waitFor();
   const aliases = await page.getByRole("region", { name: "Aliases" }).innerText();
@@ -74,7 +74,7 @@ async function adminSetup(page, cfg) {
   await capture(page, cfg.artifacts, "domains");
 
   await go(page, "Accounts");
-  await page.getByLabel("Search accounts").fill(cfg.local);
+  await field(page, "Search accounts").fill(cfg.local);
   await page.getByRole("button", { name: "Search" }).click();
   await page.getByRole("link", { name: address }).waitFor();
   await settle(page);
@@ -106,11 +106,11 @@ async function domainAdmin(page, cfg) {
   check(text.includes(cfg.own_account), `the account list shows ${cfg.own_account}:\n${text}`);
   check(!text.includes(cfg.other_account), `the account list hides ${cfg.other_account}:\n${text}`);
 
-  await page.goto(`${cfg.base}/domains/${encodeURIComponent(cfg.other_domain)}`);
+  await page.goto(`${cfg.base}/domain?name=${encodeURIComponent(cfg.other_domain)}`);
   await page.getByRole("alert").first().waitFor();
   text = await mainText(page);
   check(!text.includes(`Domain ${cfg.other_domain}`), `the other domain's page shows nothing of it:\n${text}`);
-  await page.goto(`${cfg.base}/accounts/${encodeURIComponent(cfg.other_account)}`);
+  await page.goto(`${cfg.base}/account?address=${encodeURIComponent(cfg.other_account)}`);
   await page.getByRole("alert").first().waitFor();
   check(await heading(page, cfg.other_account).count() === 0, "the other domain's account is not shown");
   return {};
@@ -120,9 +120,9 @@ async function domainAdmin(page, cfg) {
 async function vacation(page, cfg) {
   await login(page, cfg.base, cfg.user, cfg.password);
   await go(page, "Vacation reply");
-  await page.getByLabel("Send vacation replies").check();
-  await page.getByLabel("Subject").fill(cfg.subject);
-  await page.getByLabel("Message").fill(cfg.text);
+  await field(page, "Send vacation replies").check();
+  await field(page, "Subject").fill(cfg.subject);
+  await field(page, "Message").fill(cfg.text);
   await page.getByRole("button", { name: "Save" }).click();
   await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
   await capture(page, cfg.artifacts, "self-vacation");
@@ -130,8 +130,8 @@ async function vacation(page, cfg) {
   await page.reload();
   await heading(page, "Vacation reply").waitFor();
   await settle(page);
-  check(await page.getByLabel("Send vacation replies").isChecked(), "the vacation reply is still on after a reload");
-  check(await page.getByLabel("Subject").inputValue() === cfg.subject, "the subject was saved");
+  check(await field(page, "Send vacation replies").isChecked(), "the vacation reply is still on after a reload");
+  check(await field(page, "Subject").inputValue() === cfg.subject, "the subject was saved");
   for (const [link, shot] of [["Password", "self-password"], ["Forwarding", "self-forwarding"],
     ["Filters (Sieve)", "self-sieve"], ["Storage", "self-storage"], ["App passwords", "self-app-passwords"]]) {
     await go(page, link);
@@ -145,13 +145,13 @@ async function changePassword(page, cfg) {
   await login(page, cfg.base, cfg.user, cfg.old_password);
   await go(page, "Password");
   const submit = page.getByRole("button", { name: "Change password" });
-  await page.getByLabel("Current password").fill("wrong-" + cfg.old_password);
-  await page.getByLabel("New password").fill(cfg.new_password);
+  await field(page, "Current password").fill("wrong-" + cfg.old_password);
+  await field(page, "New password").fill(cfg.new_password);
   await submit.click();
   await page.locator("form [role=alert]:not(:empty), form .field-error:not(:empty)").first().waitFor();
   check(await page.getByText("Your password was changed.").count() === 0, "a wrong old password changes nothing");
   await capture(page, cfg.artifacts, "self-password-error");
-  await page.getByLabel("Current password").fill(cfg.old_password);
+  await field(page, "Current password").fill(cfg.old_password);
   await submit.click();
   await page.getByRole("status").filter({ hasText: "Your password was changed." }).waitFor();
   return {};

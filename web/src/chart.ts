@@ -1,6 +1,7 @@
 // A line chart of messages per hour drawn as SVG (no chart library): one polyline per series,
 // hour ticks every 6 hours, a legend, and the same numbers as a table for screen readers.
 import { h, svg } from "./dom";
+import { scrollable } from "./components";
 import { t, formatNumber, currentLang, type Key } from "./i18n";
 
 export interface HourPoint { start: Date; values: Record<string, number> }
@@ -33,11 +34,11 @@ export function hourlyChart(title: string, points: HourPoint[], series: Series[]
     return h("li", {}, h("span", { class: `swatch ${s.className}`, "aria-hidden": "true" }), `${t(s.label)}: ${formatNumber(total)}`);
   }));
   const data = h("details", { class: "chart-data" }, h("summary", {}, t("dashboard.chart_as_table")),
-    h("div", { class: "table-wrap" }, h("table", {},
+    scrollable(title, h("div", { class: "table-wrap" }, h("table", {},
       h("caption", { class: "visually-hidden" }, title),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("dashboard.hour")), series.map((s) => h("th", { scope: "col" }, t(s.label))))),
       h("tbody", {}, points.map((p) => h("tr", {}, h("th", { scope: "row" }, dayFmt.format(p.start)),
-        series.map((s) => h("td", {}, formatNumber(p.values[s.key] ?? 0)))))))));
+        series.map((s) => h("td", {}, formatNumber(p.values[s.key] ?? 0))))))))));
   return h("figure", { class: "chart-figure" }, chart, h("figcaption", {}, legend), data);
 }
 

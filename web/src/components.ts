@@ -21,11 +21,27 @@ export interface Column<T> { label: Key; cell: (row: T) => Node | string; classN
 
 export function table<T>(caption: string, columns: Column<T>[], rows: T[], empty: Key = "common.empty"): HTMLElement {
   if (!rows.length) return h("p", { class: "empty" }, t(empty));
-  return h("div", { class: "table-wrap" },
+  return scrollable(caption, h("div", { class: "table-wrap" },
     h("table", {},
       h("caption", { class: "visually-hidden" }, caption),
       h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.className ?? null }, t(c.label))))),
-      h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => h("td", { class: c.className ?? null, "data-label": t(c.label) }, c.cell(r))))))));
+      h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => h("td", { class: c.className ?? null, "data-label": t(c.label) }, c.cell(r)))))))));
+}
+
+// A box that scrolls sideways when its content is too wide (a table on a phone) must be reachable
+// by keyboard to be scrolled (WCAG 2.1.1): exactly while it overflows it is a named region with
+// a tab stop.
+export function scrollable<T extends HTMLElement>(label: string, box: T): T {
+  new ResizeObserver(() => {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", label);
+    } else {
+      for (const a of ["tabindex", "role", "aria-label"]) box.removeAttribute(a);
+    }
+  }).observe(box);
+  return box;
 }
 
 // A list paged by cursor: keeps the cursors of the pages seen so "previous" works without

@@ -23,14 +23,21 @@ const ADMINS: Role[] = ["super", "domain_admin"];
 const routes: Route[] = [
   { pattern: /^\/$/, page: dashboardPage, roles: ADMINS, title: "nav.dashboard" },
   { pattern: /^\/domains$/, page: domainsPage, roles: ADMINS, title: "nav.domains" },
-  { pattern: /^\/domains\/([^/]+)$/, page: domainPage, roles: ADMINS, title: "nav.domains" },
+  { pattern: /^\/domain$/, page: domainPage, roles: ADMINS, title: "nav.domains" },
   { pattern: /^\/accounts$/, page: accountsPage, roles: ADMINS, title: "nav.accounts" },
-  { pattern: /^\/accounts\/([^/]+)$/, page: accountPage, roles: ADMINS, title: "nav.accounts" },
+  { pattern: /^\/account$/, page: accountPage, roles: ADMINS, title: "nav.accounts" },
   { pattern: /^\/admins$/, page: adminsPage, roles: ["super"], title: "nav.admins" },
   { pattern: /^\/queue$/, page: queuePage, roles: ["super"], title: "nav.queue" },
   { pattern: /^\/audit$/, page: auditPage, roles: ADMINS, title: "nav.audit" },
   { pattern: /^\/me(?:\/([a-z-]+))?$/, page: selfPage, roles: ["super", "domain_admin", "user"], title: "nav.self" },
 ];
+
+// One domain's and one account's page name the object in the query: a domain name or address
+// in the path would end in ".test" or ".org", which a server takes for a file name.
+export const domainPath = (name: string): string => `/domain?name=${encodeURIComponent(name)}`;
+export const accountPath = (address: string): string => `/account?address=${encodeURIComponent(address)}`;
+// The navigation entry an object page belongs to.
+const SECTION_OF: Record<string, string> = { "/domain": "/domains", "/account": "/accounts" };
 
 const root = document.getElementById("app")!;
 
@@ -112,7 +119,8 @@ function navigation(s: Session, path: string): HTMLElement {
   if (isAdmin(s)) items.push(["/audit", "nav.audit"]);
   if (s.role === "user") for (const [slug, key] of selfSections) items.push([`/me/${slug}`, key]);
   else items.push(["/me", "nav.self"]);
-  const current = (href: string) => (href === "/" ? path === "/" : path === href || path.startsWith(href + "/") || (href === "/me/password" && path === "/me"));
+  const section = SECTION_OF[path] ?? path;
+  const current = (href: string) => (href === "/" ? section === "/" : section === href || section.startsWith(href + "/") || (href === "/me/password" && section === "/me"));
   return h("nav", { class: "main-nav", "aria-label": t("nav.label") },
     h("ul", {}, items.map(([href, key]) => h("li", {},
       h("a", { href, "data-route": true, "aria-current": current(href) ? "page" : null }, t(key))))));

@@ -6,7 +6,7 @@ import { get, list, patch, put, post, del, enc, ApiError } from "../api";
 import { t, formatDate } from "../i18n";
 import { heading, section, table, pagedList, link, errorLine, confirmButton, badge, dl, quotaBar, mbToBytes, bytesToMb } from "../components";
 import { form, num, splitList } from "../form";
-import { navigate, type PageContext } from "../main";
+import { navigate, domainPath, accountPath, type PageContext } from "../main";
 import { searchForm } from "./domains";
 import { aliasTable, type Alias } from "./aliases";
 
@@ -36,7 +36,7 @@ export async function accountsPage({ main, query, session }: PageContext): Promi
     searchForm("accounts.search", q, "/accounts", domain ? { domain } : {}));
   main.append(pagedList<Account>((after) => list<Account>("accounts", { q, domain: domain || undefined, limit: 50, after }), (items) =>
     table(t("nav.accounts"), [
-      { label: "accounts.address", cell: (a) => link(`/accounts/${enc(a.address)}`, a.address) },
+      { label: "accounts.address", cell: (a) => link(accountPath(a.address), a.address) },
       { label: "accounts.display_name", cell: (a) => displayName(a) },
       { label: "accounts.last_login", cell: (a) => formatDate(a.last_login) },
       { label: "accounts.quota", cell: (a) => quotaBar(usedOf(a), a.quota, session.quotaWarningPercent) },
@@ -44,13 +44,13 @@ export async function accountsPage({ main, query, session }: PageContext): Promi
     ], items, "accounts.none")));
 }
 
-export async function accountPage({ main, params, session }: PageContext): Promise<void> {
-  const address = params[0];
+export async function accountPage({ main, query, session }: PageContext): Promise<void> {
+  const address = query.get("address") ?? "";
   const a = await get<Account>(`accounts/${enc(address)}`);
   const usage = await get<{ bytes: number }>(`accounts/${enc(address)}/usage`).catch(() => null);
   if (usage) a.usage_bytes = usage.bytes;
   const domain = a.domain ?? address.split("@")[1];
-  main.append(heading(a.address, link(`/domains/${enc(domain)}`, t("accounts.back_to_domain", { domain }))));
+  main.append(heading(a.address, link(domainPath(domain), t("accounts.back_to_domain", { domain }))));
   main.append(section(t("accounts.overview"), dl([
     ["accounts.login", a.login ?? a.address],
     ["accounts.quota", quotaBar(usedOf(a), a.quota, session.quotaWarningPercent)],

@@ -5,7 +5,7 @@ import { get } from "../api";
 import { t, formatNumber, formatBytes } from "../i18n";
 import { heading, section, table, errorLine, link } from "../components";
 import { hourlyChart, last48Hours } from "../chart";
-import type { PageContext } from "../main";
+import { domainPath, type PageContext } from "../main";
 
 interface Stats {
   domains?: number; accounts?: number; aliases?: number; admins?: number; queue?: number;
@@ -44,7 +44,7 @@ export async function dashboardPage({ main }: PageContext): Promise<void> {
 
   const storage = [...(stats.storage ?? [])].sort((a, b) => b.bytes - a.bytes);
   main.append(section(t("dashboard.storage"), table(t("dashboard.storage"), [
-    { label: "domains.name", cell: (r) => link(`/domains/${encodeURIComponent(r.domain)}`, r.domain) },
+    { label: "domains.name", cell: (r) => link(domainPath(r.domain), r.domain) },
     { label: "dashboard.used", cell: (r) => formatBytes(r.bytes), className: "num" },
     { label: "domains.total_quota", cell: (r) => (r.quota ? formatBytes(r.quota) : t("quota.unlimited")), className: "num" },
   ], storage)));

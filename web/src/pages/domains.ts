@@ -6,7 +6,7 @@ import { get, post, patch, del, list, enc, type Page } from "../api";
 import { t, formatBytes, formatNumber } from "../i18n";
 import { heading, section, table, pagedList, link, errorLine, loading, confirmButton, badge, dl, quotaBar, mbToBytes, bytesToMb } from "../components";
 import { form, num, splitList } from "../form";
-import { navigate, type PageContext } from "../main";
+import { navigate, domainPath, accountPath, type PageContext } from "../main";
 import { aliasesSection } from "./aliases";
 
 export interface Domain {
@@ -27,7 +27,7 @@ export async function domainsPage({ main, query, session }: PageContext): Promis
   main.append(heading(t("nav.domains")), searchForm("domains.search", q, "/domains"));
   main.append(pagedList<Domain>((after) => list<Domain>("domains", { q, limit: 50, after }), (items) =>
     table(t("nav.domains"), [
-      { label: "domains.name", cell: (d) => link(`/domains/${enc(d.name)}`, d.name) },
+      { label: "domains.name", cell: (d) => link(domainPath(d.name), d.name) },
       { label: "domains.max_accounts", cell: (d) => (d.max_accounts ? formatNumber(d.max_accounts) : t("quota.unlimited")), className: "num" },
       { label: "domains.default_quota", cell: (d) => (d.default_quota ? formatBytes(d.default_quota) : t("quota.unlimited")), className: "num" },
       { label: "domains.total_quota", cell: (d) => (d.total_quota ? formatBytes(d.total_quota) : t("quota.unlimited")), className: "num" },
@@ -38,7 +38,7 @@ export async function domainsPage({ main, query, session }: PageContext): Promis
       fields: domainFields({ name: "" }, true),
       onSubmit: async (v) => {
         const d = await post<Domain>("domains", domainBody(v, true));
-        navigate(`/domains/${enc(d?.name ?? String(v.name))}`);
+        navigate(domainPath(d?.name ?? String(v.name)));
       },
     })));
   }
@@ -85,8 +85,8 @@ function domainBody(v: Record<string, unknown>, withName: boolean): Record<strin
   return body;
 }
 
-export async function domainPage({ main, params, session }: PageContext): Promise<void> {
-  const name = params[0];
+export async function domainPage({ main, query, session }: PageContext): Promise<void> {
+  const name = query.get("name") ?? "";
   const d = await get<Domain>(`domains/${enc(name)}`);
   const usage = await get<{ bytes: number }>(`domains/${enc(name)}/usage`).catch(() => null);
   if (usage) d.used_bytes = usage.bytes;
@@ -129,7 +129,7 @@ export function newAccountForm(d: Domain): HTMLFormElement {
       const quota = mbToBytes(num(v.quota as string));
       if (quota !== undefined) body.quota = quota;
       await post("accounts", body);
-      navigate(`/accounts/${enc(address)}`);
+      navigate(accountPath(address));
     },
   });
 }
