@@ -26,7 +26,7 @@ export function hourlyChart(title: string, points: HourPoint[], series: Series[]
     class: `series ${s.className}`, fill: "none",
     points: points.map((p, i) => `${x(i).toFixed(1)},${y(p.values[s.key] ?? 0).toFixed(1)}`).join(" "),
   }));
-  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": titleId, class: "chart", preserveAspectRatio: "none" },
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": titleId, class: "chart" },
     svg("title", { id: titleId }, title), grid, ticks, lines);
 
   const legend = h("ul", { class: "legend" }, series.map((s) => {

@@ -86,6 +86,7 @@ export const de: Messages = {
   "domains.total_quota": "Gesamtkontingent",
   "domains.total_quota_mb": "Gesamtkontingent aller Konten (MB)",
   "domains.max_accounts": "Höchstzahl der Konten",
+  "domains.max_accounts_hint": "Leer oder 0: ohne Grenze.",
   "domains.username_scheme": "Anmeldenamen",
   "domains.scheme_address": "Die E-Mail-Adresse",
   "domains.scheme_prefix": "Präfix und Nummer (z. B. web0001)",

@@ -85,6 +85,7 @@ export const en = {
   "domains.total_quota": "Total quota",
   "domains.total_quota_mb": "Total quota of all accounts (MB)",
   "domains.max_accounts": "Most accounts",
+  "domains.max_accounts_hint": "Empty or 0: no limit.",
   "domains.username_scheme": "Login names",
   "domains.scheme_address": "The email address",
   "domains.scheme_prefix": "Prefix and number (e.g. web0001)",

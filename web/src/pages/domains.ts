@@ -64,7 +64,7 @@ function domainFields(d: Domain, withName: boolean) {
     { name: "default_quota", label: "domains.default_quota_mb" as const, type: "number" as const, min: 0, value: bytesToMb(d.default_quota) },
     { name: "max_quota_per_account", label: "domains.max_quota_mb" as const, type: "number" as const, min: 0, value: bytesToMb(d.max_quota_per_account) },
     { name: "total_quota", label: "domains.total_quota_mb" as const, type: "number" as const, min: 0, value: bytesToMb(d.total_quota) },
-    { name: "max_accounts", label: "domains.max_accounts" as const, type: "number" as const, min: 0, value: d.max_accounts ?? "" },
+    { name: "max_accounts", label: "domains.max_accounts" as const, type: "number" as const, min: 0, value: d.max_accounts || "", hint: "domains.max_accounts_hint" as const },
     { name: "username_scheme", label: "domains.username_scheme" as const, type: "select" as const, value: d.username_scheme ?? "address",
       options: [{ value: "address", label: t("domains.scheme_address") }, { value: "prefix", label: t("domains.scheme_prefix") }] },
     { name: "prefix", label: "domains.prefix" as const, hint: "domains.prefix_hint" as const, value: d.prefix ?? "" },
@@ -74,12 +74,13 @@ function domainFields(d: Domain, withName: boolean) {
 function domainBody(v: Record<string, unknown>, withName: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (withName) body.name = String(v.name);
+  // An empty field means "no limit" (0); a new domain simply leaves it out.
   for (const k of ["default_quota", "max_quota_per_account", "total_quota"]) {
     const b = mbToBytes(num(v[k] as string));
-    if (b !== undefined) body[k] = b;
+    if (b !== undefined || !withName) body[k] = b ?? 0;
   }
   const max = num(v.max_accounts as string);
-  if (max !== undefined) body.max_accounts = max;
+  if (max !== undefined || !withName) body.max_accounts = max ?? 0;
   body.username_scheme = v.username_scheme;
   if (v.prefix) body.prefix = v.prefix;
   return body;
@@ -139,6 +140,7 @@ export function newAccountForm(d: Domain): HTMLFormElement {
 interface DnsRecord { kind?: string; type: string; name: string; value: string }
 interface DnsCheck extends DnsRecord { status: string; found?: string[] | string; detail?: string }
 const STATUSES = ["ok", "missing", "wrong", "error"] as const;
+const kindLabel = (k: string | undefined): string => (!k ? "" : k.startsWith("auto") ? k[0].toUpperCase() + k.slice(1) : k.toUpperCase());
 
 function dnsSection(domain: string): HTMLElement {
   const records = h("div", {}, loading());
@@ -163,7 +165,7 @@ function dnsSection(domain: string): HTMLElement {
   void get<{ records?: DnsRecord[] } | DnsRecord[]>(`domains/${enc(domain)}/dns`).then((r) => {
     clear(records);
     records.append(table(t("dns.title"), [
-      { label: "dns.kind", cell: (x) => x.kind ?? "" },
+      { label: "dns.kind", cell: (x) => kindLabel(x.kind) },
       { label: "dns.type", cell: (x) => x.type },
       { label: "dns.name", cell: (x) => h("code", {}, x.name) },
       { label: "dns.value", cell: (x) => h("code", { class: "dns-value" }, x.value) },
@@ -176,7 +178,7 @@ function checkTable(rows: DnsCheck[]): HTMLElement {
   const kind = (s: string) => (s === "ok" ? "ok" : s === "missing" || s === "wrong" ? "bad" : "warn");
   const status = (s: string) => (STATUSES as readonly string[]).includes(s) ? s as typeof STATUSES[number] : "error";
   return table(t("dns.results"), [
-    { label: "dns.kind", cell: (x) => x.kind ?? x.type },
+    { label: "dns.kind", cell: (x) => kindLabel(x.kind ?? x.type) },
     { label: "dns.name", cell: (x) => h("code", {}, x.name) },
     { label: "dns.status", cell: (x) => badge(t(`dns.status_${status(x.status)}`), kind(x.status)) },
     { label: "dns.expected", cell: (x) => h("code", { class: "dns-value" }, x.value) },
