@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The web UI's first page load in bytes transferred, compressed (issue 11: < 250 KB): a Release
 # kurier on loopback (bench/common.sh), Debian's Chromium with an empty cache through
-# bench/webui_size.mjs, which prints every response and the total.
+# bench/webui_size.mjs, which prints every response and the total. KURIER_BIN=path uses that
+# binary instead of building one (the embedded assets are the same in every build type).
 source "$(dirname "$0")/common.sh"
 USERS=1
-build_kurier
+KURIER_OFFSET="${WEBUI_BENCH_OFFSET:-41000}"  # beside, not on, the other benches' ports
+if [[ -n "${KURIER_BIN:-}" ]]; then KURIER="$KURIER_BIN"; else build_kurier; fi
 start_kurier
 trap stop_kurier EXIT
 admin_password="bench-admin-password"
