@@ -6,9 +6,12 @@ set -euo pipefail
 build_pkgs=(g++ cmake ninja-build ccache pkg-config libboost-dev libssl-dev libsqlite3-dev sqlite3
             libcrypt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
             libc-ares-dev zlib1g-dev libgtest-dev libgmock-dev libmariadb-dev libpq-dev)
+# cyrus-imapd conflicts with dovecot-imapd (both are imap-server), which the anchors need: tests that
+# need a real Cyrus unpack its .deb with `apt-get download cyrus-imapd` + `dpkg -x` (cyrus-common has
+# its libraries) and run it from there.
 test_pkgs=(python3 python3-pytest swaks libnet-ssleay-perl libio-socket-ssl-perl isync curl postfix openssl
            python3-dkim python3-cryptography procps clang libclang-rt-14-dev sslscan dovecot-sieve sieve-connect
-           mariadb-server postgresql chromium dnsmasq-base cyrus-imapd cyrus-admin)
+           mariadb-server postgresql chromium dnsmasq-base cyrus-common cyrus-admin)
 
 # The web UI (web/) builds with Node.js >= 18 and npm, which this machine image brings from
 # NodeSource; Debian's nodejs/npm packages would conflict with those, so they are not installed

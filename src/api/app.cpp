@@ -221,7 +221,7 @@ Api::Api(Services services, bool plain_listener)
     : s_(services),
       plain_listener_(plain_listener),
       sessions_(web::SessionSettings{std::chrono::hours(services.config.web.session_hours),
-                                     std::chrono::minutes(services.config.web.session_idle_minutes), 100000}) {
+                                     std::chrono::seconds(services.config.web.session_idle_seconds), 100000}) {
   for (const auto& r : kRoutes) router_.add(r.method, r.pattern, &r);
 }
 

@@ -186,11 +186,13 @@ http::Response Api::create_account(Call& c) {
   json b = c.body();
   auto address = req_string(b, "address");
   auto password = req_string(b, "password");
-  auto a = s_.admin.add_user(c.caller.actor, address, password, opt_uint(b, "quota"),
-                             opt_string(b, "display_name").value_or(""));
+  // Everything is checked before anything is stored.
   UserSettings extra;
   service_switches(b, extra);
-  if (auto enabled = opt_bool(b, "enabled")) extra.enabled = enabled;
+  extra.enabled = opt_bool(b, "enabled");
+  auto quota = opt_uint(b, "quota");
+  auto display_name = opt_string(b, "display_name").value_or("");
+  auto a = s_.admin.add_user(c.caller.actor, address, password, quota, display_name);
   if (extra.enable_services || extra.disable_services || extra.enabled)
     a = s_.admin.set_user(c.caller.actor, a.address, extra);
   auto r = json_response(201, account_json(a));

@@ -138,7 +138,7 @@ struct Config {
     // Clients allowed to read /metrics on the http(s) listeners (CIDR or address).
     std::vector<std::string> metrics_networks{"127.0.0.0/8", "::1"};
     int session_hours = 12;           // a web login lasts at most this long
-    int session_idle_minutes = 30;    // and ends after this long without a request
+    int session_idle_seconds = 1800;   // and ends after this long without a request
     uint64_t max_body_size = 1024 * 1024;  // largest API request body
     int request_timeout_seconds = 30;      // to receive one request
     int keepalive_seconds = 60;            // idle time between requests on one connection

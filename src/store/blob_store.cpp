@@ -201,7 +201,8 @@ void BlobView::unmap() {
   size_ = 0;
 }
 
-FileBlobStore::FileBlobStore(fs::path root) : root_(std::move(root)) {
+FileBlobStore::FileBlobStore(fs::path root)
+    : root_(std::move(root)), sync_([this] { sync_through_dir(root_, ::syncfs, "syncfs"); }) {
   std::error_code ec;
   fs::create_directories(root_, ec);
   if (ec) throw StoreError(StoreErrc::io, "create " + root_.string() + ": " + ec.message());
@@ -257,8 +258,9 @@ std::optional<uint64_t> FileBlobStore::size(const BlobId& id) const {
 }
 
 // syncfs(2) writes back every dirty page and inode of the filesystem holding the blobs and
-// waits for it: one call makes all unsynced blobs (and their new directories) durable.
-void FileBlobStore::sync_all() { sync_through_dir(root_, ::syncfs, "syncfs"); }
+// waits for it: one call makes all unsynced blobs (and their new directories) durable, and
+// SharedSync lets the deliveries waiting at the same time share it.
+void FileBlobStore::sync_all() { sync_.sync_after_writes(); }
 
 void FileBlobStore::remove(const BlobId& id) {
   fs::path path = path_of(id);

@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "store/shared_sync.h"
+
 namespace kurier::store {
 
 // 32 lower-case hex digits. Constructed only from validated text (parse) or by a writer.
@@ -74,9 +76,9 @@ class BlobWriter {
   // Durably stores the blob and returns its id. The writer is finished afterwards.
   virtual BlobId commit() = 0;
   // Puts the blob in place without syncing it: it is durable only once BlobStore::sync_all()
-  // has returned. The mail store does that once per group commit for every message marked
-  // NewMessage::blob_synced = false, so concurrent deliveries share one filesystem sync
-  // instead of paying an fdatasync and a directory fsync each (DESIGN.md, rule 1).
+  // has returned. The mail store calls that before it commits a message marked
+  // NewMessage::blob_synced = false, and concurrent callers share one filesystem sync, so
+  // deliveries do not pay an fdatasync and a directory fsync each (DESIGN.md, rule 1).
   virtual BlobId commit_unsynced() = 0;
 };
 
@@ -88,7 +90,8 @@ class BlobStore {
   virtual BlobView open(const BlobId& id) const = 0;          // throws not_found / io
   virtual std::optional<uint64_t> size(const BlobId& id) const = 0;  // nullopt if absent
   virtual void remove(const BlobId& id) = 0;                  // absent blobs are ignored
-  // Makes every blob placed by commit_unsynced() so far durable (data and directory entries).
+  // Makes every blob placed by commit_unsynced() before the call durable (data and directory
+  // entries). Thread-safe; concurrent callers may share one sync.
   virtual void sync_all() = 0;
   // Visits every stored blob with its age in seconds (for orphan sweeps).
   virtual void for_each(const std::function<void(const BlobId&, int64_t age_seconds)>& fn) const = 0;
@@ -112,6 +115,7 @@ class FileBlobStore final : public BlobStore {
 
  private:
   std::filesystem::path root_;
+  SharedSync sync_;  // one syncfs(2) for every thread waiting at the same time
 };
 
 }  // namespace kurier::store

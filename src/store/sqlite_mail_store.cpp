@@ -88,11 +88,6 @@ SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
     for (const auto& id : unlinked_) db.query(sql::kForgetGarbage, id.str()).run();
   };
   hooks.before_commit = [this](Database& db) {
-    // Unsynced blobs of this batch become durable before the rows that reference them.
-    if (blob_sync_pending_) {
-      blobs_.sync_all();
-      blob_sync_pending_ = false;
-    }
     // Expunged messages no session holds (any more) give up their blobs in this batch.
     release_expunged(db);
     auto q = db.query(sql::kBlobGarbage);
@@ -343,11 +338,16 @@ std::vector<AppendResult> SqliteMailStore::append_rows(const std::vector<NewRow>
   for (const auto& row : rows) flags.push_back(canonical_flags(*row.flags));
   for (size_t i = 0; i < rows.size(); ++i)
     if (i == 0 || rows[i].message != rows[i - 1].message) check_blob(*rows[i].message);  // once per blob
+  // Unsynced blobs become durable before the rows that reference them are committed. This
+  // thread waits for the sync (shared with the other deliveries waiting now), not the writer:
+  // the writer keeps committing other batches meanwhile.
+  bool unsynced = false;
+  for (const auto& row : rows) unsynced = unsynced || !row.message->blob_synced;
+  if (unsynced) blobs_.sync_all();
   // One job: a throw rolls back the job's savepoint, so no row of the set is kept.
   return writing([&](WriteContext& ctx) {
     std::vector<AppendResult> results;
     for (size_t i = 0; i < rows.size(); ++i) {
-      if (!rows[i].message->blob_synced) blob_sync_pending_ = true;
       results.push_back(sqlite_ops::append(ctx, rows[i].mailbox, *rows[i].message, flags[i]));
     }
     return results;

@@ -137,7 +137,6 @@ class SqliteMailStore final : public MailStore {
   std::vector<BlobId> unlinked_;  // writer thread only: garbage rows to forget (cleared once
                                   // a batch that deleted their rows committed)
   std::function<void()> commit_fault_;
-  bool blob_sync_pending_ = false;  // writer thread only: this batch has unsynced blobs
   std::unique_ptr<GroupCommitter> committer_;
 };
 

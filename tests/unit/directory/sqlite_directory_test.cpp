@@ -4,6 +4,11 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "directory/directory.h"
 #include "../temp_dir.h"
 
@@ -219,3 +224,116 @@ TEST_F(SqliteDirectoryTest, SieveScriptsOneActiveRenameAndCascade) {
   EXPECT_TRUE(dir->list_sieve_scripts(b).empty());
   EXPECT_EQ(dir->list_sieve_scripts(a).size(), 1u);
 }
+
+namespace {
+
+// tests/unit/data/directory/v3.db: made by the release before the SQL layer (schema version 3)
+// with its CLI: example.test (100M default quota, 50 accounts) with alice (quota 1G, name
+// "Alice Liddell", scripts "filter" active and "other"), bob and the removed gone (id 3,
+// tombstoned); prefix.test (prefix scheme "test") with carol as test0001 and a catch-all to her;
+// aliases info@ -> alice, bob and alice@ -> alice@elsewhere.test; super-admin admin and domain
+// admin dom of example.test.
+TEST_F(SqliteDirectoryTest, OpensAndMigratesAVersion3DatabaseOfThePreviousRelease) {
+  std::filesystem::copy_file(std::string(KURIER_TEST_DATA) + "/directory/v3.db", path());
+  auto dir = directory::open_sqlite(path());
+
+  auto example = dir->find_domain("EXAMPLE.test");
+  ASSERT_TRUE(example);
+  EXPECT_EQ(example->default_quota, 100u * 1024 * 1024);
+  EXPECT_EQ(example->max_accounts, 50u);
+  auto prefix = dir->find_domain("prefix.test");
+  ASSERT_TRUE(prefix);
+  EXPECT_EQ(prefix->username_scheme, "prefix");
+  EXPECT_EQ(prefix->next_login_number, 2u);
+
+  auto alice = dir->find_account_by_login("Alice@Example.Test");
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->id, 1);
+  EXPECT_EQ(alice->display_name, "Alice Liddell");
+  EXPECT_EQ(alice->quota, 1024u * 1024 * 1024);
+  EXPECT_FALSE(alice->password_hash.empty());
+  EXPECT_FALSE(alice->scram_secret.empty());
+  auto carol = dir->find_account_by_login("test0001");
+  ASSERT_TRUE(carol);
+  EXPECT_EQ(carol->address, "carol@prefix.test");
+  EXPECT_EQ(carol->id, 4);
+
+  EXPECT_EQ(dir->alias_targets("info@example.test"), (std::vector<std::string>{"alice@example.test", "bob@example.test"}));
+  EXPECT_EQ(dir->alias_targets("@prefix.test"), std::vector<std::string>{"carol@prefix.test"});
+  auto dom = dir->find_admin("dom");
+  ASSERT_TRUE(dom);
+  EXPECT_FALSE(dom->is_super);
+  EXPECT_EQ(dom->domains, std::vector<std::string>{"example.test"});
+  EXPECT_TRUE(dir->find_admin("admin")->is_super);
+
+  auto active = dir->active_sieve_script(alice->id);
+  ASSERT_TRUE(active);
+  EXPECT_EQ(active->name, "filter");
+  EXPECT_EQ(dir->list_sieve_scripts(alice->id).size(), 2u);
+
+  auto removed = dir->removed_accounts();
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].id, 3);
+  EXPECT_EQ(removed[0].address, "gone@example.test");
+
+  // Ids keep climbing past every id ever given, and removals still leave one tombstone each.
+  int64_t dave = add_account(*dir, example->id, "dave@example.test");
+  EXPECT_EQ(dave, 5);
+  dir->remove_account(alice->id);
+  dir->remove_domain(prefix->id);
+  removed = dir->removed_accounts();
+  ASSERT_EQ(removed.size(), 3u);
+  EXPECT_EQ(removed[0].id, 1);
+  EXPECT_EQ(removed[1].id, 3);
+  EXPECT_EQ(removed[2].id, 4);
+  EXPECT_FALSE(dir->active_sieve_script(alice->id));  // scripts went with the account
+  EXPECT_TRUE(dir->alias_targets("info@example.test") == std::vector<std::string>{"bob@example.test"});
+
+  dir.reset();  // and it opens again without migrating twice
+  dir = directory::open_sqlite(path());
+  EXPECT_EQ(dir->removed_accounts().size(), 3u);
+  EXPECT_EQ(add_account(*dir, example->id, "erin@example.test"), 6);
+}
+
+TEST_F(SqliteDirectoryTest, VersionChangesWithEveryChangeFromAnyConnection) {
+  auto server = directory::open_sqlite(path());
+  auto cli = directory::open_sqlite(path());
+  uint64_t v0 = server->version();
+  int64_t d = add_domain(*cli, "example.test");
+  uint64_t v1 = server->version();
+  EXPECT_NE(v1, v0);
+  int64_t a = add_account(*cli, d, "a@example.test");
+  uint64_t v2 = server->version();
+  EXPECT_NE(v2, v1);
+  server->record_login(a, 123);  // not a change a cache cares about
+  EXPECT_EQ(server->version(), v2);
+  EXPECT_EQ(cli->account_by_id(a)->last_login, 123);
+  EXPECT_THROW(cli->add_domain([] { directory::Domain x; x.name = "EXAMPLE.TEST"; return x; }()), directory::Error);
+  EXPECT_EQ(server->version(), v2);  // a refused change changed nothing
+  cli->set_credentials(a, "{PLAIN}new", "");
+  EXPECT_NE(server->version(), v2);
+}
+
+// Prefix logins are handed out by a read-then-write transaction: from many threads (the server's
+// offload pool) every number is given exactly once.
+TEST_F(SqliteDirectoryTest, LoginNumbersAreUniqueUnderConcurrency) {
+  auto dir = directory::open_sqlite(path());
+  int64_t d = add_domain(*dir, "example.test");
+  std::mutex m;
+  std::set<uint32_t> seen;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 30; ++i) {
+        uint32_t n = dir->take_login_number(d);
+        std::lock_guard lock(m);
+        EXPECT_TRUE(seen.insert(n).second) << n;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(seen.size(), 180u);
+  EXPECT_EQ(*seen.begin(), 1u);
+  EXPECT_EQ(*seen.rbegin(), 180u);
+}
+
+}  // namespace
