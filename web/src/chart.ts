@@ -50,8 +50,9 @@ function niceMax(v: number): number {
 
 // The 48 hours ending now, filled from the server's buckets (missing hours count zero).
 export function last48Hours(buckets: { start: Date; values: Record<string, number> }[], now = new Date()): HourPoint[] {
-  const end = new Date(now);
-  end.setMinutes(0, 0, 0);
+  // Hours as the server counts them: whole hours of Unix time (in some time zones not the
+  // local clock's hours).
+  const end = new Date(Math.floor(now.getTime() / 3600e3) * 3600e3);
   const byHour = new Map(buckets.map((b) => [Math.floor(b.start.getTime() / 3600e3), b.values]));
   const out: HourPoint[] = [];
   for (let i = 47; i >= 0; i--) {
