@@ -15,7 +15,7 @@ const show = (v: unknown): string => (v === null || v === undefined ? "—" : ty
 
 export async function auditPage({ main }: PageContext): Promise<void> {
   main.append(heading(t("nav.audit"),
-    h("a", { href: "/api/v1/audit?format=jsonl", download: "audit.jsonl", class: "button" }, t("audit.export"))));
+    h("a", { href: "/api/v1/audit/export", download: "audit.jsonl", class: "button" }, t("audit.export"))));
   main.append(pagedList<AuditEntry>((after) => list<AuditEntry>("audit", { limit: 50, after }), (items) =>
     table(t("nav.audit"), [
       { label: "audit.when", cell: (e) => formatDate(e.time ?? e.at) },

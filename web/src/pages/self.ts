@@ -9,10 +9,11 @@ import { form } from "../form";
 import { session as currentSession, savePreferences, type Session } from "../session";
 import { forwardingSection, selfForwarding, usedOf, type Account } from "./accounts";
 import { navigate, type PageContext } from "../main";
+import { totpSection, apiKeysSection } from "./security";
 
 export const selfSections: [string, Key][] = [
   ["password", "self.password"], ["forwarding", "forwarding.title"], ["vacation", "vacation.title"],
-  ["sieve", "sieve.title"], ["quota", "self.quota"], ["app-passwords", "apppw.title"],
+  ["sieve", "sieve.title"], ["quota", "self.quota"], ["app-passwords", "apppw.title"], ["security", "self.security"],
 ];
 
 export async function selfPage(ctx: PageContext): Promise<void> {
@@ -28,6 +29,7 @@ export async function selfPage(ctx: PageContext): Promise<void> {
     sieve: () => sievePage(ctx.main),
     quota: () => quotaPage(ctx.main, ctx.session),
     "app-passwords": () => appPasswordsPage(ctx.main),
+    security: async () => { ctx.main.append(await totpSection()); },
   };
   await page[slug]();
 }
@@ -126,7 +128,7 @@ async function quotaPage(main: HTMLElement, s: Session): Promise<void> {
   }
 }
 
-interface AppPassword { id: string | number; name: string; created_at?: number | string; last_used?: number | string | null }
+interface AppPassword { id: string | number; name: string; created_at?: number | string; last_used?: number | string | null; last_used_at?: number | string | null }
 
 async function appPasswordsPage(main: HTMLElement): Promise<void> {
   const box = h("div", {});
@@ -138,7 +140,7 @@ async function appPasswordsPage(main: HTMLElement): Promise<void> {
       box.append(table(t("apppw.title"), [
         { label: "apppw.name", cell: (p) => p.name },
         { label: "apppw.created", cell: (p) => formatDate(p.created_at) },
-        { label: "apppw.last_used", cell: (p) => formatDate(p.last_used) },
+        { label: "apppw.last_used", cell: (p) => formatDate(p.last_used ?? p.last_used_at) },
         { label: "common.actions", cell: (p) => confirmButton(t("apppw.revoke"), t("apppw.confirm_revoke"), async () => {
           await del(`me/app-passwords/${enc(String(p.id))}`);
           await refresh();
@@ -189,4 +191,5 @@ async function preferencesPage({ main, session }: PageContext): Promise<void> {
       return t(onServer ? "form.saved" : "self.saved_in_browser");
     },
   })));
+  main.append(await totpSection(), await apiKeysSection(session));
 }
