@@ -3,6 +3,7 @@
 // and screenshots of a page at desktop and phone width into the artifacts folder.
 import { createRequire } from "node:module";
 import { readFileSync, mkdirSync } from "node:fs";
+import { createHmac } from "node:crypto";
 import path from "node:path";
 
 // The npm packages live in web/node_modules (web/package-lock.json pins them).
@@ -109,4 +110,18 @@ export async function run(scenarios) {
   } finally {
     await browser.close();
   }
+}
+
+// The TOTP code (RFC 6238: HOTP of RFC 4226 over 30-second steps, SHA-1, 6 digits) of a base32
+// secret for the step `offset` steps from now: what an authenticator app would show.
+export function totpCode(base32Secret, offset = 0) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of base32Secret.replace(/[\s=]/g, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offset));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1000000).padStart(6, "0");
 }

@@ -3,7 +3,7 @@
 // to the JSON settings. Each scenario drives the UI as a person would (labels and roles, never
 // CSS classes), runs axe on every page it shows and saves screenshots; the Python side then
 // proves the effect with real mail clients (smtplib, imaplib).
-import { run, login, capture, check, settle, field } from "./lib.mjs";
+import { run, login, capture, check, settle, field, totpCode } from "./lib.mjs";
 
 const nav = (page, name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 const heading = (page, name) => page.getByRole("heading", { level: 1, name, exact: true });
@@ -133,7 +133,8 @@ async function vacation(page, cfg) {
   check(await field(page, "Send vacation replies").isChecked(), "the vacation reply is still on after a reload");
   check(await field(page, "Subject").inputValue() === cfg.subject, "the subject was saved");
   for (const [link, shot] of [["Password", "self-password"], ["Forwarding", "self-forwarding"],
-    ["Filters (Sieve)", "self-sieve"], ["Storage", "self-storage"], ["App passwords", "self-app-passwords"]]) {
+    ["Filters (Sieve)", "self-sieve"], ["Storage", "self-storage"], ["App passwords", "self-app-passwords"],
+    ["Two-factor login", "self-security"]]) {
     await go(page, link);
     await capture(page, cfg.artifacts, shot);
   }
@@ -157,6 +158,60 @@ async function changePassword(page, cfg) {
   return {};
 }
 
+// An admin switches two-factor login on; the next login asks for the code, refuses a wrong one
+// and takes the right one. The confirming code is this step's, the login's the next step's
+// (the server accepts one step either side and never the same step twice).
+async function totp(page, cfg) {
+  await login(page, cfg.base, cfg.admin, cfg.admin_password);
+  await go(page, "My settings");
+  await page.getByRole("button", { name: "Set up two-factor login" }).click();
+  const key = (await page.locator("code.secret").innerText()).replace(/\s+/g, "");
+  check(/^[A-Z2-7]{16,}$/.test(key), `a base32 key is shown: ${key}`);
+  await capture(page, cfg.artifacts, "totp-setup");
+  await field(page, "Authentication code").fill(totpCode(key));
+  await page.getByRole("button", { name: "Switch on" }).click();
+  await page.getByText("Web logins need a code from your authenticator app.").waitFor();
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await field(page, "User name or email address").fill(cfg.admin);
+  await field(page, "Password").fill(cfg.admin_password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Two-factor authentication" }).waitFor();
+  await capture(page, cfg.artifacts, "login-totp");
+  const wrong = String((Number(totpCode(key, 1)) + 500000) % 1000000).padStart(6, "0");
+  await field(page, "Authentication code").fill(wrong);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.locator("form [role=alert]:not(:empty)").waitFor();
+  check(await page.getByRole("button", { name: "Log out" }).count() === 0, "a wrong code does not log in");
+  await field(page, "Authentication code").fill(totpCode(key, 1));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await heading(page, "Dashboard").waitFor();
+  return {};
+}
+
+// A mail user creates an app password (shown once) and, when asked, revokes it.
+async function appPassword(page, cfg) {
+  await login(page, cfg.base, cfg.user, cfg.password);
+  await go(page, "App passwords");
+  await field(page, "Name").fill(cfg.name);
+  await page.getByRole("button", { name: "Create app password" }).click();
+  const secret = (await page.locator("code.secret").innerText()).trim();
+  check(secret.length >= 12, `an app password is shown: ${secret}`);
+  await page.getByRole("cell", { name: cfg.name }).waitFor();
+  await capture(page, cfg.artifacts, "self-app-password-created");
+  return { password: secret };
+}
+
+async function revokeAppPassword(page, cfg) {
+  await login(page, cfg.base, cfg.user, cfg.password);
+  await go(page, "App passwords");
+  const row = page.getByRole("row").filter({ hasText: cfg.name });
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await row.getByRole("button", { name: "Really revoke?" }).click();
+  await page.getByText("No app passwords.").waitFor();
+  return {};
+}
+
 // The language follows the browser: German for a German browser, before anyone logs in.
 async function germanLogin(page, cfg) {
   await page.goto(cfg.base + "/");
@@ -166,4 +221,7 @@ async function germanLogin(page, cfg) {
   return {};
 }
 
-await run({ "admin-setup": adminSetup, "domain-admin": domainAdmin, vacation, "change-password": changePassword, "german-login": germanLogin });
+await run({
+  "admin-setup": adminSetup, "domain-admin": domainAdmin, vacation, "change-password": changePassword,
+  "german-login": germanLogin, totp, "app-password": appPassword, "revoke-app-password": revokeAppPassword,
+});

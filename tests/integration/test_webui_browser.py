@@ -142,3 +142,33 @@ def test_vacation_set_in_the_ui_replies_exactly_once(server_with_sink, sink):
     replies = sink.messages()
     assert len(replies) == 1, replies
     assert b"Subject: Out of office" in replies[0] and b"Back next week, browser-test." in replies[0]
+
+
+def _api_has(route):
+    """True when the merged API source declares `route` (the web branch lands it in slices)."""
+    app = ROOT / "src" / "api" / "app.cpp"
+    return app.is_file() and f'"{route}"' in app.read_text()
+
+
+@pytest.mark.skipif(not _api_has("/api/v1/totp"), reason="the TOTP routes (/api/v1/totp) are not merged yet")
+def test_admin_switches_on_two_factor_login_and_the_next_login_needs_the_code(kurier):
+    k = kurier
+    admin = unique("totp")  # its own admin: the shared `admin` must keep logging in without a code
+    k.cli("admin", "add", admin, "--super", "--password-stdin", input="totp-admin-pass-1\n")
+    scenario("totp", k, admin=admin, admin_password="totp-admin-pass-1")
+
+
+@pytest.mark.skipif(not _api_has("/api/v1/me/app-passwords"), reason="the app password routes are not merged yet")
+def test_app_password_made_in_the_ui_works_for_imap_until_revoked_in_the_ui(kurier):
+    k = kurier
+    address, password = k.add_user()
+    out = scenario("app-password", k, user=address, password=password, name="Phone")
+    app_password = out["password"]
+    m = imaplib.IMAP4(k.host, k.port("imap"), timeout=30)
+    try:
+        m.login(address, app_password)
+    finally:
+        m.logout()
+    scenario("revoke-app-password", k, user=address, password=password, name="Phone")
+    with pytest.raises(imaplib.IMAP4.error):
+        imaplib.IMAP4(k.host, k.port("imap"), timeout=30).login(address, app_password)
