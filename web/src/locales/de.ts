@@ -200,6 +200,7 @@ export const de: Messages = {
   "self.quota": "Speicher",
   "self.messages": "Nachrichten",
   "self.preferences": "Meine Einstellungen",
+  "self.preferences_section": "Anzeige",
   "self.quota_warning": "Warnen ab Kontingent-Belegung von (%)",
   "self.quota_warning_hint": "Ab diesem Wert werden Kontingent-Balken in der Warnfarbe gezeigt.",
   "self.quota_warning_range": "Geben Sie eine Zahl von 1 bis 100 ein.",

@@ -199,6 +199,7 @@ export const en = {
   "self.quota": "Storage",
   "self.messages": "Messages",
   "self.preferences": "My settings",
+  "self.preferences_section": "Preferences",
   "self.quota_warning": "Warn at quota use of (%)",
   "self.quota_warning_hint": "Quota bars turn to the warning colour from this level on.",
   "self.quota_warning_range": "Enter a number from 1 to 100.",

@@ -171,7 +171,7 @@ async function appPasswordsPage(main: HTMLElement): Promise<void> {
 // and the level at which quota bars turn to the warning colour.
 async function preferencesPage({ main, session }: PageContext): Promise<void> {
   main.append(heading(t("self.preferences")));
-  main.append(section(t("self.preferences"), form({
+  main.append(section(t("self.preferences_section"), form({
     submit: "common.save",
     fields: [
       { name: "language", label: "nav.language", type: "select", value: session.language ?? currentLang(),
