@@ -2,7 +2,7 @@
 // status and error lines, confirm buttons and links that the router handles.
 import { h, clear } from "./dom";
 import { ApiError, type Page } from "./api";
-import { t, formatBytes, type Key } from "./i18n";
+import { t, formatBytes, currentLang, type Key } from "./i18n";
 
 export function link(href: string, ...children: (Node | string)[]): HTMLAnchorElement {
   return h("a", { href, "data-route": true }, ...children);
@@ -92,8 +92,22 @@ export function quotaBar(used: number | null | undefined, limit: number | null |
 }
 
 export function errorLine(e: unknown): HTMLElement {
-  const msg = e instanceof ApiError ? (e.status === 403 ? t("error.forbidden") : e.message) : t("form.network_error");
-  return h("p", { class: "error-line", role: "alert" }, msg);
+  return h("p", { class: "error-line", role: "alert" }, e instanceof ApiError ? problemText(e) : t("form.network_error"));
+}
+
+// The server's problem details are English. In another language the stable `code` says what
+// happened in the reader's words, and the detail follows for the specifics.
+const CODES: Record<string, Key> = {
+  invalid_input: "problem.invalid_input", not_found: "problem.not_found", conflict: "problem.conflict",
+  forbidden: "problem.forbidden", limit_exceeded: "problem.limit_exceeded", unavailable: "problem.unavailable",
+  unauthenticated: "problem.unauthenticated", csrf_token_invalid: "problem.unauthenticated",
+  totp_invalid: "problem.totp_invalid", account_disabled: "problem.account_disabled", invalid_sieve: "problem.invalid_sieve",
+};
+
+export function problemText(e: ApiError): string {
+  const key = CODES[e.code];
+  if (currentLang() === "en" || !key) return e.message;
+  return `${t(key)} (${e.message})`;
 }
 
 export function loading(): HTMLElement {

@@ -5,6 +5,7 @@
 import { h, uid } from "./dom";
 import { ApiError } from "./api";
 import { t, type Key } from "./i18n";
+import { problemText } from "./components";
 
 export interface Field {
   name: string;
@@ -157,13 +158,13 @@ export function showApiError(e: unknown, controls: Control[], alert: HTMLElement
   for (const fe of e.fields.length ? e.fields : fieldFromDetail(e, controls)) {
     const c = controls.find((x) => x.field.name === fe.field || fe.field.split(".").includes(x.field.name));
     if (c) {
-      showError(c, fe.message || e.message);
+      showError(c, fe.message || problemText(e));
       first ??= c;
     } else if (fe.message) {
       unmatched.push(fe.message);
     }
   }
-  if (!first || unmatched.length) alert.textContent = [e.message, ...unmatched].join(" ");
+  if (!first || unmatched.length) alert.textContent = [problemText(e), ...unmatched].join(" ");
   (first?.input ?? alert).focus();
 }
 

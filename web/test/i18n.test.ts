@@ -48,3 +48,15 @@ test("sizes in binary units", () => {
   assert.equal(formatBytes(100 * 1024 * 1024), "100 MB");
   assert.equal(formatBytes(null), "—");
 });
+
+test("a problem in German: the code in German words, the server's detail after it", async () => {
+  const { problemText } = await import("../src/components");
+  const { ApiError } = await import("../src/api");
+  const e = new ApiError(403, "forbidden", "the old password is wrong");
+  setLanguage("en");
+  assert.equal(problemText(e), "the old password is wrong");
+  setLanguage("de");
+  assert.equal(problemText(e), "Sie dürfen das nicht. (the old password is wrong)");
+  assert.equal(problemText(new ApiError(418, "teapot", "short and stout")), "short and stout", "unknown codes keep the detail");
+  setLanguage("en");
+});

@@ -44,6 +44,17 @@ export const de: Messages = {
   "error.not_found_title": "Seite nicht gefunden",
   "error.not_found": "Unter dieser Adresse gibt es keine Seite, oder Ihre Rolle darf sie nicht öffnen.",
 
+  "problem.invalid_input": "Die Eingabe ist ungültig.",
+  "problem.not_found": "Das gibt es nicht (mehr).",
+  "problem.conflict": "Das gibt es schon, oder es steht im Widerspruch zu etwas.",
+  "problem.forbidden": "Sie dürfen das nicht.",
+  "problem.limit_exceeded": "Eine Grenze würde überschritten.",
+  "problem.unavailable": "Der Server kann das gerade nicht.",
+  "problem.unauthenticated": "Ihre Sitzung ist abgelaufen: Bitte melden Sie sich neu an.",
+  "problem.totp_invalid": "Der Code stimmt nicht.",
+  "problem.account_disabled": "Das Konto ist gesperrt.",
+  "problem.invalid_sieve": "Das Skript enthält einen Fehler.",
+
   "paging.label": "Seiten",
   "paging.previous": "Vorherige Seite",
   "paging.next": "Nächste Seite",

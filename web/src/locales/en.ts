@@ -43,6 +43,17 @@ export const en = {
   "error.not_found_title": "Page not found",
   "error.not_found": "There is no page at this address, or your role cannot open it.",
 
+  "problem.invalid_input": "The input is not valid.",
+  "problem.not_found": "It does not exist (any more).",
+  "problem.conflict": "It exists already or conflicts with something.",
+  "problem.forbidden": "You are not allowed to do this.",
+  "problem.limit_exceeded": "A limit would be exceeded.",
+  "problem.unavailable": "The server cannot do this right now.",
+  "problem.unauthenticated": "Your session has ended: please log in again.",
+  "problem.totp_invalid": "The code is not right.",
+  "problem.account_disabled": "The account is disabled.",
+  "problem.invalid_sieve": "The script has an error.",
+
   "paging.label": "Pages",
   "paging.previous": "Previous page",
   "paging.next": "Next page",
