@@ -212,6 +212,27 @@ async function revokeAppPassword(page, cfg) {
   return {};
 }
 
+// The DNS checker on a domain's page: the results table says which records are right and which
+// are missing (dnsmasq, started by the test, serves MX and SPF and nothing else for the domain).
+async function dnsCheck(page, cfg) {
+  await login(page, cfg.base, cfg.admin, cfg.admin_password);
+  await page.goto(`${cfg.base}/domain?name=${encodeURIComponent(cfg.domain)}`);
+  await heading(page, `Domain ${cfg.domain}`).waitFor();
+  await page.getByRole("button", { name: "Check DNS now" }).click();
+  const results = page.getByRole("table", { name: "DNS check results" });
+  await results.waitFor();
+  const rows = {};
+  for (const row of await results.locator("tbody tr").all()) {
+    const cells = await row.locator("td").allInnerTexts();
+    rows[cells[0].trim()] = cells[2].trim();
+  }
+  check(rows.MX === "correct", `MX is correct: ${JSON.stringify(rows)}`);
+  check(rows.SPF === "correct", `SPF is correct: ${JSON.stringify(rows)}`);
+  check(rows.DMARC === "missing", `DMARC is missing: ${JSON.stringify(rows)}`);
+  await capture(page, cfg.artifacts, "domain-dns-check");
+  return rows;
+}
+
 // The language follows the browser: German for a German browser, before anyone logs in.
 async function germanLogin(page, cfg) {
   await page.goto(cfg.base + "/");
@@ -223,5 +244,5 @@ async function germanLogin(page, cfg) {
 
 await run({
   "admin-setup": adminSetup, "domain-admin": domainAdmin, vacation, "change-password": changePassword,
-  "german-login": germanLogin, totp, "app-password": appPassword, "revoke-app-password": revokeAppPassword,
+  "german-login": germanLogin, "dns-check": dnsCheck, totp, "app-password": appPassword, "revoke-app-password": revokeAppPassword,
 });

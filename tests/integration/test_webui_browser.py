@@ -12,13 +12,14 @@ import json
 import os
 import shutil
 import smtplib
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import KURIER_BIN, PASSWORD, ROOT, wait_for
+from conftest import KURIER_BIN, PASSWORD, ROOT, free_port, wait_for
 from imap_support import message_count, ok
 from queue_support import queue_list, route, start_with_queue
 
@@ -142,6 +143,40 @@ def test_vacation_set_in_the_ui_replies_exactly_once(server_with_sink, sink):
     replies = sink.messages()
     assert len(replies) == 1, replies
     assert b"Subject: Out of office" in replies[0] and b"Back next week, browser-test." in replies[0]
+
+
+@pytest.fixture
+def dnsmasq():
+    """Debian's dnsmasq on a loopback port, answering for dnscheck.test: an MX at localhost (the
+    test server's host name) and an SPF record; anything else there does not exist (NXDOMAIN)."""
+    port = free_port()
+    proc = subprocess.Popen(["/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", f"--port={port}",
+                             "--listen-address=127.0.0.1", "--bind-interfaces", "--pid-file=", "--user=root",
+                             "--local=/dnscheck.test/", "--mx-host=dnscheck.test,localhost,10",
+                             "--txt-record=dnscheck.test,v=spf1 mx -all", "--log-facility=-"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: _udp_port_bound(port), "dnsmasq to listen", timeout=10, interval=0.05)
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _udp_port_bound(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return False
+        except OSError:
+            return True
+
+
+def test_dns_checker_results_in_the_domain_page(fresh_kurier, dnsmasq):
+    k = fresh_kurier
+    k.set_config("outbound", "dns_servers", f'["127.0.0.1:{dnsmasq}"]')
+    k.cli("domain", "add", "dnscheck.test")
+    k.start()
+    rows = scenario("dns-check", k, admin="admin", admin_password=k.admin_password, domain="dnscheck.test")
+    assert rows["MX"] == "correct" and rows["DMARC"] == "missing", rows
 
 
 def _api_has(route):
