@@ -122,8 +122,15 @@ export function confirmButton(label: string, confirmLabel: string, action: () =>
   const reset = () => { armed = false; b.textContent = label; };
   b.addEventListener("click", async () => {
     if (!armed) { armed = true; b.textContent = confirmLabel; return; }
+    // The row with the button usually goes away: keyboard focus then moves to the heading of
+    // its section (or the page) instead of falling back to the top of the document.
+    const landing = (b.closest("section")?.querySelector("h2") ?? document.querySelector("main h1")) as HTMLElement | null;
     b.disabled = true;
     try { await action(); } catch (e) { b.after(errorLine(e)); } finally { b.disabled = false; reset(); }
+    if (!b.isConnected && landing?.isConnected) {
+      landing.setAttribute("tabindex", "-1");
+      landing.focus();
+    }
   });
   b.addEventListener("blur", reset);
   b.addEventListener("keydown", (e) => { if (e.key === "Escape") reset(); });

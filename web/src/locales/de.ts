@@ -123,6 +123,7 @@ export const de: Messages = {
 
   "accounts.search": "Konten suchen",
   "accounts.title_domain": "Konten von {domain}",
+  "accounts.all_domains": "Alle Domains",
   "accounts.none": "Keine Konten gefunden.",
   "accounts.count": "{n} Konten",
   "accounts.address": "Adresse",

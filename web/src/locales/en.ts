@@ -122,6 +122,7 @@ export const en = {
 
   "accounts.search": "Search accounts",
   "accounts.title_domain": "Accounts of {domain}",
+  "accounts.all_domains": "All domains",
   "accounts.none": "No accounts found.",
   "accounts.count": "{n} accounts",
   "accounts.address": "Address",

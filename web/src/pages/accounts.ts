@@ -32,8 +32,9 @@ const servicesOn = (a: Account): string[] => SERVICES.filter((s) => a.services?.
 export async function accountsPage({ main, query, session }: PageContext): Promise<void> {
   const q = query.get("q") ?? "";
   const domain = query.get("domain") ?? "";
+  const domains = await list<{ name: string }>("domains", { limit: 1000 }).then((p) => p.items.map((d) => d.name), () => []);
   main.append(heading(domain ? t("accounts.title_domain", { domain }) : t("nav.accounts")),
-    searchForm("accounts.search", q, "/accounts", domain ? { domain } : {}));
+    searchForm("accounts.search", q, "/accounts", { domain, domains }));
   main.append(pagedList<Account>((after) => list<Account>("accounts", { q, domain: domain || undefined, limit: 50, after }), (items) =>
     table(t("nav.accounts"), [
       { label: "accounts.address", cell: (a) => link(accountPath(a.address), a.address) },

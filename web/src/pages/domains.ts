@@ -44,15 +44,26 @@ export async function domainsPage({ main, query, session }: PageContext): Promis
   }
 }
 
-export function searchForm(label: "domains.search" | "accounts.search", value: string, path: string, extra: Record<string, string> = {}): HTMLElement {
+// The search box of a list page; with `domains`, also a choice of one domain or all of them.
+export function searchForm(label: "domains.search" | "accounts.search", value: string, path: string,
+                           filter: { domain: string; domains: string[] } | null = null): HTMLElement {
   const id = `search-${path.replace(/\W/g, "")}`;
   const input = h("input", { id, type: "search", name: "q", value, autocomplete: "off" });
-  const f = h("form", { class: "search", role: "search" },
-    h("label", { for: id }, t(label)), input, h("button", { type: "submit" }, t("common.search")));
+  const select = filter && filter.domains.length > 1
+    ? h("select", { id: `${id}-domain`, name: "domain" },
+      h("option", { value: "" }, t("accounts.all_domains")),
+      filter.domains.map((d) => h("option", { value: d, selected: d === filter.domain }, d)))
+    : null;
+  const f = h("form", { class: "search", role: "search", "aria-label": t(label) },
+    h("label", { for: id }, t(label)), input,
+    select ? [h("label", { for: select.id }, t("domains.name")), select] : null,
+    h("button", { type: "submit" }, t("common.search")));
   f.addEventListener("submit", (e) => {
     e.preventDefault();
-    const qs = new URLSearchParams({ ...extra, q: input.value.trim() });
-    if (!input.value.trim()) qs.delete("q");
+    const qs = new URLSearchParams();
+    const domain = select ? select.value : filter?.domain ?? "";
+    if (domain) qs.set("domain", domain);
+    if (input.value.trim()) qs.set("q", input.value.trim());
     navigate(qs.toString() ? `${path}?${qs}` : path);
   });
   return f;
