@@ -54,7 +54,7 @@ export function searchForm(label: "domains.search" | "accounts.search", value: s
       h("option", { value: "" }, t("accounts.all_domains")),
       filter.domains.map((d) => h("option", { value: d, selected: d === filter.domain }, d)))
     : null;
-  const f = h("form", { class: "search", role: "search", "aria-label": t(label) },
+  const f = h("form", { class: "search", role: "search" },
     h("label", { for: id }, t(label)), input,
     select ? [h("label", { for: select.id }, t("domains.name")), select] : null,
     h("button", { type: "submit" }, t("common.search")));
