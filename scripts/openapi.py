@@ -25,6 +25,8 @@ def op(summary, tag, responses, params=(), rb=None, security=True, roles=""):
     return o
 dom, acc, src, adm, qid, name = P("domain", "domain name"), P("address", "account address or login"), P("source", "alias source: local@domain or @domain"), P("name", "admin name"), P("id", "queue id"), P("name", "script name")
 SUPER, ADMIN, USER = "super-admin", "super-admin, domain admin (delegated domains only)", "user (self-service)"
+S = lambda **props: {"type": "object", "properties": props}
+s, i, b = {"type": "string"}, {"type": "integer", "minimum": 0}, {"type": "boolean"}
 paths = {
  "/api/v1/session": {
    "post": op("Log in: sets the session cookie; answers the CSRF token for X-CSRF-Token", "session", ok(ref("Session")), rb=body(ref("Login")), security=False),
@@ -60,6 +62,18 @@ paths = {
  "/api/v1/queue/{id}/retry": {"post": op("Make one message due now", "queue", ok({"type": "object"}), [qid], roles=SUPER)},
  "/api/v1/queue/{id}": {"delete": op("Delete a queued message (no bounce)", "queue", nocontent, [qid], roles=SUPER)},
  "/api/v1/stats": {"get": op("Dashboard: counts, storage per domain, received/sent/bounced per hour for 48 h", "stats", ok(ref("Stats")), roles=ADMIN)},
+ "/api/v1/audit": {"get": op("The audit log, newest first (domain admins: their domains' entries)", "audit", ok(page("AuditEntry")), paging[:2], roles=ADMIN)},
+ "/api/v1/audit/export": {"get": op("The visible audit log as JSON lines", "audit", {"200": {"description": "JSON lines", "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}}, roles=ADMIN)},
+ "/api/v1/api-keys": {"get": op("API keys (a super-admin sees all, others their own)", "api-keys", ok({"type": "object"}), roles=ADMIN),
+                      "post": op("Make an API key; `key` is in this answer only", "api-keys", ok(ref("ApiKey"), "201", "Created"), rb=body(ref("ApiKeyInput")), roles=ADMIN + "; not with an API key")},
+ "/api/v1/api-keys/{id}": {"delete": op("Revoke an API key", "api-keys", nocontent, [qid], roles=ADMIN)},
+ "/api/v1/totp": {"get": op("Is TOTP on for this login", "totp", ok({"type": "object"}), roles="any login"),
+                  "post": op("Start TOTP: a new secret (base32 and otpauth URI), required once confirmed", "totp", ok({"type": "object"}, "201", "Created"), roles="any login"),
+                  "delete": op("Switch TOTP off (needs a current code)", "totp", nocontent, rb=body(S(code=s), False), roles="any login")},
+ "/api/v1/totp/confirm": {"post": op("Confirm TOTP with a code: from now on logins need one", "totp", ok({"type": "object"}), rb=body(S(code=s)), roles="any login")},
+ "/api/v1/me/app-passwords": {"get": op("The user's app passwords (names only)", "self-service", ok({"type": "object"}), roles=USER),
+                              "post": op("Make an app password for a mail client; `password` is in this answer only", "self-service", ok(ref("AppPassword"), "201", "Created"), rb=body(S(name=s)), roles=USER)},
+ "/api/v1/me/app-passwords/{id}": {"delete": op("Revoke an app password", "self-service", nocontent, [P("id", "app password id")], roles=USER)},
  "/api/v1/me": {"get": op("The user's account and quota usage", "self-service", ok(ref("Account")), roles=USER)},
  "/api/v1/me/password": {"put": op("Change the password (with the old one)", "self-service", nocontent, rb=body(ref("PasswordChange")), roles=USER)},
  "/api/v1/me/forwarding": {"get": op("Forwarding", "self-service", ok(ref("Forwarding")), roles=USER),
@@ -77,7 +91,7 @@ s, i, b = {"type": "string"}, {"type": "integer", "minimum": 0}, {"type": "boole
 services = S(imap=b, pop3=b, sieve=b, submission=b, receive=b)
 schemas = {
  "Problem": S(type=s, title=s, status=i, code=s, detail=s),
- "Login": {**S(username=s, password=s, totp=s), "required": ["username", "password"]},
+ "Login": {**S(username=s, password=s, totp={"type": "string", "description": "the current TOTP code, once TOTP is on"}), "required": ["username", "password"]},
  "Session": S(username=s, role={"type": "string", "enum": ["super-admin", "domain-admin", "user"]}, domains={"type": "array", "items": s}, csrf_token=s, expires=i, quota_warning_percent=i),
  "Domain": S(name=s, default_quota=i, max_quota_per_account=i, total_quota=i, max_accounts=i, username_scheme={"type": "string", "enum": ["address", "prefix"]}, prefix=s, transport=s, created_at=i, accounts=i, allocated_quota=i),
  "DomainInput": S(name=s, default_quota=i, max_quota_per_account=i, total_quota=i, max_accounts=i, username_scheme={"type": "string", "enum": ["address", "prefix"]}, prefix=s, transport=s),
@@ -96,6 +110,10 @@ schemas = {
  "PasswordChange": {**S(old_password=s, new_password=s), "required": ["old_password", "new_password"]},
  "Forwarding": S(targets={"type": "array", "items": s}, keep_copy=b),
  "Vacation": S(enabled=b, subject=s, text=s, start={"type": "string", "format": "date"}, end={"type": "string", "format": "date"}),
+ "AuditEntry": S(id=i, at=i, actor=s, role=s, ip=s, action=s, object=s, domain=s, before={"type": ["object", "null"]}, after={"type": ["object", "null"]}),
+ "ApiKey": S(id=i, name=s, owner=s, role=s, domains={"type": "array", "items": s}, created_at=i, expires_at=i, revoked_at=i, key=s),
+ "ApiKeyInput": {**S(name=s, role={"type": "string", "enum": ["super-admin", "domain-admin"]}, domains={"type": "array", "items": s}, expires_at=i), "required": ["name"]},
+ "AppPassword": S(id=i, name=s, created_at=i, password=s),
  "SieveScript": S(name=s, content=s, active=b, size=i),
 }
 doc = {"openapi": "3.1.0",

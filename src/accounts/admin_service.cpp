@@ -7,6 +7,7 @@
 
 #include "accounts/credentials.h"
 #include "auth/password.h"
+#include "auth/token.h"
 #include "common/strings.h"
 
 namespace kurier::accounts {
@@ -439,28 +440,42 @@ namespace kurier::accounts {
 
 // ---- paging ----
 
-// Accounts of the domains, by address, after `after`, whose address or display name contains q.
-std::vector<Account> AdminService::page_accounts(const std::vector<int64_t>& domain_ids, const std::string& after,
+// Accounts of the domains by address after `after` whose address or display name contains q:
+// keyset pages from the directory (one range scan each), merged over the domains; a search
+// reads on in batches until the page is full.
+std::vector<Account> AdminService::page_accounts(const std::vector<std::optional<int64_t>>& scopes, const std::string& after,
                                                  const std::string& q, size_t limit) {
-  std::vector<Account> all;
-  for (int64_t id : domain_ids) {
-    auto part = translate([&] { return dir_.list_accounts(id); });
-    for (auto& a : part)
-      if (a.address > after && (q.empty() || a.address.find(q) != std::string::npos ||
-                                to_lower(a.display_name).find(q) != std::string::npos))
-        all.push_back(std::move(a));
+  auto matches = [&](const Account& a) {
+    return q.empty() || a.address.find(q) != std::string::npos || to_lower(a.display_name).find(q) != std::string::npos;
+  };
+  const size_t batch = q.empty() ? limit : std::max<size_t>(limit, 500);
+  std::vector<Account> out;
+  for (const auto& scope : scopes) {
+    std::string cursor = after;
+    size_t found = 0;
+    for (;;) {
+      auto rows = translate([&] { return dir_.page_accounts(scope, cursor, batch); });
+      for (auto& a : rows)
+        if (matches(a) && found < limit) {
+          out.push_back(std::move(a));
+          ++found;
+        }
+      if (rows.size() < batch || found >= limit) break;
+      cursor = rows.back().address;
+    }
   }
-  std::sort(all.begin(), all.end(), [](const Account& x, const Account& y) { return x.address < y.address; });
-  if (all.size() > limit) all.resize(limit);
-  return all;
+  std::sort(out.begin(), out.end(), [](const Account& x, const Account& y) { return x.address < y.address; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
 }
 
 Page<Account> AdminService::page_users(const Actor& who, std::optional<std::string> domain, const PageQuery& page) {
-  std::vector<Domain> domains;
-  if (domain) domains.push_back(domain_for(who, *domain));
-  else domains = list_domains(who);
-  std::vector<int64_t> ids;
-  for (const auto& d : domains) ids.push_back(d.id);
+  // A super-admin's list is one range scan over every account; others merge their domains'.
+  std::vector<std::optional<int64_t>> ids;
+  if (domain) ids.push_back(domain_for(who, *domain).id);
+  else if (who.is_super()) ids.push_back(std::nullopt);
+  else
+    for (const auto& d : list_domains(who)) ids.push_back(d.id);
   Page<Account> out;
   if (ids.empty()) return out;
   std::string q = to_lower(page.query);
@@ -548,6 +563,88 @@ void AdminService::change_own_password(const Actor& who, std::string_view addres
   Account a = self_or_managed(who, address);
   if (!auth::verify_password(old_password, a.password_hash)) throw Error(Error::Forbidden, "the old password is wrong");
   set_password(a, new_password);
+}
+
+}  // namespace kurier::accounts
+
+namespace kurier::accounts {
+
+// ---- app passwords (a user's own, or an admin's for accounts of its domains) ----
+
+std::vector<directory::AppPassword> AdminService::list_app_passwords(const Actor& who, std::string_view address) {
+  Account a = self_or_managed(who, address);
+  auto all = translate([&] { return dir_.list_app_passwords(a.id); });
+  for (auto& p : all) p.hash.clear();
+  return all;
+}
+
+std::pair<directory::AppPassword, std::string> AdminService::add_app_password(const Actor& who, std::string_view address,
+                                                                              std::string_view name) {
+  Account a = self_or_managed(who, address);
+  std::string label(trim(name));
+  if (label.empty() || label.size() > 64) throw Error(Error::Invalid, "an app password needs a name of 1-64 characters");
+  for (unsigned char c : label)
+    if (c < 0x20 || c == 0x7f) throw Error(Error::Invalid, "the name contains control characters");
+  if (translate([&] { return dir_.list_app_passwords(a.id); }).size() >= kMaxAppPasswords)
+    throw Error(Error::Limit, "at most " + std::to_string(kMaxAppPasswords) + " app passwords per account");
+  directory::AppPassword p;
+  p.account_id = a.id;
+  p.name = label;
+  std::string secret = auth::random_token(24);
+  p.hash = auth::token_hash(secret);
+  p.id = translate([&] { return dir_.add_app_password(p); });
+  for (const auto& stored : list_app_passwords(who, address))
+    if (stored.id == p.id) return {stored, secret};
+  throw Error(Error::Unavailable, "the app password vanished");
+}
+
+void AdminService::remove_app_password(const Actor& who, std::string_view address, int64_t id) {
+  Account a = self_or_managed(who, address);
+  if (!translate([&] { return dir_.remove_app_password(a.id, id); }))
+    throw Error(Error::NotFound, "no such app password: " + std::to_string(id));
+}
+
+// ---- API keys ----
+
+std::pair<directory::ApiKey, std::string> AdminService::add_api_key(const Actor& who, std::string_view name, bool is_super,
+                                                                    const std::vector<std::string>& domains,
+                                                                    int64_t expires_at) {
+  if (who.role == Actor::User) throw Error(Error::Forbidden, "only admins may make API keys");
+  std::string label(trim(name));
+  if (label.empty() || label.size() > 64) throw Error(Error::Invalid, "an API key needs a name of 1-64 characters");
+  // A key never acts wider than the admin who makes it.
+  if (is_super) require_super(who, "make super-admin API keys");
+  if (is_super && !domains.empty()) throw Error(Error::Invalid, "a super-admin key covers every domain: no domains");
+  if (!is_super && domains.empty()) throw Error(Error::Invalid, "a domain-admin key needs at least one domain");
+  if (expires_at < 0) throw Error(Error::Invalid, "expires_at must be a Unix time or 0 (never)");
+  directory::ApiKey k;
+  k.name = label;
+  k.owner = who.role == Actor::System ? "cli" : who.name;
+  k.is_super = is_super;
+  for (const auto& d : domains) k.domains.push_back(domain_for(who, d).name);
+  k.expires_at = expires_at;
+  std::string secret = "kur_" + auth::random_token(32);
+  k.hash = auth::token_hash(secret);
+  translate([&] { return dir_.add_api_key(k); });
+  auto stored = *translate([&] { return dir_.find_api_key(k.hash); });
+  stored.hash.clear();
+  return {stored, secret};
+}
+
+std::vector<directory::ApiKey> AdminService::list_api_keys(const Actor& who) {
+  if (who.role == Actor::User) throw Error(Error::Forbidden, "only admins have API keys");
+  auto all = translate([&] { return dir_.list_api_keys(); });
+  std::erase_if(all, [&](const directory::ApiKey& k) { return !who.is_super() && !iequals(k.owner, who.name); });
+  for (auto& k : all) k.hash.clear();
+  return all;
+}
+
+void AdminService::revoke_api_key(const Actor& who, int64_t id, int64_t now) {
+  auto keys = list_api_keys(who);
+  auto it = std::find_if(keys.begin(), keys.end(), [&](const directory::ApiKey& k) { return k.id == id; });
+  if (it == keys.end()) throw Error(Error::NotFound, "no such API key: " + std::to_string(id));
+  if (it->revoked_at) throw Error(Error::Conflict, "API key " + std::to_string(id) + " is already revoked");
+  translate([&] { return dir_.revoke_api_key(id, now); });
 }
 
 }  // namespace kurier::accounts

@@ -110,6 +110,19 @@ class AdminService {
   directory::Admin set_admin(const Actor& who, std::string_view name, const std::optional<std::string>& password,
                              const std::optional<std::vector<std::string>>& domains);
 
+  // App passwords of mail clients: the secret is returned once, only its hash is stored.
+  static constexpr size_t kMaxAppPasswords = 20;
+  std::vector<directory::AppPassword> list_app_passwords(const Actor& who, std::string_view address);
+  std::pair<directory::AppPassword, std::string> add_app_password(const Actor& who, std::string_view address,
+                                                                  std::string_view name);
+  void remove_app_password(const Actor& who, std::string_view address, int64_t id);
+
+  // API keys, scoped no wider than the admin making them; the secret is returned once.
+  std::pair<directory::ApiKey, std::string> add_api_key(const Actor& who, std::string_view name, bool is_super,
+                                                        const std::vector<std::string>& domains, int64_t expires_at);
+  std::vector<directory::ApiKey> list_api_keys(const Actor& who);  // all for a super-admin, else its own
+  void revoke_api_key(const Actor& who, int64_t id, int64_t now);
+
   // Self-service (a User for its own account, or an admin of its domain).
   Forwarding forwarding(const Actor& who, std::string_view address);
   Forwarding set_forwarding(const Actor& who, std::string_view address, const Forwarding& f);
@@ -124,8 +137,9 @@ class AdminService {
  private:
   directory::Domain domain_for(const Actor& who, std::string_view name);
   directory::Account account_for(const Actor& who, std::string_view address);
-  std::vector<directory::Account> page_accounts(const std::vector<int64_t>& domain_ids, const std::string& after,
-                                                const std::string& q, size_t limit);
+  // nullopt in scopes: every domain.
+  std::vector<directory::Account> page_accounts(const std::vector<std::optional<int64_t>>& scopes,
+                                                const std::string& after, const std::string& q, size_t limit);
   // The account itself for its User, else account_for (an admin of its domain).
   directory::Account self_or_managed(const Actor& who, std::string_view address);
   void check_quota(const Actor& who, const directory::Domain& d, uint64_t quota, uint64_t previous);

@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include "auth/password.h"
+#include "auth/token.h"
 #include "auth/throttle.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -17,6 +18,7 @@ namespace {
 constexpr size_t kCacheEntries = 100000;
 constexpr auto kCacheLifetime = std::chrono::minutes(60);
 constexpr std::chrono::seconds kLastLoginResolution(60);
+
 
 // The protocol a login counts under in /metrics.
 std::string service_label(directory::Service service) {
@@ -105,8 +107,15 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
   try {
     auto a = lookup(login);
     bool ok = false;
+    bool app_password = false;
     if (a) {
-      ok = verify(*a, password);
+      // A mail client's app password (directory::AppPassword) is a random secret, so a hash
+      // lookup is as safe as a slow hash; it is tried first when the length fits.
+      if (password.size() == kAppPasswordLength) {
+        auto p = dir_.find_app_password(auth::token_hash(password));
+        ok = app_password = p && p->account_id == a->id;
+      }
+      if (!ok) ok = verify(*a, password);
     } else {
       // Spend the same time on unknown users, so timing does not tell which logins exist.
       auth::verify_password(password, "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7");
@@ -116,7 +125,7 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
     if (!ok) return {LoginResult::BadCredentials, {}, a ? "wrong password" : "unknown user"};
     auto r = admit(*a, service);
     if (r.status == LoginResult::Ok) {
-      if (auth::needs_rehash(a->password_hash)) {
+      if (!app_password && auth::needs_rehash(a->password_hash)) {
         // An imported hash ({PLAIN}, $1$, $6$ ...) is upgraded now that we know the password.
         auto c = make_credentials(password);
         dir_.set_credentials(a->id, c.hash, c.scram);
@@ -190,6 +199,10 @@ LoginResult Authenticator::finish_scram(const std::string& login, bool ok, direc
   } catch (const directory::Error& e) {
     return {LoginResult::Unavailable, {}, e.what()};
   }
+}
+
+void Authenticator::note_failure(const std::string& login, const std::string& client_ip) {
+  record(false, login, client_ip);
 }
 
 std::chrono::milliseconds Authenticator::attempt_wait(const std::string& client_ip, const std::string& login) {

@@ -29,6 +29,9 @@ struct LoginResult {
   std::string reason;          // for the log
 };
 
+// App passwords are this many random base64url characters (24 bytes, auth::random_token).
+constexpr size_t kAppPasswordLength = 32;
+
 struct ThrottleSettings {
   int free_failures = 3;
   int max_delay_ms = 15000;
@@ -59,6 +62,8 @@ class Authenticator {
   // Before a password is checked (or a SCRAM secret handed out): how long this attempt waits for
   // its turn, so parallel connections cannot outrun the throttle (auth::LoginThrottle).
   std::chrono::milliseconds attempt_wait(const std::string& client_ip, const std::string& login);
+  // A failure found after the password (a wrong TOTP code) counts like a wrong password.
+  void note_failure(const std::string& login, const std::string& client_ip);
   // How long to hold a failure's answer (grows with the IP's and the login's recent failures).
   std::chrono::milliseconds failure_delay(const std::string& client_ip, const std::string& login);
 

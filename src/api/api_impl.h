@@ -147,6 +147,22 @@ class Api : public http::Application {
   http::Response delete_my_sieve(Call& c);
   http::Response activate_my_sieve(Call& c);
 
+  http::Response list_my_app_passwords(Call& c);
+  http::Response create_my_app_password(Call& c);
+  http::Response delete_my_app_password(Call& c);
+
+  http::Response list_api_keys(Call& c);
+  http::Response create_api_key(Call& c);
+  http::Response delete_api_key(Call& c);
+
+  http::Response get_totp(Call& c);
+  http::Response begin_totp(Call& c);
+  http::Response confirm_totp(Call& c);
+  http::Response delete_totp(Call& c);
+
+  http::Response list_audit(Call& c);
+  http::Response export_audit(Call& c);
+
   http::Response get_stats(Call& c);
   http::Response get_openapi(Call& c);
 
@@ -165,7 +181,12 @@ class Api : public http::Application {
     std::optional<web::Principal> principal;
     std::string code = "bad_credentials";
   };
-  LoginOutcome check_login(const std::string& username, const std::string& password, const std::string& ip);
+  LoginOutcome check_login(const std::string& username, const std::string& password,
+                           const std::optional<std::string>& totp, const std::string& ip);
+  Caller authenticate_key(const std::string& key, std::time_t now, Caller c);
+  // The audit entry of a successful change (api/audit.cpp).
+  void audit(const Call& c, const RouteSpec& spec, const std::string& before, const http::Response& result);
+  std::string audit_before(http::Request& req, const RouteSpec& spec, const http::PathParams& params, Caller& caller);
 
   // Self-service helpers.
   directory::Account my_account(const Call& c);
@@ -175,6 +196,10 @@ class Api : public http::Application {
   web::SessionStore sessions_;
   http::Router<const RouteSpec*> router_;
 };
+
+// "admin:NAME" / "user:ADDRESS": the key of a principal's TOTP secret.
+std::string totp_principal(const Caller& c);
+std::string totp_principal(const web::Principal& p);
 
 json domain_json(const directory::Domain& d);
 json account_json(const directory::Account& a);

@@ -14,7 +14,8 @@
 #include "http/problem.h"
 #include "net/runtime.h"
 #include "smtp_protocol/relay_policy.h"
-#include "web/tokens.h"
+#include "auth/token.h"
+#include "web/totp.h"
 
 #if __has_include("webui/assets.h")
 #include "webui/assets.h"
@@ -68,6 +69,17 @@ const std::vector<RouteSpec> kRoutes = {
     {"DELETE", "/api/v1/queue/{id}", &Api::delete_queue_message, A::Super},
 
     {"GET", "/api/v1/stats", &Api::get_stats, A::Admin},
+    {"GET", "/api/v1/audit", &Api::list_audit, A::Admin},
+    {"GET", "/api/v1/audit/export", &Api::export_audit, A::Admin},
+
+    {"GET", "/api/v1/api-keys", &Api::list_api_keys, A::Admin},
+    {"POST", "/api/v1/api-keys", &Api::create_api_key, A::Admin},
+    {"DELETE", "/api/v1/api-keys/{id}", &Api::delete_api_key, A::Admin},
+
+    {"GET", "/api/v1/totp", &Api::get_totp, A::Anyone},
+    {"POST", "/api/v1/totp", &Api::begin_totp, A::Anyone},
+    {"POST", "/api/v1/totp/confirm", &Api::confirm_totp, A::Anyone},
+    {"DELETE", "/api/v1/totp", &Api::delete_totp, A::Anyone},
 
     {"GET", "/api/v1/me", &Api::get_me, A::User},
     {"PUT", "/api/v1/me/password", &Api::change_my_password, A::User},
@@ -80,6 +92,9 @@ const std::vector<RouteSpec> kRoutes = {
     {"PUT", "/api/v1/me/sieve/{name}", &Api::put_my_sieve, A::User},
     {"DELETE", "/api/v1/me/sieve/{name}", &Api::delete_my_sieve, A::User},
     {"POST", "/api/v1/me/sieve/{name}/activate", &Api::activate_my_sieve, A::User},
+    {"GET", "/api/v1/me/app-passwords", &Api::list_my_app_passwords, A::User},
+    {"POST", "/api/v1/me/app-passwords", &Api::create_my_app_password, A::User},
+    {"DELETE", "/api/v1/me/app-passwords/{id}", &Api::delete_my_app_password, A::User},
 };
 
 http::Response problem_for(const accounts::Error& e) {
@@ -278,7 +293,12 @@ http::Response Api::dispatch(http::Request& req, const RouteSpec& spec, const ht
     Caller caller = authenticate(req, now);
     Call call{req, params, caller, now};
     check_access(call, spec);
-    return (this->*spec.handler)(call);
+    if (http::is_safe_method(req.method)) return (this->*spec.handler)(call);
+    // A change: what it was before, the change, and its audit entry once it succeeded.
+    std::string before = audit_before(req, spec, params, caller);
+    http::Response r = (this->*spec.handler)(call);
+    if (r.status < 300) audit(call, spec, before, r);
+    return r;
   } catch (const ApiError& e) {
     return http::problem(e.status(), e.code(), e.what());
   } catch (const accounts::Error& e) {
@@ -300,7 +320,7 @@ Caller Api::authenticate(const http::Request& req, std::time_t now) {
   if (!authorization.empty()) {
     if (!istarts_with(authorization, "Bearer "))
       throw ApiError(401, "unauthenticated", "only Bearer API keys are accepted in Authorization");
-    throw ApiError(401, "invalid_api_key", "unknown, revoked or expired API key");
+    return authenticate_key(std::string(trim(std::string_view(authorization).substr(7))), now, c);
   }
   std::string cookie = cookie_value(req.header("Cookie"), kSessionCookie);
   if (!cookie.empty()) {
@@ -332,13 +352,38 @@ Caller Api::authenticate(const http::Request& req, std::time_t now) {
   return c;
 }
 
+// An API key acts as its owner would, narrowed to the key's scope: a super-admin key of a
+// super-admin, or a domain key for the domains both the key and its owner still have.
+Caller Api::authenticate_key(const std::string& key, std::time_t now, Caller c) {
+  auto k = key.size() > 200 ? std::nullopt : s_.directory.find_api_key(auth::token_hash(key));
+  if (!k || k->revoked_at || (k->expires_at && k->expires_at <= now)) {
+    log::warn("api.bad_key", {{"ip", c.ip}, {"reason", !k ? "unknown" : k->revoked_at ? "revoked" : "expired"}});
+    throw ApiError(401, "invalid_api_key", "unknown, revoked or expired API key");
+  }
+  auto owner = s_.directory.find_admin(k->owner);
+  if (!owner) throw ApiError(401, "invalid_api_key", "the key's admin is gone");
+  c.kind = Caller::Admin;
+  c.name = owner->name;
+  c.api_key_id = std::to_string(k->id);
+  c.actor.name = owner->name;
+  if (k->is_super && owner->is_super) {
+    c.actor.role = accounts::Actor::SuperAdmin;
+    return c;
+  }
+  c.actor.role = accounts::Actor::DomainAdmin;
+  for (const auto& d : k->domains)
+    if (owner->is_super || std::any_of(owner->domains.begin(), owner->domains.end(), [&](auto& o) { return iequals(o, d); }))
+      c.actor.domains.push_back(d);
+  return c;
+}
+
 void Api::check_access(const Call& c, const RouteSpec& spec) {
   if (spec.access == Access::Public) return;
   if (c.caller.kind == Caller::Anonymous) throw ApiError(401, "unauthenticated", "log in or send an API key");
   // A cookie alone proves nothing about who made the page that sent it: writes need the token
   // the login answered with (the synchronizer-token pattern).
   if (c.caller.via_cookie && !http::is_safe_method(c.req.method) &&
-      !web::constant_time_equal(c.req.header("X-CSRF-Token"), c.caller.csrf_token))
+      !auth::constant_time_equal(c.req.header("X-CSRF-Token"), c.caller.csrf_token))
     throw ApiError(403, "csrf_token_invalid", "writes need the session's X-CSRF-Token header");
   bool ok = true;
   switch (spec.access) {
@@ -355,17 +400,32 @@ void Api::check_access(const Call& c, const RouteSpec& spec) {
 
 // ---- login / logout ----
 
-Api::LoginOutcome Api::check_login(const std::string& username, const std::string& password, const std::string& ip) {
+Api::LoginOutcome Api::check_login(const std::string& username, const std::string& password,
+                                   const std::optional<std::string>& totp, const std::string& ip) {
   LoginOutcome out;
   if (auto admin = s_.authenticator.check_admin_login(username, password, ip)) {
     out.principal = web::Principal{web::Principal::Admin, admin->name};
+  } else if (username.find('@') != std::string::npos || s_.directory.find_account_by_login(username)) {
+    // Not an admin: a mail user logging in for self-service (the password of its mail logins).
+    auto r = s_.authenticator.check_password(username, password, directory::Service(0), ip);
+    if (r.status == accounts::LoginResult::Ok) out.principal = web::Principal{web::Principal::User, r.account.address};
+    else if (r.status == accounts::LoginResult::Disabled) out.code = "account_disabled";
+  }
+  if (!out.principal) return out;
+  // The second factor, once confirmed (RFC 6238): each code works once.
+  auto secret = s_.directory.find_totp(totp_principal(*out.principal));
+  if (!secret || !secret->confirmed) return out;
+  if (!totp || totp->empty()) {
+    out.principal.reset();
+    out.code = "totp_required";
     return out;
   }
-  // Not an admin: a mail user logging in for self-service (the password of its mail logins).
-  if (username.find('@') == std::string::npos && !s_.directory.find_account_by_login(username)) return out;
-  auto r = s_.authenticator.check_password(username, password, directory::Service(0), ip);
-  if (r.status == accounts::LoginResult::Ok) out.principal = web::Principal{web::Principal::User, r.account.address};
-  else if (r.status == accounts::LoginResult::Disabled) out.code = "account_disabled";
+  auto step = web::verify_totp(secret->secret, *totp, std::time(nullptr));
+  if (!step || !s_.directory.use_totp_step(secret->principal, int64_t(*step))) {
+    s_.authenticator.note_failure(username, ip);
+    out.principal.reset();
+    out.code = "totp_invalid";
+  }
   return out;
 }
 
@@ -373,9 +433,11 @@ net::awaitable<http::Response> Api::login(http::Request& req) {
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) co_return http::problem(400, "invalid_json", "send {\"username\", \"password\"}");
   std::string username, password;
+  std::optional<std::string> totp;
   try {
     username = req_string(body, "username");
     password = req_string(body, "password");
+    totp = opt_string(body, "totp");
   } catch (const ApiError& e) {
     co_return http::problem(e.status(), e.code(), e.what());
   }
@@ -386,7 +448,7 @@ net::awaitable<http::Response> Api::login(http::Request& req) {
   auto wait = s_.authenticator.attempt_wait(req.remote_ip, username);
   if (wait.count() > 0) co_await sleep_for(wait);
   std::string ip = req.remote_ip;
-  auto check = [&] { return check_login(username, password, ip); };
+  auto check = [&] { return check_login(username, password, totp, ip); };
   LoginOutcome outcome = co_await s_.runtime.offload(check, net::Pool::login);
   if (!outcome.principal) {
     auto delay = s_.authenticator.failure_delay(req.remote_ip, username);

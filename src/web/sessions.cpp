@@ -1,14 +1,14 @@
 #include "web/sessions.h"
 
-#include "web/tokens.h"
+#include "auth/token.h"
 
 namespace kurier::web {
 
 SessionStore::Created SessionStore::create(Principal principal, std::time_t now) {
   Created c;
-  c.id = random_token();
+  c.id = auth::random_token();
   c.session.principal = std::move(principal);
-  c.session.csrf_token = random_token();
+  c.session.csrf_token = auth::random_token();
   c.session.created = now;
   c.session.last_seen = now;
   c.session.expires = now + settings_.lifetime.count();
@@ -21,13 +21,13 @@ SessionStore::Created SessionStore::create(Principal principal, std::time_t now)
       if (it->second.last_seen < oldest->second.last_seen) oldest = it;
     sessions_.erase(oldest);
   }
-  sessions_[token_hash(c.id)] = c.session;
+  sessions_[auth::token_hash(c.id)] = c.session;
   return c;
 }
 
 std::optional<Session> SessionStore::find(std::string_view id, std::time_t now) {
   if (id.empty() || id.size() > 128) return std::nullopt;
-  std::string key = token_hash(id);
+  std::string key = auth::token_hash(id);
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return std::nullopt;
@@ -41,7 +41,7 @@ std::optional<Session> SessionStore::find(std::string_view id, std::time_t now) 
 }
 
 void SessionStore::remove(std::string_view id) {
-  std::string key = token_hash(id);
+  std::string key = auth::token_hash(id);
   std::lock_guard lock(mutex_);
   sessions_.erase(key);
 }

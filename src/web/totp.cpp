@@ -4,7 +4,7 @@
 #include <openssl/hmac.h>
 
 #include "http/query.h"
-#include "web/tokens.h"
+#include "auth/token.h"
 
 namespace kurier::web {
 namespace {
@@ -76,7 +76,7 @@ std::optional<uint64_t> verify_totp(std::string_view secret, std::string_view co
   if (code.size() != 6) return std::nullopt;
   uint64_t step = uint64_t(now) / kStepSeconds;
   for (uint64_t s : {step, step - 1, step + 1})
-    if (constant_time_equal(hotp(secret, s), code)) return s;
+    if (auth::constant_time_equal(hotp(secret, s), code)) return s;
   return std::nullopt;
 }
 

@@ -621,3 +621,179 @@ def test_user_sees_own_quota_usage(kurier, user_api):
     wait_for(lambda: api.get("/api/v1/me")[1]["usage"]["messages"] == 1, "the message to count")
     me = api.get("/api/v1/me")[1]
     assert me["address"] == address and me["usage"]["bytes"] > 0
+
+
+# ---- app passwords, API keys, TOTP, audit ------------------------------------------------------
+
+def totp_code(secret_b32, at=None, step_offset=0):
+    """RFC 6238 TOTP (SHA-1, 30 s, 6 digits), as an authenticator app computes it."""
+    import base64, hashlib, hmac, struct, time
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((at or time.time()) // 30) + step_offset
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def test_app_password_works_for_imap_and_smtp_and_fails_after_revocation(kurier, user_api):
+    import smtplib
+    api, address, _ = user_api
+    status, created = api.post("/api/v1/me/app-passwords", {"name": "phone"})
+    assert status == 201 and len(created["password"]) == 32
+    secret = created["password"]
+    listed = api.get("/api/v1/me/app-passwords")[1]["items"]
+    assert listed == [{"id": created["id"], "name": "phone", "created_at": created["created_at"]}]
+    with imaplib.IMAP4(kurier.host, kurier.port("imap")) as m:
+        m.login(address, secret)
+    ctx = kurier.ssl_context()
+    with smtplib.SMTP(kurier.host, kurier.port("submission")) as s:
+        s.starttls(context=ctx)
+        s.login(address, secret)
+    assert secret not in kurier.log_text()
+    assert api.delete(f"/api/v1/me/app-passwords/{created['id']}")[0] == 204
+    with pytest.raises(imaplib.IMAP4.error):
+        with imaplib.IMAP4(kurier.host, kurier.port("imap")) as m:
+            m.login(address, secret)
+    with smtplib.SMTP(kurier.host, kurier.port("submission")) as s:
+        s.starttls(context=ctx)
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            s.login(address, secret)
+    # The account's own password still works; another user's app password does not.
+    with imaplib.IMAP4(kurier.host, kurier.port("imap")) as m:
+        m.login(address, PASSWORD)
+    assert api.delete(f"/api/v1/me/app-passwords/{created['id']}")[0] == 404
+    assert api.post("/api/v1/me/app-passwords", {"name": ""})[0] == 400
+
+
+def test_app_password_of_one_account_is_useless_for_another(kurier, admin, user_api):
+    api, address, domain = user_api
+    other = new_account(admin, domain)
+    secret = api.post("/api/v1/me/app-passwords", {"name": "tablet"})[1]["password"]
+    with pytest.raises(imaplib.IMAP4.error):
+        with imaplib.IMAP4(kurier.host, kurier.port("imap")) as m:
+            m.login(other, secret)
+
+
+def test_api_keys_scope_expiry_and_revocation(kurier, admin):
+    mine, theirs = new_domain(admin), new_domain(admin)
+    status, key = admin.post("/api/v1/api-keys", {"name": "ci", "role": "domain-admin", "domains": [mine]})
+    assert status == 201 and key["key"].startswith("kur_") and key["role"] == "domain-admin"
+    listed = admin.get("/api/v1/api-keys")[1]["items"]
+    assert key["id"] in [k["id"] for k in listed] and all("key" not in k for k in listed)
+    bot = Api(kurier)
+    bot.bearer = key["key"]
+    assert [d["name"] for d in bot.get("/api/v1/domains")[1]["items"]] == [mine]
+    # Bearer writes need no CSRF token (no cookie is involved).
+    address = new_account(bot, mine)
+    # Outside its scope: another domain, super-admin resources.
+    assert_problem(*bot.post("/api/v1/accounts", {"address": f"x@{theirs}", "password": PASSWORD}), 403, "forbidden")
+    assert_problem(*bot.get(f"/api/v1/domains/{theirs}"), 403, "forbidden")
+    assert_problem(*bot.get("/api/v1/admins"), 403, "forbidden")
+    assert_problem(*bot.post("/api/v1/api-keys", {"name": "more", "domains": [mine]}), 403, "forbidden")
+    assert admin.get(f"/api/v1/accounts?domain={theirs}")[1]["items"] == []
+    # Revoked: 401 from then on.
+    assert admin.delete(f"/api/v1/api-keys/{key['id']}")[0] == 204
+    assert_problem(*bot.get("/api/v1/domains"), 401, "invalid_api_key")
+    assert_problem(*bot.delete("/api/v1/accounts/" + q(address)), 401, "invalid_api_key")
+    assert admin.get("/api/v1/accounts/" + q(address))[0] == 200
+    assert admin.delete(f"/api/v1/api-keys/{key['id']}")[0] == 409
+    # Unknown keys and wrong schemes.
+    bot.bearer = "kur_nonsense"
+    assert_problem(*bot.get("/api/v1/domains"), 401, "invalid_api_key")
+    bot.bearer = None
+    assert bot.call("GET", "/api/v1/domains", headers={"Authorization": "Basic YWRtaW46eA=="})[0] == 401
+    # A super-admin key, and an expired one.
+    status, sk = admin.post("/api/v1/api-keys", {"name": "ops", "role": "super-admin"})
+    root = Api(kurier)
+    root.bearer = sk["key"]
+    assert root.get("/api/v1/admins")[0] == 200
+    assert admin.post("/api/v1/api-keys", {"name": "old", "domains": [mine], "expires_at": 1000})[0] == 400
+    import time
+    status, short = admin.post("/api/v1/api-keys", {"name": "short", "domains": [mine], "expires_at": int(time.time()) + 2})
+    assert status == 201
+    brief = Api(kurier)
+    brief.bearer = short["key"]
+    wait_for(lambda: brief.get("/api/v1/domains")[0] == 401, "the key to expire", timeout=20, interval=0.5)
+    assert brief.get("/api/v1/domains")[1]["code"] == "invalid_api_key"
+
+
+def test_domain_admin_keys_stay_within_its_domains(kurier, admin, delegation):
+    da = delegation["api"]
+    assert_problem(*da.post("/api/v1/api-keys", {"name": "x", "role": "super-admin"}), 403, "forbidden")
+    assert_problem(*da.post("/api/v1/api-keys", {"name": "x", "domains": [delegation["theirs"]]}), 403, "forbidden")
+    status, key = da.post("/api/v1/api-keys", {"name": "mine", "domains": [delegation["mine"]]})
+    assert status == 201
+    assert [k["id"] for k in da.get("/api/v1/api-keys")[1]["items"]] == [key["id"]]
+
+
+@pytest.mark.parametrize("who", ["admin", "user"])
+def test_totp_second_factor(kurier, admin, who):
+    if who == "admin":
+        name, password = unique("totp"), "totp-admin-pw"
+        admin.post("/api/v1/admins", {"name": name, "password": password, "super": True})
+    else:
+        name, password = new_account(admin, new_domain(admin)), PASSWORD
+    import time
+    # The codes below are of the previous, current and next 30 s step: start early in a step so
+    # the server's clock stays in it while the test runs.
+    wait_for(lambda: time.time() % 30 < 15, "the start of a TOTP step", timeout=20)
+    t0 = time.time()
+    api = Api(kurier)
+    api.login(name, password)
+    assert api.get("/api/v1/totp")[1] == {"enabled": False, "pending": False}
+    status, started = api.post("/api/v1/totp")
+    assert status == 201 and started["uri"].startswith("otpauth://totp/")
+    secret = started["secret"]
+    code = lambda offset: totp_code(secret, at=t0, step_offset=offset)
+    # Not required before it is confirmed.
+    Api(kurier).login(name, password)
+    assert api.post("/api/v1/totp/confirm", {"code": code(5)})[0] == 400
+    assert api.post("/api/v1/totp/confirm", {"code": code(-1)})[1] == {"enabled": True}
+    assert api.post("/api/v1/totp")[0] == 409
+    assert Api(kurier).login(name, password, expect=401)["code"] == "totp_required"
+    assert Api(kurier).login(name, password, totp=code(5), expect=401)["code"] == "totp_invalid"
+    assert Api(kurier).login(name, "not-the-password", totp=code(0), expect=401)["code"] == "bad_credentials"
+    # A code works once.
+    fresh = Api(kurier)
+    assert fresh.login(name, password, totp=code(0))["username"] == name
+    assert Api(kurier).login(name, password, totp=code(0), expect=401)["code"] == "totp_invalid"
+    # Mail logins are not asked for a code (app passwords exist for them).
+    if who == "user":
+        with imaplib.IMAP4(kurier.host, kurier.port("imap")) as m:
+            m.login(name, PASSWORD)
+    assert fresh.call("DELETE", "/api/v1/totp", {})[0] == 400
+    assert fresh.call("DELETE", "/api/v1/totp", {"code": code(1)})[0] == 204
+    Api(kurier).login(name, password)
+
+
+def test_audit_log_records_changes_without_secrets(kurier, admin, delegation):
+    domain = delegation["mine"]
+    address = new_account(admin, domain, password="secret-password-77")
+    admin.patch("/api/v1/accounts/" + q(address), {"quota": 1234567, "password": "other-secret-88"})
+    admin.delete("/api/v1/accounts/" + q(address))
+    status, page = admin.get("/api/v1/audit?limit=50")
+    assert status == 200
+    mine = [e for e in page["items"] if e["object"] == address]
+    actions = [e["action"] for e in mine]
+    assert actions == ["DELETE /api/v1/accounts/{address}", "PATCH /api/v1/accounts/{address}", "POST /api/v1/accounts"]
+    patch = mine[1]
+    assert patch["actor"] == "admin" and patch["role"] == "super-admin" and patch["ip"] == "127.0.0.1"
+    assert patch["before"]["quota"] != 1234567 and patch["after"]["quota"] == 1234567 and patch["domain"] == domain
+    assert mine[0]["after"] is None and mine[0]["before"]["address"] == address
+    text = json.dumps(page)
+    assert "secret-password-77" not in text and "other-secret-88" not in text
+    # Paging by id.
+    first = admin.get("/api/v1/audit?limit=1")[1]
+    second = admin.get(f"/api/v1/audit?limit=1&after={first['next']}")[1]
+    assert second["items"][0]["id"] < first["items"][0]["id"]
+    # A domain admin sees its domain's entries only; export is JSON lines.
+    visible = delegation["api"].get("/api/v1/audit?limit=1000")[1]["items"]
+    assert visible and all(e["domain"] == domain for e in visible)
+    status, hdrs, data = admin.raw("GET", "/api/v1/audit/export")
+    assert status == 200 and hdrs["content-type"] == "application/x-ndjson"
+    lines = [json.loads(l) for l in data.decode().splitlines()]
+    assert address in [l["object"] for l in lines]
+    # Refused changes leave no entry.
+    n = len(lines)
+    delegation["api"].delete("/api/v1/domains/" + delegation["theirs"])
+    assert len(admin.raw("GET", "/api/v1/audit/export")[2].decode().splitlines()) == n

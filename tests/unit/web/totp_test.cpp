@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "web/tokens.h"
+#include "auth/token.h"
 
 namespace kurier::web {
 namespace {
@@ -47,13 +47,13 @@ TEST(Base32, RoundTripAndRfc4648Vectors) {
 }
 
 TEST(Tokens, RandomAndHashed) {
-  auto a = random_token(), b = random_token();
+  auto a = auth::random_token(), b = auth::random_token();
   EXPECT_NE(a, b);
   EXPECT_EQ(a.size(), 43u);
-  EXPECT_EQ(token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_TRUE(constant_time_equal("x", "x"));
-  EXPECT_FALSE(constant_time_equal("x", "y"));
-  EXPECT_FALSE(constant_time_equal("x", "xy"));
+  EXPECT_EQ(auth::token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(auth::constant_time_equal("x", "x"));
+  EXPECT_FALSE(auth::constant_time_equal("x", "y"));
+  EXPECT_FALSE(auth::constant_time_equal("x", "xy"));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "web/tokens.h"
+#include "auth/token.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -7,7 +7,13 @@
 #include <stdexcept>
 #include <vector>
 
-namespace kurier::web {
+namespace kurier::auth {
+
+std::string random_bytes(size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), int(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+  return out;
+}
 
 std::string random_token(size_t bytes) {
   std::vector<unsigned char> raw(bytes);
@@ -46,4 +52,4 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace kurier::web
+}  // namespace kurier::auth

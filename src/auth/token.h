@@ -5,12 +5,14 @@
 #include <string>
 #include <string_view>
 
-namespace kurier::web {
+namespace kurier::auth {
 
+// `n` random bytes (OpenSSL RAND_bytes). Throws if the RNG fails.
+std::string random_bytes(size_t n);
 // `bytes` random bytes (OpenSSL RAND_bytes) as unpadded base64url. Throws if the RNG fails.
 std::string random_token(size_t bytes = 32);
 // Lower-case hex SHA-256 of the token.
 std::string token_hash(std::string_view token);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
-}  // namespace kurier::web
+}  // namespace kurier::auth
