@@ -3,14 +3,14 @@
 // confirms it) and off. And an admin's API keys: scoped to a role and domains, with expiry,
 // shown once when made, revoked here.
 import { h, clear } from "../dom";
-import { get, post, del, list, enc } from "../api";
+import { get, post, del, list, enc, request } from "../api";
 import { t, formatDate } from "../i18n";
 import { section, table, confirmButton, errorLine, badge } from "../components";
 import { form, splitList, num } from "../form";
 import type { Session } from "../session";
 
 interface TotpState { enabled?: boolean; active?: boolean; pending?: boolean }
-interface TotpBegin { secret?: string; key?: string; otpauth_uri?: string; uri?: string; url?: string }
+interface TotpBegin { secret: string; uri?: string }
 
 // The key as people type it: groups of four characters.
 const grouped = (secret: string): string => secret.replace(/\s+/g, "").replace(/(.{4})(?=.)/g, "$1 ");
@@ -27,8 +27,16 @@ export async function totpSection(): Promise<HTMLElement> {
       return;
     }
     if (state.enabled ?? state.active) {
-      box.append(h("p", {}, badge(t("totp.on"), "ok"), " ", t("totp.on_text")),
-        confirmButton(t("totp.disable"), t("totp.confirm_disable"), async () => { await del("totp"); await show(); }));
+      // Switching it off takes a current code: a stolen session alone cannot remove the factor.
+      box.append(h("p", {}, badge(t("totp.on"), "ok"), " ", t("totp.on_text")), form({
+        submit: "totp.disable",
+        fields: [{ name: "code", label: "login.totp", required: true, autocomplete: "one-time-code", inputmode: "numeric", hint: "totp.disable_hint" }],
+        onSubmit: async (v) => {
+          await request("DELETE", "totp", { code: String(v.code).replace(/\s+/g, "") });
+          await show();
+          return "";
+        },
+      }));
     } else {
       const start = h("button", { type: "button", class: "primary" }, t("totp.enable"));
       start.addEventListener("click", () => void begin());
@@ -43,8 +51,8 @@ export async function totpSection(): Promise<HTMLElement> {
       box.append(errorLine(e));
       return;
     }
-    const key = secret.secret ?? secret.key ?? "";
-    const uri = secret.otpauth_uri ?? secret.uri ?? secret.url ?? "";
+    const key = secret.secret;
+    const uri = secret.uri ?? "";
     clear(box);
     box.append(
       h("ol", { class: "steps" },
@@ -68,8 +76,8 @@ export async function totpSection(): Promise<HTMLElement> {
 }
 
 interface ApiKey {
-  id: string | number; name: string; role?: string; super?: boolean; domains?: string[];
-  created_at?: number | string; expires_at?: number | string | null; last_used_at?: number | string | null;
+  id: string | number; name: string; role: string; domains?: string[]; owner?: string;
+  created_at?: number; expires_at?: number | null; revoked_at?: number | null;
 }
 
 export async function apiKeysSection(session: Session): Promise<HTMLElement> {
@@ -82,12 +90,14 @@ export async function apiKeysSection(session: Session): Promise<HTMLElement> {
       box.append(table(t("apikeys.title"), [
         { label: "apikeys.name", cell: (k) => k.name },
         { label: "apikeys.scope", cell: (k) => scopeText(k) },
+        { label: "apppw.created", cell: (k) => formatDate(k.created_at) },
         { label: "apikeys.expires", cell: (k) => (k.expires_at ? formatDate(k.expires_at) : t("apikeys.no_expiry")) },
-        { label: "apppw.last_used", cell: (k) => formatDate(k.last_used_at) },
-        { label: "common.actions", cell: (k) => confirmButton(t("apppw.revoke"), t("apppw.confirm_revoke"), async () => {
-          await del(`api-keys/${enc(String(k.id))}`);
-          await refresh();
-        }) },
+        { label: "common.actions", cell: (k) => (k.revoked_at
+          ? badge(t("apikeys.revoked"), "bad")
+          : confirmButton(t("apppw.revoke"), t("apppw.confirm_revoke"), async () => {
+            await del(`api-keys/${enc(String(k.id))}`);
+            await refresh();
+          })) },
       ], page.items, "apikeys.none"));
     } catch (e) {
       clear(box);
@@ -96,8 +106,8 @@ export async function apiKeysSection(session: Session): Promise<HTMLElement> {
   }
   await refresh();
   const roles = session.role === "super"
-    ? [{ value: "super", label: t("admins.super") }, { value: "domain", label: t("admins.domain_admin") }]
-    : [{ value: "domain", label: t("admins.domain_admin") }];
+    ? [{ value: "super-admin", label: t("admins.super") }, { value: "domain-admin", label: t("admins.domain_admin") }]
+    : [{ value: "domain-admin", label: t("admins.domain_admin") }];
   return section(t("apikeys.title"), h("p", {}, t("apikeys.intro")), box, h("h3", {}, t("apikeys.create")), form({
     submit: "apikeys.create",
     fields: [
@@ -110,11 +120,11 @@ export async function apiKeysSection(session: Session): Promise<HTMLElement> {
       const days = num(v.expires_days as string);
       const body: Record<string, unknown> = { name: v.name, role: v.role, domains: splitList(v.domains) };
       if (days) body.expires_at = Math.floor(Date.now() / 1000) + days * 86400;
-      const created = await post<{ key?: string; token?: string; secret?: string; name?: string }>("api-keys", body);
+      const created = await post<{ key: string; name: string }>("api-keys", body);
       clear(shown);
       shown.append(h("div", { class: "secret-once", role: "status" },
-        h("p", {}, t("apikeys.shown_once", { name: created.name ?? String(v.name) })),
-        h("code", { class: "secret" }, created.key ?? created.token ?? created.secret ?? "")));
+        h("p", {}, t("apikeys.shown_once", { name: created.name })),
+        h("code", { class: "secret" }, created.key)));
       await refresh();
       return "";
     },
@@ -122,7 +132,6 @@ export async function apiKeysSection(session: Session): Promise<HTMLElement> {
 }
 
 function scopeText(k: ApiKey): string {
-  const isSuper = k.super ?? (k.role ?? "").includes("super");
-  if (isSuper && !k.domains?.length) return t("admins.super");
+  if (k.role.includes("super")) return t("admins.super");
   return `${t("admins.domain_admin")}: ${(k.domains ?? []).join(", ") || t("admins.all_domains")}`;
 }

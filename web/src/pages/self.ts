@@ -128,7 +128,7 @@ async function quotaPage(main: HTMLElement, s: Session): Promise<void> {
   }
 }
 
-interface AppPassword { id: string | number; name: string; created_at?: number | string; last_used?: number | string | null; last_used_at?: number | string | null }
+interface AppPassword { id: string | number; name: string; created_at?: number }
 
 async function appPasswordsPage(main: HTMLElement): Promise<void> {
   const box = h("div", {});
@@ -140,7 +140,6 @@ async function appPasswordsPage(main: HTMLElement): Promise<void> {
       box.append(table(t("apppw.title"), [
         { label: "apppw.name", cell: (p) => p.name },
         { label: "apppw.created", cell: (p) => formatDate(p.created_at) },
-        { label: "apppw.last_used", cell: (p) => formatDate(p.last_used ?? p.last_used_at) },
         { label: "common.actions", cell: (p) => confirmButton(t("apppw.revoke"), t("apppw.confirm_revoke"), async () => {
           await del(`me/app-passwords/${enc(String(p.id))}`);
           await refresh();
