@@ -15,6 +15,16 @@ test_pkgs=(python3 python3-pytest swaks libnet-ssleay-perl libio-socket-ssl-perl
 # The import tests run Cyrus from cyrus-common (master, lmtpd) plus the imapd binary unpacked
 # from the cyrus-imapd package without installing it (tests/integration/import_support.py).
 
+# The web UI (web/) builds with Node.js >= 18 and npm, which this machine image brings from
+# NodeSource; Debian's nodejs/npm packages would conflict with those, so they are not installed
+# here. The build runs `npm ci` in web/ itself (web/package-lock.json pins every package).
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [[ "$node_major" -lt 18 ]] || ! command -v npm >/dev/null; then
+  echo "kurier's web UI needs Node.js 18 or newer with npm on PATH (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "On Debian 12 without NodeSource: apt-get install nodejs npm" >&2
+  exit 1
+fi
+
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
 

@@ -26,20 +26,27 @@ t0=$(date +%s)
 bench/fuzz.sh "${KURIER_FUZZ_SECONDS:-30}"
 echo "fuzzing: $(( $(date +%s) - t0 )) s"
 
+# The browser tests (test_webui_browser.py) save a screenshot of every page of the web UI at
+# desktop and phone width here.
+export KURIER_BROWSER_ARTIFACTS="$PWD/$build/browser-artifacts"
+rm -rf "$KURIER_BROWSER_ARTIFACTS"
 t0=$(date +%s)
-KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest -c tests/integration/pytest.ini tests/integration "$@"
+rc=0
+KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest -c tests/integration/pytest.ini tests/integration "$@" || rc=$?
 echo "integration tests: $(( $(date +%s) - t0 )) s"
+echo "web UI screenshots (desktop and phone): $KURIER_BROWSER_ARTIFACTS"
 
 # The directory on real MariaDB and PostgreSQL servers (tests/integration/db_support.py starts
 # them on loopback in temporary data dirs): the SQL layer's and the directory's unit tests, then
 # the directory-facing integration tests once per backend.
 t0=$(date +%s)
 /usr/bin/python3 tests/integration/db_support.py mariadb postgresql -- \
-  sh -c "$build/tests/unit/unit_sqldb --gtest_brief=1 && $build/tests/unit/unit_directory --gtest_brief=1"
+  sh -c "$build/tests/unit/unit_sqldb --gtest_brief=1 && $build/tests/unit/unit_directory --gtest_brief=1" || rc=$?
 directory_tests=(test_cli.py test_auth.py test_account_removal.py test_serve.py test_managesieve.py
                  test_directory_backends.py)
 for backend in mariadb postgresql; do
   KURIER_DIRECTORY_BACKEND=$backend KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest \
-    -c tests/integration/pytest.ini "${directory_tests[@]/#/tests/integration/}" -q
+    -c tests/integration/pytest.ini "${directory_tests[@]/#/tests/integration/}" -q || rc=$?
 done
 echo "directory backends: $(( $(date +%s) - t0 )) s"
+exit "$rc"

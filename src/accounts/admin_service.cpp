@@ -7,6 +7,7 @@
 
 #include "accounts/credentials.h"
 #include "auth/password.h"
+#include "auth/token.h"
 #include "common/strings.h"
 
 namespace kurier::accounts {
@@ -431,6 +432,219 @@ std::optional<Admin> AdminService::verify_admin(std::string_view name, std::stri
   if (!auth::verify_password(password, a->password_hash)) return std::nullopt;
   if (!a->is_super && a->domains.empty()) return std::nullopt;  // an admin with no domains cannot log in
   return a;
+}
+
+}  // namespace kurier::accounts
+
+namespace kurier::accounts {
+
+// ---- paging ----
+
+// Accounts of the domains by address after `after` whose address or display name contains q:
+// keyset pages from the directory (one range scan each), merged over the domains; a search
+// reads on in batches until the page is full.
+std::vector<Account> AdminService::page_accounts(const std::vector<std::optional<int64_t>>& scopes, const std::string& after,
+                                                 const std::string& q, size_t limit) {
+  auto matches = [&](const Account& a) {
+    return q.empty() || a.address.find(q) != std::string::npos || to_lower(a.display_name).find(q) != std::string::npos;
+  };
+  const size_t batch = q.empty() ? limit : std::max<size_t>(limit, 500);
+  std::vector<Account> out;
+  for (const auto& scope : scopes) {
+    std::string cursor = after;
+    size_t found = 0;
+    for (;;) {
+      auto rows = translate([&] { return dir_.page_accounts(scope, cursor, batch); });
+      for (auto& a : rows)
+        if (matches(a) && found < limit) {
+          out.push_back(std::move(a));
+          ++found;
+        }
+      if (rows.size() < batch || found >= limit) break;
+      cursor = rows.back().address;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Account& x, const Account& y) { return x.address < y.address; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+Page<Account> AdminService::page_users(const Actor& who, std::optional<std::string> domain, const PageQuery& page) {
+  // A super-admin's list is one range scan over every account; others merge their domains'.
+  std::vector<std::optional<int64_t>> ids;
+  if (domain) ids.push_back(domain_for(who, *domain).id);
+  else if (who.is_super()) ids.push_back(std::nullopt);
+  else
+    for (const auto& d : list_domains(who)) ids.push_back(d.id);
+  Page<Account> out;
+  if (ids.empty()) return out;
+  std::string q = to_lower(page.query);
+  // One more than asked for tells whether another page follows.
+  out.items = page_accounts(ids, page.after, q, page.limit + 1);
+  if (out.items.size() > page.limit) {
+    out.items.resize(page.limit);
+    out.next = out.items.back().address;
+  }
+  return out;
+}
+
+// ---- admins ----
+
+Admin AdminService::show_admin(const Actor& who, std::string_view name) {
+  require_super(who, "see admins");
+  auto a = translate([&] { return dir_.find_admin(to_lower(trim(name))); });
+  if (!a) throw Error(Error::NotFound, "no such admin: " + std::string(name));
+  a->password_hash.clear();
+  return *a;
+}
+
+Admin AdminService::set_admin(const Actor& who, std::string_view name, const std::optional<std::string>& password,
+                              const std::optional<std::vector<std::string>>& domains) {
+  require_super(who, "change admins");
+  auto a = translate([&] { return dir_.find_admin(to_lower(trim(name))); });
+  if (!a) throw Error(Error::NotFound, "no such admin: " + std::string(name));
+  if (domains) {
+    if (a->is_super && !domains->empty()) throw Error(Error::Invalid, "a super-admin manages every domain: no domains");
+    if (!a->is_super && domains->empty()) throw Error(Error::Invalid, "a domain admin needs at least one domain");
+    std::vector<std::string> names;
+    for (const auto& d : *domains) names.push_back(domain_for(who, d).name);
+    a->domains = names;
+  }
+  if (password) {
+    check_password_policy(*password);
+    a->password_hash = auth::hash_password(*password);
+  }
+  translate([&] { dir_.update_admin(*a); });
+  return show_admin(who, a->name);
+}
+
+// ---- self-service ----
+
+Account AdminService::self_or_managed(const Actor& who, std::string_view address) {
+  if (who.role != Actor::User) return account_for(who, address);
+  auto a = translate([&] { return dir_.find_account_by_address(to_lower(trim(address))); });
+  if (!a || !iequals(a->address, who.name)) throw Error(Error::Forbidden, "a user may only manage its own account");
+  return *a;
+}
+
+Forwarding AdminService::forwarding(const Actor& who, std::string_view address) {
+  Account a = self_or_managed(who, address);
+  Forwarding f;
+  for (auto& t : translate([&] { return dir_.alias_targets(a.address); })) {
+    if (iequals(t, a.address)) f.keep_copy = true;
+    else f.targets.push_back(t);
+  }
+  return f;
+}
+
+Forwarding AdminService::set_forwarding(const Actor& who, std::string_view address, const Forwarding& f) {
+  Account a = self_or_managed(who, address);
+  if (f.targets.size() > 100) throw Error(Error::Invalid, "too many forwarding targets (at most 100)");
+  std::vector<std::string> targets;
+  for (const auto& t : f.targets) {
+    auto norm = normalize_address(t);
+    if (!norm) throw Error(Error::Invalid, "invalid forwarding address: " + t);
+    if (*norm == a.address) continue;
+    targets.push_back(*norm);
+  }
+  if (!targets.empty()) {
+    if (f.keep_copy) targets.push_back(a.address);
+    check_alias_loop(a.address, targets);
+  }
+  translate([&] {
+    dir_.remove_alias(a.address, std::nullopt);
+    if (!targets.empty()) dir_.add_alias_targets(a.domain_id, a.address, targets);
+  });
+  return forwarding(who, address);
+}
+
+void AdminService::change_own_password(const Actor& who, std::string_view address, std::string_view old_password,
+                                       const std::string& new_password) {
+  Account a = self_or_managed(who, address);
+  if (!auth::verify_password(old_password, a.password_hash)) throw Error(Error::Forbidden, "the old password is wrong");
+  set_password(a, new_password);
+}
+
+}  // namespace kurier::accounts
+
+namespace kurier::accounts {
+
+// ---- app passwords (a user's own, or an admin's for accounts of its domains) ----
+
+std::vector<directory::AppPassword> AdminService::list_app_passwords(const Actor& who, std::string_view address) {
+  Account a = self_or_managed(who, address);
+  auto all = translate([&] { return dir_.list_app_passwords(a.id); });
+  for (auto& p : all) p.hash.clear();
+  return all;
+}
+
+std::pair<directory::AppPassword, std::string> AdminService::add_app_password(const Actor& who, std::string_view address,
+                                                                              std::string_view name) {
+  Account a = self_or_managed(who, address);
+  std::string label(trim(name));
+  if (label.empty() || label.size() > 64) throw Error(Error::Invalid, "an app password needs a name of 1-64 characters");
+  for (unsigned char c : label)
+    if (c < 0x20 || c == 0x7f) throw Error(Error::Invalid, "the name contains control characters");
+  if (translate([&] { return dir_.list_app_passwords(a.id); }).size() >= kMaxAppPasswords)
+    throw Error(Error::Limit, "at most " + std::to_string(kMaxAppPasswords) + " app passwords per account");
+  directory::AppPassword p;
+  p.account_id = a.id;
+  p.name = label;
+  std::string secret = auth::random_token(24);
+  p.hash = auth::token_hash(secret);
+  p.id = translate([&] { return dir_.add_app_password(p); });
+  for (const auto& stored : list_app_passwords(who, address))
+    if (stored.id == p.id) return {stored, secret};
+  throw Error(Error::Unavailable, "the app password vanished");
+}
+
+void AdminService::remove_app_password(const Actor& who, std::string_view address, int64_t id) {
+  Account a = self_or_managed(who, address);
+  if (!translate([&] { return dir_.remove_app_password(a.id, id); }))
+    throw Error(Error::NotFound, "no such app password: " + std::to_string(id));
+}
+
+// ---- API keys ----
+
+std::pair<directory::ApiKey, std::string> AdminService::add_api_key(const Actor& who, std::string_view name, bool is_super,
+                                                                    const std::vector<std::string>& domains,
+                                                                    int64_t expires_at) {
+  if (who.role == Actor::User) throw Error(Error::Forbidden, "only admins may make API keys");
+  std::string label(trim(name));
+  if (label.empty() || label.size() > 64) throw Error(Error::Invalid, "an API key needs a name of 1-64 characters");
+  // A key never acts wider than the admin who makes it.
+  if (is_super) require_super(who, "make super-admin API keys");
+  if (is_super && !domains.empty()) throw Error(Error::Invalid, "a super-admin key covers every domain: no domains");
+  if (!is_super && domains.empty()) throw Error(Error::Invalid, "a domain-admin key needs at least one domain");
+  if (expires_at < 0) throw Error(Error::Invalid, "expires_at must be a Unix time or 0 (never)");
+  directory::ApiKey k;
+  k.name = label;
+  k.owner = who.role == Actor::System ? "cli" : who.name;
+  k.is_super = is_super;
+  for (const auto& d : domains) k.domains.push_back(domain_for(who, d).name);
+  k.expires_at = expires_at;
+  std::string secret = "kur_" + auth::random_token(32);
+  k.hash = auth::token_hash(secret);
+  translate([&] { return dir_.add_api_key(k); });
+  auto stored = *translate([&] { return dir_.find_api_key(k.hash); });
+  stored.hash.clear();
+  return {stored, secret};
+}
+
+std::vector<directory::ApiKey> AdminService::list_api_keys(const Actor& who) {
+  if (who.role == Actor::User) throw Error(Error::Forbidden, "only admins have API keys");
+  auto all = translate([&] { return dir_.list_api_keys(); });
+  std::erase_if(all, [&](const directory::ApiKey& k) { return !who.is_super() && !iequals(k.owner, who.name); });
+  for (auto& k : all) k.hash.clear();
+  return all;
+}
+
+void AdminService::revoke_api_key(const Actor& who, int64_t id, int64_t now) {
+  auto keys = list_api_keys(who);
+  auto it = std::find_if(keys.begin(), keys.end(), [&](const directory::ApiKey& k) { return k.id == id; });
+  if (it == keys.end()) throw Error(Error::NotFound, "no such API key: " + std::to_string(id));
+  if (it->revoked_at) throw Error(Error::Conflict, "API key " + std::to_string(id) + " is already revoked");
+  translate([&] { return dir_.revoke_api_key(id, now); });
 }
 
 }  // namespace kurier::accounts

@@ -7,8 +7,10 @@
 #include <openssl/rand.h>
 
 #include "auth/password.h"
+#include "auth/token.h"
 #include "auth/throttle.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/strings.h"
 
 namespace kurier::accounts {
@@ -16,6 +18,12 @@ namespace {
 constexpr size_t kCacheEntries = 100000;
 constexpr auto kCacheLifetime = std::chrono::minutes(60);
 constexpr std::chrono::seconds kLastLoginResolution(60);
+
+
+// The protocol a login counts under in /metrics.
+std::string service_label(directory::Service service) {
+  return service == 0 ? std::string("web") : directory::service_names(service);
+}
 }  // namespace
 
 Authenticator::Authenticator(directory::Directory& dir, ThrottleSettings s) : dir_(dir) {
@@ -76,7 +84,7 @@ LoginResult Authenticator::admit(const directory::Account& a, directory::Service
   if (!a.enabled) {
     r.status = LoginResult::Disabled;
     r.reason = "account disabled";
-  } else if (!(a.services & service)) {
+  } else if (service != 0 && !(a.services & service)) {
     r.status = LoginResult::ServiceDisabled;
     r.reason = "service disabled for this account";
   } else {
@@ -99,17 +107,25 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
   try {
     auto a = lookup(login);
     bool ok = false;
+    bool app_password = false;
     if (a) {
-      ok = verify(*a, password);
+      // A mail client's app password (directory::AppPassword) is a random secret, so a hash
+      // lookup is as safe as a slow hash; it is tried first when the length fits.
+      if (password.size() == kAppPasswordLength) {
+        auto p = dir_.find_app_password(auth::token_hash(password));
+        ok = app_password = p && p->account_id == a->id;
+      }
+      if (!ok) ok = verify(*a, password);
     } else {
       // Spend the same time on unknown users, so timing does not tell which logins exist.
       auth::verify_password(password, "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7");
     }
     record(ok, login, client_ip);
+    metrics::login(service_label(service), ok);
     if (!ok) return {LoginResult::BadCredentials, {}, a ? "wrong password" : "unknown user"};
     auto r = admit(*a, service);
     if (r.status == LoginResult::Ok) {
-      if (auth::needs_rehash(a->password_hash)) {
+      if (!app_password && auth::needs_rehash(a->password_hash)) {
         // An imported hash ({PLAIN}, $1$, $6$ ...) is upgraded now that we know the password.
         auto c = make_credentials(password);
         dir_.set_credentials(a->id, c.hash, c.scram);
@@ -148,6 +164,22 @@ LoginResult Authenticator::check_admin_for_user(const std::string& admin_name, c
   }
 }
 
+std::optional<directory::Admin> Authenticator::check_admin_login(const std::string& name, const std::string& password,
+                                                                const std::string& client_ip) {
+  auto admin = dir_.find_admin(to_lower(name));
+  bool ok = false;
+  if (admin) {
+    ok = auth::verify_password(password, admin->password_hash) && (admin->is_super || !admin->domains.empty());
+  }
+  // An unknown admin name is not counted here: the caller goes on to try it as a mail user.
+  if (admin) {
+    record(ok, name, client_ip);
+    metrics::login("web", ok);
+  }
+  if (!ok) return std::nullopt;
+  return admin;
+}
+
 std::optional<auth::ScramSecret> Authenticator::scram_secret(const std::string& login, directory::Service service) {
   auto a = lookup(login);
   if (!a || a->scram_secret.empty()) return std::nullopt;
@@ -158,6 +190,7 @@ LoginResult Authenticator::finish_scram(const std::string& login, bool ok, direc
                                         const std::string& client_ip) {
   try {
     record(ok, login, client_ip);
+    metrics::login(service_label(service), ok);
     auto a = ok ? lookup(login) : std::nullopt;
     if (!a) return {LoginResult::BadCredentials, {}, ok ? "account vanished" : "wrong password"};
     auto r = admit(*a, service);
@@ -166,6 +199,10 @@ LoginResult Authenticator::finish_scram(const std::string& login, bool ok, direc
   } catch (const directory::Error& e) {
     return {LoginResult::Unavailable, {}, e.what()};
   }
+}
+
+void Authenticator::note_failure(const std::string& login, const std::string& client_ip) {
+  record(false, login, client_ip);
 }
 
 std::chrono::milliseconds Authenticator::attempt_wait(const std::string& client_ip, const std::string& login) {

@@ -29,6 +29,9 @@ struct LoginResult {
   std::string reason;          // for the log
 };
 
+// App passwords are this many random base64url characters (24 bytes, auth::random_token).
+constexpr size_t kAppPasswordLength = 32;
+
 struct ThrottleSettings {
   int free_failures = 3;
   int max_delay_ms = 15000;
@@ -40,6 +43,7 @@ class Authenticator {
   Authenticator(directory::Directory& dir, ThrottleSettings settings);
   ~Authenticator();
 
+  // service 0: no particular service (a web self-service login); the account must be enabled.
   LoginResult check_password(const std::string& login, const std::string& password, directory::Service service,
                              const std::string& client_ip);
   // An admin acting for a user (the SASL authorization identity, RFC 4422 3.4.1), as the seed let
@@ -47,6 +51,10 @@ class Authenticator {
   // in one of the admin's domains (any, for a super-admin). The result's account is the user's.
   LoginResult check_admin_for_user(const std::string& admin, const std::string& password, const std::string& user,
                                    directory::Service service, const std::string& client_ip);
+  // A web admin login: the admin if the password matches and it may log in (a domain admin
+  // needs a domain), counted by the same throttle as mail logins.
+  std::optional<directory::Admin> check_admin_login(const std::string& name, const std::string& password,
+                                                    const std::string& client_ip);
   // SCRAM: the secret for login, if the account exists and may use the service.
   std::optional<auth::ScramSecret> scram_secret(const std::string& login, directory::Service service);
   // After a SCRAM exchange ends: records the outcome like check_password does.
@@ -54,6 +62,8 @@ class Authenticator {
   // Before a password is checked (or a SCRAM secret handed out): how long this attempt waits for
   // its turn, so parallel connections cannot outrun the throttle (auth::LoginThrottle).
   std::chrono::milliseconds attempt_wait(const std::string& client_ip, const std::string& login);
+  // A failure found after the password (a wrong TOTP code) counts like a wrong password.
+  void note_failure(const std::string& login, const std::string& client_ip);
   // How long to hold a failure's answer (grows with the IP's and the login's recent failures).
   std::chrono::milliseconds failure_delay(const std::string& client_ip, const std::string& login);
 

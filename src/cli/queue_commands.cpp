@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "common/strings.h"
 #include "common/xtext.h"
+#include "queue/envelope_json.h"
 #include "queue/queue.h"
 #include "queue/spool.h"
 
@@ -24,31 +25,6 @@ std::unique_ptr<queue::Spool> open_spool(Context& ctx) {
   } catch (const std::exception& e) {
     throw Failure(std::string("cannot open the queue: ") + e.what());
   }
-}
-
-nlohmann::json to_json(const queue::Envelope& e) {
-  auto rcpts = nlohmann::json::array();
-  for (const auto& r : e.recipients)
-    rcpts.push_back({{"address", r.address},
-                     {"state", queue::to_string(r.state)},
-                     {"status", r.status},
-                     {"diagnostic", r.diagnostic},
-                     {"remote_mta", r.remote_mta},
-                     {"notify", queue::notify_text(r.notify)},
-                     {"orcpt", r.orcpt}});
-  return {{"id", e.id},
-          {"state", queue::to_string(e.state)},
-          {"sender", e.sender},
-          {"size", e.size},
-          {"created", e.created},
-          {"next_attempt", e.next_attempt},
-          {"last_attempt", e.last_attempt},
-          {"attempts", e.attempts},
-          {"last_error", e.last_error},
-          {"envid", e.envid},
-          {"ret", queue::to_string(e.ret)},
-          {"dkim_signed", !e.prefix.empty()},
-          {"recipients", rcpts}};
 }
 
 // Postfix mailq style: one block per message, the recipients (and why they wait) under it.
@@ -131,7 +107,7 @@ void add_queue_commands(CLI::App& app, Context& ctx) {
     auto all = open_spool(ctx)->list();
     if (ctx.json) {
       auto arr = nlohmann::json::array();
-      for (const auto& e : all) arr.push_back(to_json(e));
+      for (const auto& e : all) arr.push_back(queue::envelope_json(e));
       return print_json(arr);
     }
     print_queue(all);

@@ -140,6 +140,17 @@ struct Config {
     std::string dsn;                 // mariadb://… or postgresql://… (sqldb/dsn.h); "" for sqlite
     bool operator==(const Directory&) const = default;
   } directory;
+  struct Web {
+    // Clients allowed to read /metrics on the http(s) listeners (CIDR or address).
+    std::vector<std::string> metrics_networks{"127.0.0.0/8", "::1"};
+    int session_hours = 12;           // a web login lasts at most this long
+    int session_idle_seconds = 1800;   // and ends after this long without a request
+    uint64_t max_body_size = 1024 * 1024;  // largest API request body
+    int request_timeout_seconds = 30;      // to receive one request
+    int keepalive_seconds = 60;            // idle time between requests on one connection
+    int quota_warning_percent = 90;        // the UI colours quota bars from this usage on
+    bool operator==(const Web&) const = default;
+  } web;
 
   struct Log {
     std::string level = "info";  // "debug", "info", "warn" or "error" (kurier::log::parse_level)

@@ -450,10 +450,29 @@ std::vector<Field> sieve_fields() {
   };
 }
 
+std::vector<Field> web_fields() {
+  return {
+      string_list("web", "metrics_networks", true, check_cidr, [](auto& c) -> auto& { return c.web.metrics_networks; },
+                  "Client networks that may read /metrics on the http/https ports; empty: nobody."),
+      integer("web", "session_hours", 1, 24 * 30, [](auto& c) -> auto& { return c.web.session_hours; },
+              "Hours a web login lasts at most."),
+      integer("web", "session_idle_seconds", 5, 24 * 3600, [](auto& c) -> auto& { return c.web.session_idle_seconds; },
+              "Seconds without a request after which a web login ends."),
+      size("web", "max_body_size", 1024, 64 * 1024 * 1024, [](auto& c) -> auto& { return c.web.max_body_size; },
+           "Largest request body the web API accepts; bytes or K/M."),
+      integer("web", "request_timeout_seconds", 1, 3600, [](auto& c) -> auto& { return c.web.request_timeout_seconds; },
+              "Seconds a client has to send one whole HTTP request."),
+      integer("web", "keepalive_seconds", 1, 3600, [](auto& c) -> auto& { return c.web.keepalive_seconds; },
+              "Seconds an idle HTTP connection stays open between requests."),
+      integer("web", "quota_warning_percent", 1, 100, [](auto& c) -> auto& { return c.web.quota_warning_percent; },
+              "The web UI colours a quota bar as a warning from this usage on."),
+  };
+}
+
 std::vector<Field> all_fields() {
   std::vector<Field> out;
   for (auto part : {server_fields(), listener_fields(), tls_fields(), limits_fields(), auth_fields(),
-                    delivery_fields(), outbound_fields(), sieve_fields(), directory_fields(), other_fields()})
+                    delivery_fields(), outbound_fields(), sieve_fields(), directory_fields(), other_fields(), web_fields()})
     for (auto& f : part) out.push_back(std::move(f));
   return out;
 }
@@ -490,6 +509,7 @@ const std::vector<Section>& sections() {
       {"pop3", "POP3 (RFC 1939) behaviour."},
       {"log", "Logging to stderr."},
       {"directory", "Where domains, accounts and aliases live."},
+      {"web", "The web admin and JSON API on the http/https ports."},
   };
   return list;
 }

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "config/config.h"
 #include "delivery/delivery_state.h"
@@ -279,7 +280,18 @@ std::vector<RecipientStatus> DeliveryService::deliver(MessageSink sink, const st
   }
   if (!t.stored) blobs_.remove(blob);
   after_delivery(t);
+  count_delivery(t);
   return t.results;
+}
+
+// /metrics and the dashboard: one message received, each local copy stored, each external
+// target relayed.
+void DeliveryService::count_delivery(const Transaction& t) {
+  metrics::message(metrics::Message::received);
+  if (t.stored) metrics::message(metrics::Message::delivered, t.accounts.size());
+  size_t external = 0;
+  for (const auto& r : t.recipients) external += r.resolution().external.size();
+  if (external) metrics::message(metrics::Message::relayed, external);
 }
 
 namespace {

@@ -232,6 +232,7 @@ class DeliveryService {
   void store_targets(Transaction& t);
   void group_by_account(Transaction& t);
   void relay_external(Transaction& t);
+  void count_delivery(const Transaction& t);
   void relay_redirects(Transaction& t);
   void relay_redirect_group(Transaction& t, size_t account_index, const std::vector<RedirectTo>& group);
   void store_edited_copies(Transaction& t, size_t account_index);

@@ -85,6 +85,54 @@ struct SieveScript {
   int64_t updated_at = 0;
 };
 
+// A password for one mail client of an account (IMAP/POP3/SMTP logins), so the account's own
+// password (perhaps with TOTP on the web) never goes into a mail client. Only the SHA-256 of the
+// random secret is stored; it is shown once, when made.
+struct AppPassword {
+  int64_t id = 0;
+  int64_t account_id = 0;
+  std::string name;  // what the user calls it: "phone"
+  std::string hash;  // auth::token_hash of the secret
+  int64_t created_at = 0;
+};
+
+// A Bearer key for the JSON API, acting with a role (super-admin, or domain admin of `domains`)
+// no wider than its owner's. Stored as a hash, shown once.
+struct ApiKey {
+  int64_t id = 0;
+  std::string name;
+  std::string hash;
+  std::string owner;  // the admin who made it; the key dies with that admin
+  bool is_super = false;
+  std::vector<std::string> domains;  // for a domain-admin key
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // 0 = never
+  int64_t revoked_at = 0;  // 0 = live
+};
+
+// A TOTP second factor (RFC 6238) of a web login: "admin:NAME" or "user:ADDRESS".
+struct TotpSecret {
+  std::string principal;
+  std::string secret;      // raw bytes
+  bool confirmed = false;  // a code was shown to match before it is required at login
+  int64_t last_step = 0;   // the last time step used: a code is accepted once
+};
+
+// One change made through the API (or the CLI): who, what, before -> after (secrets redacted),
+// when, from where.
+struct AuditEntry {
+  int64_t id = 0;
+  int64_t at = 0;
+  std::string actor;   // "admin", "user@example.org", "key:3 (admin)", "cli"
+  std::string role;    // "super-admin", "domain-admin", "user", "system"
+  std::string ip;
+  std::string action;  // "account.update"
+  std::string object;  // "user@example.org"
+  std::string domain;  // the domain the object belongs to ("" for global objects)
+  std::string before;  // JSON text, "" when created
+  std::string after;   // JSON text, "" when removed
+};
+
 class Error : public std::runtime_error {
  public:
   enum Kind { NotFound, Conflict, Invalid, Unavailable };
@@ -154,6 +202,36 @@ class Directory {
   virtual void remove_sieve_script(int64_t account_id, std::string_view name) = 0;
   // NotFound when `from` does not exist, Conflict when `to` does.
   virtual void rename_sieve_script(int64_t account_id, std::string_view from, std::string_view to) = 0;
+
+  // Accounts ordered by address after `after` (keyset paging: one indexed range scan per page),
+  // of one domain or of all.
+  virtual std::vector<Account> page_accounts(std::optional<int64_t> domain_id, std::string_view after,
+                                             size_t limit) = 0;
+
+  // App passwords of mail clients (removing the account removes them).
+  virtual int64_t add_app_password(const AppPassword& p) = 0;
+  virtual std::vector<AppPassword> list_app_passwords(int64_t account_id) = 0;
+  virtual std::optional<AppPassword> find_app_password(std::string_view hash) = 0;
+  virtual bool remove_app_password(int64_t account_id, int64_t id) = 0;
+
+  // API keys.
+  virtual int64_t add_api_key(const ApiKey& k) = 0;
+  virtual std::optional<ApiKey> find_api_key(std::string_view hash) = 0;
+  virtual std::vector<ApiKey> list_api_keys() = 0;
+  virtual bool revoke_api_key(int64_t id, int64_t when) = 0;  // false when unknown or revoked
+
+  // TOTP secrets of web logins.
+  virtual std::optional<TotpSecret> find_totp(std::string_view principal) = 0;
+  virtual void put_totp(const TotpSecret& t) = 0;
+  virtual void remove_totp(std::string_view principal) = 0;
+  // Records `step` as used if it is newer than the last one; false for a replayed code.
+  virtual bool use_totp_step(std::string_view principal, int64_t step) = 0;
+
+  // The audit log, durable like every directory write. Newest first: entries with id below
+  // `before_id` (0 = from the newest), of the given domains (empty = every entry).
+  virtual int64_t append_audit(const AuditEntry& e) = 0;
+  virtual std::vector<AuditEntry> list_audit(const std::vector<std::string>& domains, int64_t before_id,
+                                             size_t limit) = 0;
 
   // A number that changes whenever any process changes the directory (caches compare it).
   virtual uint64_t version() = 0;

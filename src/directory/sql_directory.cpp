@@ -8,6 +8,8 @@
 // Adding a table: append a Migration to kMigrations, then methods that call read()/write().
 #include "directory/sql_directory.h"
 
+#include <algorithm>
+#include <climits>
 #include <ctime>
 #include <type_traits>
 
@@ -142,6 +144,49 @@ END)sql",
         {"DROP TRIGGER IF EXISTS accounts_tombstone", kSqlite},
         {"CREATE TABLE directory_version (id {int} PRIMARY KEY, version {int} NOT NULL) {table}"},
         {"INSERT INTO directory_version (id, version) VALUES (1, 0)"},
+    },
+    // v5: the web admin's credentials (app passwords of mail clients, API keys, TOTP secrets) and
+    // the audit log of changes.
+    {
+        {R"sql(CREATE TABLE app_passwords (
+  id {id},
+  account_id {int} NOT NULL,
+  name {key} NOT NULL,
+  hash {key} NOT NULL UNIQUE,
+  created_at {int} NOT NULL,
+  FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE
+) {table})sql"},
+        {"CREATE INDEX app_passwords_account ON app_passwords(account_id)"},
+        {R"sql(CREATE TABLE api_keys (
+  id {id},
+  name {key} NOT NULL,
+  hash {key} NOT NULL UNIQUE,
+  owner {nocase} NOT NULL,
+  is_super {int} NOT NULL DEFAULT 0,
+  domains {text} NOT NULL,
+  created_at {int} NOT NULL,
+  expires_at {int} NOT NULL DEFAULT 0,
+  revoked_at {int} NOT NULL DEFAULT 0
+) {table})sql"},
+        {R"sql(CREATE TABLE totp_secrets (
+  principal {nocase} NOT NULL PRIMARY KEY,
+  secret {blob} NOT NULL,
+  confirmed {int} NOT NULL DEFAULT 0,
+  last_step {int} NOT NULL DEFAULT 0
+) {table})sql"},
+        {R"sql(CREATE TABLE audit_log (
+  id {id},
+  at {int} NOT NULL,
+  actor {key} NOT NULL,
+  role {key} NOT NULL,
+  ip {key} NOT NULL,
+  action {key} NOT NULL,
+  object {key} NOT NULL,
+  domain {nocase} NOT NULL,
+  before_json {text} NOT NULL,
+  after_json {text} NOT NULL
+) {table})sql"},
+        {"CREATE INDEX audit_log_domain ON audit_log(domain, id)"},
     },
 };
 
@@ -596,6 +641,174 @@ class SqlDirectory final : public Directory {
     } catch (const sqldb::Error& e) {
       throw Error(Error::Unavailable, std::string("directory unavailable: ") + e.what());
     }
+  }
+
+  std::vector<Account> page_accounts(std::optional<int64_t> domain_id, std::string_view after, size_t limit) override {
+    return read([&](Connection& c) {
+      std::vector<Account> out;
+      auto st = domain_id ? c.query(kSelectAccounts + "WHERE domain_id = ? AND address > ? ORDER BY address LIMIT ?",
+                                    *domain_id, after, int64_t(limit))
+                          : c.query(kSelectAccounts + "WHERE address > ? ORDER BY address LIMIT ?", after, int64_t(limit));
+      while (st.step()) out.push_back(read_account(st));
+      return out;
+    });
+  }
+
+  // ---- app passwords ----
+
+  int64_t add_app_password(const AppPassword& p) override {
+    return write([&](Connection& c) {
+      return c.insert("INSERT INTO app_passwords (account_id, name, hash, created_at) VALUES (?,?,?,?)", p.account_id,
+                      p.name, p.hash, now());
+    });
+  }
+
+  static AppPassword read_app_password(const Cursor& st) {
+    return {st.int64(0), st.int64(1), st.text(2), st.text(3), st.int64(4)};
+  }
+
+  std::vector<AppPassword> list_app_passwords(int64_t account_id) override {
+    return read([&](Connection& c) {
+      std::vector<AppPassword> out;
+      auto st = c.query("SELECT id, account_id, name, hash, created_at FROM app_passwords WHERE account_id = ? ORDER BY id",
+                        account_id);
+      while (st.step()) out.push_back(read_app_password(st));
+      return out;
+    });
+  }
+
+  std::optional<AppPassword> find_app_password(std::string_view hash) override {
+    return read([&](Connection& c) -> std::optional<AppPassword> {
+      auto st = c.query("SELECT id, account_id, name, hash, created_at FROM app_passwords WHERE hash = ?", hash);
+      if (!st.step()) return std::nullopt;
+      return read_app_password(st);
+    });
+  }
+
+  bool remove_app_password(int64_t account_id, int64_t id) override {
+    return write([&](Connection& c) {
+      return c.run("DELETE FROM app_passwords WHERE id = ? AND account_id = ?", id, account_id) > 0;
+    });
+  }
+
+  // ---- API keys ----
+
+  int64_t add_api_key(const ApiKey& k) override {
+    return write([&](Connection& c) {
+      return c.insert("INSERT INTO api_keys (name, hash, owner, is_super, domains, created_at, expires_at) "
+                      "VALUES (?,?,?,?,?,?,?)",
+                      k.name, k.hash, k.owner, k.is_super, join_words(k.domains), now(), k.expires_at);
+    });
+  }
+
+  static std::string join_words(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+    return out;
+  }
+
+  static ApiKey read_api_key(const Cursor& st) {
+    ApiKey k;
+    k.id = st.int64(0);
+    k.name = st.text(1);
+    k.hash = st.text(2);
+    k.owner = st.text(3);
+    k.is_super = st.int64(4) != 0;
+    const std::string domains = st.text(5);
+    for (auto w : split(domains, ' '))
+      if (!w.empty()) k.domains.emplace_back(w);
+    k.created_at = st.int64(6);
+    k.expires_at = st.int64(7);
+    k.revoked_at = st.int64(8);
+    return k;
+  }
+
+  static constexpr const char* kSelectApiKeys =
+      "SELECT id, name, hash, owner, is_super, domains, created_at, expires_at, revoked_at FROM api_keys ";
+
+  std::optional<ApiKey> find_api_key(std::string_view hash) override {
+    return read([&](Connection& c) -> std::optional<ApiKey> {
+      auto st = c.query(std::string(kSelectApiKeys) + "WHERE hash = ?", hash);
+      if (!st.step()) return std::nullopt;
+      return read_api_key(st);
+    });
+  }
+
+  std::vector<ApiKey> list_api_keys() override {
+    return read([&](Connection& c) {
+      std::vector<ApiKey> out;
+      auto st = c.query(std::string(kSelectApiKeys) + "ORDER BY id");
+      while (st.step()) out.push_back(read_api_key(st));
+      return out;
+    });
+  }
+
+  bool revoke_api_key(int64_t id, int64_t when) override {
+    return write([&](Connection& c) {
+      return c.run("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at = 0", when, id) > 0;
+    });
+  }
+
+  // ---- TOTP ----
+
+  std::optional<TotpSecret> find_totp(std::string_view principal) override {
+    return read([&](Connection& c) -> std::optional<TotpSecret> {
+      auto st = c.query("SELECT principal, secret, confirmed, last_step FROM totp_secrets WHERE principal = ?", principal);
+      if (!st.step()) return std::nullopt;
+      return TotpSecret{st.text(0), st.blob(1), st.int64(2) != 0, st.int64(3)};
+    });
+  }
+
+  void put_totp(const TotpSecret& t) override {
+    write([&](Connection& c) {
+      c.run("INSERT INTO totp_secrets (principal, secret, confirmed, last_step) VALUES (?,?,?,?) "
+            "{upsert principal|secret, confirmed, last_step}",
+            t.principal, sqldb::Blob{t.secret}, t.confirmed, t.last_step);
+    });
+  }
+
+  void remove_totp(std::string_view principal) override {
+    write([&](Connection& c) { c.run("DELETE FROM totp_secrets WHERE principal = ?", principal); });
+  }
+
+  bool use_totp_step(std::string_view principal, int64_t step) override {
+    return write_unversioned([&](Connection& c) {
+      return c.run("UPDATE totp_secrets SET last_step = ? WHERE principal = ? AND last_step < ?", step, principal,
+                   step) > 0;
+    });
+  }
+
+  // ---- audit log ----
+
+  int64_t append_audit(const AuditEntry& e) override {
+    return write_unversioned([&](Connection& c) {
+      return c.insert("INSERT INTO audit_log (at, actor, role, ip, action, object, domain, before_json, after_json) "
+                      "VALUES (?,?,?,?,?,?,?,?,?)",
+                      e.at ? e.at : now(), e.actor, e.role, e.ip, e.action, e.object, e.domain, e.before, e.after);
+    });
+  }
+
+  std::vector<AuditEntry> list_audit(const std::vector<std::string>& domains, int64_t before_id, size_t limit) override {
+    return read([&](Connection& c) {
+      std::vector<AuditEntry> out;
+      const std::string select =
+          "SELECT id, at, actor, role, ip, action, object, domain, before_json, after_json FROM audit_log ";
+      auto collect = [&](Cursor st) {
+        while (st.step())
+          out.push_back({st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6),
+                         st.text(7), st.text(8), st.text(9)});
+      };
+      int64_t below = before_id > 0 ? before_id : INT64_MAX;
+      if (domains.empty()) {
+        collect(c.query(select + "WHERE id < ? ORDER BY id DESC LIMIT ?", below, int64_t(limit)));
+      } else {
+        for (const auto& d : domains)
+          collect(c.query(select + "WHERE domain = ? AND id < ? ORDER BY id DESC LIMIT ?", d, below, int64_t(limit)));
+        std::sort(out.begin(), out.end(), [](const AuditEntry& a, const AuditEntry& b) { return a.id > b.id; });
+        if (out.size() > limit) out.resize(limit);
+      }
+      return out;
+    });
   }
 
   static void bump_version(Connection& c) {

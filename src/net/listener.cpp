@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "net/connection_factory.h"
 #include "net/runtime.h"
 
@@ -152,6 +153,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                                std::shared_ptr<Connection> conn) {
     const auto started = std::chrono::steady_clock::now();
     log::info("connection_open", {{"conn", conn->id()}, {"service", service->name}, {"ip", conn->remote_ip()}});
+    metrics::connection_opened(service->name);
     bool ready = true;
     if (service->tls == TlsMode::implicit) {
       conn->set_handshake_timeout(self->limits.tls_handshake_timeout);
@@ -160,6 +162,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (ready) co_await run_handler(*service, *conn);
     conn->close();
     self->release(conn->id(), conn->remote_ip(), !conn->is_local());
+    metrics::connection_closed(service->name);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     log::info("connection_close", {{"conn", conn->id()},
                                    {"service", service->name},

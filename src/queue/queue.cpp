@@ -17,6 +17,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "config/config.h"
 #include "dkim/key_store.h"
@@ -586,9 +587,12 @@ void apply_result(Envelope& env, Recipient& r, const RecipientResult& res, const
     // report "relayed" (if the sender asked for success notices).
     r.success_notice_due = wants_success_notice(r.notify) && !res.remote_dsn;
     outcome = "sent";
+    metrics::message(metrics::Message::sent);
+    metrics::delivery_latency(double(std::max<int64_t>(0, int64_t(std::time(nullptr)) - env.created)));
   } else if (res.kind == RecipientResult::Kind::permanent) {
     r.state = RecipientState::failed;
     outcome = "bounced";
+    metrics::message(metrics::Message::bounced);
   } else {
     env.last_error = res.detail;
   }
@@ -703,6 +707,7 @@ void route_failed(Envelope& env, const Route& route, const std::vector<size_t>& 
       r.state = RecipientState::failed;
       r.status = route.status;
       r.diagnostic = "X-Kurier; " + route.error;
+      metrics::message(metrics::Message::bounced);
       log::info("queue.delivery", {{"id", env.id}, {"to", r.address}, {"status", "bounced"}, {"dsn", route.status}, {"detail", route.error}});
     } else {
       set_temporary(env, r, route.status, route.error);
@@ -852,6 +857,7 @@ net::awaitable<void> settle(EnginePtr e, EnvelopePtr env) {
       if (r.state == RecipientState::pending) {
         r.state = RecipientState::failed;
         r.status = "4.4.7";
+        metrics::message(metrics::Message::bounced);
         if (r.diagnostic.empty()) r.diagnostic = "X-Kurier; delivery time expired";
       }
     env->state = MessageState::expired;

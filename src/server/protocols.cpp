@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "http/server.h"
 #include "imap/session.h"
 #include "managesieve/session.h"
 #include "net/connection.h"
@@ -13,19 +14,12 @@
 namespace kurier::server {
 namespace {
 
-// A protocol whose issue has not landed yet answers with a clear greeting and closes, so a
-// client (or monitoring) sees what is going on instead of a silent socket.
-net::Handler not_implemented(session::Services& s, std::string line) {
-  return [&s, line](net::Connection& conn) -> net::awaitable<void> {
-    std::string greeting = line;
-    auto pos = greeting.find("HOST");
-    if (pos != std::string::npos) greeting.replace(pos, 4, s.config.hostname);
-    co_await conn.write(greeting + "\r\n");
-  };
-}
-
-Protocol placeholder(bool implicit_tls, net::ServiceLines lines, std::string greeting) {
-  return {implicit_tls, lines, [greeting](session::Services& s) { return not_implemented(s, greeting); }};
+http::Limits web_limits(const config::Config& c) {
+  http::Limits l;
+  l.max_body_bytes = c.web.max_body_size;
+  l.read_timeout = std::chrono::seconds(c.web.request_timeout_seconds);
+  l.idle_timeout = std::chrono::seconds(c.web.keepalive_seconds);
+  return l;
 }
 
 const net::ServiceLines kSmtpLines{"421 4.7.0 Too many connections, try again later", "421 4.3.2 Server shutting down"};
@@ -60,11 +54,13 @@ Protocol protocol_for(const std::string& name) {
     return {name == "pop3s", kPop3Lines, [](session::Services& s) -> net::Handler {
               return [&s](net::Connection& conn) { return pop3::serve_session(s, conn); };
             }};
-  const std::string http503 =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 46\r\n\r\n"
-      "kurier: the web admin is not implemented yet";
-  if (name == "http") return placeholder(false, kHttpLines, http503);
-  if (name == "https") return placeholder(true, kHttpLines, http503);
+  if (name == "http" || name == "https")
+    return {name == "https", kHttpLines, [name](session::Services& s) -> net::Handler {
+              http::Application* app = name == "https" ? s.web_tls : s.web_plain;
+              if (!app) throw std::logic_error("no web application for " + name);
+              http::Limits limits = web_limits(s.config);
+              return [app, limits](net::Connection& conn) { return http::serve_connection(conn, *app, limits); };
+            }};
   throw std::invalid_argument("unknown service: " + name);
 }
 

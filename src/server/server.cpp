@@ -13,7 +13,9 @@
 #include <filesystem>
 #include <optional>
 
+#include "accounts/admin_service.h"
 #include "accounts/authenticator.h"
+#include "api/api.h"
 #include "accounts/sieve_scripts.h"
 #include "common/log.h"
 #include "delivery/delivery_service.h"
@@ -174,6 +176,14 @@ int serve(const config::Config& c) {
     accounts::SieveScripts sieve_scripts(*directory, sieve_limits(c), sieve_language(c));
     session::Services services{c, runtime, *directory, authenticator, &mail_store, &blobs, &mail_store.changes(), &delivery, srs_codec};
     services.sieve_scripts = &sieve_scripts;
+    // The web admin and JSON API: the same AdminService rules as the CLI.
+    accounts::AdminService admin_service(*directory);
+    api::Services api_services{c, runtime, *directory, admin_service, authenticator, &sieve_scripts, &mail_store,
+                               &outbound.spool(), c.dkim.enabled ? &outbound.keys() : nullptr};
+    auto web_plain = api::make_application(api_services, true);
+    auto web_tls = api::make_application(api_services, false);
+    services.web_plain = web_plain.get();
+    services.web_tls = web_tls.get();
 
     net::Server server(runtime, server_limits(c));
     server.set_tls_context(load_tls(c));

@@ -24,6 +24,9 @@ class DeliveryService;
 namespace kurier::srs {
 class Codec;
 }
+namespace kurier::http {
+class Application;
+}
 
 namespace kurier::session {
 
@@ -38,6 +41,8 @@ struct Services {
   delivery::DeliveryService* delivery = nullptr;
   const srs::Codec* srs = nullptr;  // [srs] enabled: reverses bounces to forwarded mail at RCPT
   accounts::SieveScripts* sieve_scripts = nullptr;  // users' Sieve scripts (ManageSieve)
+  http::Application* web_plain = nullptr;  // the web admin and API on the http port
+  http::Application* web_tls = nullptr;    // and on https
 };
 
 }  // namespace kurier::session

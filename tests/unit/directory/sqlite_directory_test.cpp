@@ -337,3 +337,97 @@ TEST_F(SqliteDirectoryTest, LoginNumbersAreUniqueUnderConcurrency) {
 }
 
 }  // namespace
+
+namespace kurier::directory {
+namespace {
+
+class WebTablesTest : public ::testing::Test {
+ protected:
+  WebTablesTest() : dir_(open_sqlite((tmp_.path() / "directory.db").string())) {
+    dir_->add_domain({0, "a.example"});
+    dir_->add_domain({0, "b.example"});
+    for (auto d : {"a.example", "b.example"}) {
+      auto id = dir_->find_domain(d)->id;
+      for (int i = 0; i < 5; ++i) {
+        Account acc;
+        acc.domain_id = id;
+        acc.address = acc.login = "u" + std::to_string(i) + "@" + d;
+        acc.password_hash = "x";
+        dir_->add_account(acc);
+      }
+    }
+  }
+  kurier::testing::TempDir tmp_{"kurier-webtables"};
+  std::unique_ptr<Directory> dir_;
+};
+
+TEST_F(WebTablesTest, PagesAccountsByAddress) {
+  auto first = dir_->page_accounts(std::nullopt, "", 3);
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[0].address, "u0@a.example");
+  auto next = dir_->page_accounts(std::nullopt, first.back().address, 100);
+  EXPECT_EQ(next.size(), 7u);
+  EXPECT_EQ(next.back().address, "u4@b.example");
+  auto b = dir_->page_accounts(dir_->find_domain("b.example")->id, "u1@b.example", 10);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].address, "u2@b.example");
+}
+
+TEST_F(WebTablesTest, AppPasswordsGoWithTheirAccount) {
+  auto acc = *dir_->find_account_by_address("u1@a.example");
+  auto id = dir_->add_app_password({0, acc.id, "phone", "hash1", 0});
+  EXPECT_EQ(dir_->find_app_password("hash1")->account_id, acc.id);
+  EXPECT_EQ(dir_->list_app_passwords(acc.id).size(), 1u);
+  EXPECT_FALSE(dir_->remove_app_password(acc.id + 1, id));
+  EXPECT_TRUE(dir_->remove_app_password(acc.id, id));
+  EXPECT_FALSE(dir_->find_app_password("hash1"));
+  dir_->add_app_password({0, acc.id, "tablet", "hash2", 0});
+  dir_->remove_account(acc.id);
+  EXPECT_FALSE(dir_->find_app_password("hash2"));
+}
+
+TEST_F(WebTablesTest, ApiKeysAndRevocation) {
+  ApiKey k;
+  k.name = "ci";
+  k.hash = "h";
+  k.owner = "admin";
+  k.domains = {"a.example", "b.example"};
+  k.expires_at = 123;
+  auto id = dir_->add_api_key(k);
+  auto found = dir_->find_api_key("h");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->domains, k.domains);
+  EXPECT_EQ(found->expires_at, 123);
+  EXPECT_EQ(found->revoked_at, 0);
+  EXPECT_TRUE(dir_->revoke_api_key(id, 99));
+  EXPECT_FALSE(dir_->revoke_api_key(id, 100));
+  EXPECT_EQ(dir_->find_api_key("h")->revoked_at, 99);
+}
+
+TEST_F(WebTablesTest, TotpStepsAreUsedOnce) {
+  dir_->put_totp({"admin:root", std::string("\x01\x00\x02", 3), false, 0});
+  EXPECT_EQ(dir_->find_totp("admin:root")->secret, std::string("\x01\x00\x02", 3));
+  dir_->put_totp({"admin:root", "s", true, 0});
+  EXPECT_TRUE(dir_->find_totp("admin:root")->confirmed);
+  EXPECT_TRUE(dir_->use_totp_step("admin:root", 10));
+  EXPECT_FALSE(dir_->use_totp_step("admin:root", 10));
+  EXPECT_FALSE(dir_->use_totp_step("admin:root", 9));
+  EXPECT_TRUE(dir_->use_totp_step("admin:root", 11));
+  dir_->remove_totp("admin:root");
+  EXPECT_FALSE(dir_->find_totp("admin:root"));
+}
+
+TEST_F(WebTablesTest, AuditLogNewestFirstPerDomain) {
+  for (int i = 0; i < 4; ++i)
+    dir_->append_audit({0, 0, "admin", "super-admin", "127.0.0.1", "account.create", "x", i % 2 ? "a.example" : "b.example", "", "{}"});
+  auto all = dir_->list_audit({}, 0, 10);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_GT(all[0].id, all[1].id);
+  auto a = dir_->list_audit({"a.example"}, 0, 10);
+  ASSERT_EQ(a.size(), 2u);
+  auto older = dir_->list_audit({}, all[1].id, 10);
+  EXPECT_EQ(older.size(), 2u);
+}
+
+}  // namespace
+}  // namespace kurier::directory

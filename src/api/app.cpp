@@ -1,0 +1,556 @@
+// The API application: the route table, authentication and role checks for every request, the
+// login with the shared throttle, /metrics, the web UI's assets and the http -> https redirect.
+#include "net/asio.h"  // first: it sets Boost.Asio's compile options
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "accounts/authenticator.h"
+#include "api/api_impl.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "config/config.h"
+#include "directory/directory.h"
+#include "http/gzip.h"
+#include "http/problem.h"
+#include "net/runtime.h"
+#include "smtp_protocol/relay_policy.h"
+#include "auth/token.h"
+#include "web/totp.h"
+
+#if __has_include("webui/assets.h")
+#include "webui/assets.h"
+#define KURIER_HAVE_WEBUI 1
+#endif
+
+namespace kurier::api {
+namespace {
+
+constexpr const char* kSessionCookie = "kurier_session";
+
+using A = Access;
+// The one list of routes: the router is built from it and docs/openapi.json is checked against it.
+const std::vector<RouteSpec> kRoutes = {
+    {"POST", "/api/v1/session", nullptr, A::Public},  // login: Api::login (a coroutine, throttled)
+    {"GET", "/api/v1/session", &Api::get_session, A::Anyone},
+    {"DELETE", "/api/v1/session", &Api::delete_session, A::Anyone},
+    {"GET", "/api/v1/openapi.json", &Api::get_openapi, A::Public},
+
+    {"GET", "/api/v1/domains", &Api::list_domains, A::Admin},
+    {"POST", "/api/v1/domains", &Api::create_domain, A::Super},
+    {"GET", "/api/v1/domains/{domain}", &Api::get_domain, A::Admin},
+    {"PATCH", "/api/v1/domains/{domain}", &Api::update_domain, A::Admin},
+    {"DELETE", "/api/v1/domains/{domain}", &Api::delete_domain, A::Super},
+    {"GET", "/api/v1/domains/{domain}/usage", &Api::domain_usage, A::Admin},
+    {"GET", "/api/v1/domains/{domain}/dkim", &Api::domain_dkim, A::Admin},
+    {"GET", "/api/v1/domains/{domain}/dns", &Api::domain_dns, A::Admin},
+    {"GET", "/api/v1/domains/{domain}/dns/check", &Api::domain_dns_check, A::Admin},
+
+    {"GET", "/api/v1/accounts", &Api::list_accounts, A::Admin},
+    {"POST", "/api/v1/accounts", &Api::create_account, A::Admin},
+    {"GET", "/api/v1/accounts/{address}", &Api::get_account, A::Admin},
+    {"PATCH", "/api/v1/accounts/{address}", &Api::update_account, A::Admin},
+    {"DELETE", "/api/v1/accounts/{address}", &Api::delete_account, A::Admin},
+    {"GET", "/api/v1/accounts/{address}/usage", &Api::account_usage, A::Admin},
+
+    {"GET", "/api/v1/aliases", &Api::list_aliases, A::Admin},
+    {"POST", "/api/v1/aliases", &Api::create_alias, A::Admin},
+    {"GET", "/api/v1/aliases/{source}", &Api::get_alias, A::Admin},
+    {"DELETE", "/api/v1/aliases/{source}", &Api::delete_alias, A::Admin},
+
+    {"GET", "/api/v1/admins", &Api::list_admins, A::Super},
+    {"POST", "/api/v1/admins", &Api::create_admin, A::Super},
+    {"GET", "/api/v1/admins/{name}", &Api::get_admin, A::Super},
+    {"PATCH", "/api/v1/admins/{name}", &Api::update_admin, A::Super},
+    {"DELETE", "/api/v1/admins/{name}", &Api::delete_admin, A::Super},
+
+    {"GET", "/api/v1/queue", &Api::list_queue, A::Super},
+    {"POST", "/api/v1/queue/retry", &Api::retry_queue, A::Super},
+    {"POST", "/api/v1/queue/{id}/retry", &Api::retry_queue_message, A::Super},
+    {"DELETE", "/api/v1/queue/{id}", &Api::delete_queue_message, A::Super},
+
+    {"GET", "/api/v1/stats", &Api::get_stats, A::Admin},
+    {"GET", "/api/v1/audit", &Api::list_audit, A::Admin},
+    {"GET", "/api/v1/audit/export", &Api::export_audit, A::Admin},
+
+    {"GET", "/api/v1/api-keys", &Api::list_api_keys, A::Admin},
+    {"POST", "/api/v1/api-keys", &Api::create_api_key, A::Admin},
+    {"DELETE", "/api/v1/api-keys/{id}", &Api::delete_api_key, A::Admin},
+
+    {"GET", "/api/v1/totp", &Api::get_totp, A::Anyone},
+    {"POST", "/api/v1/totp", &Api::begin_totp, A::Anyone},
+    {"POST", "/api/v1/totp/confirm", &Api::confirm_totp, A::Anyone},
+    {"DELETE", "/api/v1/totp", &Api::delete_totp, A::Anyone},
+
+    {"GET", "/api/v1/me", &Api::get_me, A::User},
+    {"PUT", "/api/v1/me/password", &Api::change_my_password, A::User},
+    {"GET", "/api/v1/me/forwarding", &Api::get_my_forwarding, A::User},
+    {"PUT", "/api/v1/me/forwarding", &Api::set_my_forwarding, A::User},
+    {"GET", "/api/v1/me/vacation", &Api::get_my_vacation, A::User},
+    {"PUT", "/api/v1/me/vacation", &Api::set_my_vacation, A::User},
+    {"GET", "/api/v1/me/sieve", &Api::list_my_sieve, A::User},
+    {"GET", "/api/v1/me/sieve/{name}", &Api::get_my_sieve, A::User},
+    {"PUT", "/api/v1/me/sieve/{name}", &Api::put_my_sieve, A::User},
+    {"DELETE", "/api/v1/me/sieve/{name}", &Api::delete_my_sieve, A::User},
+    {"POST", "/api/v1/me/sieve/{name}/activate", &Api::activate_my_sieve, A::User},
+    {"GET", "/api/v1/me/app-passwords", &Api::list_my_app_passwords, A::User},
+    {"POST", "/api/v1/me/app-passwords", &Api::create_my_app_password, A::User},
+    {"DELETE", "/api/v1/me/app-passwords/{id}", &Api::delete_my_app_password, A::User},
+};
+
+http::Response problem_for(const accounts::Error& e) {
+  switch (e.kind()) {
+    case accounts::Error::Invalid: return http::problem(400, "invalid_input", e.what());
+    case accounts::Error::NotFound: return http::problem(404, "not_found", e.what());
+    case accounts::Error::Conflict: return http::problem(409, "conflict", e.what());
+    case accounts::Error::Forbidden: return http::problem(403, "forbidden", e.what());
+    case accounts::Error::Limit: return http::problem(409, "limit_exceeded", e.what());
+    case accounts::Error::Unavailable: return http::problem(503, "unavailable", e.what());
+  }
+  return http::problem(500, "internal_error", e.what());
+}
+
+// The value of one cookie in a Cookie header (RFC 6265 5.4: "a=b; c=d").
+std::string cookie_value(std::string_view header, std::string_view name) {
+  for (auto part : split(header, ';')) {
+    part = trim(part);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+  }
+  return {};
+}
+
+std::string session_cookie(const std::string& value, long max_age, bool secure) {
+  // RFC 6265 4.1; SameSite=Strict keeps the cookie off cross-site requests (CSRF defence in
+  // depth beside the token).
+  return std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+         std::to_string(max_age) + (secure ? "; Secure" : "");
+}
+
+net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  timer.expires_after(d);
+  boost::system::error_code ec;
+  co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+}
+
+json caller_json(const Caller& c, const config::Config& cfg) {
+  json j = {{"username", c.name},
+            {"role", c.kind == Caller::User ? "user" : c.is_super() ? "super-admin" : "domain-admin"},
+            {"quota_warning_percent", cfg.web.quota_warning_percent}};
+  if (c.kind == Caller::Admin && !c.is_super()) j["domains"] = c.actor.domains;
+  return j;
+}
+
+}  // namespace
+
+// ---- helpers shared by the handlers ----
+
+const std::string& Call::param(std::string_view name) const {
+  auto it = params.find(name);
+  if (it == params.end()) throw ApiError(500, "internal_error", "route parameter missing");
+  return it->second;
+}
+
+json Call::body() const {
+  auto type = to_lower(req.header("Content-Type"));
+  if (!req.body.empty() && !type.starts_with("application/json"))
+    throw ApiError(415, "unsupported_media_type", "send the body as application/json");
+  json j = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), nullptr, false);
+  if (j.is_discarded()) throw ApiError(400, "invalid_json", "the body is not valid JSON");
+  if (!j.is_object()) throw ApiError(400, "invalid_json", "the body must be a JSON object");
+  return j;
+}
+
+std::optional<std::string> opt_string(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw ApiError(400, "invalid_input", std::string(key) + " must be a string");
+  return it->get<std::string>();
+}
+
+std::string req_string(const json& j, const char* key) {
+  auto v = opt_string(j, key);
+  if (!v) throw ApiError(400, "invalid_input", std::string(key) + " is required");
+  return *v;
+}
+
+std::optional<uint64_t> opt_uint(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0))
+    throw ApiError(400, "invalid_input", std::string(key) + " must be a non-negative integer");
+  return it->get<uint64_t>();
+}
+
+std::optional<bool> opt_bool(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean()) throw ApiError(400, "invalid_input", std::string(key) + " must be true or false");
+  return it->get<bool>();
+}
+
+std::vector<std::string> string_list(const json& j, const char* key) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return out;
+  if (!it->is_array()) throw ApiError(400, "invalid_input", std::string(key) + " must be a list of strings");
+  for (const auto& v : *it) {
+    if (!v.is_string()) throw ApiError(400, "invalid_input", std::string(key) + " must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+http::Response json_response(int status, const json& body) {
+  http::Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+http::Response no_content() {
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
+PageRequest page_request(const http::Request& req) {
+  PageRequest p;
+  if (auto limit = req.param("limit")) {
+    char* end = nullptr;
+    long n = std::strtol(limit->c_str(), &end, 10);
+    if (limit->empty() || *end != '\0' || n < 1 || n > 1000)
+      throw ApiError(400, "invalid_input", "limit must be a number from 1 to 1000");
+    p.limit = size_t(n);
+  }
+  p.after = req.param("after").value_or("");
+  p.q = to_lower(req.param("q").value_or(""));
+  if (p.q.size() > 256) throw ApiError(400, "invalid_input", "q is too long");
+  return p;
+}
+
+// ---- the application ----
+
+Api::Api(Services services, bool plain_listener)
+    : s_(services),
+      plain_listener_(plain_listener),
+      sessions_(web::SessionSettings{std::chrono::hours(services.config.web.session_hours),
+                                     std::chrono::seconds(services.config.web.session_idle_seconds), 100000}) {
+  for (const auto& r : kRoutes) router_.add(r.method, r.pattern, &r);
+}
+
+const std::vector<RouteSpec>& Api::routes() { return kRoutes; }
+
+net::awaitable<http::Response> Api::handle(http::Request& req) {
+  if (req.path == "/metrics") {
+    auto r = co_await serve_metrics(req);
+    co_return r;
+  }
+  // RFC 6797 7.2: plain http only redirects; loopback clients (tests, a local proxy) are served.
+  if (plain_listener_ && !req.loopback) co_return redirect_to_https(req);
+  if (req.path.starts_with("/api/")) {
+    auto r = co_await serve_api(req);
+    co_return r;
+  }
+  co_return serve_asset(req);
+}
+
+http::Response Api::redirect_to_https(const http::Request& req) const {
+  std::string host = req.header("Host");
+  if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
+  if (host.empty() || host.find_first_of("/ @") != std::string::npos) host = s_.config.hostname;
+  std::string location = "https://" + host;
+  const auto* https = s_.config.listener("https");
+  if (https && https->port != 443) location += ":" + std::to_string(https->port);
+  location += req.target;
+  http::Response r = http::problem(308, "use_https", "this server answers on https");
+  r.set_header("Location", location);
+  return r;
+}
+
+net::awaitable<http::Response> Api::serve_api(http::Request& req) {
+  auto m = router_.match(req.method, req.path);
+  if (m.kind == decltype(m)::NotFound) co_return http::problem(404, "not_found", "no such API resource: " + req.path);
+  if (m.kind == decltype(m)::MethodNotAllowed) {
+    auto r = http::problem(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+    r.set_header("Allow", m.allow);
+    co_return r;
+  }
+  const RouteSpec& spec = *m.route->handler;
+  if (spec.handler == nullptr) {
+    auto r = co_await login(req);
+    co_return r;
+  }
+  auto work = [&] { return dispatch(req, spec, m.params); };
+  auto r = co_await s_.runtime.offload(work);
+  co_return r;
+}
+
+http::Response Api::dispatch(http::Request& req, const RouteSpec& spec, const http::PathParams& params) {
+  std::time_t now = std::time(nullptr);
+  try {
+    Caller caller = authenticate(req, now);
+    Call call{req, params, caller, now};
+    check_access(call, spec);
+    if (http::is_safe_method(req.method)) return (this->*spec.handler)(call);
+    // A change: what it was before, the change, and its audit entry once it succeeded.
+    std::string before = audit_before(req, spec, params, caller);
+    http::Response r = (this->*spec.handler)(call);
+    if (r.status < 300) audit(call, spec, before, r);
+    return r;
+  } catch (const ApiError& e) {
+    return http::problem(e.status(), e.code(), e.what());
+  } catch (const accounts::Error& e) {
+    if (e.kind() == accounts::Error::Forbidden)
+      log::warn("api.forbidden", {{"method", req.method}, {"path", req.path}, {"ip", req.remote_ip}, {"reason", e.what()}});
+    return problem_for(e);
+  } catch (const directory::Error& e) {
+    return http::problem(e.kind() == directory::Error::NotFound ? 404 : e.kind() == directory::Error::Conflict ? 409 : 503,
+                         e.kind() == directory::Error::NotFound ? "not_found" : e.kind() == directory::Error::Conflict ? "conflict" : "unavailable",
+                         e.what());
+  }
+}
+
+Caller Api::authenticate(const http::Request& req, std::time_t now) {
+  Caller c;
+  c.ip = req.remote_ip;
+  std::optional<web::Principal> principal;
+  auto authorization = req.header("Authorization");
+  if (!authorization.empty()) {
+    if (!istarts_with(authorization, "Bearer "))
+      throw ApiError(401, "unauthenticated", "only Bearer API keys are accepted in Authorization");
+    return authenticate_key(std::string(trim(std::string_view(authorization).substr(7))), now, c);
+  }
+  std::string cookie = cookie_value(req.header("Cookie"), kSessionCookie);
+  if (!cookie.empty()) {
+    auto s = sessions_.find(cookie, now);
+    if (s) {
+      principal = s->principal;
+      c.via_cookie = true;
+      c.session_id = cookie;
+      c.csrf_token = s->csrf_token;
+    }
+  }
+  if (!principal) return c;
+  c.name = principal->name;
+  if (principal->kind == web::Principal::Admin) {
+    auto admin = s_.directory.find_admin(principal->name);
+    if (!admin) return Caller{};  // removed meanwhile
+    c.kind = Caller::Admin;
+    c.actor.role = admin->is_super ? accounts::Actor::SuperAdmin : accounts::Actor::DomainAdmin;
+    c.actor.name = admin->name;
+    c.actor.domains = admin->domains;
+  } else {
+    auto account = s_.directory.find_account_by_address(principal->name);
+    if (!account || !account->enabled) return Caller{};
+    c.kind = Caller::User;
+    c.account_id = account->id;
+    c.actor.role = accounts::Actor::User;
+    c.actor.name = account->address;
+  }
+  return c;
+}
+
+// An API key acts as its owner would, narrowed to the key's scope: a super-admin key of a
+// super-admin, or a domain key for the domains both the key and its owner still have.
+Caller Api::authenticate_key(const std::string& key, std::time_t now, Caller c) {
+  auto k = key.size() > 200 ? std::nullopt : s_.directory.find_api_key(auth::token_hash(key));
+  if (!k || k->revoked_at || (k->expires_at && k->expires_at <= now)) {
+    log::warn("api.bad_key", {{"ip", c.ip}, {"reason", !k ? "unknown" : k->revoked_at ? "revoked" : "expired"}});
+    throw ApiError(401, "invalid_api_key", "unknown, revoked or expired API key");
+  }
+  auto owner = s_.directory.find_admin(k->owner);
+  if (!owner) throw ApiError(401, "invalid_api_key", "the key's admin is gone");
+  c.kind = Caller::Admin;
+  c.name = owner->name;
+  c.api_key_id = std::to_string(k->id);
+  c.actor.name = owner->name;
+  if (k->is_super && owner->is_super) {
+    c.actor.role = accounts::Actor::SuperAdmin;
+    return c;
+  }
+  c.actor.role = accounts::Actor::DomainAdmin;
+  for (const auto& d : k->domains)
+    if (owner->is_super || std::any_of(owner->domains.begin(), owner->domains.end(), [&](auto& o) { return iequals(o, d); }))
+      c.actor.domains.push_back(d);
+  return c;
+}
+
+void Api::check_access(const Call& c, const RouteSpec& spec) {
+  if (spec.access == Access::Public) return;
+  if (c.caller.kind == Caller::Anonymous) throw ApiError(401, "unauthenticated", "log in or send an API key");
+  // A cookie alone proves nothing about who made the page that sent it: writes need the token
+  // the login answered with (the synchronizer-token pattern).
+  if (c.caller.via_cookie && !http::is_safe_method(c.req.method) &&
+      !auth::constant_time_equal(c.req.header("X-CSRF-Token"), c.caller.csrf_token))
+    throw ApiError(403, "csrf_token_invalid", "writes need the session's X-CSRF-Token header");
+  bool ok = true;
+  switch (spec.access) {
+    case Access::Admin: ok = c.caller.kind == Caller::Admin; break;
+    case Access::Super: ok = c.caller.is_super(); break;
+    case Access::User: ok = c.caller.kind == Caller::User; break;
+    default: break;
+  }
+  if (!ok) {
+    log::warn("api.forbidden", {{"who", c.caller.name}, {"method", c.req.method}, {"path", c.req.path}, {"ip", c.caller.ip}});
+    throw ApiError(403, "forbidden", "your role may not use " + c.req.method + " " + std::string(spec.pattern));
+  }
+}
+
+// ---- login / logout ----
+
+Api::LoginOutcome Api::check_login(const std::string& username, const std::string& password,
+                                   const std::optional<std::string>& totp, const std::string& ip) {
+  LoginOutcome out;
+  if (auto admin = s_.authenticator.check_admin_login(username, password, ip)) {
+    out.principal = web::Principal{web::Principal::Admin, admin->name};
+  } else if (username.find('@') != std::string::npos || s_.directory.find_account_by_login(username)) {
+    // Not an admin: a mail user logging in for self-service (the password of its mail logins).
+    auto r = s_.authenticator.check_password(username, password, directory::Service(0), ip);
+    if (r.status == accounts::LoginResult::Ok) out.principal = web::Principal{web::Principal::User, r.account.address};
+    else if (r.status == accounts::LoginResult::Disabled) out.code = "account_disabled";
+  }
+  if (!out.principal) return out;
+  // The second factor, once confirmed (RFC 6238): each code works once.
+  auto secret = s_.directory.find_totp(totp_principal(*out.principal));
+  if (!secret || !secret->confirmed) return out;
+  if (!totp || totp->empty()) {
+    out.principal.reset();
+    out.code = "totp_required";
+    return out;
+  }
+  auto step = web::verify_totp(secret->secret, *totp, std::time(nullptr));
+  if (!step || !s_.directory.use_totp_step(secret->principal, int64_t(*step))) {
+    s_.authenticator.note_failure(username, ip);
+    out.principal.reset();
+    out.code = "totp_invalid";
+  }
+  return out;
+}
+
+net::awaitable<http::Response> Api::login(http::Request& req) {
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) co_return http::problem(400, "invalid_json", "send {\"username\", \"password\"}");
+  std::string username, password;
+  std::optional<std::string> totp;
+  try {
+    username = req_string(body, "username");
+    password = req_string(body, "password");
+    totp = opt_string(body, "totp");
+  } catch (const ApiError& e) {
+    co_return http::problem(e.status(), e.code(), e.what());
+  }
+  if (username.empty() || username.size() > 320 || password.size() > 1024)
+    co_return http::problem(400, "invalid_input", "username or password out of range");
+  // The same throttle as IMAP/POP3/SMTP logins (auth::LoginThrottle through the Authenticator):
+  // attempts from an address or on an account that owes a delay wait for their turn.
+  auto wait = s_.authenticator.attempt_wait(req.remote_ip, username);
+  if (wait.count() > 0) co_await sleep_for(wait);
+  std::string ip = req.remote_ip;
+  auto check = [&] { return check_login(username, password, totp, ip); };
+  LoginOutcome outcome = co_await s_.runtime.offload(check, net::Pool::login);
+  if (!outcome.principal) {
+    auto delay = s_.authenticator.failure_delay(req.remote_ip, username);
+    if (delay.count() > 0) co_await sleep_for(delay);
+    co_return http::problem(401, outcome.code, "wrong username or password");
+  }
+  auto created = sessions_.create(*outcome.principal, std::time(nullptr));
+  log::info("web.login", {{"who", outcome.principal->name}, {"ip", req.remote_ip}});
+  Caller c;
+  try {
+    std::time_t now = std::time(nullptr);
+    http::Request probe;
+    probe.headers.emplace("Cookie", std::string(kSessionCookie) + "=" + created.id);
+    auto lookup = [&] { return authenticate(probe, now); };
+    c = co_await s_.runtime.offload(lookup);
+  } catch (const std::exception& e) {
+    co_return http::problem(503, "unavailable", e.what());
+  }
+  json j = caller_json(c, s_.config);
+  j["csrf_token"] = created.session.csrf_token;
+  j["expires"] = created.session.expires;
+  auto r = json_response(200, j);
+  r.set_header("Set-Cookie", session_cookie(created.id, long(sessions_.settings().lifetime.count()), req.tls));
+  co_return r;
+}
+
+http::Response Api::get_session(Call& c) {
+  json j = caller_json(c.caller, s_.config);
+  if (c.caller.via_cookie) j["csrf_token"] = c.caller.csrf_token;
+  return json_response(200, j);
+}
+
+http::Response Api::delete_session(Call& c) {
+  if (c.caller.via_cookie) sessions_.remove(c.caller.session_id);
+  auto r = no_content();
+  r.set_header("Set-Cookie", session_cookie("", 0, c.req.tls));
+  return r;
+}
+
+// ---- /metrics ----
+
+net::awaitable<http::Response> Api::serve_metrics(http::Request& req) {
+  if (!smtp::ip_in_networks(req.remote_ip, s_.config.web.metrics_networks))
+    co_return http::problem(403, "forbidden", "/metrics is not open to " + req.remote_ip);
+  if (req.method != "GET" && req.method != "HEAD") {
+    auto r = http::problem(405, "method_not_allowed", "use GET");
+    r.set_header("Allow", "GET");
+    co_return r;
+  }
+  auto render = [&] { return render_metrics(); };
+  std::string text = co_await s_.runtime.offload(render);
+  http::Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(text);
+  co_return r;
+}
+
+// ---- the web UI ----
+
+http::Response Api::serve_asset(const http::Request& req) const {
+  if (req.method != "GET" && req.method != "HEAD") {
+    auto r = http::problem(405, "method_not_allowed", "use GET");
+    r.set_header("Allow", "GET");
+    return r;
+  }
+#ifdef KURIER_HAVE_WEBUI
+  const webui::Asset* a = webui::find_asset(req.path);
+  // The UI routes in the browser: a path whose last segment has no file extension gets the page.
+  if (!a && req.path.substr(req.path.rfind('/') + 1).find('.') == std::string::npos)
+    a = webui::find_asset("/index.html");
+  if (a) {
+    http::Response r;
+    if (!a->etag.empty()) {
+      r.set_header("ETag", std::string(a->etag));
+      if (req.header("If-None-Match") == a->etag) {
+        r.status = 304;
+        return r;
+      }
+    }
+    r.content_type = std::string(a->content_type);
+    bool hashed_name = req.path.find("/assets/") == 0;
+    r.set_header("Cache-Control", hashed_name ? "public, max-age=31536000, immutable" : "no-cache");
+    if (!a->gzip_body.empty() && http::accepts_gzip(req.header("Accept-Encoding"))) {
+      r.body = std::string(a->gzip_body);
+      r.body_is_gzip = true;
+    } else {
+      r.body = std::string(a->body);
+    }
+    return r;
+  }
+#endif
+  return http::problem(404, "not_found", "no such page: " + req.path);
+}
+
+std::unique_ptr<http::Application> make_application(Services services, bool plain_listener) {
+  return std::make_unique<Api>(services, plain_listener);
+}
+
+std::vector<std::pair<std::string, std::string>> route_list() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : kRoutes) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
+}  // namespace kurier::api

@@ -1,0 +1,143 @@
+// Handlers of /api/v1/me: a mail user's self-service — its password (with the old one),
+// forwarding with or without a local copy, the vacation reply (a Sieve script ManageSieve
+// shows), its own Sieve scripts through the same accounts::SieveScripts as ManageSieve, and its
+// quota usage.
+#include "accounts/sieve_scripts.h"
+#include "accounts/vacation.h"
+#include "api/api_impl.h"
+#include "directory/directory.h"
+#include "store/mail_store.h"
+
+namespace kurier::api {
+namespace {
+
+using accounts::SieveStatus;
+
+void throw_for(const accounts::SieveResult& r) {
+  switch (r.status) {
+    case SieveStatus::ok: return;
+    case SieveStatus::nonexistent: throw ApiError(404, "not_found", r.message);
+    case SieveStatus::already_exists: throw ApiError(409, "conflict", r.message);
+    case SieveStatus::active: throw ApiError(409, "script_active", r.message);
+    case SieveStatus::too_big:
+    case SieveStatus::too_many: throw ApiError(409, "limit_exceeded", r.message);
+    case SieveStatus::bad_name: throw ApiError(400, "invalid_input", r.message);
+    case SieveStatus::bad_script: throw ApiError(400, "invalid_sieve", r.message);
+  }
+}
+
+json vacation_json(const accounts::Vacation& v) {
+  return {{"enabled", v.enabled}, {"subject", v.subject}, {"text", v.text}, {"start", v.start}, {"end", v.end}};
+}
+
+}  // namespace
+
+directory::Account Api::my_account(const Call& c) {
+  auto a = s_.directory.account_by_id(c.caller.account_id);
+  if (!a) throw ApiError(401, "unauthenticated", "the account is gone");
+  return *a;
+}
+
+http::Response Api::get_me(Call& c) {
+  auto a = my_account(c);
+  json j = account_json(a);
+  store::QuotaUsage u;
+  if (s_.mail_store) u = s_.mail_store->quota_usage(store::AccountId(a.id));
+  j["usage"] = {{"bytes", u.bytes}, {"messages", u.messages}, {"quota", a.quota}};
+  return json_response(200, j);
+}
+
+http::Response Api::change_my_password(Call& c) {
+  json b = c.body();
+  auto a = my_account(c);
+  s_.admin.change_own_password(c.caller.actor, a.address, req_string(b, "old_password"), req_string(b, "new_password"));
+  // Other web sessions of the account end; this one stays.
+  sessions_.remove_all({web::Principal::User, a.address});
+  return no_content();
+}
+
+http::Response Api::get_my_forwarding(Call& c) {
+  auto f = s_.admin.forwarding(c.caller.actor, my_account(c).address);
+  return json_response(200, {{"targets", f.targets}, {"keep_copy", f.keep_copy}});
+}
+
+http::Response Api::set_my_forwarding(Call& c) {
+  json b = c.body();
+  accounts::Forwarding f;
+  f.targets = string_list(b, "targets");
+  f.keep_copy = opt_bool(b, "keep_copy").value_or(true);
+  f = s_.admin.set_forwarding(c.caller.actor, my_account(c).address, f);
+  return json_response(200, {{"targets", f.targets}, {"keep_copy", f.keep_copy}});
+}
+
+http::Response Api::get_my_vacation(Call& c) {
+  if (!s_.sieve_scripts) throw ApiError(503, "unavailable", "Sieve is not available");
+  auto script = s_.sieve_scripts->get(my_account(c).id, accounts::kVacationScript);
+  accounts::Vacation v;
+  if (script) v = accounts::parse_vacation_script(script->content).value_or(v);
+  if (script && !script->active) v.enabled = false;
+  return json_response(200, vacation_json(v));
+}
+
+http::Response Api::set_my_vacation(Call& c) {
+  if (!s_.sieve_scripts) throw ApiError(503, "unavailable", "Sieve is not available");
+  json b = c.body();
+  accounts::Vacation v;
+  v.enabled = opt_bool(b, "enabled").value_or(false);
+  v.subject = opt_string(b, "subject").value_or("");
+  v.text = opt_string(b, "text").value_or("");
+  v.start = opt_string(b, "start").value_or("");
+  v.end = opt_string(b, "end").value_or("");
+  accounts::check_vacation(v);
+  auto account = my_account(c);
+  auto& scripts = *s_.sieve_scripts;
+  // The script active before the vacation keeps running (included), and is active again after.
+  std::string previous;
+  if (auto existing = scripts.get(account.id, accounts::kVacationScript))
+    if (auto old = accounts::parse_vacation_script(existing->content)) previous = old->include;
+  for (const auto& s : scripts.list(account.id))
+    if (s.active && s.name != accounts::kVacationScript) previous = s.name;
+  v.include = previous;
+  throw_for(scripts.put(account.id, std::string(accounts::kVacationScript), accounts::vacation_script(v)));
+  if (v.enabled) throw_for(scripts.activate(account.id, accounts::kVacationScript));
+  else throw_for(scripts.activate(account.id, previous));
+  return json_response(200, vacation_json(v));
+}
+
+http::Response Api::list_my_sieve(Call& c) {
+  if (!s_.sieve_scripts) throw ApiError(503, "unavailable", "Sieve is not available");
+  json items = json::array();
+  for (const auto& s : s_.sieve_scripts->list(my_account(c).id))
+    items.push_back({{"name", s.name}, {"size", s.size}, {"active", s.active}, {"updated_at", s.updated_at}});
+  return json_response(200, {{"items", items}, {"extensions", s_.sieve_scripts->language().extensions}});
+}
+
+http::Response Api::get_my_sieve(Call& c) {
+  if (!s_.sieve_scripts) throw ApiError(503, "unavailable", "Sieve is not available");
+  auto s = s_.sieve_scripts->get(my_account(c).id, c.param("name"));
+  if (!s) throw ApiError(404, "not_found", "no such script: " + c.param("name"));
+  return json_response(200, {{"name", s->name}, {"content", s->content}, {"active", s->active}, {"size", s->size}});
+}
+
+http::Response Api::put_my_sieve(Call& c) {
+  if (!s_.sieve_scripts) throw ApiError(503, "unavailable", "Sieve is not available");
+  json b = c.body();
+  auto id = my_account(c).id;
+  throw_for(s_.sieve_scripts->put(id, c.param("name"), req_string(b, "content")));
+  if (opt_bool(b, "active").value_or(false)) throw_for(s_.sieve_scripts->activate(id, c.param("name")));
+  return get_my_sieve(c);
+}
+
+http::Response Api::delete_my_sieve(Call& c) {
+  if (!s_.sieve_scripts) throw ApiError(503, "unavailable", "Sieve is not available");
+  throw_for(s_.sieve_scripts->remove(my_account(c).id, c.param("name")));
+  return no_content();
+}
+
+http::Response Api::activate_my_sieve(Call& c) {
+  if (!s_.sieve_scripts) throw ApiError(503, "unavailable", "Sieve is not available");
+  throw_for(s_.sieve_scripts->activate(my_account(c).id, c.param("name")));
+  return get_my_sieve(c);
+}
+
+}  // namespace kurier::api
