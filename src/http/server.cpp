@@ -3,6 +3,8 @@
 #include "net/asio.h"  // first: it sets Boost.Asio's compile options
 
 #include <array>
+#include <chrono>
+#include <optional>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
 #include <sstream>
@@ -31,19 +33,33 @@ bool expects_continue(const Parser& parser) {
   return it != parser.get().end() && boost::beast::iequals(it->value(), "100-continue");
 }
 
+// The most raw bytes one request may take: its header, its body, and chunked framing for a body
+// sent in small chunks. Beast's limits count the header and the decoded body, not chunk-size
+// lines or trailers, so without this a chunk line that never ends would grow `buffer` forever.
+size_t max_request_bytes(const Limits& limits) {
+  return 2 * (limits.max_header_bytes + limits.max_body_bytes) + 64 * 1024;
+}
+
 // Feeds buffered and newly read bytes to the parser until one request is complete. Bytes after
-// it stay in `buffer` (pipelined requests).
+// it stay in `buffer` (pipelined requests). Once the request has begun, all of it must arrive
+// within limits.read_timeout: a deadline for the whole request, not for each read, so a client
+// sending a byte now and then cannot hold the connection (slowloris).
 net::awaitable<ReadOutcome> read_request(net::Connection& conn, std::string& buffer, Parser& parser,
                                          const Limits& limits) {
+  using Clock = std::chrono::steady_clock;
   bool continue_sent = false;
+  size_t consumed = 0;  // raw bytes of this request the parser took
+  std::optional<Clock::time_point> deadline;
   std::array<char, 16 * 1024> chunk;
   for (;;) {
     if (!buffer.empty()) {
       boost::system::error_code ec;
       size_t used = parser.put(boost::asio::buffer(buffer.data(), buffer.size()), ec);
       buffer.erase(0, used);
+      consumed += used;
       if (ec && ec != bhttp::error::need_more) co_return classify(ec);
       if (parser.is_done()) co_return ReadOutcome::ok;
+      if (consumed + buffer.size() > max_request_bytes(limits)) co_return ReadOutcome::body_too_large;
       if (!ec && used > 0) continue;
     }
     if (parser.is_header_done() && !continue_sent && expects_continue(parser)) {
@@ -53,7 +69,14 @@ net::awaitable<ReadOutcome> read_request(net::Connection& conn, std::string& buf
       if (!written) co_return ReadOutcome::closed;
     }
     bool started = parser.got_some() || !buffer.empty();
-    conn.set_timeout(started ? limits.read_timeout : limits.idle_timeout);
+    if (started && !deadline) deadline = Clock::now() + limits.read_timeout;
+    if (deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left.count() <= 0) co_return ReadOutcome::timeout;
+      conn.set_timeout(left);
+    } else {
+      conn.set_timeout(limits.idle_timeout);
+    }
     // Between requests the connection is idle: a shutdown may close it at once.
     conn.set_waiting_for_command(!started);
     auto r = co_await conn.read_some(std::span<char>(chunk.data(), chunk.size()));

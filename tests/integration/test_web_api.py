@@ -148,6 +148,27 @@ def test_oversized_header_and_body_and_garbage(kurier, admin):
     assert raw_exchange(kurier, b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 400 ")
 
 
+def test_a_chunk_line_that_never_ends_is_refused_not_buffered(kurier):
+    # Beast's header and body limits do not count chunk-size lines: the server must bound the
+    # raw bytes of a request itself (2 x (16 KiB + 1 MiB) + 64 KiB), before any login.
+    head = (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n1;")
+    with socket.create_connection((kurier.host, kurier.port("http")), timeout=15) as s:
+        s.sendall(head)
+        try:
+            for _ in range(64):  # up to 4 MiB of one chunk extension, never a line end
+                s.sendall(b"a" * 65536)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed while this was still sending
+        answer = b""
+        try:
+            while chunk := s.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+
+
 def test_expect_100_continue(kurier):
     with socket.create_connection((kurier.host, kurier.port("http")), timeout=15) as s:
         body = json.dumps({"username": "admin", "password": kurier.admin_password}).encode()
