@@ -200,6 +200,9 @@ export const de: Messages = {
   "audit.action": "Aktion",
   "audit.object": "Objekt",
   "audit.change": "Änderung",
+  "audit.created": "angelegt",
+  "audit.removed": "entfernt",
+  "audit.no_change": "keine Änderung",
   "audit.becomes": "wird zu",
 
   "self.password": "Passwort",

@@ -199,6 +199,9 @@ export const en = {
   "audit.action": "Action",
   "audit.object": "Object",
   "audit.change": "Change",
+  "audit.created": "created",
+  "audit.removed": "removed",
+  "audit.no_change": "no change",
   "audit.becomes": "becomes",
 
   "self.password": "Password",
