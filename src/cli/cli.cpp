@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "cli/admin_commands.h"
+#include "cli/audit_commands.h"
 #include "cli/context.h"
 #include "cli/output.h"
 #include "cli/queue_commands.h"
@@ -135,6 +136,7 @@ int run(int argc, char** argv) {
   add_alias_commands(app, ctx);
   add_admin_commands(app, ctx);
   add_queue_commands(app, ctx);
+  add_audit_commands(app, ctx);
   add_sieve_commands(app, ctx);
 
   try {
