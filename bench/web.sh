@@ -8,6 +8,8 @@
 # so the setup does not spend minutes hashing passwords. usage: bench/web.sh [SECONDS]
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/common.sh"
+# Another checkout's bench may hold common.sh's ports.
+KURIER_OFFSET="${WEB_BENCH_OFFSET:-41000}"
 seconds="${1:-20}"
 accounts=10000
 build_kurier

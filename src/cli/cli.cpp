@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "cli/admin_commands.h"
+#include "cli/audit_commands.h"
 #include "cli/context.h"
 #include "cli/import_commands.h"
 #include "cli/output.h"
@@ -162,6 +163,7 @@ int run(int argc, char** argv) {
   add_alias_commands(app, ctx);
   add_admin_commands(app, ctx);
   add_queue_commands(app, ctx);
+  add_audit_commands(app, ctx);
   add_sieve_commands(app, ctx);
   add_import_commands(app, ctx);
   add_export_commands(app, ctx);

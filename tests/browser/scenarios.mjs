@@ -83,6 +83,12 @@ async function adminSetup(page, cfg) {
   for (const [link, title, shot] of [["Admins", "Admins", "admins"], ["Queue", "Queue", "queue"],
     ["Audit log", "Audit log", "audit"], ["My settings", "My settings", "preferences"]]) {
     await go(page, link, title);
+    if (shot === "audit") {
+      // What was just done through the UI is in the audit log, newest first, with who did it.
+      const row = page.getByRole("row").filter({ hasText: "POST /api/v1/aliases" }).filter({ hasText: alias }).first();
+      await row.waitFor();
+      check((await row.innerText()).includes(cfg.admin), "the audit entry names the admin");
+    }
     await capture(page, cfg.artifacts, shot);
   }
   return { address, alias };
@@ -193,11 +199,11 @@ async function totp(page, cfg) {
 async function appPassword(page, cfg) {
   await login(page, cfg.base, cfg.user, cfg.password);
   await go(page, "App passwords");
-  await field(page, "Name").fill(cfg.name);
+  await field(page, "Name").fill(cfg.app_name);
   await page.getByRole("button", { name: "Create app password" }).click();
   const secret = (await page.locator("code.secret").innerText()).trim();
   check(secret.length >= 12, `an app password is shown: ${secret}`);
-  await page.getByRole("cell", { name: cfg.name }).waitFor();
+  await page.getByRole("cell", { name: cfg.app_name }).waitFor();
   await capture(page, cfg.artifacts, "self-app-password-created");
   return { password: secret };
 }
@@ -205,7 +211,7 @@ async function appPassword(page, cfg) {
 async function revokeAppPassword(page, cfg) {
   await login(page, cfg.base, cfg.user, cfg.password);
   await go(page, "App passwords");
-  const row = page.getByRole("row").filter({ hasText: cfg.name });
+  const row = page.getByRole("row").filter({ hasText: cfg.app_name });
   await row.getByRole("button", { name: "Revoke" }).click();
   await row.getByRole("button", { name: "Really revoke?" }).click();
   await page.getByText("No app passwords.").waitFor();

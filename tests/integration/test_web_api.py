@@ -814,7 +814,42 @@ def test_audit_log_records_changes_without_secrets(kurier, admin, delegation):
     assert status == 200 and hdrs["content-type"] == "application/x-ndjson"
     lines = [json.loads(l) for l in data.decode().splitlines()]
     assert address in [l["object"] for l in lines]
+    cli_lines = [json.loads(l) for l in kurier.cli("audit", "export", "--domain", domain).stdout.splitlines()]
+    assert cli_lines and all(l["domain"] == domain for l in cli_lines)
+    assert [l["id"] for l in cli_lines] == [l["id"] for l in lines if l["domain"] == domain]
     # Refused changes leave no entry.
     n = len(lines)
     delegation["api"].delete("/api/v1/domains/" + delegation["theirs"])
     assert len(admin.raw("GET", "/api/v1/audit/export")[2].decode().splitlines()) == n
+
+
+def outside_address():
+    """This machine's address on its default route (not loopback), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # no packet is sent for a UDP connect
+            ip = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if ip.startswith("127.") else ip
+
+
+def test_plain_http_redirects_to_https_except_loopback_and_metrics(fresh_kurier):
+    ip = outside_address()
+    if not ip:
+        pytest.skip("no non-loopback address on this machine")
+    text = fresh_kurier.config.read_text()
+    fresh_kurier.config.write_text(text.replace('bind = ["127.0.0.1"]', f'bind = ["127.0.0.1", "{ip}"]', 1))
+    fresh_kurier.set_config("web", "metrics_networks", f'["{ip}"]')
+    fresh_kurier.start()
+    conn = http.client.HTTPConnection(ip, fresh_kurier.port("http"), timeout=10)
+    conn.request("GET", "/api/v1/domains?limit=5", headers={"Host": "mail.example.test"})
+    r = conn.getresponse()
+    r.read()
+    assert r.status == 308
+    assert r.getheader("Location") == f"https://mail.example.test:{fresh_kurier.port('https')}/api/v1/domains?limit=5"
+    conn.request("GET", "/metrics")
+    r = conn.getresponse()
+    assert r.status == 200 and b"kurier_messages_total" in r.read()
+    # Loopback is served on plain http.
+    assert Api(fresh_kurier).get("/api/v1/domains")[0] == 401

@@ -197,13 +197,13 @@ def test_admin_switches_on_two_factor_login_and_the_next_login_needs_the_code(ku
 def test_app_password_made_in_the_ui_works_for_imap_until_revoked_in_the_ui(kurier):
     k = kurier
     address, password = k.add_user()
-    out = scenario("app-password", k, user=address, password=password, name="Phone")
+    out = scenario("app-password", k, user=address, password=password, app_name="Phone")
     app_password = out["password"]
     m = imaplib.IMAP4(k.host, k.port("imap"), timeout=30)
     try:
         m.login(address, app_password)
     finally:
         m.logout()
-    scenario("revoke-app-password", k, user=address, password=password, name="Phone")
+    scenario("revoke-app-password", k, user=address, password=password, app_name="Phone")
     with pytest.raises(imaplib.IMAP4.error):
         imaplib.IMAP4(k.host, k.port("imap"), timeout=30).login(address, app_password)

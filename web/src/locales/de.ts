@@ -179,6 +179,9 @@ export const de: Messages = {
   "admins.domains": "Domains",
   "admins.domains_hint": "Für Domain-Administratoren: die verwalteten Domains, eine pro Zeile.",
   "admins.all_domains": "alle Domains",
+  "admins.edit": "{name} ändern",
+  "admins.new_password": "Neues Passwort",
+  "admins.new_password_hint": "Leer: Das Passwort bleibt. Eine Änderung meldet den Administrator überall ab.",
   "admins.add": "Administrator hinzufügen",
   "admins.added": "Administrator {name} hinzugefügt.",
 
@@ -189,6 +192,7 @@ export const de: Messages = {
   "queue.size": "Größe",
   "queue.next_attempt": "Nächster Versuch",
   "queue.attempts": "{n} Versuche",
+  "queue.retry_all": "Alle jetzt erneut versuchen",
   "queue.retry": "Jetzt erneut versuchen",
   "queue.remove": "Entfernen",
 
@@ -200,6 +204,9 @@ export const de: Messages = {
   "audit.action": "Aktion",
   "audit.object": "Objekt",
   "audit.change": "Änderung",
+  "audit.created": "angelegt",
+  "audit.removed": "entfernt",
+  "audit.no_change": "keine Änderung",
   "audit.becomes": "wird zu",
 
   "self.password": "Passwort",

@@ -178,6 +178,9 @@ export const en = {
   "admins.domains": "Domains",
   "admins.domains_hint": "For domain admins: the domains they manage, one per line.",
   "admins.all_domains": "all domains",
+  "admins.edit": "Change {name}",
+  "admins.new_password": "New password",
+  "admins.new_password_hint": "Empty: the password stays. A change logs the admin out everywhere.",
   "admins.add": "Add admin",
   "admins.added": "Admin {name} added.",
 
@@ -188,6 +191,7 @@ export const en = {
   "queue.size": "Size",
   "queue.next_attempt": "Next attempt",
   "queue.attempts": "{n} attempts",
+  "queue.retry_all": "Retry all now",
   "queue.retry": "Retry now",
   "queue.remove": "Remove",
 
@@ -199,6 +203,9 @@ export const en = {
   "audit.action": "Action",
   "audit.object": "Object",
   "audit.change": "Change",
+  "audit.created": "created",
+  "audit.removed": "removed",
+  "audit.no_change": "no change",
   "audit.becomes": "becomes",
 
   "self.password": "Password",

@@ -1,7 +1,7 @@
 // Admin management (super-admins only): the admins with their role and delegated domains, a
 // form to add one (super-admin, or domain admin of some domains) and deletion.
 import { h, clear } from "../dom";
-import { list, post, del, enc } from "../api";
+import { list, post, patch, del, enc } from "../api";
 import { t } from "../i18n";
 import { heading, section, table, confirmButton, errorLine, badge } from "../components";
 import { form, splitList } from "../form";
@@ -20,18 +20,41 @@ export async function adminsPage({ main, session }: PageContext): Promise<void> 
         { label: "admins.name", cell: (a) => a.name },
         { label: "admins.role", cell: (a) => (a.super ? badge(t("admins.super"), "warn") : badge(t("admins.domain_admin"))) },
         { label: "admins.domains", cell: (a) => (a.super ? t("admins.all_domains") : a.domains.join(", ")) },
-        { label: "common.actions", cell: (a) => (a.name === session.username ? "" : confirmButton(t("common.delete"), t("common.confirm_delete"), async () => {
-          await del(`admins/${enc(a.name)}`);
-          await refresh();
-        })) },
+        { label: "common.actions", cell: (a) => h("div", { class: "row-actions" },
+          h("button", { type: "button", onclick: () => edit(a) }, t("common.edit")),
+          a.name === session.username ? null : confirmButton(t("common.delete"), t("common.confirm_delete"), async () => {
+            await del(`admins/${enc(a.name)}`);
+            await refresh();
+          })) },
       ], page.items));
     } catch (e) {
       clear(box);
       box.append(errorLine(e));
     }
   }
+  // Changing an admin: a new password and, for a domain admin, its domains.
+  const editor = h("div", {});
+  function edit(a: Admin): void {
+    clear(editor);
+    editor.append(section(t("admins.edit", { name: a.name }), form({
+      submit: "common.save",
+      fields: [
+        { name: "password", label: "admins.new_password", type: "password", autocomplete: "new-password", hint: "admins.new_password_hint" },
+        ...(a.super ? [] : [{ name: "domains", label: "admins.domains" as const, type: "textarea" as const, rows: 3, value: a.domains.join("\n"), hint: "admins.domains_hint" as const }]),
+      ],
+      onSubmit: async (v) => {
+        const body: Record<string, unknown> = {};
+        if (v.password) body.password = v.password;
+        if (!a.super) body.domains = splitList(v.domains);
+        await patch(`admins/${enc(a.name)}`, body);
+        await refresh();
+      },
+    })));
+    (editor.querySelector("h2") as HTMLElement).setAttribute("tabindex", "-1");
+    (editor.querySelector("h2") as HTMLElement).focus();
+  }
   await refresh();
-  main.append(section(t("nav.admins"), box), section(t("admins.add"), form({
+  main.append(section(t("nav.admins"), box), editor, section(t("admins.add"), form({
     submit: "admins.add",
     fields: [
       { name: "name", label: "admins.name", required: true, autocomplete: "off" },

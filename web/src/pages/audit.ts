@@ -3,7 +3,7 @@
 import { h } from "../dom";
 import { list } from "../api";
 import { t, formatDate } from "../i18n";
-import { heading, table, pagedList } from "../components";
+import { heading, table, pagedList, badge } from "../components";
 import type { PageContext } from "../main";
 
 interface AuditEntry {
@@ -11,7 +11,24 @@ interface AuditEntry {
   action?: string; target?: string; object?: string; domain?: string; before?: unknown; after?: unknown;
 }
 
-const show = (v: unknown): string => (v === null || v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v, null, 1));
+type Json = Record<string, unknown> | null;
+const text = (v: unknown): string => (v === null || v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+// What a change did, field by field: created (the new values), removed, or only the fields whose
+// value changed as "before → after". Secrets never reach here (the server removed them).
+function change(before: unknown, after: unknown): HTMLElement {
+  const b = (isObject(before) ? before : null) as Json;
+  const a = (isObject(after) ? after : null) as Json;
+  const line = (k: string, v: Node | string) => h("li", {}, h("span", { class: "field-name" }, `${k}: `), v);
+  const arrow = (x: unknown, y: unknown) => [text(x), h("span", { "aria-hidden": "true" }, " → "), h("span", { class: "visually-hidden" }, ` ${t("audit.becomes")} `), text(y)];
+  if (!b && a) return h("ul", { class: "plain change" }, h("li", {}, badge(t("audit.created"), "ok")), Object.entries(a).map(([k, v]) => line(k, text(v))));
+  if (b && !a) return h("ul", { class: "plain change" }, h("li", {}, badge(t("audit.removed"), "bad")));
+  if (!b || !a) return h("span", {}, "—");
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+  if (!keys.length) return h("span", {}, t("audit.no_change"));
+  return h("ul", { class: "plain change" }, keys.map((k) => line(k, h("span", {}, ...arrow(b[k], a[k])))));
+}
 
 export async function auditPage({ main }: PageContext): Promise<void> {
   main.append(heading(t("nav.audit"),
@@ -22,6 +39,6 @@ export async function auditPage({ main }: PageContext): Promise<void> {
       { label: "audit.who", cell: (e) => `${e.actor ?? "—"}${e.ip ? ` (${e.ip})` : ""}` },
       { label: "audit.action", cell: (e) => h("code", {}, e.action ?? "") },
       { label: "audit.object", cell: (e) => e.target ?? e.object ?? e.domain ?? "" },
-      { label: "audit.change", cell: (e) => h("div", { class: "change" }, h("pre", {}, show(e.before)), h("span", { "aria-hidden": "true" }, "→"), h("span", { class: "visually-hidden" }, t("audit.becomes")), h("pre", {}, show(e.after))) },
+      { label: "audit.change", cell: (e) => change(e.before, e.after) },
     ], items, "audit.none")));
 }

@@ -13,9 +13,13 @@ interface QueueItem {
 }
 
 export async function queuePage({ main }: PageContext): Promise<void> {
-  main.append(heading(t("nav.queue")));
   const box = h("div", { "aria-live": "polite" });
-  main.append(box);
+  const retryAll = h("button", { type: "button" }, t("queue.retry_all"));
+  retryAll.addEventListener("click", async () => {
+    retryAll.disabled = true;
+    try { await post("queue/retry"); await refresh(); } catch (e) { box.prepend(errorLine(e)); } finally { retryAll.disabled = false; }
+  });
+  main.append(heading(t("nav.queue"), retryAll), box);
   async function refresh(): Promise<void> {
     try {
       const page = await list<QueueItem>("queue", { limit: 200 });
