@@ -22,7 +22,9 @@ build_kurier() {
 
 start_kurier() {
   rm -rf "$WORK/kurier"; mkdir -p "$WORK"
+  # KURIER_DIRECTORY_DSN: the directory on that MariaDB/PostgreSQL database (bench/directory_backends.sh).
   "$KURIER" init --data-dir "$WORK/kurier" --hostname localhost --bind 127.0.0.1 \
+    ${KURIER_DIRECTORY_DSN:+--directory-dsn "$KURIER_DIRECTORY_DSN"} \
     --port-offset "$KURIER_OFFSET" >/dev/null
   # Benchmarks open thousands of connections from 127.0.0.1.
   sed -i 's/^\[limits\]$/[limits]\nmax_connections = 50000\nmax_connections_per_ip = 50000/' "$WORK/kurier/kurier.toml"

@@ -18,6 +18,7 @@
 #include "cli/output.h"
 #include "cli/queue_commands.h"
 #include "cli/sieve_commands.h"
+#include "cli/web_cyradm_import.h"
 #include "cli/selfsigned.h"
 #include "common/base64.h"
 #include "common/strings.h"
@@ -162,6 +163,7 @@ int run(int argc, char** argv) {
   add_admin_commands(app, ctx);
   add_queue_commands(app, ctx);
   add_sieve_commands(app, ctx);
+  add_web_cyradm_import(app, ctx);
 
   try {
     app.parse(argc, argv);
