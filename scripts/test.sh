@@ -36,8 +36,9 @@ echo "integration tests: $(( $(date +%s) - t0 )) s"
 t0=$(date +%s)
 /usr/bin/python3 tests/integration/db_support.py mariadb postgresql -- \
   sh -c "$build/tests/unit/unit_sqldb --gtest_brief=1 && $build/tests/unit/unit_directory --gtest_brief=1"
+# (test_directory_backends.py and test_sql_directory.py start servers of their own in the run above.)
 directory_tests=(test_cli.py test_auth.py test_account_removal.py test_serve.py test_managesieve.py
-                 test_directory_backends.py)
+                 test_lmtp.py test_import_web_cyradm.py)
 for backend in mariadb postgresql; do
   KURIER_DIRECTORY_BACKEND=$backend KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest \
     -c tests/integration/pytest.ini "${directory_tests[@]/#/tests/integration/}" -q
