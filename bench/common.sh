@@ -4,7 +4,7 @@ set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ANCHORS="${ANCHORS:-$BENCH_ROOT/../shared/anchors}"
 WORK="${BENCH_WORK:-/tmp/kurier-bench}"
-KURIER_OFFSET=40000
+KURIER_OFFSET="${KURIER_OFFSET:-40000}"
 ANCHOR_OFFSET=30000
 USERS="${BENCH_USERS:-100}"
 KURIER_PASSWORD="bench-password"   # kurier enforces 8+ characters
