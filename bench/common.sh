@@ -4,7 +4,7 @@ set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ANCHORS="${ANCHORS:-$BENCH_ROOT/../shared/anchors}"
 WORK="${BENCH_WORK:-/tmp/kurier-bench}"
-KURIER_OFFSET=40000
+KURIER_OFFSET="${KURIER_OFFSET:-40000}"
 ANCHOR_OFFSET=30000
 USERS="${BENCH_USERS:-100}"
 KURIER_PASSWORD="bench-password"   # kurier enforces 8+ characters
@@ -29,7 +29,9 @@ build_bench_tool() {  # NAME
 
 start_kurier() {
   rm -rf "$WORK/kurier"; mkdir -p "$WORK"
+  # KURIER_DIRECTORY_DSN: the directory on that MariaDB/PostgreSQL database (bench/directory_backends.sh).
   "$KURIER" init --data-dir "$WORK/kurier" --hostname localhost --bind 127.0.0.1 \
+    ${KURIER_DIRECTORY_DSN:+--directory-dsn "$KURIER_DIRECTORY_DSN"} \
     --port-offset "$KURIER_OFFSET" >/dev/null
   # Benchmarks open thousands of connections from 127.0.0.1.
   sed -i 's/^\[limits\]$/[limits]\nmax_connections = 50000\nmax_connections_per_ip = 50000/' "$WORK/kurier/kurier.toml"

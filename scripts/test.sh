@@ -42,8 +42,9 @@ echo "web UI screenshots (desktop and phone): $KURIER_BROWSER_ARTIFACTS"
 t0=$(date +%s)
 /usr/bin/python3 tests/integration/db_support.py mariadb postgresql -- \
   sh -c "$build/tests/unit/unit_sqldb --gtest_brief=1 && $build/tests/unit/unit_directory --gtest_brief=1" || rc=$?
+# (test_directory_backends.py and test_sql_directory.py start servers of their own in the run above.)
 directory_tests=(test_cli.py test_auth.py test_account_removal.py test_serve.py test_managesieve.py
-                 test_directory_backends.py)
+                 test_lmtp.py test_import_web_cyradm.py)
 for backend in mariadb postgresql; do
   KURIER_DIRECTORY_BACKEND=$backend KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest \
     -c tests/integration/pytest.ini "${directory_tests[@]/#/tests/integration/}" -q || rc=$?

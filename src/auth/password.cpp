@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <memory>
 #include <semaphore>
 #include <stdexcept>
@@ -28,6 +29,11 @@ constexpr std::array<std::string_view, 7> kCryptPrefixes = {"$1$",  "$5$",  "$6$
 constexpr std::array<std::string_view, 5> kCryptSchemes = {"CRYPT", "MD5-CRYPT", "SHA256-CRYPT",
                                                            "SHA512-CRYPT", "BLF-CRYPT"};
 constexpr std::array<std::string_view, 2> kPlainSchemes = {"PLAIN", "CLEARTEXT"};
+// Schemes an external directory hands over (directory/external_sql_directory.h): MySQL's
+// PASSWORD() ("*" and 40 upper-case hex digits of SHA1(SHA1(password))) and traditional DES
+// crypt(3), 13 characters with a 2-character salt (Web-cyradm's $CRYPT settings).
+constexpr std::string_view kMysql41Scheme = "MYSQL41";
+constexpr std::string_view kDesCryptScheme = "DES-CRYPT";
 
 struct SchemeAndValue {
   std::string scheme;  // upper-case name between braces, empty if there was no "{...}" prefix
@@ -101,6 +107,31 @@ bool verify_crypt(std::string_view password, std::string_view hash) {
   return result != nullptr && equal_constant_time(result, hash);
 }
 
+bool verify_mysql41(std::string_view password, std::string_view stored) {
+  unsigned char once[SHA_DIGEST_LENGTH], twice[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(password.data()), password.size(), once);
+  SHA1(once, sizeof once, twice);
+  OPENSSL_cleanse(once, sizeof once);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string expected = "*";
+  for (unsigned char b : twice) {
+    expected += kHex[b >> 4];
+    expected += kHex[b & 15];
+  }
+  return equal_constant_time(expected, to_upper(stored));
+}
+
+bool verify_des_crypt(std::string_view password, std::string_view hash) {
+  if (hash.size() != 13 || password.size() > 8 + 503) return false;  // DES reads 8 characters
+  for (char c : hash)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/')) return false;
+  std::string password_z(password), hash_z(hash);
+  CryptData work;
+  const char* result = crypt_bounded(password_z.c_str(), hash_z.c_str(), work.data.get());
+  OPENSSL_cleanse(password_z.data(), password_z.size());
+  return result != nullptr && equal_constant_time(result, hash);
+}
+
 }  // namespace
 
 std::string hash_password(std::string_view password) {
@@ -127,6 +158,8 @@ bool verify_password(std::string_view password, std::string_view stored) {
   if (contains(kCryptSchemes, parts.scheme)) return verify_crypt(password, parts.value);
   if (contains(kPlainSchemes, parts.scheme))
     return equal_plain_constant_time(password, parts.value);
+  if (parts.scheme == kMysql41Scheme) return verify_mysql41(password, parts.value);
+  if (parts.scheme == kDesCryptScheme) return verify_des_crypt(password, parts.value);
   return false;
 }
 

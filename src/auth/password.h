@@ -3,7 +3,8 @@
 // accepts the hashes an operator imports from other servers: MD5-crypt "$1$", SHA-crypt "$5$"
 // and "$6$", bcrypt "$2a$"/"$2b$"/"$2y$", optionally behind a Dovecot-style scheme prefix
 // ("{CRYPT}", "{MD5-CRYPT}", "{SHA256-CRYPT}", "{SHA512-CRYPT}", "{BLF-CRYPT}"), and
-// "{PLAIN}secret" / "{CLEARTEXT}secret". Everything here is thread-safe: each call uses its own
+// "{PLAIN}secret" / "{CLEARTEXT}secret", and what the seed's Web-cyradm wrote: MySQL PASSWORD()
+// as "{MYSQL41}*HEX" and traditional DES crypt as "{DES-CRYPT}xxxxxxxxxxxxx". Everything here is thread-safe: each call uses its own
 // struct crypt_data (32 KiB, heap-allocated so it never lands on a coroutine stack).
 #pragma once
 #include <cstddef>

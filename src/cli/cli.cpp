@@ -20,6 +20,7 @@
 #include "cli/output.h"
 #include "cli/queue_commands.h"
 #include "cli/sieve_commands.h"
+#include "cli/web_cyradm_import.h"
 #include "cli/selfsigned.h"
 #include "common/base64.h"
 #include "common/strings.h"
@@ -165,7 +166,10 @@ int run(int argc, char** argv) {
   add_queue_commands(app, ctx);
   add_audit_commands(app, ctx);
   add_sieve_commands(app, ctx);
-  add_import_commands(app, ctx);
+  CLI::App* import = app.add_subcommand("import", "import mail or a directory from another server");
+  import->require_subcommand(1);
+  add_import_commands(*import, ctx);
+  add_web_cyradm_import(*import, ctx);
   add_export_commands(app, ctx);
 
   try {

@@ -36,14 +36,6 @@ std::string absolute(const std::string& path) {
   return ec ? fs::absolute(path).string() : p.string();
 }
 
-CLI::App* import_parent(CLI::App& app) {
-  try {
-    return app.get_subcommand("import");
-  } catch (const CLI::OptionNotFound&) {
-    return app.add_subcommand("import", "import mail or a directory from another server")->require_subcommand(1);
-  }
-}
-
 template <class Run>
 void run_import(Context& ctx, const std::string& to, const std::string& kind, const std::string& source, Run run) {
   const auto& config = ctx.config();
@@ -97,9 +89,9 @@ void add_imap_import(CLI::App* parent, Context& ctx, ImportArgs& a) {
 
 }  // namespace
 
-void add_import_commands(CLI::App& app, Context& ctx) {
+void add_import_commands(CLI::App& import, Context& ctx) {
   static ImportArgs args;
-  CLI::App* parent = import_parent(app);
+  CLI::App* parent = &import;
   add_file_import(parent, ctx, args, "maildir", "import a Dovecot/Courier Maildir", "DIR");
   add_file_import(parent, ctx, args, "mbox", "import an mbox file", "FILE");
   add_file_import(parent, ctx, args, "cyrus", "import one Cyrus user's spool tree", "DIR");

@@ -9,7 +9,8 @@ class App;
 namespace kurier::cli {
 
 struct Context;
-void add_import_commands(CLI::App& app, Context& ctx);
+// Adds maildir, mbox, cyrus and imap under `kurier import`.
+void add_import_commands(CLI::App& import, Context& ctx);
 void add_export_commands(CLI::App& app, Context& ctx);
 
 }  // namespace kurier::cli

@@ -138,6 +138,15 @@ struct Config {
   struct Directory {
     std::string backend = "sqlite";  // "sqlite" (data_dir/directory.db), "mariadb", "postgresql", "sql"
     std::string dsn;                 // mariadb://… or postgresql://… (sqldb/dsn.h); "" for sqlite
+    // backend "sql" (directory/external_sql_directory.h): queries into another application's
+    // database, each `?` bound to the key; Web-cyradm's tables by default.
+    std::string password_query = "SELECT password FROM accountuser WHERE username = ?";
+    std::string address_query = "SELECT dest FROM virtual WHERE alias = ? AND status = 1";
+    std::string alias_query = "SELECT dest FROM virtual WHERE alias = ? AND status = 1";
+    std::string domain_query = "SELECT domain_name FROM domain WHERE domain_name = ?";
+    std::string sender_query =
+        "SELECT alias FROM virtual WHERE username = ? AND status = 1 AND alias NOT LIKE '@%' ORDER BY alias";
+    std::string password_scheme = "auto";  // "auto", or "des": 13-character hashes are DES crypt
     bool operator==(const Directory&) const = default;
   } directory;
   struct Web {

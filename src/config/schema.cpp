@@ -427,6 +427,15 @@ std::string check_dsn(std::string_view s) {
   }
 }
 
+// A query of the "sql" backend: one SELECT with `?` for the key, nothing spliced in.
+std::string check_query(std::string_view s) {
+  std::string lower = to_lower(s);
+  if (!lower.starts_with("select ")) return "must be a SELECT";
+  if (s.find('?') == std::string_view::npos) return "needs a ? for the key";
+  if (s.find(';') != std::string_view::npos) return "must be one statement (no ';')";
+  return "";
+}
+
 std::vector<Field> directory_fields() {
   return {
       choice("directory", "backend", {"sqlite", "mariadb", "postgresql", "sql"},
@@ -434,6 +443,18 @@ std::vector<Field> directory_fields() {
              "\"sqlite\" (DATA/directory.db), \"mariadb\" or \"postgresql\" (kurier's schema at dsn), \"sql\" (another application's database)."),
       text("directory", "dsn", check_dsn, [](auto& c) -> auto& { return c.directory.dsn; },
            "The database server: \"mariadb://USER:PASSWORD@HOST:PORT/DB\" or \"postgresql://…\" (?sslmode=require for TLS)."),
+      text("directory", "password_query", check_query, [](auto& c) -> auto& { return c.directory.password_query; },
+           "backend \"sql\": login -> stored password (crypt, MySQL PASSWORD() or plaintext)."),
+      text("directory", "address_query", check_query, [](auto& c) -> auto& { return c.directory.address_query; },
+           "backend \"sql\": address -> login(s) of the account it belongs to."),
+      text("directory", "alias_query", check_query, [](auto& c) -> auto& { return c.directory.alias_query; },
+           "backend \"sql\": address or @domain -> targets (addresses, logins, @domain)."),
+      text("directory", "domain_query", check_query, [](auto& c) -> auto& { return c.directory.domain_query; },
+           "backend \"sql\": domain -> a row when the domain is local."),
+      text("directory", "sender_query", check_query, [](auto& c) -> auto& { return c.directory.sender_query; },
+           "backend \"sql\": login -> its primary address (sender rewriting)."),
+      choice("directory", "password_scheme", {"auto", "des"}, [](auto& c) -> auto& { return c.directory.password_scheme; },
+             "backend \"sql\": \"des\" reads 13-character passwords as DES crypt(3), \"auto\" as plaintext."),
   };
 }
 

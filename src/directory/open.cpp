@@ -1,6 +1,7 @@
 // Choosing the directory backend (see open.h).
 #include "directory/open.h"
 
+#include "directory/external_sql_directory.h"
 #include "directory/sql_directory.h"
 #include "sqldb/dsn.h"
 #include "sqldb/mariadb_driver.h"
@@ -10,7 +11,9 @@ namespace kurier::directory {
 
 std::string sqlite_path(const config::Config& c) { return (c.data_dir / "directory.db").string(); }
 
-std::unique_ptr<Directory> open_server(const std::string& dsn_text) {
+namespace {
+
+std::unique_ptr<sqldb::Pool> server_pool(const std::string& dsn_text) {
   sqldb::Dsn dsn;
   try {
     dsn = sqldb::parse_dsn(dsn_text);
@@ -22,13 +25,24 @@ std::unique_ptr<Directory> open_server(const std::string& dsn_text) {
     factory = [dsn] { return sqldb::open_mariadb(dsn); };
   else
     factory = [dsn] { return sqldb::open_postgresql(dsn); };
-  return open_sql(std::make_unique<sqldb::Pool>(dsn.dialect, std::move(factory), dsn.pool_size));
+  return std::make_unique<sqldb::Pool>(dsn.dialect, std::move(factory), dsn.pool_size);
+}
+
+}  // namespace
+
+std::unique_ptr<Directory> open_server(const std::string& dsn_text) { return open_sql(server_pool(dsn_text)); }
+
+std::unique_ptr<Directory> open_external(const config::Config& c) {
+  const auto& d = c.directory;
+  ExternalQueries q{d.password_query, d.address_query, d.alias_query, d.domain_query, d.sender_query, d.password_scheme};
+  return open_external(server_pool(d.dsn), open_sqlite(sqlite_path(c)), std::move(q));
 }
 
 std::unique_ptr<Directory> open_configured(const config::Config& c) {
   const std::string& backend = c.directory.backend;
   if (backend == "sqlite") return open_sqlite(sqlite_path(c));
   if (backend == "mariadb" || backend == "postgresql") return open_server(c.directory.dsn);
+  if (backend == "sql") return open_external(c);
   throw Error(Error::Invalid, "[directory] backend \"" + backend + "\" is not available in this build");
 }
 

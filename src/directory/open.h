@@ -17,6 +17,10 @@ std::unique_ptr<Directory> open_configured(const config::Config& c);
 // The SQLite file of the "sqlite" backend.
 std::string sqlite_path(const config::Config& c);
 
+// The "sql" backend: [directory] dsn's database read through the configured queries, with
+// kurier's own records in data_dir/directory.db (external_sql_directory.h).
+std::unique_ptr<Directory> open_external(const config::Config& c);
+
 // kurier's directory on the server a DSN names (mariadb://…, postgresql://…).
 std::unique_ptr<Directory> open_server(const std::string& dsn);
 

@@ -154,3 +154,22 @@ TEST(Password, IsThreadSafe) {
 
 }  // namespace
 }  // namespace kurier::auth
+
+// What Web-cyradm stored: MySQL's PASSWORD() (SELECT PASSWORD('secret') on MariaDB 10.11) and
+// PHP's crypt() with a two-character salt (Python's crypt.crypt('secret', 'ab')).
+TEST(Password, WebCyradmHashes) {
+  using kurier::auth::needs_rehash;
+  using kurier::auth::verify_password;
+  const std::string mysql = "{MYSQL41}*14E65567ABDB5135D0CFD9A70B3032C179A49EE7";
+  EXPECT_TRUE(verify_password("secret", mysql));
+  EXPECT_TRUE(verify_password("secret", "{MYSQL41}*14e65567abdb5135d0cfd9a70b3032c179a49ee7"));
+  EXPECT_FALSE(verify_password("Secret", mysql));
+  EXPECT_FALSE(verify_password("secret", "{MYSQL41}*14E65567ABDB5135D0CFD9A70B3032C179A49EE8"));
+  EXPECT_TRUE(needs_rehash(mysql));
+  const std::string des = "{DES-CRYPT}abNANd1rDfiNc";
+  EXPECT_TRUE(verify_password("secret", des));
+  EXPECT_FALSE(verify_password("secreT", des));
+  EXPECT_FALSE(verify_password("secret", "{DES-CRYPT}abNANd1rDfiN"));   // 12 characters
+  EXPECT_FALSE(verify_password("secret", "abNANd1rDfiNc"));              // DES only when named
+  EXPECT_TRUE(needs_rehash(des));
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Directory lookups under load on each backend (issue 12 target: MariaDB and PostgreSQL at >= 80%
+# of SQLite's rate): a Release kurier per backend, its directory on SQLite, then on a MariaDB and
+# a PostgreSQL started by tests/integration/db_support.py on loopback; RCPT lookups/s and IMAP
+# logins/s (bench/directory_load.py), and each server backend's ratio to SQLite.
+#   bench/directory_backends.sh [USERS] [CLIENTS] [SECONDS]
+source "$(dirname "$0")/common.sh"
+users="${1:-100}"; clients="${2:-8}"; seconds="${3:-10}"
+export USERS="$users"
+[ -x "$KURIER" ] || build_kurier
+declare -A rcpt login
+for backend in sqlite mariadb postgresql; do
+  if [ "$backend" = sqlite ]; then
+    start_kurier
+    trap stop_kurier EXIT
+    read -r rcpt[$backend] login[$backend] < <(python3 "$BENCH_ROOT/bench/directory_load.py" 127.0.0.1 \
+      $((KURIER_OFFSET + 25)) $((KURIER_OFFSET + 143)) "$KURIER_PASSWORD" "$users" --clients "$clients" --seconds "$seconds")
+    stop_kurier
+    trap - EXIT
+  else
+    # db_support starts the server and gives its DSN; the same setup as start_kurier, on that DSN.
+    read -r rcpt[$backend] login[$backend] < <(/usr/bin/python3 "$BENCH_ROOT/tests/integration/db_support.py" "$backend" -- \
+      bash -c "source '$BENCH_ROOT/bench/common.sh'; USERS=$users; KURIER_DIRECTORY_DSN=\$KURIER_TEST_${backend^^}_DSN
+        start_kurier; trap stop_kurier EXIT
+        python3 '$BENCH_ROOT/bench/directory_load.py' 127.0.0.1 $((KURIER_OFFSET + 25)) $((KURIER_OFFSET + 143)) \
+          '$KURIER_PASSWORD' $users --clients $clients --seconds $seconds")
+  fi
+  echo "$backend: ${rcpt[$backend]} RCPT lookups/s, ${login[$backend]} logins/s"
+done
+for backend in mariadb postgresql; do
+  echo "$backend vs sqlite: RCPT $(ratio "${rcpt[$backend]}" "${rcpt[sqlite]}"), logins $(ratio "${login[$backend]}" "${login[sqlite]}")"
+done
