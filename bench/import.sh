@@ -23,8 +23,9 @@ echo "Maildir import, $maildir_messages messages of 4 KiB, server running: $("${
 
 # The anchors' Dovecot gets the first IMAP_MESSAGES of the same messages as user2's INBOX.
 src="$WORK/anchor/mail/user2/Maildir"
+rm -rf "$src"  # a clean source each run (the anchor keeps its mail between runs)
 mkdir -p "$src/cur" "$src/new" "$src/tmp"
-find "$WORK/maildir/cur" -type f | head -n "$imap_messages" | xargs -r cp -t "$src/cur"
+find "$WORK/maildir/cur" -type f | sed -n "1,${imap_messages}p" | xargs -r cp -t "$src/cur"
 chown -R mail:mail "$WORK/anchor/mail/user2"
 doveadm -c "$WORK/anchor/dovecot.conf" index -u user2@example.test INBOX >/dev/null
 printf 'pass\n' > "$WORK/anchor-password"

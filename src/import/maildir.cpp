@@ -117,7 +117,9 @@ std::optional<UidlistEntry> parse_record(std::string_view line, int version, std
     for (auto f : fields(rest.substr(0, colon))) entry.extensions[f[0]] = std::string(f.substr(1));
     entry.filename = std::string(rest.substr(colon == 0 ? 1 : colon + 2));
   }
-  if (entry.filename.empty() || entry.filename.find('/') != std::string::npos) {
+  bool control = std::any_of(entry.filename.begin(), entry.filename.end(),
+                             [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  if (entry.filename.empty() || entry.filename.find('/') != std::string::npos || control) {
     why = "bad file name";
     return std::nullopt;
   }

@@ -157,5 +157,36 @@ TEST_F(ImportOpsTest, GuestCommitsArePublishedByTheOwner) {
   EXPECT_EQ(store_->expunged_messages(box, {{held, held}}).size(), 1u);
 }
 
+// A guest giving an unused mailbox its source's UIDVALIDITY: a session that had it selected
+// must start over, so the owner publishes it as the mailbox going away.
+TEST_F(ImportOpsTest, GuestUidValidityChangeIsPublishedAsAReset) {
+  store_.reset();
+  SqliteMailStore::Options owner_options;
+  owner_options.db_path = dir_.path() / "store.db";
+  owner_options.watch_interval_ms = 10;
+  store_ = std::make_unique<SqliteMailStore>(owner_options, *blobs_);
+  MailboxId box = inbox();
+  std::mutex mutex;
+  std::condition_variable seen;
+  std::vector<MailboxChange> published;
+  auto sub = store_->changes().subscribe(box, [&](const MailboxChange& c) {
+    std::lock_guard lock(mutex);
+    published.push_back(c);
+    seen.notify_all();
+  });
+  FileBlobStore guest_blobs(dir_.path() / "blobs", true);
+  SqliteMailStore::Options guest_options;
+  guest_options.db_path = dir_.path() / "store.db";
+  guest_options.guest = true;
+  SqliteMailStore guest(guest_options, guest_blobs);
+  EXPECT_EQ(guest.prepare_import_mailbox(kAlice, "INBOX", 77).uidvalidity, 77u);
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(seen.wait_for(lock, std::chrono::seconds(10), [&] { return !published.empty(); }));
+  EXPECT_TRUE(published[0].mailbox_deleted);
+  EXPECT_EQ(published.size(), 1u);
+  lock.unlock();
+  EXPECT_EQ(store_->publish_external_changes(), 0u);  // each journal row is published once
+}
+
 }  // namespace
 }  // namespace kurier::store
