@@ -136,6 +136,30 @@ class ExternalSqlDirectory final : public Directory {
   void rename_sieve_script(int64_t id, std::string_view from, std::string_view to) override {
     local_->rename_sieve_script(id, from, to);
   }
+  // Paging lists the shadow accounts, like list_accounts.
+  std::vector<Account> page_accounts(std::optional<int64_t> domain_id, std::string_view after, size_t limit) override {
+    return local_->page_accounts(domain_id, after, limit);
+  }
+
+  // kurier's own credentials and records (app passwords, API keys, TOTP, audit) have no place in
+  // the other application's tables: they live in the local shadow directory.
+  int64_t add_app_password(const AppPassword& p) override { return local_->add_app_password(p); }
+  std::vector<AppPassword> list_app_passwords(int64_t id) override { return local_->list_app_passwords(id); }
+  std::optional<AppPassword> find_app_password(std::string_view hash) override { return local_->find_app_password(hash); }
+  bool remove_app_password(int64_t account_id, int64_t id) override { return local_->remove_app_password(account_id, id); }
+  int64_t add_api_key(const ApiKey& k) override { return local_->add_api_key(k); }
+  std::optional<ApiKey> find_api_key(std::string_view hash) override { return local_->find_api_key(hash); }
+  std::vector<ApiKey> list_api_keys() override { return local_->list_api_keys(); }
+  bool revoke_api_key(int64_t id, int64_t when) override { return local_->revoke_api_key(id, when); }
+  std::optional<TotpSecret> find_totp(std::string_view principal) override { return local_->find_totp(principal); }
+  void put_totp(const TotpSecret& t) override { local_->put_totp(t); }
+  void remove_totp(std::string_view principal) override { local_->remove_totp(principal); }
+  bool use_totp_step(std::string_view principal, int64_t step) override { return local_->use_totp_step(principal, step); }
+  int64_t append_audit(const AuditEntry& e) override { return local_->append_audit(e); }
+  std::vector<AuditEntry> list_audit(const std::vector<std::string>& domains, int64_t before_id, size_t limit) override {
+    return local_->list_audit(domains, before_id, limit);
+  }
+
   // Changes in the other database cannot be seen: only kurier's own.
   uint64_t version() override { return local_->version(); }
 
