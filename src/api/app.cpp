@@ -400,33 +400,29 @@ void Api::check_access(const Call& c, const RouteSpec& spec) {
 
 // ---- login / logout ----
 
-Api::LoginOutcome Api::check_login(const std::string& username, const std::string& password,
-                                   const std::optional<std::string>& totp, const std::string& ip) {
+Api::LoginOutcome Api::check_login(const std::string& username, const std::string& password, const std::string& ip) {
   LoginOutcome out;
   if (auto admin = s_.authenticator.check_admin_login(username, password, ip)) {
     out.principal = web::Principal{web::Principal::Admin, admin->name};
   } else if (username.find('@') != std::string::npos || s_.directory.find_account_by_login(username)) {
-    // Not an admin: a mail user logging in for self-service (the password of its mail logins).
-    auto r = s_.authenticator.check_password(username, password, directory::Service(0), ip);
+    // Not an admin: a mail user logging in for self-service, with the account's own password
+    // (never an app password: those are for mail clients only).
+    auto r = s_.authenticator.check_web_password(username, password, ip);
     if (r.status == accounts::LoginResult::Ok) out.principal = web::Principal{web::Principal::User, r.account.address};
     else if (r.status == accounts::LoginResult::Disabled) out.code = "account_disabled";
   }
   if (!out.principal) return out;
-  // The second factor, once confirmed (RFC 6238): each code works once.
   auto secret = s_.directory.find_totp(totp_principal(*out.principal));
-  if (!secret || !secret->confirmed) return out;
-  if (!totp || totp->empty()) {
-    out.principal.reset();
-    out.code = "totp_required";
-    return out;
-  }
-  auto step = web::verify_totp(secret->secret, *totp, std::time(nullptr));
-  if (!step || !s_.directory.use_totp_step(secret->principal, int64_t(*step))) {
-    s_.authenticator.note_failure(username, ip);
-    out.principal.reset();
-    out.code = "totp_invalid";
-  }
+  out.needs_totp = secret && secret->confirmed;
   return out;
+}
+
+// RFC 6238: the code of the current step or one step either side; each step works once.
+bool Api::check_totp_code(const std::string& principal, const std::string& code, std::time_t now) {
+  auto secret = s_.directory.find_totp(principal);
+  if (!secret || !secret->confirmed) return false;
+  auto step = web::verify_totp(secret->secret, code, now);
+  return step && s_.directory.use_totp_step(secret->principal, int64_t(*step));
 }
 
 net::awaitable<http::Response> Api::login(http::Request& req) {
@@ -448,13 +444,37 @@ net::awaitable<http::Response> Api::login(http::Request& req) {
   auto wait = s_.authenticator.attempt_wait(req.remote_ip, username);
   if (wait.count() > 0) co_await sleep_for(wait);
   std::string ip = req.remote_ip;
-  auto check = [&] { return check_login(username, password, totp, ip); };
+  auto check = [&] { return check_login(username, password, ip); };
   LoginOutcome outcome = co_await s_.runtime.offload(check, net::Pool::login);
+  if (outcome.principal && outcome.needs_totp) {
+    // The second factor. A right password is not a success yet: it resets nothing, and wrong
+    // codes are counted per principal, so guessing codes is slowed like guessing passwords.
+    std::string principal = totp_principal(*outcome.principal);
+    if (!totp || totp->empty()) {
+      outcome.principal.reset();
+      outcome.code = "totp_required";
+    } else {
+      auto totp_wait = s_.authenticator.totp_attempt_wait(principal);
+      if (totp_wait.count() > 0) co_await sleep_for(totp_wait);
+      std::time_t now = std::time(nullptr);
+      auto verify = [&] { return check_totp_code(principal, *totp, now); };
+      if (co_await s_.runtime.offload(verify, net::Pool::login)) {
+        s_.authenticator.totp_success(principal);
+      } else {
+        s_.authenticator.note_failure(username, ip);
+        auto delay = s_.authenticator.totp_failure(principal, ip);
+        if (delay.count() > 0) co_await sleep_for(delay);
+        outcome.principal.reset();
+        outcome.code = "totp_invalid";
+      }
+    }
+  }
   if (!outcome.principal) {
     auto delay = s_.authenticator.failure_delay(req.remote_ip, username);
     if (delay.count() > 0) co_await sleep_for(delay);
     co_return http::problem(401, outcome.code, "wrong username or password");
   }
+  s_.authenticator.note_success(username, ip);
   auto created = sessions_.create(*outcome.principal, std::time(nullptr));
   log::info("web.login", {{"who", outcome.principal->name}, {"ip", req.remote_ip}});
   Caller c;

@@ -853,3 +853,50 @@ def test_plain_http_redirects_to_https_except_loopback_and_metrics(fresh_kurier)
     assert r.status == 200 and b"kurier_messages_total" in r.read()
     # Loopback is served on plain http.
     assert Api(fresh_kurier).get("/api/v1/domains")[0] == 401
+
+
+# ---- security review fixes (H2, M1, ...) -------------------------------------------------------
+
+def _enable_totp(api):
+    """Switches TOTP on for api's login; returns a function giving the code of a step offset."""
+    import time
+    wait_for(lambda: time.time() % 30 < 10, "the start of a TOTP step", timeout=35)
+    t0 = time.time()
+    secret = api.post("/api/v1/totp")[1]["secret"]
+    code = lambda offset: totp_code(secret, at=t0, step_offset=offset)
+    assert api.post("/api/v1/totp/confirm", {"code": code(-1)})[1] == {"enabled": True}
+    return code
+
+
+def test_a_right_password_with_wrong_totp_codes_resets_nothing(fresh_kurier):
+    fresh_kurier.set_config("auth", "free_failures", "2")
+    fresh_kurier.set_config("auth", "max_delay_ms", "1000")
+    fresh_kurier.start()
+    admin = admin_api(fresh_kurier)
+    address = new_account(admin, new_domain(admin))
+    api = Api(fresh_kurier)
+    api.login(address, PASSWORD)
+    code = _enable_totp(api)
+    # Guessing codes with the right password: each wrong code is counted for this principal,
+    # and the right password in the same request does not wipe the count.
+    for _ in range(3):
+        assert Api(fresh_kurier).login(address, PASSWORD, totp=code(5), expect=401)["code"] == "totp_invalid"
+    # The same count guards the other code checks: switching TOTP off is refused for now, even
+    # with a right code, and a wrong one is never checked.
+    status, body = api.call("DELETE", "/api/v1/totp", {"code": code(1)})
+    assert_problem(status, body, 429, "too_many_attempts")
+    assert api.get("/api/v1/totp")[1]["enabled"] is True
+
+
+def test_switching_totp_off_guesses_are_throttled(fresh_kurier):
+    fresh_kurier.set_config("auth", "free_failures", "2")
+    fresh_kurier.start()
+    admin = admin_api(fresh_kurier)
+    address = new_account(admin, new_domain(admin))
+    api = Api(fresh_kurier)
+    api.login(address, PASSWORD)
+    code = _enable_totp(api)
+    for _ in range(3):
+        assert_problem(*api.call("DELETE", "/api/v1/totp", {"code": code(7)}), 400, "totp_invalid")
+    assert_problem(*api.call("DELETE", "/api/v1/totp", {"code": code(1)}), 429, "too_many_attempts")
+    assert Api(fresh_kurier).login(address, PASSWORD, expect=401)["code"] == "totp_required"
