@@ -337,6 +337,9 @@ Caller Api::authenticate(const http::Request& req, std::time_t now) {
   if (principal->kind == web::Principal::Admin) {
     auto admin = s_.directory.find_admin(principal->name);
     if (!admin) return Caller{};  // removed meanwhile
+    // A domain admin whose last domain went (deleted, or moved away) is nobody now: an empty
+    // list never means "every domain".
+    if (!admin->is_super && admin->domains.empty()) return Caller{};
     c.kind = Caller::Admin;
     c.actor.role = admin->is_super ? accounts::Actor::SuperAdmin : accounts::Actor::DomainAdmin;
     c.actor.name = admin->name;
@@ -374,6 +377,8 @@ Caller Api::authenticate_key(const std::string& key, std::time_t now, Caller c) 
   for (const auto& d : k->domains)
     if (owner->is_super || std::any_of(owner->domains.begin(), owner->domains.end(), [&](auto& o) { return iequals(o, d); }))
       c.actor.domains.push_back(d);
+  // A domain key none of whose domains its owner still has is worth nothing (never "all").
+  if (c.actor.domains.empty()) throw ApiError(401, "invalid_api_key", "the key covers none of its admin's domains");
   return c;
 }
 

@@ -900,3 +900,29 @@ def test_switching_totp_off_guesses_are_throttled(fresh_kurier):
         assert_problem(*api.call("DELETE", "/api/v1/totp", {"code": code(7)}), 400, "totp_invalid")
     assert_problem(*api.call("DELETE", "/api/v1/totp", {"code": code(1)}), 429, "too_many_attempts")
     assert Api(fresh_kurier).login(address, PASSWORD, expect=401)["code"] == "totp_required"
+
+
+def test_a_domain_admin_or_key_left_without_domains_sees_nothing(kurier, admin):
+    """H3: an empty domain list never means every domain."""
+    mine, other, theirs = new_domain(admin), new_domain(admin), new_domain(admin)
+    new_account(admin, theirs)  # an audit entry of another tenant
+    name = unique("da")
+    assert admin.post("/api/v1/admins", {"name": name, "password": "domain-admin-pw", "domains": [mine, other]})[0] == 201
+    da = Api(kurier)
+    da.login(name, "domain-admin-pw")
+    status, key = da.post("/api/v1/api-keys", {"name": "k", "domains": [mine]})
+    assert status == 201
+    bearer = {"Authorization": "Bearer " + key["key"]}
+    assert Api(kurier).raw("GET", "/api/v1/audit/export", headers=bearer)[0] == 200
+    # The owner is moved off the key's only domain: the key covers nothing, so it is refused.
+    assert admin.patch("/api/v1/admins/" + q(name), {"domains": [other]})[0] == 200
+    for path in ("/api/v1/audit/export", "/api/v1/audit", "/api/v1/domains"):
+        status, _, data = Api(kurier).raw("GET", path, headers=bearer)
+        assert status == 401 and json.loads(data)["code"] == "invalid_api_key", (path, data)
+        assert theirs.encode() not in data
+    # The admin's last domain is deleted: its session is nobody's now.
+    assert admin.delete("/api/v1/domains/" + q(other))[0] == 204
+    for path in ("/api/v1/audit/export", "/api/v1/audit", "/api/v1/domains"):
+        status, _, data = da.raw("GET", path)
+        assert status == 401, (path, data)
+        assert theirs.encode() not in data
