@@ -123,7 +123,7 @@ LoginResult Authenticator::check(const std::string& login, const std::string& pa
     if (a) {
       // A mail client's app password (directory::AppPassword) is a random secret, so a hash
       // lookup is as safe as a slow hash; it is tried first when the length fits.
-      if (password.size() == kAppPasswordLength) {
+      if (!web && password.size() == kAppPasswordLength) {
         auto p = dir_.find_app_password(auth::token_hash(password));
         ok = app_password = p && p->account_id == a->id;
       }

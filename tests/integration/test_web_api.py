@@ -926,3 +926,13 @@ def test_a_domain_admin_or_key_left_without_domains_sees_nothing(kurier, admin):
         status, _, data = da.raw("GET", path)
         assert status == 401, (path, data)
         assert theirs.encode() not in data
+
+
+def test_an_app_password_does_not_open_the_web(kurier, user_api):
+    """M1: app passwords are for mail clients only."""
+    api, address, _ = user_api
+    secret = api.post("/api/v1/me/app-passwords", {"name": "mail-only"})[1]["password"]
+    with imaplib.IMAP4(kurier.host, kurier.port("imap")) as m:
+        m.login(address, secret)
+    assert Api(kurier).login(address, secret, expect=401)["code"] == "bad_credentials"
+    Api(kurier).login(address, PASSWORD)
