@@ -282,7 +282,51 @@ net::awaitable<http::Response> Api::serve_api(http::Request& req) {
     auto r = co_await login(req);
     co_return r;
   }
+  if (spec.handler == &Api::change_my_password) {
+    auto r = co_await change_password_checked(req, spec, m.params);
+    co_return r;
+  }
   auto work = [&] { return dispatch(req, spec, m.params); };
+  auto r = co_await s_.runtime.offload(work);
+  co_return r;
+}
+
+net::awaitable<http::Response> Api::change_password_checked(http::Request& req, const RouteSpec& spec,
+                                                            const http::PathParams& params) {
+  struct Claim {
+    std::optional<http::Response> refused;
+    std::string address, old_password;
+  };
+  std::time_t now = std::time(nullptr);
+  auto who = [&]() -> Claim {
+    try {
+      Caller caller = authenticate(req, now);
+      Call call{req, params, caller, now};
+      check_access(call, spec);
+      json b = call.body();
+      return {std::nullopt, caller.actor.name, req_string(b, "old_password")};
+    } catch (const ApiError& e) {
+      return {http::problem(e.status(), e.code(), e.what()), {}, {}};
+    } catch (const std::exception&) {
+      return {http::problem(503, "unavailable", "the directory is unavailable"), {}, {}};
+    }
+  };
+  Claim claim = co_await s_.runtime.offload(who);
+  if (claim.refused) co_return *claim.refused;
+  std::string ip = req.remote_ip;
+  auto wait = s_.authenticator.attempt_wait(ip, claim.address);
+  if (wait.count() > 0) co_await sleep_for(wait);
+  auto check = [&] { return s_.authenticator.check_web_password(claim.address, claim.old_password, ip); };
+  auto result = co_await s_.runtime.offload(check, net::Pool::login);
+  if (result.status == accounts::LoginResult::Unavailable)
+    co_return http::problem(503, "unavailable", "the directory is unavailable");
+  if (result.status != accounts::LoginResult::Ok) {
+    auto delay = s_.authenticator.failure_delay(ip, claim.address);
+    if (delay.count() > 0) co_await sleep_for(delay);
+    co_return http::problem(403, "forbidden", "the old password is wrong");
+  }
+  s_.authenticator.note_success(claim.address, ip);
+  auto work = [&] { return dispatch(req, spec, params); };
   auto r = co_await s_.runtime.offload(work);
   co_return r;
 }

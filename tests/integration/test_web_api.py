@@ -936,3 +936,30 @@ def test_an_app_password_does_not_open_the_web(kurier, user_api):
         m.login(address, secret)
     assert Api(kurier).login(address, secret, expect=401)["code"] == "bad_credentials"
     Api(kurier).login(address, PASSWORD)
+
+
+def test_wrong_old_passwords_are_throttled_like_logins(fresh_kurier):
+    """M4: PUT /me/password is a password oracle unless it goes through the login throttle."""
+    fresh_kurier.set_config("auth", "free_failures", "2")
+    fresh_kurier.set_config("auth", "max_delay_ms", "3000")
+    fresh_kurier.start()
+    admin = admin_api(fresh_kurier)
+    address = new_account(admin, new_domain(admin))
+    api = Api(fresh_kurier)
+    api.login(address, PASSWORD)
+    for i in range(3):
+        status, problem = api.put("/api/v1/me/password", {"old_password": f"guess-{i}", "new_password": "brand-new-pw-1"})
+        assert_problem(status, problem, 403, "forbidden")
+    failures = [l for l in fresh_kurier.log_text().splitlines() if "auth.failed" in l and address in l]
+    assert len(failures) == 3, failures
+    # The account now owes a delay, in the throttle IMAP and the web login share.
+    import time
+    t0 = time.monotonic()
+    with pytest.raises(imaplib.IMAP4.error):
+        with imaplib.IMAP4(fresh_kurier.host, fresh_kurier.port("imap")) as m:
+            m.login(address, "guess-3")
+    assert time.monotonic() - t0 >= 0.9
+    # The right old password still changes it (once the delay is served).
+    assert api.put("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "brand-new-pw-1"})[0] == 204
+    with imaplib.IMAP4(fresh_kurier.host, fresh_kurier.port("imap")) as m:
+        m.login(address, "brand-new-pw-1")
