@@ -151,6 +151,25 @@ const std::string& Call::param(std::string_view name) const {
   return it->second;
 }
 
+// The media type of a Content-Type value without its parameters is application/json
+// (RFC 9110 8.3.1: case-insensitive).
+static bool is_json_content_type(const std::string& content_type) {
+  auto type = to_lower(std::string(trim(std::string_view(content_type).substr(0, content_type.find(';')))));
+  return type == "application/json";
+}
+
+// A request a page of another site made the browser send (Fetch Metadata, and the Origin header
+// of RFC 6454 7, which browsers send on every non-GET fetch and form post): the Origin's host
+// and port must be the Host the request was sent to. Clients that are not browsers send neither.
+static bool is_cross_site(const http::Request& req) {
+  if (iequals(req.header("Sec-Fetch-Site"), "cross-site")) return true;
+  std::string origin = req.header("Origin");
+  if (origin.empty()) return false;
+  auto scheme_end = origin.find("://");
+  if (scheme_end == std::string::npos) return true;  // "null" (sandboxed, file:) or garbage
+  return !iequals(origin.substr(scheme_end + 3), req.header("Host"));
+}
+
 json Call::body() const {
   auto type = to_lower(req.header("Content-Type"));
   if (!req.body.empty() && !type.starts_with("application/json"))
@@ -429,8 +448,11 @@ Caller Api::authenticate_key(const std::string& key, std::time_t now, Caller c) 
 void Api::check_access(const Call& c, const RouteSpec& spec) {
   if (spec.access == Access::Public) return;
   if (c.caller.kind == Caller::Anonymous) throw ApiError(401, "unauthenticated", "log in or send an API key");
-  // A cookie alone proves nothing about who made the page that sent it: writes need the token
-  // the login answered with (the synchronizer-token pattern).
+  // A cookie alone proves nothing about who made the page that sent it: writes made from
+  // another site are refused outright, and every write needs the token the login answered with
+  // (the synchronizer-token pattern).
+  if (c.caller.via_cookie && !http::is_safe_method(c.req.method) && is_cross_site(c.req))
+    throw ApiError(403, "cross_site_request", "writes from another site are refused");
   if (c.caller.via_cookie && !http::is_safe_method(c.req.method) &&
       !auth::constant_time_equal(c.req.header("X-CSRF-Token"), c.caller.csrf_token))
     throw ApiError(403, "csrf_token_invalid", "writes need the session's X-CSRF-Token header");
@@ -475,6 +497,11 @@ bool Api::check_totp_code(const std::string& principal, const std::string& code,
 }
 
 net::awaitable<http::Response> Api::login(http::Request& req) {
+  // Login CSRF: a cross-site form can post text/plain that happens to be JSON, but only a
+  // same-origin fetch can send application/json without a CORS preflight (which never passes).
+  if (!is_json_content_type(req.header("Content-Type")))
+    co_return http::problem(415, "unsupported_media_type", "send the login as application/json");
+  if (is_cross_site(req)) co_return http::problem(403, "cross_site_request", "logins from another site are refused");
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) co_return http::problem(400, "invalid_json", "send {\"username\", \"password\"}");
   std::string username, password;

@@ -963,3 +963,32 @@ def test_wrong_old_passwords_are_throttled_like_logins(fresh_kurier):
     assert api.put("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "brand-new-pw-1"})[0] == 204
     with imaplib.IMAP4(fresh_kurier.host, fresh_kurier.port("imap")) as m:
         m.login(address, "brand-new-pw-1")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_login_needs_a_json_content_type(kurier, content_type):
+    """M6: a cross-site text/plain form whose field name is JSON must not log anyone in."""
+    body = json.dumps({"username": "admin", "password": kurier.admin_password}).encode()
+    headers = {"Content-Type": content_type} if content_type else {}
+    status, hdrs, data = Api(kurier).raw("POST", "/api/v1/session", body, headers=headers)
+    assert status == 415 and json.loads(data)["code"] == "unsupported_media_type", data
+    assert "set-cookie" not in {k.lower() for k in hdrs}
+    Api(kurier).login("admin", kurier.admin_password)  # application/json works
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Origin": "null"},
+                                     {"Sec-Fetch-Site": "cross-site"}])
+def test_cross_site_cookie_writes_and_logins_are_refused(kurier, admin, headers):
+    api = admin_api(kurier)
+    name = unique("web") + ".test"
+    status, _, data = api.raw("POST", "/api/v1/domains", {"name": name}, headers=dict(headers))
+    assert status == 403 and json.loads(data)["code"] == "cross_site_request", data
+    assert admin.get("/api/v1/domains/" + name)[0] == 404
+    body = {"username": "admin", "password": kurier.admin_password}
+    status, _, data = Api(kurier).raw("POST", "/api/v1/session", body, headers=dict(headers))
+    assert status == 403 and json.loads(data)["code"] == "cross_site_request", data
+    # The same site's own page (its Origin is the Host) may write.
+    host = f"{kurier.host}:{kurier.port('http')}"
+    status, _, _ = api.raw("POST", "/api/v1/domains", {"name": name},
+                           headers={"Origin": "http://" + host, "Host": host, "Sec-Fetch-Site": "same-origin"})
+    assert status == 201
