@@ -275,11 +275,10 @@ net::awaitable<http::Response> Api::handle(http::Request& req) {
   co_return serve_asset(req);
 }
 
+// Always to the configured hostname: the Host header is the client's to choose, and a 308 is
+// cacheable, so reflecting it would make an open redirect (and poison shared caches).
 http::Response Api::redirect_to_https(const http::Request& req) const {
-  std::string host = req.header("Host");
-  if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
-  if (host.empty() || host.find_first_of("/ @") != std::string::npos) host = s_.config.hostname;
-  std::string location = "https://" + host;
+  std::string location = "https://" + s_.config.hostname;
   const auto* https = s_.config.listener("https");
   if (https && https->port != 443) location += ":" + std::to_string(https->port);
   location += req.target;

@@ -843,11 +843,14 @@ def test_plain_http_redirects_to_https_except_loopback_and_metrics(fresh_kurier)
     fresh_kurier.set_config("web", "metrics_networks", f'["{ip}"]')
     fresh_kurier.start()
     conn = http.client.HTTPConnection(ip, fresh_kurier.port("http"), timeout=10)
-    conn.request("GET", "/api/v1/domains?limit=5", headers={"Host": "mail.example.test"})
-    r = conn.getresponse()
-    r.read()
-    assert r.status == 308
-    assert r.getheader("Location") == f"https://mail.example.test:{fresh_kurier.port('https')}/api/v1/domains?limit=5"
+    # The redirect goes to the configured hostname ("localhost" here), never to the Host the
+    # client sent (L7: a cacheable 308 to anywhere would be an open redirect).
+    for host in ("evil.example.test", "localhost", "a.b@evil.example.test"):
+        conn.request("GET", "/api/v1/domains?limit=5", headers={"Host": host})
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 308
+        assert r.getheader("Location") == f"https://localhost:{fresh_kurier.port('https')}/api/v1/domains?limit=5"
     conn.request("GET", "/metrics")
     r = conn.getresponse()
     assert r.status == 200 and b"kurier_messages_total" in r.read()
