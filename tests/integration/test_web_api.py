@@ -995,3 +995,36 @@ def test_cross_site_cookie_writes_and_logins_are_refused(kurier, admin, headers)
     status, _, _ = api.raw("POST", "/api/v1/domains", {"name": name},
                            headers={"Origin": "http://" + host, "Host": host, "Sec-Fetch-Site": "same-origin"})
     assert status == 201
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/v1/domains/no-such-{n}.test"),
+    ("GET", "/api/v1/domains/{theirs}"),
+    ("GET", "/api/v1/accounts/nobody@no-such-{n}.test"),
+    ("GET", "/api/v1/accounts/nobody@{theirs}"),
+    ("GET", "/api/v1/accounts/{victim}"),
+    ("DELETE", "/api/v1/accounts/nobody@{theirs}"),
+    ("GET", "/api/v1/aliases/nobody@{theirs}"),
+])
+def test_domain_admin_learns_nothing_about_undelegated_domains(delegation, method, path):
+    """M5: 403 for every object of an undelegated domain, whether it exists or not."""
+    path = (path.replace("{theirs}", delegation["theirs"]).replace("{victim}", q(delegation["victim"]))
+            .replace("{n}", str(os.getpid())))
+    status, problem = delegation["api"].call(method, path)
+    assert_problem(status, problem, 403, "forbidden")
+
+
+def test_domain_admin_cannot_resolve_another_tenants_login(delegation, admin):
+    """M5: a prefix-scheme login of another domain reveals neither existence nor address."""
+    theirs = new_domain(admin)
+    assert admin.patch("/api/v1/domains/" + theirs, {"username_scheme": "prefix", "prefix": "m5x"})[0] == 200
+    address = new_account(admin, theirs)
+    login = admin.get("/api/v1/accounts/" + q(address))[1]["login"]
+    assert login and "@" not in login
+    da = delegation["api"]
+    status, problem = da.get("/api/v1/accounts/" + q(login))
+    missing_status, missing = da.get("/api/v1/accounts/m5xnosuchlogin")
+    # The same answer as for a login that exists nowhere (a bare login is not an address).
+    assert (status, problem["code"]) == (missing_status, missing["code"]) == (400, "invalid_input")
+    assert problem["detail"].replace(login, "LOGIN") == missing["detail"].replace("m5xnosuchlogin", "LOGIN")
+    assert address not in json.dumps(problem) and theirs not in json.dumps(problem)
