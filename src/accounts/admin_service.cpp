@@ -126,9 +126,11 @@ void check_password_policy(std::string_view password) {
 Domain AdminService::domain_for(const Actor& who, std::string_view name) {
   auto norm = normalize_domain(name);
   if (!norm) throw Error(Error::Invalid, "invalid domain name: " + std::string(name));
+  // Authorised before the lookup: a domain not delegated answers the same whether or not it
+  // exists, so a domain admin learns nothing about other tenants.
+  if (!who.may_manage(*norm)) throw Error(Error::Forbidden, "not allowed to manage domain " + *norm);
   auto d = translate([&] { return dir_.find_domain(*norm); });
   if (!d) throw Error(Error::NotFound, "no such domain: " + *norm);
-  if (!who.may_manage(d->name)) throw Error(Error::Forbidden, "not allowed to manage domain " + d->name);
   return *d;
 }
 
@@ -203,15 +205,23 @@ void AdminService::remove_domain(const Actor& who, std::string_view name) {
 
 Account AdminService::account_for(const Actor& who, std::string_view address) {
   auto norm = normalize_address(address);
+  // An address outside the caller's domains is refused before any lookup (no existence oracle),
+  // with the caller's own input in the message.
+  if (norm && !who.may_manage(norm->substr(norm->rfind('@') + 1)))
+    throw Error(Error::Forbidden, "not allowed to manage " + *norm);
   std::optional<Account> a;
   if (norm) a = translate([&] { return dir_.find_account_by_address(*norm); });
   if (!a) a = translate([&] { return dir_.find_account_by_login(trim(address)); });
+  if (a) {
+    auto d = translate([&] { return dir_.domain_by_id(a->domain_id); });
+    // A login (prefix scheme) of another tenant's account is, to this caller, no account: the
+    // answer never shows the address behind it.
+    if (!d || !who.may_manage(d->name)) a.reset();
+  }
   if (!a) {
     if (!norm) throw Error(Error::Invalid, "invalid address: " + std::string(address));
     throw Error(Error::NotFound, "no such user: " + *norm);
   }
-  auto d = translate([&] { return dir_.domain_by_id(a->domain_id); });
-  if (!d || !who.may_manage(d->name)) throw Error(Error::Forbidden, "not allowed to manage " + a->address);
   return *a;
 }
 
@@ -558,10 +568,8 @@ Forwarding AdminService::set_forwarding(const Actor& who, std::string_view addre
   return forwarding(who, address);
 }
 
-void AdminService::change_own_password(const Actor& who, std::string_view address, std::string_view old_password,
-                                       const std::string& new_password) {
+void AdminService::set_own_password(const Actor& who, std::string_view address, const std::string& new_password) {
   Account a = self_or_managed(who, address);
-  if (!auth::verify_password(old_password, a.password_hash)) throw Error(Error::Forbidden, "the old password is wrong");
   set_password(a, new_password);
 }
 

@@ -126,9 +126,9 @@ class AdminService {
   // Self-service (a User for its own account, or an admin of its domain).
   Forwarding forwarding(const Actor& who, std::string_view address);
   Forwarding set_forwarding(const Actor& who, std::string_view address, const Forwarding& f);
-  // A user changing its own password proves it knows the old one.
-  void change_own_password(const Actor& who, std::string_view address, std::string_view old_password,
-                           const std::string& new_password);
+  // A user changing its own password. The caller has proved the old one through the
+  // Authenticator (throttled like a login, on the login pool: Api::change_password_checked).
+  void set_own_password(const Actor& who, std::string_view address, const std::string& new_password);
   void remove_admin(const Actor& who, std::string_view name);
 
   // Web admin login: the admin if the password matches and the admin may log in at all.

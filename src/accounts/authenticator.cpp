@@ -32,6 +32,7 @@ Authenticator::Authenticator(directory::Directory& dir, ThrottleSettings s) : di
   o.max_delay = std::chrono::milliseconds(s.max_delay_ms);
   o.window = std::chrono::seconds(s.window_seconds);
   throttle_ = std::make_unique<auth::LoginThrottle>(o);
+  totp_throttle_ = std::make_unique<auth::LoginThrottle>(o);
   cache_key_.resize(32);
   RAND_bytes(reinterpret_cast<unsigned char*>(cache_key_.data()), int(cache_key_.size()));
 }
@@ -104,6 +105,17 @@ void Authenticator::record(bool ok, const std::string& login, const std::string&
 
 LoginResult Authenticator::check_password(const std::string& login, const std::string& password,
                                           directory::Service service, const std::string& client_ip) {
+  return check(login, password, service, client_ip, false);
+}
+
+LoginResult Authenticator::check_web_password(const std::string& login, const std::string& password,
+                                              const std::string& client_ip) {
+  return check(login, password, directory::Service(0), client_ip, true);
+}
+
+// web: the self-service login — no app passwords, and a success is left to note_success.
+LoginResult Authenticator::check(const std::string& login, const std::string& password, directory::Service service,
+                                 const std::string& client_ip, bool web) {
   try {
     auto a = lookup(login);
     bool ok = false;
@@ -111,7 +123,7 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
     if (a) {
       // A mail client's app password (directory::AppPassword) is a random secret, so a hash
       // lookup is as safe as a slow hash; it is tried first when the length fits.
-      if (password.size() == kAppPasswordLength) {
+      if (!web && password.size() == kAppPasswordLength) {
         auto p = dir_.find_app_password(auth::token_hash(password));
         ok = app_password = p && p->account_id == a->id;
       }
@@ -120,7 +132,7 @@ LoginResult Authenticator::check_password(const std::string& login, const std::s
       // Spend the same time on unknown users, so timing does not tell which logins exist.
       auth::verify_password(password, "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7");
     }
-    record(ok, login, client_ip);
+    if (!ok || !web) record(ok, login, client_ip);
     metrics::login(service_label(service), ok);
     if (!ok) return {LoginResult::BadCredentials, {}, a ? "wrong password" : "unknown user"};
     auto r = admit(*a, service);
@@ -173,7 +185,7 @@ std::optional<directory::Admin> Authenticator::check_admin_login(const std::stri
   }
   // An unknown admin name is not counted here: the caller goes on to try it as a mail user.
   if (admin) {
-    record(ok, name, client_ip);
+    if (!ok) record(false, name, client_ip);
     metrics::login("web", ok);
   }
   if (!ok) return std::nullopt;
@@ -203,6 +215,27 @@ LoginResult Authenticator::finish_scram(const std::string& login, bool ok, direc
 
 void Authenticator::note_failure(const std::string& login, const std::string& client_ip) {
   record(false, login, client_ip);
+}
+
+void Authenticator::note_success(const std::string& login, const std::string& client_ip) {
+  record(true, login, client_ip);
+}
+
+std::chrono::milliseconds Authenticator::totp_attempt_wait(const std::string& principal) {
+  return totp_throttle_->reserve_attempt(principal, principal);
+}
+
+bool Authenticator::totp_blocked(const std::string& principal) {
+  return totp_throttle_->delay_for(principal, principal).count() > 0;
+}
+
+std::chrono::milliseconds Authenticator::totp_failure(const std::string& principal, const std::string& client_ip) {
+  log::warn("auth.totp_failed", {{"principal", principal}, {"ip", client_ip}});
+  return totp_throttle_->record_failure(principal, principal);
+}
+
+void Authenticator::totp_success(const std::string& principal) {
+  totp_throttle_->record_success(principal, principal);
 }
 
 std::chrono::milliseconds Authenticator::attempt_wait(const std::string& client_ip, const std::string& login) {

@@ -180,9 +180,21 @@ class Api : public http::Application {
   struct LoginOutcome {
     std::optional<web::Principal> principal;
     std::string code = "bad_credentials";
+    bool needs_totp = false;  // the password was right and a confirmed second factor is on
   };
-  LoginOutcome check_login(const std::string& username, const std::string& password,
-                           const std::optional<std::string>& totp, const std::string& ip);
+  // PUT /api/v1/me/password: the old password is a password guess like a login's, so it is
+  // checked through the Authenticator (waits its turn per account and address, counts failures)
+  // on the login pool before the change is dispatched.
+  net::awaitable<http::Response> change_password_checked(http::Request& req, const RouteSpec& spec,
+                                                         const http::PathParams& params);
+  // The first factor; records failures but never a success (see finish_login).
+  LoginOutcome check_login(const std::string& username, const std::string& password, const std::string& ip);
+  // The second factor's code, counted per principal (Authenticator::totp_*).
+  bool check_totp_code(const std::string& principal, const std::string& code, std::time_t now);
+  // A code check outside the login (confirm, switching off): refused (429) while the principal
+  // owes a delay for wrong codes, and a wrong code is counted.
+  void guard_totp_code(const Caller& c, const std::string& principal);
+  void count_totp_failure(const Caller& c, const std::string& principal);
   Caller authenticate_key(const std::string& key, std::time_t now, Caller c);
   // The audit entry of a successful change (api/audit.cpp).
   void audit(const Call& c, const RouteSpec& spec, const std::string& before, const http::Response& result);

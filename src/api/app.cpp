@@ -151,6 +151,25 @@ const std::string& Call::param(std::string_view name) const {
   return it->second;
 }
 
+// The media type of a Content-Type value without its parameters is application/json
+// (RFC 9110 8.3.1: case-insensitive).
+static bool is_json_content_type(const std::string& content_type) {
+  auto type = to_lower(std::string(trim(std::string_view(content_type).substr(0, content_type.find(';')))));
+  return type == "application/json";
+}
+
+// A request a page of another site made the browser send (Fetch Metadata, and the Origin header
+// of RFC 6454 7, which browsers send on every non-GET fetch and form post): the Origin's host
+// and port must be the Host the request was sent to. Clients that are not browsers send neither.
+static bool is_cross_site(const http::Request& req) {
+  if (iequals(req.header("Sec-Fetch-Site"), "cross-site")) return true;
+  std::string origin = req.header("Origin");
+  if (origin.empty()) return false;
+  auto scheme_end = origin.find("://");
+  if (scheme_end == std::string::npos) return true;  // "null" (sandboxed, file:) or garbage
+  return !iequals(origin.substr(scheme_end + 3), req.header("Host"));
+}
+
 json Call::body() const {
   auto type = to_lower(req.header("Content-Type"));
   if (!req.body.empty() && !type.starts_with("application/json"))
@@ -256,11 +275,10 @@ net::awaitable<http::Response> Api::handle(http::Request& req) {
   co_return serve_asset(req);
 }
 
+// Always to the configured hostname: the Host header is the client's to choose, and a 308 is
+// cacheable, so reflecting it would make an open redirect (and poison shared caches).
 http::Response Api::redirect_to_https(const http::Request& req) const {
-  std::string host = req.header("Host");
-  if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos) host.resize(colon);
-  if (host.empty() || host.find_first_of("/ @") != std::string::npos) host = s_.config.hostname;
-  std::string location = "https://" + host;
+  std::string location = "https://" + s_.config.hostname;
   const auto* https = s_.config.listener("https");
   if (https && https->port != 443) location += ":" + std::to_string(https->port);
   location += req.target;
@@ -282,7 +300,51 @@ net::awaitable<http::Response> Api::serve_api(http::Request& req) {
     auto r = co_await login(req);
     co_return r;
   }
+  if (spec.handler == &Api::change_my_password) {
+    auto r = co_await change_password_checked(req, spec, m.params);
+    co_return r;
+  }
   auto work = [&] { return dispatch(req, spec, m.params); };
+  auto r = co_await s_.runtime.offload(work);
+  co_return r;
+}
+
+net::awaitable<http::Response> Api::change_password_checked(http::Request& req, const RouteSpec& spec,
+                                                            const http::PathParams& params) {
+  struct Claim {
+    std::optional<http::Response> refused;
+    std::string address, old_password;
+  };
+  std::time_t now = std::time(nullptr);
+  auto who = [&]() -> Claim {
+    try {
+      Caller caller = authenticate(req, now);
+      Call call{req, params, caller, now};
+      check_access(call, spec);
+      json b = call.body();
+      return {std::nullopt, caller.actor.name, req_string(b, "old_password")};
+    } catch (const ApiError& e) {
+      return {http::problem(e.status(), e.code(), e.what()), {}, {}};
+    } catch (const std::exception&) {
+      return {http::problem(503, "unavailable", "the directory is unavailable"), {}, {}};
+    }
+  };
+  Claim claim = co_await s_.runtime.offload(who);
+  if (claim.refused) co_return *claim.refused;
+  std::string ip = req.remote_ip;
+  auto wait = s_.authenticator.attempt_wait(ip, claim.address);
+  if (wait.count() > 0) co_await sleep_for(wait);
+  auto check = [&] { return s_.authenticator.check_web_password(claim.address, claim.old_password, ip); };
+  auto result = co_await s_.runtime.offload(check, net::Pool::login);
+  if (result.status == accounts::LoginResult::Unavailable)
+    co_return http::problem(503, "unavailable", "the directory is unavailable");
+  if (result.status != accounts::LoginResult::Ok) {
+    auto delay = s_.authenticator.failure_delay(ip, claim.address);
+    if (delay.count() > 0) co_await sleep_for(delay);
+    co_return http::problem(403, "forbidden", "the old password is wrong");
+  }
+  s_.authenticator.note_success(claim.address, ip);
+  auto work = [&] { return dispatch(req, spec, params); };
   auto r = co_await s_.runtime.offload(work);
   co_return r;
 }
@@ -337,6 +399,9 @@ Caller Api::authenticate(const http::Request& req, std::time_t now) {
   if (principal->kind == web::Principal::Admin) {
     auto admin = s_.directory.find_admin(principal->name);
     if (!admin) return Caller{};  // removed meanwhile
+    // A domain admin whose last domain went (deleted, or moved away) is nobody now: an empty
+    // list never means "every domain".
+    if (!admin->is_super && admin->domains.empty()) return Caller{};
     c.kind = Caller::Admin;
     c.actor.role = admin->is_super ? accounts::Actor::SuperAdmin : accounts::Actor::DomainAdmin;
     c.actor.name = admin->name;
@@ -374,14 +439,19 @@ Caller Api::authenticate_key(const std::string& key, std::time_t now, Caller c) 
   for (const auto& d : k->domains)
     if (owner->is_super || std::any_of(owner->domains.begin(), owner->domains.end(), [&](auto& o) { return iequals(o, d); }))
       c.actor.domains.push_back(d);
+  // A domain key none of whose domains its owner still has is worth nothing (never "all").
+  if (c.actor.domains.empty()) throw ApiError(401, "invalid_api_key", "the key covers none of its admin's domains");
   return c;
 }
 
 void Api::check_access(const Call& c, const RouteSpec& spec) {
   if (spec.access == Access::Public) return;
   if (c.caller.kind == Caller::Anonymous) throw ApiError(401, "unauthenticated", "log in or send an API key");
-  // A cookie alone proves nothing about who made the page that sent it: writes need the token
-  // the login answered with (the synchronizer-token pattern).
+  // A cookie alone proves nothing about who made the page that sent it: writes made from
+  // another site are refused outright, and every write needs the token the login answered with
+  // (the synchronizer-token pattern).
+  if (c.caller.via_cookie && !http::is_safe_method(c.req.method) && is_cross_site(c.req))
+    throw ApiError(403, "cross_site_request", "writes from another site are refused");
   if (c.caller.via_cookie && !http::is_safe_method(c.req.method) &&
       !auth::constant_time_equal(c.req.header("X-CSRF-Token"), c.caller.csrf_token))
     throw ApiError(403, "csrf_token_invalid", "writes need the session's X-CSRF-Token header");
@@ -400,36 +470,37 @@ void Api::check_access(const Call& c, const RouteSpec& spec) {
 
 // ---- login / logout ----
 
-Api::LoginOutcome Api::check_login(const std::string& username, const std::string& password,
-                                   const std::optional<std::string>& totp, const std::string& ip) {
+Api::LoginOutcome Api::check_login(const std::string& username, const std::string& password, const std::string& ip) {
   LoginOutcome out;
   if (auto admin = s_.authenticator.check_admin_login(username, password, ip)) {
     out.principal = web::Principal{web::Principal::Admin, admin->name};
   } else if (username.find('@') != std::string::npos || s_.directory.find_account_by_login(username)) {
-    // Not an admin: a mail user logging in for self-service (the password of its mail logins).
-    auto r = s_.authenticator.check_password(username, password, directory::Service(0), ip);
+    // Not an admin: a mail user logging in for self-service, with the account's own password
+    // (never an app password: those are for mail clients only).
+    auto r = s_.authenticator.check_web_password(username, password, ip);
     if (r.status == accounts::LoginResult::Ok) out.principal = web::Principal{web::Principal::User, r.account.address};
     else if (r.status == accounts::LoginResult::Disabled) out.code = "account_disabled";
   }
   if (!out.principal) return out;
-  // The second factor, once confirmed (RFC 6238): each code works once.
   auto secret = s_.directory.find_totp(totp_principal(*out.principal));
-  if (!secret || !secret->confirmed) return out;
-  if (!totp || totp->empty()) {
-    out.principal.reset();
-    out.code = "totp_required";
-    return out;
-  }
-  auto step = web::verify_totp(secret->secret, *totp, std::time(nullptr));
-  if (!step || !s_.directory.use_totp_step(secret->principal, int64_t(*step))) {
-    s_.authenticator.note_failure(username, ip);
-    out.principal.reset();
-    out.code = "totp_invalid";
-  }
+  out.needs_totp = secret && secret->confirmed;
   return out;
 }
 
+// RFC 6238: the code of the current step or one step either side; each step works once.
+bool Api::check_totp_code(const std::string& principal, const std::string& code, std::time_t now) {
+  auto secret = s_.directory.find_totp(principal);
+  if (!secret || !secret->confirmed) return false;
+  auto step = web::verify_totp(secret->secret, code, now);
+  return step && s_.directory.use_totp_step(secret->principal, int64_t(*step));
+}
+
 net::awaitable<http::Response> Api::login(http::Request& req) {
+  // Login CSRF: a cross-site form can post text/plain that happens to be JSON, but only a
+  // same-origin fetch can send application/json without a CORS preflight (which never passes).
+  if (!is_json_content_type(req.header("Content-Type")))
+    co_return http::problem(415, "unsupported_media_type", "send the login as application/json");
+  if (is_cross_site(req)) co_return http::problem(403, "cross_site_request", "logins from another site are refused");
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) co_return http::problem(400, "invalid_json", "send {\"username\", \"password\"}");
   std::string username, password;
@@ -448,13 +519,37 @@ net::awaitable<http::Response> Api::login(http::Request& req) {
   auto wait = s_.authenticator.attempt_wait(req.remote_ip, username);
   if (wait.count() > 0) co_await sleep_for(wait);
   std::string ip = req.remote_ip;
-  auto check = [&] { return check_login(username, password, totp, ip); };
+  auto check = [&] { return check_login(username, password, ip); };
   LoginOutcome outcome = co_await s_.runtime.offload(check, net::Pool::login);
+  if (outcome.principal && outcome.needs_totp) {
+    // The second factor. A right password is not a success yet: it resets nothing, and wrong
+    // codes are counted per principal, so guessing codes is slowed like guessing passwords.
+    std::string principal = totp_principal(*outcome.principal);
+    if (!totp || totp->empty()) {
+      outcome.principal.reset();
+      outcome.code = "totp_required";
+    } else {
+      auto totp_wait = s_.authenticator.totp_attempt_wait(principal);
+      if (totp_wait.count() > 0) co_await sleep_for(totp_wait);
+      std::time_t now = std::time(nullptr);
+      auto verify = [&] { return check_totp_code(principal, *totp, now); };
+      if (co_await s_.runtime.offload(verify, net::Pool::login)) {
+        s_.authenticator.totp_success(principal);
+      } else {
+        s_.authenticator.note_failure(username, ip);
+        auto delay = s_.authenticator.totp_failure(principal, ip);
+        if (delay.count() > 0) co_await sleep_for(delay);
+        outcome.principal.reset();
+        outcome.code = "totp_invalid";
+      }
+    }
+  }
   if (!outcome.principal) {
     auto delay = s_.authenticator.failure_delay(req.remote_ip, username);
     if (delay.count() > 0) co_await sleep_for(delay);
     co_return http::problem(401, outcome.code, "wrong username or password");
   }
+  s_.authenticator.note_success(username, ip);
   auto created = sessions_.create(*outcome.principal, std::time(nullptr));
   log::info("web.login", {{"who", outcome.principal->name}, {"ip", req.remote_ip}});
   Caller c;

@@ -77,9 +77,10 @@ std::string role_name(const Caller& c) {
   return c.kind == Caller::User ? "user" : c.is_super() ? "super-admin" : "domain-admin";
 }
 
-// The domains whose entries the caller sees: empty means all (a super-admin).
-std::vector<std::string> visible_domains(const Caller& c) {
-  if (c.is_super()) return {};
+// The domains whose entries the caller sees: std::nullopt (all) only for a super-admin; a domain
+// admin (or domain key) with no domains left sees none.
+std::optional<std::vector<std::string>> visible_domains(const Caller& c) {
+  if (c.is_super()) return std::nullopt;
   return c.actor.domains;
 }
 

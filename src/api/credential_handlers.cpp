@@ -2,8 +2,10 @@
 // TOTP second factor of any web login. Secrets are answered once, at creation, and never logged.
 #include <algorithm>
 
+#include "accounts/authenticator.h"
 #include "api/api_impl.h"
 #include "auth/token.h"
+#include "common/log.h"
 #include "common/strings.h"
 #include "config/config.h"
 #include "directory/directory.h"
@@ -115,12 +117,30 @@ http::Response Api::confirm_totp(Call& c) {
   auto principal = totp_principal(c.caller);
   auto t = s_.directory.find_totp(principal);
   if (!t) throw ApiError(404, "not_found", "start with POST /api/v1/totp");
+  guard_totp_code(c.caller, principal);
   auto step = web::verify_totp(t->secret, req_string(b, "code"), c.now);
-  if (!step) throw ApiError(400, "totp_invalid", "the code does not match");
+  if (!step) {
+    count_totp_failure(c.caller, principal);
+    throw ApiError(400, "totp_invalid", "the code does not match");
+  }
+  s_.authenticator.totp_success(principal);
   t->confirmed = true;
   t->last_step = int64_t(*step);
   s_.directory.put_totp(*t);
   return json_response(200, {{"enabled", true}});
+}
+
+// Code checks here run on the blocking pool and cannot wait their turn like a login does: while
+// the principal owes a delay for wrong codes (the login's and these, one count), they are refused.
+void Api::guard_totp_code(const Caller& c, const std::string& principal) {
+  if (s_.authenticator.totp_blocked(principal)) {
+    log::warn("api.totp_throttled", {{"who", c.name}, {"ip", c.ip}});
+    throw ApiError(429, "too_many_attempts", "too many wrong codes: try again later");
+  }
+}
+
+void Api::count_totp_failure(const Caller& c, const std::string& principal) {
+  s_.authenticator.totp_failure(principal, c.ip);
 }
 
 // Switching the factor off needs a current code: a stolen session alone cannot remove it.
@@ -130,9 +150,12 @@ http::Response Api::delete_totp(Call& c) {
   auto t = s_.directory.find_totp(principal);
   if (!t) throw ApiError(404, "not_found", "TOTP is not on");
   if (t->confirmed) {
-    auto step = web::verify_totp(t->secret, opt_string(b, "code").value_or(""), c.now);
-    if (!step || !s_.directory.use_totp_step(principal, int64_t(*step)))
+    guard_totp_code(c.caller, principal);
+    if (!check_totp_code(principal, opt_string(b, "code").value_or(""), c.now)) {
+      count_totp_failure(c.caller, principal);
       throw ApiError(400, "totp_invalid", "switching TOTP off needs a current code");
+    }
+    s_.authenticator.totp_success(principal);
   }
   s_.directory.remove_totp(principal);
   return no_content();

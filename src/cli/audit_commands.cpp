@@ -16,7 +16,7 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
   exp->callback([&ctx] {
     int64_t before = 0;
     for (;;) {
-      auto entries = ctx.directory().list_audit(domains, before, 1000);
+      auto entries = ctx.directory().list_audit(domains.empty() ? std::nullopt : std::optional(domains), before, 1000);
       for (const auto& e : entries) {
         nlohmann::json j = {{"id", e.id},     {"at", e.at},         {"actor", e.actor},   {"role", e.role},
                             {"ip", e.ip},     {"action", e.action}, {"object", e.object}, {"domain", e.domain},

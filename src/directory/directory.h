@@ -228,9 +228,10 @@ class Directory {
   virtual bool use_totp_step(std::string_view principal, int64_t step) = 0;
 
   // The audit log, durable like every directory write. Newest first: entries with id below
-  // `before_id` (0 = from the newest), of the given domains (empty = every entry).
+  // `before_id` (0 = from the newest), of the given domains: std::nullopt = every entry, and an
+  // empty list = no entry (a domain admin with no domains left sees nothing, never everything).
   virtual int64_t append_audit(const AuditEntry& e) = 0;
-  virtual std::vector<AuditEntry> list_audit(const std::vector<std::string>& domains, int64_t before_id,
+  virtual std::vector<AuditEntry> list_audit(const std::optional<std::vector<std::string>>& domains, int64_t before_id,
                                              size_t limit) = 0;
 
   // A number that changes whenever any process changes the directory (caches compare it).

@@ -156,7 +156,7 @@ class ExternalSqlDirectory final : public Directory {
   void remove_totp(std::string_view principal) override { local_->remove_totp(principal); }
   bool use_totp_step(std::string_view principal, int64_t step) override { return local_->use_totp_step(principal, step); }
   int64_t append_audit(const AuditEntry& e) override { return local_->append_audit(e); }
-  std::vector<AuditEntry> list_audit(const std::vector<std::string>& domains, int64_t before_id, size_t limit) override {
+  std::vector<AuditEntry> list_audit(const std::optional<std::vector<std::string>>& domains, int64_t before_id, size_t limit) override {
     return local_->list_audit(domains, before_id, limit);
   }
 

@@ -788,7 +788,7 @@ class SqlDirectory final : public Directory {
     });
   }
 
-  std::vector<AuditEntry> list_audit(const std::vector<std::string>& domains, int64_t before_id, size_t limit) override {
+  std::vector<AuditEntry> list_audit(const std::optional<std::vector<std::string>>& domains, int64_t before_id, size_t limit) override {
     return read([&](Connection& c) {
       std::vector<AuditEntry> out;
       const std::string select =
@@ -799,10 +799,10 @@ class SqlDirectory final : public Directory {
                          st.text(7), st.text(8), st.text(9)});
       };
       int64_t below = before_id > 0 ? before_id : INT64_MAX;
-      if (domains.empty()) {
+      if (!domains) {
         collect(c.query(select + "WHERE id < ? ORDER BY id DESC LIMIT ?", below, int64_t(limit)));
       } else {
-        for (const auto& d : domains)
+        for (const auto& d : *domains)
           collect(c.query(select + "WHERE domain = ? AND id < ? ORDER BY id DESC LIMIT ?", d, below, int64_t(limit)));
         std::sort(out.begin(), out.end(), [](const AuditEntry& a, const AuditEntry& b) { return a.id > b.id; });
         if (out.size() > limit) out.resize(limit);

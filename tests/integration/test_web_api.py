@@ -843,13 +843,188 @@ def test_plain_http_redirects_to_https_except_loopback_and_metrics(fresh_kurier)
     fresh_kurier.set_config("web", "metrics_networks", f'["{ip}"]')
     fresh_kurier.start()
     conn = http.client.HTTPConnection(ip, fresh_kurier.port("http"), timeout=10)
-    conn.request("GET", "/api/v1/domains?limit=5", headers={"Host": "mail.example.test"})
-    r = conn.getresponse()
-    r.read()
-    assert r.status == 308
-    assert r.getheader("Location") == f"https://mail.example.test:{fresh_kurier.port('https')}/api/v1/domains?limit=5"
+    # The redirect goes to the configured hostname ("localhost" here), never to the Host the
+    # client sent (L7: a cacheable 308 to anywhere would be an open redirect).
+    for host in ("evil.example.test", "localhost", "a.b@evil.example.test"):
+        conn.request("GET", "/api/v1/domains?limit=5", headers={"Host": host})
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 308
+        assert r.getheader("Location") == f"https://localhost:{fresh_kurier.port('https')}/api/v1/domains?limit=5"
     conn.request("GET", "/metrics")
     r = conn.getresponse()
     assert r.status == 200 and b"kurier_messages_total" in r.read()
     # Loopback is served on plain http.
     assert Api(fresh_kurier).get("/api/v1/domains")[0] == 401
+
+
+# ---- security review fixes (H2, M1, ...) -------------------------------------------------------
+
+def _enable_totp(api):
+    """Switches TOTP on for api's login; returns a function giving the code of a step offset."""
+    import time
+    wait_for(lambda: time.time() % 30 < 10, "the start of a TOTP step", timeout=35)
+    t0 = time.time()
+    secret = api.post("/api/v1/totp")[1]["secret"]
+    code = lambda offset: totp_code(secret, at=t0, step_offset=offset)
+    assert api.post("/api/v1/totp/confirm", {"code": code(-1)})[1] == {"enabled": True}
+    return code
+
+
+def test_a_right_password_with_wrong_totp_codes_resets_nothing(fresh_kurier):
+    fresh_kurier.set_config("auth", "free_failures", "2")
+    fresh_kurier.set_config("auth", "max_delay_ms", "1000")
+    fresh_kurier.start()
+    admin = admin_api(fresh_kurier)
+    address = new_account(admin, new_domain(admin))
+    api = Api(fresh_kurier)
+    api.login(address, PASSWORD)
+    code = _enable_totp(api)
+    # Guessing codes with the right password: each wrong code is counted for this principal,
+    # and the right password in the same request does not wipe the count.
+    for _ in range(3):
+        assert Api(fresh_kurier).login(address, PASSWORD, totp=code(5), expect=401)["code"] == "totp_invalid"
+    # The same count guards the other code checks: switching TOTP off is refused for now, even
+    # with a right code, and a wrong one is never checked.
+    status, body = api.call("DELETE", "/api/v1/totp", {"code": code(1)})
+    assert_problem(status, body, 429, "too_many_attempts")
+    assert api.get("/api/v1/totp")[1]["enabled"] is True
+
+
+def test_switching_totp_off_guesses_are_throttled(fresh_kurier):
+    fresh_kurier.set_config("auth", "free_failures", "2")
+    fresh_kurier.start()
+    admin = admin_api(fresh_kurier)
+    address = new_account(admin, new_domain(admin))
+    api = Api(fresh_kurier)
+    api.login(address, PASSWORD)
+    code = _enable_totp(api)
+    for _ in range(3):
+        assert_problem(*api.call("DELETE", "/api/v1/totp", {"code": code(7)}), 400, "totp_invalid")
+    assert_problem(*api.call("DELETE", "/api/v1/totp", {"code": code(1)}), 429, "too_many_attempts")
+    assert Api(fresh_kurier).login(address, PASSWORD, expect=401)["code"] == "totp_required"
+
+
+def test_a_domain_admin_or_key_left_without_domains_sees_nothing(kurier, admin):
+    """H3: an empty domain list never means every domain."""
+    mine, other, theirs = new_domain(admin), new_domain(admin), new_domain(admin)
+    new_account(admin, theirs)  # an audit entry of another tenant
+    name = unique("da")
+    assert admin.post("/api/v1/admins", {"name": name, "password": "domain-admin-pw", "domains": [mine, other]})[0] == 201
+    da = Api(kurier)
+    da.login(name, "domain-admin-pw")
+    status, key = da.post("/api/v1/api-keys", {"name": "k", "domains": [mine]})
+    assert status == 201
+    bearer = {"Authorization": "Bearer " + key["key"]}
+    assert Api(kurier).raw("GET", "/api/v1/audit/export", headers=bearer)[0] == 200
+    # The owner is moved off the key's only domain: the key covers nothing, so it is refused.
+    assert admin.patch("/api/v1/admins/" + q(name), {"domains": [other]})[0] == 200
+    for path in ("/api/v1/audit/export", "/api/v1/audit", "/api/v1/domains"):
+        status, _, data = Api(kurier).raw("GET", path, headers=bearer)
+        assert status == 401 and json.loads(data)["code"] == "invalid_api_key", (path, data)
+        assert theirs.encode() not in data
+    # The admin's last domain is deleted: its session is nobody's now.
+    assert admin.delete("/api/v1/domains/" + q(other))[0] == 204
+    for path in ("/api/v1/audit/export", "/api/v1/audit", "/api/v1/domains"):
+        status, _, data = da.raw("GET", path)
+        assert status == 401, (path, data)
+        assert theirs.encode() not in data
+
+
+def test_an_app_password_does_not_open_the_web(kurier, user_api):
+    """M1: app passwords are for mail clients only."""
+    api, address, _ = user_api
+    secret = api.post("/api/v1/me/app-passwords", {"name": "mail-only"})[1]["password"]
+    with imaplib.IMAP4(kurier.host, kurier.port("imap")) as m:
+        m.login(address, secret)
+    assert Api(kurier).login(address, secret, expect=401)["code"] == "bad_credentials"
+    Api(kurier).login(address, PASSWORD)
+
+
+def test_wrong_old_passwords_are_throttled_like_logins(fresh_kurier):
+    """M4: PUT /me/password is a password oracle unless it goes through the login throttle."""
+    fresh_kurier.set_config("auth", "free_failures", "2")
+    fresh_kurier.set_config("auth", "max_delay_ms", "3000")
+    fresh_kurier.start()
+    admin = admin_api(fresh_kurier)
+    address = new_account(admin, new_domain(admin))
+    api = Api(fresh_kurier)
+    api.login(address, PASSWORD)
+    for i in range(3):
+        status, problem = api.put("/api/v1/me/password", {"old_password": f"guess-{i}", "new_password": "brand-new-pw-1"})
+        assert_problem(status, problem, 403, "forbidden")
+    failures = [l for l in fresh_kurier.log_text().splitlines() if "auth.failed" in l and address in l]
+    assert len(failures) == 3, failures
+    # The account now owes a delay, in the throttle IMAP and the web login share.
+    import time
+    t0 = time.monotonic()
+    with pytest.raises(imaplib.IMAP4.error):
+        with imaplib.IMAP4(fresh_kurier.host, fresh_kurier.port("imap")) as m:
+            m.login(address, "guess-3")
+    assert time.monotonic() - t0 >= 0.9
+    # The right old password still changes it (once the delay is served).
+    assert api.put("/api/v1/me/password", {"old_password": PASSWORD, "new_password": "brand-new-pw-1"})[0] == 204
+    with imaplib.IMAP4(fresh_kurier.host, fresh_kurier.port("imap")) as m:
+        m.login(address, "brand-new-pw-1")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_login_needs_a_json_content_type(kurier, content_type):
+    """M6: a cross-site text/plain form whose field name is JSON must not log anyone in."""
+    body = json.dumps({"username": "admin", "password": kurier.admin_password}).encode()
+    headers = {"Content-Type": content_type} if content_type else {}
+    status, hdrs, data = Api(kurier).raw("POST", "/api/v1/session", body, headers=headers)
+    assert status == 415 and json.loads(data)["code"] == "unsupported_media_type", data
+    assert "set-cookie" not in {k.lower() for k in hdrs}
+    Api(kurier).login("admin", kurier.admin_password)  # application/json works
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Origin": "null"},
+                                     {"Sec-Fetch-Site": "cross-site"}])
+def test_cross_site_cookie_writes_and_logins_are_refused(kurier, admin, headers):
+    api = admin_api(kurier)
+    name = unique("web") + ".test"
+    status, _, data = api.raw("POST", "/api/v1/domains", {"name": name}, headers=dict(headers))
+    assert status == 403 and json.loads(data)["code"] == "cross_site_request", data
+    assert admin.get("/api/v1/domains/" + name)[0] == 404
+    body = {"username": "admin", "password": kurier.admin_password}
+    status, _, data = Api(kurier).raw("POST", "/api/v1/session", body, headers=dict(headers))
+    assert status == 403 and json.loads(data)["code"] == "cross_site_request", data
+    # The same site's own page (its Origin is the Host) may write.
+    host = f"{kurier.host}:{kurier.port('http')}"
+    status, _, _ = api.raw("POST", "/api/v1/domains", {"name": name},
+                           headers={"Origin": "http://" + host, "Host": host, "Sec-Fetch-Site": "same-origin"})
+    assert status == 201
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/v1/domains/no-such-{n}.test"),
+    ("GET", "/api/v1/domains/{theirs}"),
+    ("GET", "/api/v1/accounts/nobody@no-such-{n}.test"),
+    ("GET", "/api/v1/accounts/nobody@{theirs}"),
+    ("GET", "/api/v1/accounts/{victim}"),
+    ("DELETE", "/api/v1/accounts/nobody@{theirs}"),
+    ("GET", "/api/v1/aliases/nobody@{theirs}"),
+])
+def test_domain_admin_learns_nothing_about_undelegated_domains(delegation, method, path):
+    """M5: 403 for every object of an undelegated domain, whether it exists or not."""
+    path = (path.replace("{theirs}", delegation["theirs"]).replace("{victim}", q(delegation["victim"]))
+            .replace("{n}", str(os.getpid())))
+    status, problem = delegation["api"].call(method, path)
+    assert_problem(status, problem, 403, "forbidden")
+
+
+def test_domain_admin_cannot_resolve_another_tenants_login(delegation, admin):
+    """M5: a prefix-scheme login of another domain reveals neither existence nor address."""
+    theirs = new_domain(admin)
+    assert admin.patch("/api/v1/domains/" + theirs, {"username_scheme": "prefix", "prefix": "m5x"})[0] == 200
+    address = new_account(admin, theirs)
+    login = admin.get("/api/v1/accounts/" + q(address))[1]["login"]
+    assert login and "@" not in login
+    da = delegation["api"]
+    status, problem = da.get("/api/v1/accounts/" + q(login))
+    missing_status, missing = da.get("/api/v1/accounts/m5xnosuchlogin")
+    # The same answer as for a login that exists nowhere (a bare login is not an address).
+    assert (status, problem["code"]) == (missing_status, missing["code"]) == (400, "invalid_input")
+    assert problem["detail"].replace(login, "LOGIN") == missing["detail"].replace("m5xnosuchlogin", "LOGIN")
+    assert address not in json.dumps(problem) and theirs not in json.dumps(problem)

@@ -89,7 +89,7 @@ class SwitchableDirectory final : public directory::Directory {
   KURIER_FWD(void, remove_totp, (std::string_view p), (p))
   KURIER_FWD(bool, use_totp_step, (std::string_view p, int64_t s), (p, s))
   KURIER_FWD(int64_t, append_audit, (const directory::AuditEntry& e), (e))
-  KURIER_FWD(std::vector<directory::AuditEntry>, list_audit, (const std::vector<std::string>& d, int64_t b, size_t n), (d, b, n))
+  KURIER_FWD(std::vector<directory::AuditEntry>, list_audit, (const std::optional<std::vector<std::string>>& d, int64_t b, size_t n), (d, b, n))
   KURIER_FWD(uint64_t, version, (), ())
 #undef KURIER_FWD
 

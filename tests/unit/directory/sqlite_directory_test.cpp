@@ -420,13 +420,15 @@ TEST_F(WebTablesTest, TotpStepsAreUsedOnce) {
 TEST_F(WebTablesTest, AuditLogNewestFirstPerDomain) {
   for (int i = 0; i < 4; ++i)
     dir_->append_audit({0, 0, "admin", "super-admin", "127.0.0.1", "account.create", "x", i % 2 ? "a.example" : "b.example", "", "{}"});
-  auto all = dir_->list_audit({}, 0, 10);
+  auto all = dir_->list_audit(std::nullopt, 0, 10);
   ASSERT_EQ(all.size(), 4u);
   EXPECT_GT(all[0].id, all[1].id);
-  auto a = dir_->list_audit({"a.example"}, 0, 10);
+  auto a = dir_->list_audit(std::vector<std::string>{"a.example"}, 0, 10);
   ASSERT_EQ(a.size(), 2u);
-  auto older = dir_->list_audit({}, all[1].id, 10);
+  auto older = dir_->list_audit(std::nullopt, all[1].id, 10);
   EXPECT_EQ(older.size(), 2u);
+  // An empty domain list is no domain, never every domain.
+  EXPECT_TRUE(dir_->list_audit(std::vector<std::string>{}, 0, 10).empty());
 }
 
 }  // namespace
