@@ -12,6 +12,7 @@
 
 #include "accounts/admin_service.h"
 #include "api/api.h"
+#include "api/resource_json.h"
 #include "http/router.h"
 #include "web/sessions.h"
 
@@ -213,9 +214,5 @@ class Api : public http::Application {
 std::string totp_principal(const Caller& c);
 std::string totp_principal(const web::Principal& p);
 
-json domain_json(const directory::Domain& d);
-json account_json(const directory::Account& a);
-json alias_json(const directory::Alias& a);
-json admin_json(const directory::Admin& a);
 
 }  // namespace kurier::api

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "api/resource_json.h"
 #include "cli/output.h"
 #include "common/strings.h"
 #include "dkim/key_store.h"
@@ -37,7 +38,7 @@ std::vector<dkim::DnsRecord> dkim_records(Context& ctx, const std::string& domai
 void show_domain(Context& ctx, const directory::Domain& d) {
   auto records = dkim_records(ctx, d.name);
   if (ctx.json) {
-    auto j = to_json(d);
+    auto j = api::domain_json(d);  // the API's shape
     j["dkim"] = nlohmann::json::array();
     for (const auto& r : records) j["dkim"].push_back({{"name", r.name}, {"value", r.value}});
     return print_json(j);
@@ -127,7 +128,7 @@ void add_domain_commands(CLI::App& app, Context& ctx) {
     if (ctx.json) {
       auto arr = nlohmann::json::array();
       for (const auto& d : all) {
-        auto j = to_json(d);
+        auto j = api::domain_json(d);  // the API's shape
         j["accounts"] = ctx.directory().count_accounts(d.id);
         arr.push_back(j);
       }

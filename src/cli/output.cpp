@@ -10,18 +10,6 @@
 
 namespace kurier::cli {
 
-nlohmann::json to_json(const directory::Domain& d) {
-  return {{"name", d.name},
-          {"default_quota", d.default_quota},
-          {"max_quota_per_account", d.max_quota_per_account},
-          {"total_quota", d.total_quota},
-          {"max_accounts", d.max_accounts},
-          {"username_scheme", d.username_scheme},
-          {"prefix", d.prefix},
-          {"transport", d.transport},
-          {"created_at", d.created_at}};
-}
-
 nlohmann::json to_json(const directory::Account& a, const std::string& domain) {
   return {{"address", a.address},
           {"login", a.login},

@@ -9,7 +9,6 @@
 
 namespace kurier::cli {
 
-nlohmann::json to_json(const directory::Domain& d);
 nlohmann::json to_json(const directory::Account& a, const std::string& domain);
 nlohmann::json to_json(const directory::Alias& a);
 nlohmann::json to_json(const directory::Admin& a);
