@@ -47,6 +47,14 @@ start_kurier() {
   done
 }
 
+# Keeps other builds (bench/common.sh, scripts, helpers: everything that uses the build lock)
+# off the CPU until this script exits, so timings are not taken while a compiler runs. Call it
+# after the last build step of the script (build_kurier takes the same lock and would wait).
+hold_build_lock() {
+  exec {BUILD_LOCK_FD}>/tmp/kurier-build.lock
+  flock "$BUILD_LOCK_FD"
+}
+
 stop_kurier() { kill -TERM "$KURIER_PID" 2>/dev/null || true; wait "$KURIER_PID" 2>/dev/null || true; }
 
 start_anchor() {

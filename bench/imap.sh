@@ -9,6 +9,7 @@ here="$(dirname "$0")"
 
 build_kurier
 build_bench_tool imap_load
+hold_build_lock
 start_kurier; start_anchor
 trap 'stop_kurier; stop_anchor' EXIT
 fill_mailboxes 20 4096 $((KURIER_OFFSET + 24)); fill_mailboxes 20 4096 $((ANCHOR_OFFSET + 24))

@@ -34,6 +34,7 @@ struct Service {
   TlsMode tls = TlsMode::plain;
   Handler handler;
   ServiceLines lines;
+  Plane plane = Plane::mail;  // whose threads serve its connections
 };
 
 template <class Acceptor>
@@ -91,7 +92,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     std::shared_ptr<Service> service;
   };
 
-  Runtime& runtime;  // listeners run on its first context, connections on next_context()
+  Runtime& runtime;  // listeners run on its first context, connections on context_for(plane)
   ServerLimits limits;
   mutable std::mutex mu;  // guards everything below
   std::shared_ptr<ssl::context> tls_context;
@@ -233,7 +234,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                                      OnAccepted on_accepted) {
     for (;;) {
       error_code ec;
-      Executor strand = asio::make_strand(self->runtime.next_context());
+      Executor strand = asio::make_strand(self->runtime.context_for(listener->service->plane));
       auto socket = co_await listener->acceptor.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
       if (!listener->acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
       if (ec) {  // EMFILE and friends: back off instead of spinning
@@ -276,12 +277,12 @@ void Server::set_tls_context(std::shared_ptr<ssl::context> context) {
 }
 
 std::uint16_t Server::add_tcp(std::string name, std::string bind_address, std::uint16_t port, TlsMode tls,
-                              Handler handler, ServiceLines lines) {
+                              Handler handler, ServiceLines lines, Plane plane) {
   if (tls == TlsMode::implicit && !impl_->current_tls())
     throw std::runtime_error(name + ": implicit TLS needs a certificate (no TLS context configured)");
   const tcp::endpoint endpoint(parse_bind_address(name, bind_address), port);
   const std::string where = endpoint_text(endpoint);
-  auto service = std::make_shared<Service>(Service{name, tls, std::move(handler), std::move(lines)});
+  auto service = std::make_shared<Service>(Service{name, tls, std::move(handler), std::move(lines), plane});
   auto listener = std::make_shared<TcpListener>(asio::make_strand(impl_->runtime.context()), service, where);
   auto& acceptor = listener->acceptor;
   error_code ec;

@@ -12,10 +12,9 @@
 
 #include "net/asio_fwd.h"
 #include "net/connection.h"
+#include "net/runtime.h"
 
 namespace kurier::net {
-
-class Runtime;
 
 enum class TlsMode { plain, implicit };
 
@@ -37,7 +36,7 @@ struct ServerLimits {
 class Server {
  public:
   // Listeners run on runtime.context(); accepted connections are spread over
-  // runtime.next_context().
+  // runtime.next_context(), or go to runtime.admin_context() for an admin-plane service.
   explicit Server(Runtime& runtime, ServerLimits limits = {});
   ~Server();  // stops accepting; running sessions are not awaited
   Server(const Server&) = delete;
@@ -50,9 +49,10 @@ class Server {
   // Binds and starts accepting. bind_address: "0.0.0.0", "::", "[::1]", "*" (any IPv4). IPv6
   // sockets are v6-only so "0.0.0.0" and "::" can both be listed. Throws std::runtime_error
   // naming the service, address:port and the system error if binding fails, or for implicit TLS
-  // without a TLS context. Returns the bound port (useful with port 0).
+  // without a TLS context. Returns the bound port (useful with port 0). plane: whose threads
+  // serve the connections (see net/runtime.h).
   std::uint16_t add_tcp(std::string name, std::string bind_address, std::uint16_t port, TlsMode tls,
-                        Handler handler, ServiceLines lines);
+                        Handler handler, ServiceLines lines, Plane plane = Plane::mail);
   // A unix-domain stream socket (LMTP for a local MTA). A stale socket file is replaced; any
   // other existing file is an error.
   void add_unix(std::string name, std::string path, Handler handler, ServiceLines lines,

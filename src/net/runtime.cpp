@@ -20,17 +20,64 @@
 namespace kurier::net {
 namespace asio = boost::asio;
 
+namespace {
+
+enum class Priority { idle, low };
+
+// Lowers the calling thread's CPU priority. Lowering one's own needs no privilege, so it works
+// after serve dropped root.
+void lower_own_priority(Priority priority) {
+  auto tid = id_t(syscall(SYS_gettid));
+  if (priority == Priority::low) {  // nice 10 above the process's own
+    setpriority(PRIO_PROCESS, tid, std::min(19, getpriority(PRIO_PROCESS, tid) + 10));
+    return;
+  }
+  // SCHED_IDLE: the thread gets the CPU only when no other thread wants it, so a storm of
+  // password hashing cannot delay a delivery's RCPT. nice 19 where SCHED_IDLE is refused.
+  sched_param idle{};
+  if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0) setpriority(PRIO_PROCESS, tid, 19);
+}
+
+// An io_context run by its own threads, which lower their priority before they run anything.
+struct PriorityPool {
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  asio::io_context context;
+  std::optional<WorkGuard> work;
+  std::vector<std::thread> threads;
+
+  PriorityPool(unsigned n, Priority priority) : context(int(n)) {
+    work.emplace(context.get_executor());
+    for (unsigned i = 0; i < n; ++i)
+      threads.emplace_back([this, priority] {
+        lower_own_priority(priority);
+        context.run();
+      });
+  }
+  ~PriorityPool() { join(); }
+  // Lets the threads finish the work already queued, then joins them. Idempotent.
+  void join() {
+    work.reset();
+    for (auto& t : threads) t.join();
+    threads.clear();
+  }
+};
+
+}  // namespace
+
 struct Runtime::Impl {
   using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  // Declared before the I/O contexts, so destroyed after them: a listener on the first context
+  // may hold a pending accept whose socket belongs to the admin context.
+  PriorityPool admin_io{1, Priority::low};
   // Concurrency hint 1: each context is run by one thread, which lets asio skip waking others.
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<WorkGuard> work;
   std::atomic<size_t> next{0};
   asio::thread_pool blocking;
-  // The login pool: a context run by its own threads, which lower their CPU priority first.
-  asio::io_context login{1};
-  std::optional<WorkGuard> login_work;
-  std::vector<std::thread> login_threads;
+  // The login pool: SCHED_IDLE threads (see Pool::login).
+  PriorityPool login{std::max(1u, std::thread::hardware_concurrency()), Priority::idle};
+  // The admin plane's blocking pool (its I/O thread is admin_io above), at nice 10.
+  PriorityPool admin_blocking{2, Priority::low};
   std::unique_ptr<asio::signal_set> signals;
   std::function<void()> on_shutdown;
   std::function<void()> on_reload;
@@ -40,26 +87,14 @@ struct Runtime::Impl {
       contexts.push_back(std::make_unique<asio::io_context>(1));
       work.emplace_back(contexts.back()->get_executor());
     }
-    login_work.emplace(login.get_executor());
-    for (unsigned i = 0; i < std::max(1u, std::thread::hardware_concurrency()); ++i)
-      login_threads.emplace_back([this] { run_login_thread(); });
-  }
-
-  void run_login_thread() {
-    // SCHED_IDLE for this thread only: it gets the CPU only when no I/O thread wants it, so a
-    // storm of password hashing cannot delay a delivery's RCPT. Lowering one's own policy needs
-    // no privilege (it works after serve dropped root); nice 19 where SCHED_IDLE is refused.
-    sched_param idle{};
-    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0)
-      setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), 19);
-    login.run();
   }
 
   void join_pools() {
+    // The admin plane's connections first: they may still offload to the pools below.
+    admin_io.join();
     blocking.join();
-    login_work.reset();
-    for (auto& t : login_threads) t.join();
-    login_threads.clear();
+    login.join();
+    admin_blocking.join();
   }
 
   void wait_for_signal() {
@@ -98,6 +133,7 @@ void Runtime::run() {
 void Runtime::stop() {
   for (auto& w : impl_->work) w.reset();
   for (auto& c : impl_->contexts) c->stop();
+  impl_->admin_io.context.stop();  // its connections are abandoned like the mail contexts' ones
 }
 
 bool Runtime::stopped() const { return impl_->contexts[0]->stopped(); }
@@ -105,6 +141,8 @@ bool Runtime::stopped() const { return impl_->contexts[0]->stopped(); }
 Executor Runtime::executor() { return impl_->contexts[0]->get_executor(); }
 
 asio::io_context& Runtime::context() { return *impl_->contexts[0]; }
+
+asio::io_context& Runtime::admin_context() { return impl_->admin_io.context; }
 
 asio::io_context& Runtime::next_context() {
   size_t n = impl_->next.fetch_add(1, std::memory_order_relaxed);
@@ -132,23 +170,29 @@ void Runtime::spawn(awaitable<void> task) {
 }
 
 awaitable<void> Runtime::run_blocking(std::function<void()> work, Pool pool) {
-  asio::any_io_executor target = pool == Pool::login ? asio::any_io_executor(impl_->login.get_executor())
-                                                     : asio::any_io_executor(impl_->blocking.get_executor());
   co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-      [&target, &work](auto handler) {
-        asio::post(target, [&work, handler = std::move(handler)]() mutable {
+      [this, pool, &work](auto handler) {
+        // Resume on the coroutine's own executor (its strand), never on the pool thread.
+        auto resume = asio::get_associated_executor(handler);
+        asio::post(pool_executor(pool, resume), [&work, resume, handler = std::move(handler)]() mutable {
           std::exception_ptr error;
           try {
             work();
           } catch (...) {
             error = std::current_exception();
           }
-          // Resume on the coroutine's own executor (its strand), never on the pool thread.
-          auto ex = asio::get_associated_executor(handler);
-          asio::post(ex, [handler = std::move(handler), error]() mutable { handler(error); });
+          asio::post(resume, [handler = std::move(handler), error]() mutable { handler(error); });
         });
       },
       asio::use_awaitable);
+}
+
+asio::any_io_executor Runtime::pool_executor(Pool pool, const asio::any_io_executor& caller) {
+  if (pool == Pool::login) return impl_->login.context.get_executor();
+  // The admin plane's blocking work queues in its own pool, never in front of a delivery's.
+  if (&asio::query(caller, asio::execution::context) == &impl_->admin_io.context)
+    return impl_->admin_blocking.context.get_executor();
+  return impl_->blocking.get_executor();
 }
 
 }  // namespace kurier::net

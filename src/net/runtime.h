@@ -8,6 +8,12 @@
 // reactor's eventfd; measured on 2 cores that cost a futex storm and ~20% of the server's CPU
 // per SMTP message. A connection never moves between threads, so its coroutine, buffers and
 // timers stay on one core; work still crosses threads only for offload().
+//
+// The admin plane: the web admin and its API run on an io_context and a pool of their own, whose
+// threads run at a lower CPU priority (nice 10). 200 busy API clients then queue behind each
+// other, not in front of a delivery's database call, and the kernel gives the mail threads the
+// CPU first; at nice 10 the API still gets about a tenth of a saturated CPU, so it never starves
+// (SCHED_IDLE did, under a full mail load).
 #pragma once
 #include <exception>
 #include <functional>
@@ -21,10 +27,17 @@ namespace kurier::net {
 
 // The thread pool offload() runs work on.
 enum class Pool {
-  blocking,  // database calls, fsync, creating files: [server] blocking_threads threads
+  blocking,  // database calls, fsync, creating files: [server] blocking_threads threads; for a
+             // coroutine on the admin plane, the admin plane's own pool instead
   login,     // password checks: one thread per core at SCHED_IDLE, so a storm of (failed) logins
              // waits here instead of holding the blocking threads deliveries need, and yields
              // the CPU to the I/O threads
+};
+
+// Which threads serve a listener's connections.
+enum class Plane {
+  mail,   // the I/O contexts (next_context())
+  admin,  // admin_context(): one thread at nice 10
 };
 
 class Runtime {
@@ -48,6 +61,10 @@ class Runtime {
   Executor executor();                   // of the first context (signals, listeners, the queue)
   boost::asio::io_context& context();    // the first context
   boost::asio::io_context& next_context();  // round-robin over all contexts, for new work
+  boost::asio::io_context& admin_context();  // the admin plane's context (see the file comment)
+  boost::asio::io_context& context_for(Plane plane) {
+    return plane == Plane::admin ? admin_context() : next_context();
+  }
   int threads() const { return threads_; }
 
   // SIGTERM and SIGINT call on_shutdown, SIGHUP calls on_reload (both on an I/O thread). Call once
@@ -67,6 +84,8 @@ class Runtime {
  private:
   // Runs work on the pool; resumes on the awaiting coroutine's executor; rethrows work's exception.
   awaitable<void> run_blocking(std::function<void()> work, Pool pool);
+  // The executor of the pool that runs work for a coroutine resuming on `caller`.
+  boost::asio::any_io_executor pool_executor(Pool pool, const boost::asio::any_io_executor& caller);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -60,7 +60,8 @@ Protocol protocol_for(const std::string& name) {
               if (!app) throw std::logic_error("no web application for " + name);
               http::Limits limits = web_limits(s.config);
               return [app, limits](net::Connection& conn) { return http::serve_connection(conn, *app, limits); };
-            }};
+            },
+            net::Plane::admin};
   throw std::invalid_argument("unknown service: " + name);
 }
 

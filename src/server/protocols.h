@@ -13,6 +13,7 @@ struct Protocol {
   bool implicit_tls = false;
   net::ServiceLines lines;
   std::function<net::Handler(session::Services&)> make_handler;
+  net::Plane plane = net::Plane::mail;  // the web admin runs on the admin plane (net/runtime.h)
 };
 
 // name: a listener name of config::standard_listener_names(). Throws for an unknown name.

@@ -70,7 +70,7 @@ void bind_listeners(net::Server& server, session::Services& services) {
     Protocol p = protocol_for(l.name);
     for (const auto& addr : l.name == "lmtp" ? c.lmtp_bind : c.bind) {
       server.add_tcp(l.name, addr, l.port, p.implicit_tls ? net::TlsMode::implicit : net::TlsMode::plain,
-                     p.make_handler(services), p.lines);
+                     p.make_handler(services), p.lines, p.plane);
       log::info("listen", {{"service", l.name}, {"address", addr}, {"port", l.port}, {"tls", p.implicit_tls ? "implicit" : "starttls"}});
     }
   }

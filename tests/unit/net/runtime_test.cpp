@@ -1,5 +1,9 @@
 // Runtime: offload() to the blocking pool, resumption on the caller's strand, exceptions,
-// signal callbacks.
+// signal callbacks, the admin plane's own lower-priority threads.
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <csignal>
 
 #include "net_test_support.h"
@@ -71,6 +75,57 @@ TEST(Runtime, OffloadDoesNotBlockTheIoThreads) {
   EXPECT_EQ(slow_done.get_future().wait_for(2s), std::future_status::ready);
   rt.stop();
   runner.join();
+}
+
+int own_nice() { return getpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid))); }
+
+struct PlaneReport {
+  int io_nice = -100;
+  int pool_nice = -100;
+  bool pool_is_other_thread = false;
+  bool back_on_strand = false;
+};
+
+// A coroutine on the admin context: it runs at nice 10, and its offload() goes to the admin
+// plane's pool (also nice 10), not to the blocking pool the mail sessions use (nice 0).
+awaitable<void> admin_plane_checks(Runtime& rt, asio::strand<asio::io_context::executor_type> strand,
+                                   PlaneReport& report, std::promise<void>& done) {
+  report.io_nice = own_nice();
+  const auto io_thread = std::this_thread::get_id();
+  co_await rt.offload([&] {
+    report.pool_nice = own_nice();
+    report.pool_is_other_thread = std::this_thread::get_id() != io_thread;
+  });
+  report.back_on_strand = strand.running_in_this_thread();
+  done.set_value();
+}
+
+TEST(Runtime, TheAdminPlaneRunsOnItsOwnLowPriorityThreads) {
+  Runtime rt(1, 1);
+  std::thread runner([&] { rt.run(); });
+  // The mail side for comparison: the blocking pool keeps the process's priority.
+  int mail_pool_nice = -100;
+  std::promise<void> mail_done;
+  auto mail = [&]() -> awaitable<void> {
+    co_await rt.offload([&] { mail_pool_nice = own_nice(); });
+    mail_done.set_value();
+  };
+  rt.spawn(mail());
+  ASSERT_EQ(mail_done.get_future().wait_for(5s), std::future_status::ready);
+
+  auto strand = asio::make_strand(rt.admin_context());
+  PlaneReport report;
+  std::promise<void> done;
+  asio::co_spawn(strand, admin_plane_checks(rt, strand, report, done), asio::detached);
+  ASSERT_EQ(done.get_future().wait_for(5s), std::future_status::ready);
+  rt.stop();
+  runner.join();
+  const int base = getpriority(PRIO_PROCESS, 0);
+  EXPECT_EQ(mail_pool_nice, base);
+  EXPECT_EQ(report.io_nice, std::min(19, base + 10));
+  EXPECT_EQ(report.pool_nice, std::min(19, base + 10));
+  EXPECT_TRUE(report.pool_is_other_thread);
+  EXPECT_TRUE(report.back_on_strand);
 }
 
 TEST(Runtime, SignalsCallShutdownAndReload) {
