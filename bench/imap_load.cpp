@@ -4,15 +4,20 @@
 // a whole-body fetch of a random message; STORE +/-\Seen; APPEND; every 5th APPEND, SEARCH FROM,
 // SEARCH HEADER Message-ID and STORE \Deleted + EXPUNGE of what it appended; and whenever the
 // operation count modulo 50 is below 8 it logs out and in again. Prints the total operations/s.
-// usage: imap_load PORT PASSWORD [--clients C] [--seconds D] [--users U]
+// With --latency 1, also prints to stderr each command's count, p50, p99 and share of the
+// clients' waiting time, to see which commands a throughput figure is waiting on.
+// usage: imap_load PORT PASSWORD [--clients C] [--seconds D] [--users U] [--latency 1]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,7 +35,17 @@ struct Options {
   int clients = 20;
   int seconds = 20;
   int users = 20;
+  bool latency = false;
 };
+
+// Milliseconds each command took, by its name ("UID STORE", "APPEND"), per client thread.
+using Latencies = std::map<std::string, std::vector<double>>;
+
+std::string command_name(const std::string& text) {
+  size_t end = text.find(' ');
+  if (text.compare(0, 4, "UID ") == 0) end = text.find(' ', 4);
+  return text.substr(0, end);
+}
 
 // One blocking IMAP connection: sends a tagged command and collects the response up to the
 // tagged line, with literals read by their announced length.
@@ -53,22 +68,34 @@ class Client {
 
   // Runs one command; returns the untagged lines (literal bytes dropped). Throws unless OK.
   std::vector<std::string> command(const std::string& text) {
+    auto t0 = std::chrono::steady_clock::now();
     std::string tag = "A" + std::to_string(++tag_number_);
     send_all(tag + " " + text + "\r\n");
-    return read_until(tag);
+    auto untagged = read_until(tag);
+    record(command_name(text), t0);
+    return untagged;
   }
 
   // APPEND with a synchronizing literal, as imaplib sends it.
   void append(const std::string& mailbox, const std::string& message) {
+    auto t0 = std::chrono::steady_clock::now();
     std::string tag = "A" + std::to_string(++tag_number_);
     send_all(tag + " APPEND " + mailbox + " {" + std::to_string(message.size()) + "}\r\n");
     std::string line = read_line();
     if (line.empty() || line[0] != '+') throw std::runtime_error("APPEND refused: " + line);
     send_all(message + "\r\n");
     read_until(tag);
+    record("APPEND", t0);
   }
 
+  Latencies* latencies = nullptr;  // where command times go, when measured
+
  private:
+  void record(const std::string& name, std::chrono::steady_clock::time_point t0) {
+    if (latencies)
+      (*latencies)[name].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+
   std::vector<std::string> read_until(const std::string& tag) {
     std::vector<std::string> untagged;
     for (;;) {
@@ -154,13 +181,14 @@ std::string message_text(int index, int appended) {
          std::string(2000, 'x') + "\r\n";
 }
 
-long run_client(const Options& opt, int index) {
+long run_client(const Options& opt, int index, Latencies& latencies) {
   std::mt19937 rng(static_cast<unsigned>(index));
   std::string user = "user" + std::to_string(index % opt.users + 1) + "@example.test";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(opt.seconds);
   long ops = 0;
   auto session = [&] {
     auto c = std::make_unique<Client>(opt.port);
+    if (opt.latency) c->latencies = &latencies;
     c->command("LOGIN \"" + user + "\" \"" + opt.password + "\"");
     c->command("SELECT INBOX");
     return c;
@@ -216,8 +244,23 @@ Options parse(int argc, char** argv) {
     if (flag == "--clients") opt.clients = value;
     else if (flag == "--seconds") opt.seconds = value;
     else if (flag == "--users") opt.users = value;
+    else if (flag == "--latency") opt.latency = value != 0;
   }
   return opt;
+}
+
+void print_latencies(Latencies& all) {
+  double waited = 0;
+  for (auto& [name, times] : all)
+    for (double t : times) waited += t;
+  std::fprintf(stderr, "%-14s %8s %9s %9s %7s\n", "command", "count", "p50_ms", "p99_ms", "share");
+  for (auto& [name, times] : all) {
+    std::sort(times.begin(), times.end());
+    double sum = 0;
+    for (double t : times) sum += t;
+    std::fprintf(stderr, "%-14s %8zu %9.2f %9.2f %6.1f%%\n", name.c_str(), times.size(), times[times.size() / 2],
+                 times[std::min(times.size() - 1, times.size() * 99 / 100)], 100 * sum / waited);
+  }
 }
 
 }  // namespace
@@ -227,11 +270,16 @@ int main(int argc, char** argv) {
   std::atomic<long> total{0};
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  std::mutex merge_mutex;
+  Latencies all;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < opt.clients; ++i)
     threads.emplace_back([&, i] {
       try {
-        total += run_client(opt, i);
+        Latencies mine;
+        total += run_client(opt, i, mine);
+        std::lock_guard lock(merge_mutex);
+        for (auto& [name, times] : mine) all[name].insert(all[name].end(), times.begin(), times.end());
       } catch (const std::exception& e) {
         if (failures++ == 0) std::fprintf(stderr, "client %d: %s\n", i, e.what());
       }
@@ -242,6 +290,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%d clients failed\n", failures.load());
     return 1;
   }
+  if (opt.latency) print_latencies(all);
   std::printf("%.0f\n", static_cast<double>(total) / elapsed);
   return 0;
 }

@@ -115,9 +115,23 @@ void Session::report_expunged(const std::vector<store::Uid>& uids) {
   }
 }
 
+// A reset notice can be older than this session's SELECT: another process (an import, which
+// gives an unused mailbox its source's UIDVALIDITY) commits, the session selects the result,
+// and only then the store's watcher publishes the journal row. The notice is stale when the
+// mailbox still exists with the UIDVALIDITY that the session selected. (A rename keeps id and
+// UIDVALIDITY, so the session's state stays exact and it goes on, as with an in-process RENAME.)
+net::awaitable<bool> Session::selected_mailbox_still_valid() {
+  store::MailboxId id = selected_->info.id;
+  auto now = co_await offload([&] { return store().mailbox(id); });
+  if (!selected_ || selected_->info.id != id) co_return false;
+  bool same = now && !now->noselect && now->uidvalidity == selected_->info.uidvalidity;
+  if (same) signal_->gone_mailbox = 0;
+  co_return same;
+}
+
 net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
   if (!selected_) co_return;
-  if (signal_->gone_mailbox == selected_->info.id) {
+  if (signal_->gone_mailbox == selected_->info.id && !(co_await selected_mailbox_still_valid())) {
     // The mailbox was deleted by another session: there is no consistent state to continue in.
     untagged("BYE The selected mailbox was deleted");
     logout_ = true;

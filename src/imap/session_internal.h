@@ -126,6 +126,7 @@ class Session {
   // Reports what other sessions changed: EXISTS, FETCH FLAGS and (when allowed) EXPUNGE or
   // VANISHED. force: query the store even if no change was signalled.
   net::awaitable<void> sync(bool allow_expunge, bool force = false);
+  net::awaitable<bool> selected_mailbox_still_valid();  // false: a reset notice is current
   // Sends EXPUNGE (or VANISHED with QRESYNC) for uids this session knows and forgets them.
   void report_expunged(const std::vector<store::Uid>& uids);
   void unselect();

@@ -286,3 +286,28 @@ def test_recent_belongs_to_one_rev1_session(kurier, user):
     for raw in (a, b, r2):
         raw.close()
     m.logout()
+
+
+def test_a_session_whose_mailbox_is_deleted_is_ended_one_renamed_goes_on(kurier, user):
+    """No consistent state is left once another session deletes the selected mailbox: the session
+    is told BYE and closed. A rename keeps the mailbox's UIDs and UIDVALIDITY, so a session that
+    has it selected goes on, and so does one on an unrelated mailbox."""
+    m = login(kurier, user)
+    for name in ("Work", "Old", "Other"):
+        ok(m.create(name))
+    fill(m, 1, "Work")
+    fill(m, 1, "Old")
+    deleted, _ = selected_raw(kurier, user, b"Work")
+    renamed, _ = selected_raw(kurier, user, b"Old")
+    bystander, _ = selected_raw(kurier, user, b"Other")
+    ok(m.delete("Work"))
+    ok(m.rename("Old", "New"))
+    deleted.send(b"n NOOP\r\n")
+    assert deleted.line() == b"* BYE The selected mailbox was deleted"
+    for raw in (renamed, bystander):
+        lines, tagged = raw.command("n", b"NOOP")
+        assert tagged.startswith(b"n OK") and lines == [], (lines, tagged)
+    lines, tagged = renamed.command("f", b"FETCH 1 (UID)")
+    assert lines == [b"* 1 FETCH (UID 1)"] and tagged.startswith(b"f OK")
+    renamed.close()
+    bystander.close()

@@ -231,6 +231,31 @@ def test_interrupted_import_resumes_without_duplicates(kurier, tmp_path):
     assert len(ids) == total and len(set(ids)) == total
 
 
+def test_a_session_that_selects_right_after_an_import_keeps_its_mailbox(kurier, tmp_path):
+    """An import gives the empty INBOX its source's UIDVALIDITY, and journals a reset for sessions
+    that had it selected. The server publishes the journal up to 200 ms later, so a session that
+    selects within that window already sees the new UIDVALIDITY: the late reset must not end it
+    with BYE (seen in CI as "The selected mailbox was deleted"). Several rounds, each selecting at
+    once after the import, so the window is hit."""
+    for round_ in range(6):
+        src = tmp_path / f"Maildir{round_}"
+        make_maildir(src, 2)
+        names = sorted(p.name.split(":")[0] for p in (src / "cur").iterdir())
+        uidvalidity = 1600000000 + round_
+        (src / "dovecot-uidlist").write_text(f"3 V{uidvalidity} N3\n" +
+                                             "".join(f"{n + 1} :{name}\n" for n, name in enumerate(names)))
+        user = kurier.add_user()
+        m = kurier_imap(kurier, user)  # logged in before, so SELECT follows the import at once
+        assert run_import(kurier, "maildir", str(src), "--to", user[0])["imported"] == 2
+        typ, _ = m.select("INBOX")
+        assert typ == "OK"
+        assert int(m.untagged_responses["UIDVALIDITY"][-1]) == uidvalidity
+        time.sleep(0.4)  # the watcher has published the import's reset by now
+        typ, data = m.uid("FETCH", "1:*", "(UID FLAGS)")
+        assert typ == "OK" and len([d for d in data if d]) == 2, data
+        m.logout()
+
+
 def test_garbage_uidlist_is_reported_and_mail_still_imported(kurier, tmp_path):
     src = tmp_path / "Maildir"
     make_maildir(src, 3)
