@@ -147,6 +147,10 @@ struct Config {
     std::string sender_query =
         "SELECT alias FROM virtual WHERE username = ? AND status = 1 AND alias NOT LIKE '@%' ORDER BY alias";
     std::string password_scheme = "auto";  // "auto", or "des": 13-character hashes are DES crypt
+    // The read cache of kurier's own directory (directory/cached_directory.h): how often its
+    // change counter is read (the bound on seeing another process's change), and its size.
+    int cache_check_interval_ms = 250;  // 0 = before every lookup
+    int cache_size = 100000;            // entries (a list counts one per element); 0 = no cache
     bool operator==(const Directory&) const = default;
   } directory;
   struct Web {

@@ -455,6 +455,11 @@ std::vector<Field> directory_fields() {
            "backend \"sql\": login -> its primary address (sender rewriting)."),
       choice("directory", "password_scheme", {"auto", "des"}, [](auto& c) -> auto& { return c.directory.password_scheme; },
              "backend \"sql\": \"des\" reads 13-character passwords as DES crypt(3), \"auto\" as plaintext."),
+      integer("directory", "cache_check_interval_ms", 0, 60000,
+              [](auto& c) -> auto& { return c.directory.cache_check_interval_ms; },
+              "How often the directory cache reads the database's change counter: another process's change is seen at most this long after it; 0 = before every lookup."),
+      integer("directory", "cache_size", 0, 100000000, [](auto& c) -> auto& { return c.directory.cache_size; },
+              "Entries the directory cache holds (a list counts one per element); 0 = no cache."),
   };
 }
 
