@@ -35,7 +35,8 @@ std::unique_ptr<Directory> open_server(const std::string& dsn_text) { return ope
 
 std::unique_ptr<Directory> open_external(const config::Config& c) {
   const auto& d = c.directory;
-  ExternalQueries q{d.password_query, d.address_query, d.alias_query, d.domain_query, d.sender_query, d.password_scheme};
+  ExternalQueries q{d.password_query, d.address_query, d.alias_query,  d.domain_query,
+                    d.sender_query,   d.services_query, d.password_scheme};
   return open_external(server_pool(d.dsn), open_sqlite(sqlite_path(c)), std::move(q));
 }
 
