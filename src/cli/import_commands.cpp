@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ImportArgs {
-  std::string path, to, folder, host, user, password_file;
+  std::string path, to, folder, host, user, password_file, subscriptions;
   int port = 0;
   bool tls = false, starttls = false, insecure = false;
 };
@@ -51,13 +51,16 @@ void add_file_import(CLI::App* parent, Context& ctx, ImportArgs& a, const char* 
   cmd->add_option(what, a.path, help)->required();
   cmd->add_option("--to", a.to, "the account (address) the mail goes to")->required();
   if (std::string_view(kind) == "mbox") cmd->add_option("--folder", a.folder, "folder to import into (default INBOX)");
+  if (std::string_view(kind) == "cyrus")
+    cmd->add_option("--subscriptions", a.subscriptions,
+                    "the user's Cyrus subscriptions file (CONFIGDIR/user/X/USER.sub)");
   std::string k = kind;
   cmd->callback([&ctx, &a, k] {
     std::string source = k + ":" + absolute(a.path);
     run_import(ctx, a.to, k, source, [&](ImportTarget& t) {
       if (k == "maildir") import_maildir(t, a.path);
       else if (k == "mbox") import_mbox(t, a.path, a.folder);
-      else import_cyrus(t, a.path);
+      else import_cyrus(t, a.path, a.subscriptions);
     });
   });
 }

@@ -91,7 +91,7 @@ def test_dovecot_maildir_with_flags_keywords_uids_and_dates(kurier, dovecot, tmp
 
 def test_cyrus_spool_with_flags_uids_and_dates(kurier, cyrus):
     try:
-        cyrus.create_user("bob", ["Archive", "Archive/2019"])
+        cyrus.create_user("bob", ["Archive", "Archive/2019", "Projects"])
         m = cyrus.imap("bob")
         for n in range(1, 5):
             typ, data = m.append("INBOX", "(\\Seen $Work)" if n == 1 else None,
@@ -104,17 +104,29 @@ def test_cyrus_spool_with_flags_uids_and_dates(kurier, cyrus):
         m.uid("EXPUNGE", "4")  # UID 4 gone: Cyrus keeps its record, flagged expunged
         src_inbox = fetch_all(m, "INBOX")
         src_archive = fetch_all(m, "INBOX/Archive/2019")
+        for name in ("INBOX", "INBOX/Archive/2019"):  # Projects stays unsubscribed
+            assert m.subscribe(name)[0] == "OK"
         m.logout()
     finally:
         cyrus.stop()
 
     to, pw = kurier.add_user()
-    report = run_import(kurier, "cyrus", str(cyrus.spool("bob")), "--to", to)
+    report = run_import(kurier, "cyrus", str(cyrus.spool("bob")), "--to", to,
+                        "--subscriptions", str(cyrus.subscriptions_file("bob")))
     assert report["imported"] == 4, report
     dst = kurier_imap(kurier, (to, pw))
     assert fetch_all(dst, "INBOX") == src_inbox
     assert fetch_all(dst, "Archive/2019") == src_archive
     assert src_inbox[1][2][0] == {"\\Answered", "\\Deleted", "Project-X"}
+    subscribed = lsub_names(dst)
+    assert {"INBOX", "Archive/2019"} <= subscribed and "Projects" not in subscribed, subscribed
+    assert dst.list('""', "Projects")[1][0] is not None  # imported, only not subscribed
+
+
+def lsub_names(m):
+    typ, lines = m.lsub()
+    assert typ == "OK", lines
+    return {line.decode().rsplit(" ", 1)[1].strip('"') for line in lines}
 
 
 def test_imap_to_imap_from_dovecot(kurier, dovecot):
@@ -315,3 +327,4 @@ def test_pop3_uidls_of_the_source_are_kept(kurier, tmp_path):
     uidls = [line.split()[1].decode() for line in p.uidl()[1]]
     p.quit()
     assert uidls == ["-old-uidl-four", f"{6:08x}{1234567:08x}", "OLD8"]
+
