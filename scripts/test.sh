@@ -44,7 +44,7 @@ t0=$(date +%s)
   sh -c "$build/tests/unit/unit_sqldb --gtest_brief=1 && $build/tests/unit/unit_directory --gtest_brief=1" || rc=$?
 # (test_directory_backends.py and test_sql_directory.py start servers of their own in the run above.)
 directory_tests=(test_cli.py test_auth.py test_account_removal.py test_serve.py test_managesieve.py
-                 test_lmtp.py test_import_web_cyradm.py)
+                 test_lmtp.py test_import_web_cyradm.py test_directory_cache.py)
 for backend in mariadb postgresql; do
   KURIER_DIRECTORY_BACKEND=$backend KURIER_BIN="$PWD/$build/kurier" /usr/bin/python3 -m pytest \
     -c tests/integration/pytest.ini "${directory_tests[@]/#/tests/integration/}" -q || rc=$?

@@ -23,9 +23,9 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ImportArgs {
-  std::string path, to, folder, host, user, password_file;
+  std::string path, to, folder, host, user, password_file, subscriptions;
   int port = 0;
-  bool tls = false, starttls = false, insecure = false;
+  bool tls = false, starttls = false, insecure = false, ignore_quota = false;
 };
 
 // The durable name of a source: its kind and absolute path (or server and login), so a
@@ -36,14 +36,27 @@ std::string absolute(const std::string& path) {
   return ec ? fs::absolute(path).string() : p.string();
 }
 
+// An import the account's quota stopped prints its summary (what was stored, the message that
+// did not fit) and fails (exit 1): a re-run after the quota was raised resumes there.
 template <class Run>
-void run_import(Context& ctx, const std::string& to, const std::string& kind, const std::string& source, Run run) {
+void run_import(Context& ctx, const ImportArgs& a, const std::string& kind, const std::string& source, Run run) {
   const auto& config = ctx.config();
   become_data_dir_owner(config);
-  ImportTarget target(config, ctx.directory(), to, kind, source, ctx.json);
-  run(target);
+  ImportTarget target(config, ctx.directory(), a.to, kind, source, ctx.json, a.ignore_quota);
+  try {
+    run(target);
+  } catch (const QuotaReached&) {
+  }
   int status = target.finish();
+  if (target.stopped_over_quota())
+    throw Failure(fmt::format("import stopped before exceeding the quota of {} ({} bytes): raise it, or run "
+                              "again with --ignore-quota",
+                              a.to, target.quota()));
   if (status != 0) throw Failure("import failed");
+}
+
+void add_quota_flag(CLI::App* cmd, ImportArgs& a) {
+  cmd->add_flag("--ignore-quota", a.ignore_quota, "import past the account's quota");
 }
 
 void add_file_import(CLI::App* parent, Context& ctx, ImportArgs& a, const char* kind, const char* help, const char* what) {
@@ -51,13 +64,17 @@ void add_file_import(CLI::App* parent, Context& ctx, ImportArgs& a, const char* 
   cmd->add_option(what, a.path, help)->required();
   cmd->add_option("--to", a.to, "the account (address) the mail goes to")->required();
   if (std::string_view(kind) == "mbox") cmd->add_option("--folder", a.folder, "folder to import into (default INBOX)");
+  if (std::string_view(kind) == "cyrus")
+    cmd->add_option("--subscriptions", a.subscriptions,
+                    "the user's Cyrus subscriptions file (CONFIGDIR/user/X/USER.sub)");
+  add_quota_flag(cmd, a);
   std::string k = kind;
   cmd->callback([&ctx, &a, k] {
     std::string source = k + ":" + absolute(a.path);
-    run_import(ctx, a.to, k, source, [&](ImportTarget& t) {
+    run_import(ctx, a, k, source, [&](ImportTarget& t) {
       if (k == "maildir") import_maildir(t, a.path);
       else if (k == "mbox") import_mbox(t, a.path, a.folder);
-      else import_cyrus(t, a.path);
+      else import_cyrus(t, a.path, a.subscriptions);
     });
   });
 }
@@ -73,12 +90,13 @@ void add_imap_import(CLI::App* parent, Context& ctx, ImportArgs& a) {
   cmd->add_option("--user", a.user, "login at the source")->required();
   cmd->add_option("--password-file", a.password_file, "file holding the source password")->required();
   cmd->add_option("--to", a.to, "the account (address) the mail goes to")->required();
+  add_quota_flag(cmd, a);
   cmd->callback([&ctx, &a] {
     std::string password = read_password(false, a.password_file);
     ImapTls mode = a.tls ? ImapTls::implicit : a.starttls ? ImapTls::starttls : ImapTls::none;
     int port = a.port ? a.port : a.tls ? 993 : 143;
     std::string source = fmt::format("imap:{}:{}:{}", a.host, port, a.user);
-    run_import(ctx, a.to, "imap", source, [&](ImportTarget& t) {
+    run_import(ctx, a, "imap", source, [&](ImportTarget& t) {
       ImapClient client(a.host, port, mode, !a.insecure);
       client.login(a.user, password);
       import_imap(t, client);

@@ -428,9 +428,24 @@ void import_maildir(ImportTarget& target, const std::string& dir) {
   for (const auto& name : read_subscriptions(root)) target.subscribe(name);
 }
 
-void import_cyrus(ImportTarget& target, const std::string& dir) {
+// The user's Cyrus subscriptions (CONFIGDIR/user/X/USER.sub, import/cyrus.h), once the folders
+// are in: subscriptions to other users' or shared folders are named in the warnings.
+void import_cyrus_subscriptions(ImportTarget& target, const std::string& file) {
+  auto text = read_small_file(file);
+  if (!text) throw Failure("cannot read the subscriptions file " + file);
+  std::string user = fs::path(file).filename().string();
+  if (user.ends_with(".sub")) user.resize(user.size() - 4);
+  auto subs = mail_import::parse_cyrus_subscriptions(*text, user);
+  for (const auto& name : subs.folders) target.subscribe(name);
+  for (const auto& name : subs.skipped)
+    target.warn("subscription " + name + ": not one of " + user + "'s own folders; not kept");
+}
+
+void import_cyrus(ImportTarget& target, const std::string& dir, const std::string& subscriptions) {
   fs::path root(dir);
   if (!is_dir(root)) throw Failure(dir + " is not a directory");
+  if (!subscriptions.empty() && !fs::is_regular_file(subscriptions))
+    throw Failure(subscriptions + " is not a file (a Cyrus USER.sub)");
   std::vector<CyrusFolder> folders;
   find_cyrus_folders(target, root, "INBOX", folders, 0);
   if (folders.empty()) throw Failure(dir + " is not a Cyrus spool (no cyrus.index or cyrus.header)");
@@ -438,6 +453,7 @@ void import_cyrus(ImportTarget& target, const std::string& dir) {
   for (const auto& f : folders) total += cyrus_message_files(f.dir).size();
   target.progress().set_total(total);
   for (const auto& f : folders) import_cyrus_folder(target, f);
+  if (!subscriptions.empty()) import_cyrus_subscriptions(target, subscriptions);
 }
 
 void import_mbox(ImportTarget& target, const std::string& file, const std::string& folder_arg) {

@@ -14,7 +14,8 @@ void import_maildir(ImportTarget& target, const std::string& dir);
 // One mbox file (mboxrd or mboxo) into `folder`.
 void import_mbox(ImportTarget& target, const std::string& file, const std::string& folder);
 // One Cyrus user's spool tree: the mailbox at DIR (INBOX) and its subdirectories, with
-// cyrus.index (UIDs, internal dates, flags, UIDVALIDITY) and cyrus.header (user flag names).
-void import_cyrus(ImportTarget& target, const std::string& dir);
+// cyrus.index (UIDs, internal dates, flags, UIDVALIDITY) and cyrus.header (user flag names);
+// the subscriptions from `subscriptions` (the user's CONFIGDIR/user/X/USER.sub) unless "".
+void import_cyrus(ImportTarget& target, const std::string& dir, const std::string& subscriptions);
 
 }  // namespace kurier::cli

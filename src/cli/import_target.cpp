@@ -91,11 +91,14 @@ void MessageBlob::write(std::string_view chunk) {
 // ---- the target ----
 
 ImportTarget::ImportTarget(const config::Config& config, directory::Directory& directory,
-                           const std::string& address, std::string kind, std::string source, bool json)
-    : json_(json), kind_(std::move(kind)), source_(std::move(source)), address_(address), progress_(json) {
+                           const std::string& address, std::string kind, std::string source, bool json,
+                           bool ignore_quota)
+    : json_(json), kind_(std::move(kind)), source_(std::move(source)), address_(address),
+      ignore_quota_(ignore_quota), progress_(json) {
   auto account = directory.find_account_by_address(address);
   if (!account) throw Failure("no account " + address);
   account_ = store::AccountId(account->id);
+  quota_ = account->quota;
   try {
     blobs_ = std::make_unique<store::FileBlobStore>(config.data_dir / "blobs", true);
     store::SqliteMailStore::Options options;
@@ -104,6 +107,7 @@ ImportTarget::ImportTarget(const config::Config& config, directory::Directory& d
     store_ = std::make_unique<store::SqliteMailStore>(options, *blobs_);
     store_->create_default_mailboxes(account_);
     for (auto& key : store_->imported_keys(account_, source_)) done_keys_.insert(std::move(key));
+    if (quota_ != 0 && !ignore_quota_) planned_ = store_->quota_usage(account_).bytes;
   } catch (const store::StoreError& e) {
     throw Failure(std::string("cannot open the mail store: ") + e.what());
   }
@@ -156,6 +160,16 @@ MessageBlob ImportTarget::begin_message() { return MessageBlob(blobs_->create())
 void ImportTarget::add(store::MailboxId folder, const std::string& folder_name, MessageBlob blob,
                        store::Flags flags, store::Uid source_uid, const std::string& key,
                        int64_t internal_date, std::string pop3_uidl) {
+  // The quota as delivery and APPEND apply it (usage + size > quota is refused); the blob of a
+  // refused message is dropped uncommitted with its writer.
+  if (quota_ != 0 && !ignore_quota_) {
+    if (planned_ + blob.size() > quota_) {
+      over_quota_ = true;
+      skip("message " + key + " in " + folder_name, "over quota");
+      throw QuotaReached{};
+    }
+    planned_ += blob.size();
+  }
   if (batch_folder_ != folder) flush();
   batch_folder_ = folder;
   store::ImportItem item;
@@ -240,7 +254,9 @@ int ImportTarget::finish() {
   if (json_) {
     nlohmann::json j = {{"kind", kind_}, {"source", source_}, {"to", address_},
                         {"imported", imported_}, {"already_imported", already_}, {"bytes", bytes_},
-                        {"seconds", seconds}, {"messages_per_second", seconds > 0 ? double(imported_) / seconds : 0.0}};
+                        {"seconds", seconds}, {"messages_per_second", seconds > 0 ? double(imported_) / seconds : 0.0},
+                        {"quota", quota_}, {"quota_ignored", ignore_quota_},
+                        {"stopped", over_quota_ ? nlohmann::json("over quota") : nlohmann::json(nullptr)}};
     j["folders"] = nlohmann::json::array();
     for (const auto& [id, f] : folders_)
       j["folders"].push_back({{"name", f.name}, {"uidvalidity", f.uidvalidity}, {"uidvalidity_kept", f.uidvalidity_kept},
@@ -260,6 +276,8 @@ int ImportTarget::finish() {
   if (!skipped_.empty()) std::cout << "skipped " << skipped_.size() << ":\n";
   for (const auto& [what, why] : skipped_) std::cout << "  " << what << ": " << why << "\n";
   for (const auto& w : warnings_) std::cout << "warning: " << w << "\n";
+  if (over_quota_)
+    std::cout << fmt::format("stopped: the next message would exceed {}'s quota of {} bytes\n", address_, quota_);
   return 0;
 }
 

@@ -72,8 +72,11 @@ class ImportTarget {
  public:
   // `source` names the import's origin durably (e.g. "maildir:/abs/path"): the keys of its
   // messages are recorded under it.
+  // The account's quota holds unless ignore_quota: add() stops the import (QuotaReached) before
+  // a message would take the account's usage past it.
   ImportTarget(const config::Config& config, directory::Directory& directory,
-               const std::string& address, std::string kind, std::string source, bool json);
+               const std::string& address, std::string kind, std::string source, bool json,
+               bool ignore_quota = false);
   ~ImportTarget();
 
   store::AccountId account() const { return account_; }
@@ -87,7 +90,8 @@ class ImportTarget {
   void count_already(store::MailboxId folder, uint64_t n = 1);
 
   MessageBlob begin_message();
-  // Queues the streamed message; written with the next batch.
+  // Queues the streamed message; written with the next batch. Throws QuotaReached, having
+  // recorded the message as skipped "over quota", when it would exceed the account's quota.
   void add(store::MailboxId folder, const std::string& folder_name, MessageBlob blob,
            store::Flags flags, store::Uid source_uid, const std::string& key,
            int64_t internal_date, std::string pop3_uidl = {});
@@ -98,6 +102,8 @@ class ImportTarget {
 
   // Flushes everything, prints the summary (or the JSON report). Returns the exit status.
   int finish();
+  bool stopped_over_quota() const { return over_quota_; }
+  uint64_t quota() const { return quota_; }
 
  private:
   void flush();                     // hands the batch to the committing thread
@@ -121,9 +127,17 @@ class ImportTarget {
   std::vector<std::pair<std::string, std::string>> skipped_;
   std::vector<std::string> warnings_;
   uint64_t imported_ = 0, bytes_ = 0, already_ = 0;
+  bool ignore_quota_ = false;
+  uint64_t quota_ = 0;    // the account's, in bytes; 0 = none
+  uint64_t planned_ = 0;  // the account's usage once every message added so far is stored
+  bool over_quota_ = false;
   Progress progress_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
+
+// Thrown by ImportTarget::add when the next message would exceed the account's quota: the
+// import stops there (what was added before is stored by finish()).
+struct QuotaReached {};
 
 // The source key of a message: folder and name at the source, unambiguous.
 std::string import_key(const std::string& folder, const std::string& name);

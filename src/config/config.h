@@ -146,7 +146,13 @@ struct Config {
     std::string domain_query = "SELECT domain_name FROM domain WHERE domain_name = ?";
     std::string sender_query =
         "SELECT alias FROM virtual WHERE username = ? AND status = 1 AND alias NOT LIKE '@%' ORDER BY alias";
+    // login -> IMAP, POP3, Sieve, SMTP AUTH switches (four columns); "" = all allowed.
+    std::string services_query = "SELECT imap, pop, sieve, smtpauth FROM accountuser WHERE username = ?";
     std::string password_scheme = "auto";  // "auto", or "des": 13-character hashes are DES crypt
+    // The read cache of kurier's own directory (directory/cached_directory.h): how often its
+    // change counter is read (the bound on seeing another process's change), and its size.
+    int cache_check_interval_ms = 250;  // 0 = before every lookup
+    int cache_size = 100000;            // entries (a list counts one per element); 0 = no cache
     bool operator==(const Directory&) const = default;
   } directory;
   struct Web {

@@ -436,6 +436,8 @@ std::string check_query(std::string_view s) {
   return "";
 }
 
+std::string check_optional_query(std::string_view s) { return s.empty() ? "" : check_query(s); }
+
 std::vector<Field> directory_fields() {
   return {
       choice("directory", "backend", {"sqlite", "mariadb", "postgresql", "sql"},
@@ -453,8 +455,15 @@ std::vector<Field> directory_fields() {
            "backend \"sql\": domain -> a row when the domain is local."),
       text("directory", "sender_query", check_query, [](auto& c) -> auto& { return c.directory.sender_query; },
            "backend \"sql\": login -> its primary address (sender rewriting)."),
+      text("directory", "services_query", check_optional_query, [](auto& c) -> auto& { return c.directory.services_query; },
+           "backend \"sql\": login -> one row of four switches: IMAP, POP3, Sieve, SMTP AUTH (0/false/no/NULL = off); \"\" = all on."),
       choice("directory", "password_scheme", {"auto", "des"}, [](auto& c) -> auto& { return c.directory.password_scheme; },
              "backend \"sql\": \"des\" reads 13-character passwords as DES crypt(3), \"auto\" as plaintext."),
+      integer("directory", "cache_check_interval_ms", 0, 60000,
+              [](auto& c) -> auto& { return c.directory.cache_check_interval_ms; },
+              "How often the directory cache reads the database's change counter: another process's change is seen at most this long after it; 0 = before every lookup."),
+      integer("directory", "cache_size", 0, 100000000, [](auto& c) -> auto& { return c.directory.cache_size; },
+              "Entries the directory cache holds (a list counts one per element); 0 = no cache."),
   };
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -67,6 +68,7 @@ class ExternalSqlDirectory final : public Directory {
     bool plaintext = false;
     a.password_hash = external_password_hash(stored.front(), q_.password_scheme, plaintext);
     a.scram_secret.clear();  // never stored there: SCRAM is not offered for these accounts
+    a.services = services(login);
     if (plaintext) log::warn("directory.plaintext_password", {{"login", std::string(login)}});
     return a;
   }
@@ -183,6 +185,40 @@ class ExternalSqlDirectory final : public Directory {
   }
 
   static std::string trim_copy(const std::string& s) { return std::string(trim(s)); }
+
+  // The login's per-service switches (services_query): a column switches its service on unless
+  // it is 0, false or no; a NULL or missing column, or no row at all, switches it off (a query
+  // that does not fit refuses logins rather than allowing them). Receiving is not switched here:
+  // the alias and address queries decide where mail goes.
+  uint32_t services(std::string_view login) {
+    if (q_.services_query.empty()) return kAllServices;
+    static constexpr Service kColumns[] = {kImap, kPop3, kSieve, kSubmission};
+    size_t params = size_t(std::count(q_.services_query.begin(), q_.services_query.end(), '?'));
+    try {
+      return external_->read([&](sqldb::Connection& c) {
+        auto& st = c.statement(q_.services_query);
+        sqldb::Cursor cursor(st);
+        for (size_t i = 1; i <= params; ++i) st.bind_text(int(i), login);
+        uint32_t on = kReceive;
+        if (!cursor.step()) return on;
+        for (int col = 0; col < 4; ++col)
+          if (switched_on(cursor, col)) on |= kColumns[col];
+        return on;
+      });
+    } catch (const sqldb::Error& e) {
+      throw Error(Error::Unavailable, std::string("directory unavailable: ") + e.what());
+    }
+  }
+
+  static bool switched_on(const sqldb::Cursor& row, int col) {
+    try {
+      if (row.is_null(col)) return false;  // also a column past the last on PostgreSQL and SQLite
+      std::string v = to_lower(trim(row.text(col)));
+      return !(v.empty() || v == "0" || v == "f" || v == "false" || v == "n" || v == "no");
+    } catch (const std::out_of_range&) {  // a column past the last on MariaDB
+      return false;
+    }
+  }
 
   // The login's primary address: the sender query's first row, or the login when it is one.
   std::string primary_address(std::string_view login) {

@@ -8,6 +8,8 @@
 //   alias_query     address or "@domain" -> targets (addresses, logins, "@domain")
 //   domain_query    domain -> any row when it is local
 //   sender_query    login -> its primary address (sender rewriting)
+//   services_query  login -> one row, four columns: IMAP, POP3, Sieve, SMTP AUTH allowed (the seed's
+//                   accountuser imap/pop/sieve/smtpauth switches); "" = every service allowed
 // Web-cyradm's tables are the defaults (config::Config::Directory, docs/CONFIG.md).
 //
 // What the other database cannot hold lives in kurier's own directory (data_dir/directory.db):
@@ -27,7 +29,7 @@
 namespace kurier::directory {
 
 struct ExternalQueries {
-  std::string password_query, address_query, alias_query, domain_query, sender_query;
+  std::string password_query, address_query, alias_query, domain_query, sender_query, services_query;
   std::string password_scheme = "auto";  // "auto" or "des" (13-character hashes are DES crypt)
 };
 

@@ -1,6 +1,10 @@
 // Cyrus cyrus.header and cyrus.index (cyrus.h).
 #include "import/cyrus.h"
 
+#include <algorithm>
+
+#include "common/strings.h"
+#include "imap_protocol/utf7.h"
 #include "store/flags.h"
 
 namespace kurier::mail_import {
@@ -291,6 +295,83 @@ store::Flags cyrus_flags(const CyrusRecord& record, const CyrusHeader& header) {
       flags.keywords.push_back(header.user_flags[n]);
   }
   return flags;
+}
+
+namespace {
+
+// One level of a mailbox name, modified UTF-7 decoded; nullopt when it is not valid, or holds the
+// hierarchy separator kurier uses.
+std::optional<std::string> subscription_level(std::string level) {
+  auto decoded = imap::utf7_decode(level);
+  if (!decoded || decoded->empty() || decoded->find('/') != std::string::npos) return std::nullopt;
+  return *decoded;
+}
+
+// The user's folder whose levels below INBOX are `levels` ("" levels: INBOX itself).
+std::optional<std::string> user_folder(const std::vector<std::string>& levels) {
+  std::string name;
+  for (const auto& raw : levels) {
+    auto level = subscription_level(raw);
+    if (!level) return std::nullopt;
+    name += (name.empty() ? "" : "/") + *level;
+  }
+  return name.empty() ? std::string("INBOX") : name;
+}
+
+std::vector<std::string> split_levels(std::string_view s, char separator) {
+  std::vector<std::string> out;
+  for (auto part : split(s, separator)) out.emplace_back(part);
+  return out;
+}
+
+// Cyrus 3: "N" + levels separated by \x1f; the user's own start with "INBOX".
+std::optional<std::string> v2_folder(std::string_view key) {
+  if (!key.starts_with('N')) return std::nullopt;
+  auto levels = split_levels(key.substr(1), '\x1f');
+  if (levels.empty() || levels.front() != "INBOX") return std::nullopt;
+  levels.erase(levels.begin());
+  return user_folder(levels);
+}
+
+// Cyrus 2: "[DOMAIN!]user.USER[.LEVEL...]", '^' for '.' inside a level.
+std::optional<std::string> v1_folder(std::string_view key, std::string_view user) {
+  if (auto bang = key.find('!'); bang != std::string_view::npos) key = key.substr(bang + 1);
+  std::string own = "user." + std::string(user);
+  if (!key.starts_with(own)) return std::nullopt;
+  std::string_view rest = key.substr(own.size());
+  if (!rest.empty() && rest.front() != '.') return std::nullopt;  // user.bobby is not bob's
+  std::vector<std::string> levels;
+  if (!rest.empty()) levels = split_levels(rest.substr(1), '.');
+  for (auto& level : levels) std::replace(level.begin(), level.end(), '^', '.');
+  return user_folder(levels);
+}
+
+}  // namespace
+
+CyrusSubscriptions parse_cyrus_subscriptions(std::string_view text, std::string_view user) {
+  CyrusSubscriptions out;
+  bool v2 = false;
+  bool first = true;
+  for (auto line : split(text, '\n')) {
+    if (line.empty()) continue;
+    std::string_view key = line.substr(0, line.find('\t'));
+    if (first && key == "\x1fVER\x1f") {  // the version record of Cyrus 3's flat files
+      v2 = true;
+      first = false;
+      continue;
+    }
+    first = false;
+    auto folder = v2 ? v2_folder(key) : v1_folder(key, user);
+    if (!folder) {
+      std::string shown(key);
+      std::replace(shown.begin(), shown.end(), '\x1f', '/');
+      out.skipped.push_back(shown);
+      continue;
+    }
+    if (std::find(out.folders.begin(), out.folders.end(), *folder) == out.folders.end())
+      out.folders.push_back(*folder);
+  }
+  return out;
 }
 
 }  // namespace kurier::mail_import

@@ -71,4 +71,20 @@ store::Flags cyrus_flags(const CyrusRecord& record, const CyrusHeader& header);
 // The CRC32 Cyrus uses (zlib's: ISO-HDLC polynomial), over bytes.
 uint32_t cyrus_crc32(std::string_view bytes);
 
+// A user's subscriptions file (CONFIGDIR/user/X/USER.sub, a flat cyrusdb of "KEY\tVALUE\n"
+// lines; imap/mboxlist.c), as kurier folder names of that user (INBOX, and INBOX's children as
+// top-level folders, as import_cyrus names them). Two forms:
+// - Cyrus 3.x (3.6 writes it): a first line "\x1fVER\x1f\t2", then keys "N" + the name's levels
+//   separated by \x1f, the user's own relative to "INBOX" ("NINBOX\x1fArchive\x1f2019");
+// - Cyrus 2.x: internal names, '.' between levels and '^' for a '.' in a name ("user.bob",
+//   "user.bob.Archive", with "DOMAIN!" in front on a virtual-domain server); `user` is the file's
+//   name without ".sub" (the mailbox owner, '.' written '^').
+// Levels are modified UTF-7 and are decoded. Other users' and shared folders, and keys of other
+// kinds, are returned in `skipped`.
+struct CyrusSubscriptions {
+  std::vector<std::string> folders;
+  std::vector<std::string> skipped;
+};
+CyrusSubscriptions parse_cyrus_subscriptions(std::string_view text, std::string_view user);
+
 }  // namespace kurier::mail_import

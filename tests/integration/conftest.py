@@ -136,8 +136,12 @@ def directory_server():
 class Kurier:
     """A kurier data directory plus, while started, its `serve` process."""
 
-    def __init__(self, base: Path, extra_config: str = "", db_server=None):
-        """db_server: a db_support server to keep the directory on (default: KURIER_DIRECTORY_BACKEND's)."""
+    def __init__(self, base: Path, extra_config: str = "", db_server=None, cache_check_interval_ms=0):
+        """db_server: a db_support server to keep the directory on (default: KURIER_DIRECTORY_BACKEND's).
+        cache_check_interval_ms: [directory] cache_check_interval_ms. Tests make changes with the CLI
+        (another process) and expect them at once, so the server reads the directory's change
+        counter before every lookup; None keeps the default (250 ms), whose bound
+        test_directory_cache.py tests."""
         self.dir = base / "data"
         self.offset = _free_offset()
         self.host = "127.0.0.1"
@@ -150,6 +154,8 @@ class Kurier:
                      "--port-offset", str(self.offset), "--admin-password-file", str(pwfile),
                      *(["--directory-dsn", self.directory_dsn] if self.directory_dsn else []), config=False)
         self.config = self.dir / "kurier.toml"
+        if cache_check_interval_ms is not None:
+            self.set_config("directory", "cache_check_interval_ms", str(cache_check_interval_ms))
         if extra_config:
             with open(self.config, "a") as f:
                 f.write("\n" + extra_config + "\n")

@@ -209,6 +209,10 @@ class Cyrus:
     def spool(self, user):
         return self.dir / "spool" / "user" / user
 
+    def subscriptions_file(self, user):
+        """Where Cyrus 3.6 keeps the user's subscriptions: CONFIGDIR/user/FIRST-LETTER/USER.sub."""
+        return self.dir / "config" / "user" / user[0] / f"{user}.sub"
+
     def stop(self):
         try:
             pid = int(self.pidfile.read_text())

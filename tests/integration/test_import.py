@@ -91,7 +91,7 @@ def test_dovecot_maildir_with_flags_keywords_uids_and_dates(kurier, dovecot, tmp
 
 def test_cyrus_spool_with_flags_uids_and_dates(kurier, cyrus):
     try:
-        cyrus.create_user("bob", ["Archive", "Archive/2019"])
+        cyrus.create_user("bob", ["Archive", "Archive/2019", "Projects"])
         m = cyrus.imap("bob")
         for n in range(1, 5):
             typ, data = m.append("INBOX", "(\\Seen $Work)" if n == 1 else None,
@@ -104,17 +104,29 @@ def test_cyrus_spool_with_flags_uids_and_dates(kurier, cyrus):
         m.uid("EXPUNGE", "4")  # UID 4 gone: Cyrus keeps its record, flagged expunged
         src_inbox = fetch_all(m, "INBOX")
         src_archive = fetch_all(m, "INBOX/Archive/2019")
+        for name in ("INBOX", "INBOX/Archive/2019"):  # Projects stays unsubscribed
+            assert m.subscribe(name)[0] == "OK"
         m.logout()
     finally:
         cyrus.stop()
 
     to, pw = kurier.add_user()
-    report = run_import(kurier, "cyrus", str(cyrus.spool("bob")), "--to", to)
+    report = run_import(kurier, "cyrus", str(cyrus.spool("bob")), "--to", to,
+                        "--subscriptions", str(cyrus.subscriptions_file("bob")))
     assert report["imported"] == 4, report
     dst = kurier_imap(kurier, (to, pw))
     assert fetch_all(dst, "INBOX") == src_inbox
     assert fetch_all(dst, "Archive/2019") == src_archive
     assert src_inbox[1][2][0] == {"\\Answered", "\\Deleted", "Project-X"}
+    subscribed = lsub_names(dst)
+    assert {"INBOX", "Archive/2019"} <= subscribed and "Projects" not in subscribed, subscribed
+    assert dst.list('""', "Projects")[1][0] is not None  # imported, only not subscribed
+
+
+def lsub_names(m):
+    typ, lines = m.lsub()
+    assert typ == "OK", lines
+    return {line.decode().rsplit(" ", 1)[1].strip('"') for line in lines}
 
 
 def test_imap_to_imap_from_dovecot(kurier, dovecot):
@@ -340,3 +352,44 @@ def test_pop3_uidls_of_the_source_are_kept(kurier, tmp_path):
     uidls = [line.split()[1].decode() for line in p.uidl()[1]]
     p.quit()
     assert uidls == ["-old-uidl-four", f"{6:08x}{1234567:08x}", "OLD8"]
+
+
+def same_size_maildir(root: Path, count, body_bytes=1000):
+    """count messages of exactly the same stored size (CRLF line ends), in name order."""
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        text = f"Subject: quota {n:03}\nMessage-ID: <q{n:03}@import.test>\n\n" + "x" * body_bytes + "\n"
+        (root / "cur" / f"17100{n:05}.M{n}P1.gen:2,").write_bytes(text.encode())
+    return len(text.replace("\n", "\r\n"))
+
+
+def test_an_import_stops_before_the_quota_unless_told_to_ignore_it(kurier, tmp_path):
+    src = tmp_path / "Maildir"
+    size = same_size_maildir(src, 10)
+    quota = 4 * size + size // 2  # four fit, the fifth would not
+    user = kurier.add_user(None, "password-1", "--quota", str(quota))
+
+    r = run_import(kurier, "maildir", str(src), "--to", user[0], check=False)
+    assert r.returncode == 1 and "quota" in r.stderr, r.stderr
+    report = json.loads(r.stdout)
+    assert report["imported"] == 4 and report["stopped"] == "over quota" and report["quota"] == quota, report
+    assert [s["reason"] for s in report["skipped"]] == ["over quota"], report
+    m = kurier_imap(kurier, user)
+    assert m.status("INBOX", "(MESSAGES)")[1][0].endswith(b"(MESSAGES 4)")
+
+    # Run again: nothing more fits, nothing is imported twice.
+    r = run_import(kurier, "maildir", str(src), "--to", user[0], check=False)
+    again = json.loads(r.stdout)
+    assert r.returncode == 1 and again["imported"] == 0 and again["already_imported"] == 4, again
+
+    # --ignore-quota: the rest goes in, past the quota, as asked.
+    past = run_import(kurier, "maildir", str(src), "--to", user[0], "--ignore-quota")
+    assert past["imported"] == 6 and past["stopped"] is None and past["quota_ignored"] is True, past
+    assert not past["skipped"], past
+    assert m.status("INBOX", "(MESSAGES)")[1][0].endswith(b"(MESSAGES 10)")
+
+    # Text output says why it stopped, too.
+    other = kurier.add_user(None, "password-1", "--quota", str(size))
+    r = kurier.cli("import", "maildir", str(src), "--to", other[0], check=False)
+    assert r.returncode == 1 and "over quota" in r.stdout and "stopped" in r.stdout, (r.stdout, r.stderr)

@@ -1,6 +1,8 @@
 """The "sql" directory backend: the seed's Web-cyradm database in a real MariaDB, read unchanged
 (issue 12 item 2): IMAP, POP3 and SMTP AUTH logins with the password schemes Web-cyradm wrote,
-delivery to addresses, aliases and the catch-all, and nothing written to that database."""
+delivery to addresses, aliases and the catch-all, the per-service switches of accountuser, and
+nothing written to that database."""
+import base64
 import imaplib
 import poplib
 import smtplib
@@ -84,3 +86,77 @@ def test_the_other_database_is_never_written(cyradm_kurier, mariadb):
     assert before == after
     assert mariadb.sql("SHOW TABLES", database=database) == [["accountuser"], ["adminuser"], ["domain"],
                                                               ["domainadmin"], ["settings"], ["virtual"]]
+
+
+def sieve_login_answer(k, login, password):
+    """The final line of a ManageSieve AUTHENTICATE PLAIN (RFC 5804 2.1)."""
+    from test_managesieve import RawSieve
+    raw = RawSieve(k)
+    try:
+        ir = base64.b64encode(f"\0{login}\0{password}".encode()).decode()
+        return raw.command(f'AUTHENTICATE "PLAIN" "{ir}"')[1]
+    finally:
+        raw.close()
+
+
+def pop3_login_works(k, login, password):
+    p = poplib.POP3(k.host, k.port("pop3"))
+    try:
+        p.user(login)
+        p.pass_(password)
+        return True
+    except poplib.error_proto:
+        return False
+    finally:
+        p.close()
+
+
+def smtp_auth_works(k, login, password):
+    with smtplib.SMTP(k.host, k.port("submission")) as s:
+        s.ehlo("client.example")
+        try:
+            s.login(login, password)
+            return True
+        except smtplib.SMTPAuthenticationError:
+            return False
+
+
+def imap_login_works(k, login, password):
+    try:
+        imap_login(k, login, password).logout()
+        return True
+    except imaplib.IMAP4.error:
+        return False
+
+
+def test_the_per_service_switches_of_web_cyradm(cyradm_kurier, mariadb):
+    """accountuser's imap, pop, sieve and smtpauth columns (the seed's pam services) switch each
+    login path off and on again, read through [directory] services_query."""
+    k, dsn = cyradm_kurier
+    database = dsn.split("?")[0].rsplit("/", 1)[1]
+    login, password = "test0002", "two-secret"
+
+    def switch(**columns):
+        sets = ", ".join(f"{c} = {v}" for c, v in columns.items())
+        mariadb.sql(f"UPDATE accountuser SET {sets} WHERE username = '{login}'", database=database)
+
+    assert imap_login_works(k, login, password) and pop3_login_works(k, login, password)
+    assert smtp_auth_works(k, login, password) and sieve_login_answer(k, login, password).startswith(b"OK")
+    switch(imap=0)
+    assert not imap_login_works(k, login, password)
+    assert pop3_login_works(k, login, password)
+    switch(imap=1, pop=0)
+    assert imap_login_works(k, login, password)
+    assert not pop3_login_works(k, login, password)
+    switch(pop=1, smtpauth=0)
+    assert not smtp_auth_works(k, login, password)
+    assert pop3_login_works(k, login, password)
+    switch(smtpauth=1, sieve=0)
+    assert sieve_login_answer(k, login, password).startswith(b"NO")
+    assert smtp_auth_works(k, login, password)
+    switch(sieve=1)
+    assert sieve_login_answer(k, login, password).startswith(b"OK")
+    # Another account's switches are its own.
+    switch(imap=0, pop=0, sieve=0, smtpauth=0)
+    assert imap_login_works(k, "test0001", "one-secret")
+    assert not imap_login_works(k, login, password)

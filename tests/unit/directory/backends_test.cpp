@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "directory/cached_directory.h"
 #include "directory/open.h"
 #include "directory/sql_directory.h"
 #include "sqldb/dsn.h"
@@ -267,6 +268,100 @@ TEST_P(Backend, VersionSeesChangesFromAnotherInstance) {
   uint64_t v2 = server->version();
   cli->record_login(a, 5);
   EXPECT_EQ(server->version(), v2);
+}
+
+// The cache's correctness rests on this: every write that changes what a lookup answers moves
+// the database-side counter, in its own transaction, whoever makes it.
+TEST_P(Backend, EveryWriteMovesTheVersion) {
+  auto dir = open();
+  auto other = open();
+  int64_t d = add_domain(*other, "example.test");
+  int64_t a = add_account(*other, d, "a@example.test");
+  auto moves = [&](const char* what, const std::function<void()>& write) {
+    uint64_t before = dir->version();
+    write();
+    EXPECT_NE(dir->version(), before) << what;
+  };
+  moves("update_domain", [&] { auto x = *other->domain_by_id(d); x.max_accounts = 9; other->update_domain(x); });
+  moves("take_login_number", [&] { other->take_login_number(d); });
+  moves("update_account", [&] { auto x = *other->account_by_id(a); x.enabled = false; other->update_account(x); });
+  moves("set_credentials", [&] { other->set_credentials(a, "{PLAIN}y", ""); });
+  moves("add_alias_targets", [&] { other->add_alias_targets(d, "x@example.test", {"a@example.test"}); });
+  moves("remove_alias", [&] { other->remove_alias("x@example.test", std::nullopt); });
+  moves("put_sieve_script", [&] { other->put_sieve_script(a, "s", "keep;"); });
+  moves("activate_sieve_script", [&] { other->activate_sieve_script(a, "s"); });
+  moves("rename_sieve_script", [&] { other->activate_sieve_script(a, ""); other->rename_sieve_script(a, "s", "t"); });
+  moves("remove_sieve_script", [&] { other->remove_sieve_script(a, "t"); });
+  int64_t p = 0;
+  moves("add_app_password", [&] { p = other->add_app_password({0, a, "phone", "h1", 0}); });
+  moves("remove_app_password", [&] { other->remove_app_password(a, p); });
+  directory::Admin admin;
+  admin.name = "boss";
+  admin.password_hash = "x";
+  moves("add_admin", [&] { other->add_admin(admin); });
+  moves("update_admin", [&] { auto x = *other->find_admin("boss"); x.is_super = true; other->update_admin(x); });
+  moves("remove_admin", [&] { other->remove_admin(other->find_admin("boss")->id); });
+  moves("add_account", [&] { add_account(*other, d, "b@example.test"); });
+  moves("remove_account", [&] { other->remove_account(a); });
+  moves("remove_domain", [&] { other->remove_domain(d); });
+}
+
+// The cache in front of each backend: its own changes at once, another instance's (the CLI, a
+// second node) when it next reads the counter, unknown names cached and invalidated the same way.
+TEST_P(Backend, CacheSeesAnotherWritersChangeAtTheNextCounterCheck) {
+  auto other = open();
+  auto stale = directory::open_cached(open(), {100000, std::chrono::hours(1)});  // never checks again
+  auto checking = directory::open_cached(open(), {100000, std::chrono::milliseconds(0)});
+  int64_t d = add_domain(*other, "example.test");
+  int64_t a = add_account(*other, d, "a@example.test");
+  ASSERT_TRUE(stale->find_account_by_address("a@example.test")->enabled);
+  ASSERT_TRUE(checking->find_account_by_login("A@Example.TEST")->enabled);
+  EXPECT_FALSE(stale->find_account_by_address("new@example.test"));
+  EXPECT_FALSE(checking->find_account_by_address("new@example.test"));
+  EXPECT_TRUE(stale->alias_targets("x@example.test").empty());
+
+  auto acct = *other->account_by_id(a);
+  acct.enabled = false;
+  other->update_account(acct);
+  other->set_credentials(a, "{PLAIN}new", "");
+  add_account(*other, d, "new@example.test");
+  other->add_alias_targets(d, "x@example.test", {"a@example.test"});
+
+  // Served from the cache until the counter is read again: the cache does cache...
+  EXPECT_TRUE(stale->find_account_by_address("a@example.test")->enabled);
+  EXPECT_EQ(stale->account_by_id(a)->password_hash, "{PLAIN}x");
+  EXPECT_FALSE(stale->find_account_by_address("new@example.test"));
+  EXPECT_TRUE(stale->alias_targets("x@example.test").empty());
+  // ...and reading the counter shows every change, the unknown name that now exists included.
+  EXPECT_FALSE(checking->find_account_by_login("a@example.test")->enabled);
+  EXPECT_EQ(checking->account_by_id(a)->password_hash, "{PLAIN}new");
+  EXPECT_TRUE(checking->find_account_by_address("new@example.test"));
+  EXPECT_EQ(checking->alias_targets("X@example.test"), std::vector<std::string>{"a@example.test"});
+
+  // A change through the cache itself is visible to it at once, however long its interval.
+  stale->remove_account(a);
+  EXPECT_FALSE(stale->find_account_by_address("a@example.test"));
+  EXPECT_FALSE(stale->account_by_id(a));
+  EXPECT_TRUE(stale->find_account_by_address("new@example.test"));
+}
+
+TEST_P(Backend, CacheKeepsLastLoginCurrentAndEvictsBeyondItsSize) {
+  auto other = open();
+  auto cache = directory::open_cached(open(), {4, std::chrono::hours(1)});
+  int64_t d = add_domain(*other, "example.test");
+  int64_t a = add_account(*other, d, "a@example.test");
+  ASSERT_TRUE(cache->find_account_by_login("a@example.test"));
+  cache->record_login(a, 77);  // writes no counter: the cache brings its copies up to date itself
+  EXPECT_EQ(cache->find_account_by_login("a@example.test")->last_login, 77);
+  EXPECT_EQ(cache->find_account_by_address("a@example.test")->last_login, 77);
+  EXPECT_EQ(cache->account_by_id(a)->last_login, 77);
+  EXPECT_EQ(other->account_by_id(a)->last_login, 77);
+
+  // Past its size the least recently used entries go, and are read again.
+  EXPECT_FALSE(cache->find_account_by_address("late@example.test"));
+  for (int i = 0; i < 8; ++i) cache->find_account_by_address("nobody" + std::to_string(i) + "@example.test");
+  add_account(*other, d, "late@example.test");
+  EXPECT_TRUE(cache->find_account_by_address("late@example.test"));
 }
 
 // Read-then-write transactions from many threads and two instances (two kurier processes): the

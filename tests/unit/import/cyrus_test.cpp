@@ -124,5 +124,25 @@ TEST(CyrusHeader, DlistFormOfCyrus3) {
 
 TEST(CyrusCrc, IsZlibsCrc32) { EXPECT_EQ(cyrus_crc32("123456789"), 0xcbf43926u); }
 
+// The bytes Cyrus 3.6 wrote for bob after SUBSCRIBE INBOX, INBOX/Archive/2019, INBOX/Dot.ted
+// (tests/integration/test_import.py reads a real one).
+TEST(CyrusSubscriptions, Cyrus3FlatFileVersion2) {
+  std::string text = "\x1fVER\x1f\t2\nNINBOX\t\nNINBOX\x1f" "Archive\x1f" "2019\t\nNINBOX\x1f" "Dot.ted\t\n"
+                     "NINBOX\x1f" "Entw&APw-rfe\t\nNuser\x1f" "alice\x1f" "shared\t\nNINBOX\x1f" "bad&-x/y\t\n";
+  auto subs = parse_cyrus_subscriptions(text, "bob");
+  EXPECT_EQ(subs.folders, (std::vector<std::string>{"INBOX", "Archive/2019", "Dot.ted", "Entw\u00fcrfe"}));
+  EXPECT_EQ(subs.skipped, (std::vector<std::string>{"Nuser/alice/shared", "NINBOX/bad&-x/y"}));
+}
+
+TEST(CyrusSubscriptions, Cyrus2InternalNames) {
+  std::string text =
+      "user.bob\t\nuser.bob.Archive.2019\t\nuser.bob.Dot^ted\t\nexample.org!user.bob.Sent\t\n"
+      "user.bobby.Other\t\nuser.alice.Shared\t\nshared.folder\t\n";
+  auto subs = parse_cyrus_subscriptions(text, "bob");
+  EXPECT_EQ(subs.folders, (std::vector<std::string>{"INBOX", "Archive/2019", "Dot.ted", "Sent"}));
+  EXPECT_EQ(subs.skipped, (std::vector<std::string>{"user.bobby.Other", "user.alice.Shared", "shared.folder"}));
+  EXPECT_TRUE(parse_cyrus_subscriptions("", "bob").folders.empty());
+}
+
 }  // namespace
 }  // namespace kurier::mail_import
