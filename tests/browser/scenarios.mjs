@@ -248,7 +248,38 @@ async function germanLogin(page, cfg) {
   return {};
 }
 
+// An admin sets its language and rows per page under "My settings": the server keeps them.
+async function preferences(page, cfg) {
+  await login(page, cfg.base, cfg.admin, cfg.admin_password);
+  await go(page, "My settings");
+  const main = page.getByRole("main");
+  await field(main, "Rows per page").fill("10");
+  await main.getByLabel("Language", { exact: true }).selectOption("de");
+  await main.getByRole("button", { name: "Save" }).click();
+  await heading(page, "Meine Einstellungen").waitFor();
+  await capture(page, cfg.artifacts, "preferences-de");
+  return {};
+}
+
+// Another browser (nothing in its storage, an English locale): the admin's preferences come
+// with the login — German pages, 10 rows per page.
+async function preferencesFollow(page, cfg) {
+  await page.goto(cfg.base + "/");
+  await field(page, "User name or email address").fill(cfg.admin);
+  await field(page, "Password").fill(cfg.admin_password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Abmelden" }).waitFor();
+  check(await page.getAttribute("html", "lang") === "de", "the admin's language follows it");
+  await page.getByRole("navigation", { name: "Hauptnavigation" }).getByRole("link", { name: "Konten", exact: true }).click();
+  await heading(page, "Konten").waitFor();
+  await settle(page);
+  const rows = await page.getByRole("main").locator("table tbody tr").count();
+  check(await page.getByRole("button", { name: "Nächste Seite" }).isEnabled(), "more pages follow");
+  return { rows };
+}
+
 await run({
   "admin-setup": adminSetup, "domain-admin": domainAdmin, vacation, "change-password": changePassword,
   "german-login": germanLogin, "dns-check": dnsCheck, totp, "app-password": appPassword, "revoke-app-password": revokeAppPassword,
+  preferences, "preferences-follow": preferencesFollow,
 });
