@@ -188,11 +188,12 @@ class Api : public http::Application {
     std::string code = "bad_credentials";
     bool needs_totp = false;  // the password was right and a confirmed second factor is on
   };
-  // PUT /api/v1/me/password: the old password is a password guess like a login's, so it is
-  // checked through the Authenticator (waits its turn per account and address, counts failures)
-  // on the login pool before the change is dispatched.
-  net::awaitable<http::Response> change_password_checked(http::Request& req, const RouteSpec& spec,
-                                                         const http::PathParams& params);
+  // Routes that need the caller's password again (PUT /me/password's old one; POST /totp,
+  // /me/app-passwords and /api-keys with a session): it is checked through the Authenticator
+  // (waits its turn per account and address, counts failures) on the login pool before the
+  // change is dispatched.
+  net::awaitable<http::Response> reauthenticated(http::Request& req, const RouteSpec& spec,
+                                                 const http::PathParams& params);
   // The first factor; records failures but never a success (see finish_login).
   LoginOutcome check_login(const std::string& username, const std::string& password, const std::string& ip);
   // The second factor's code, counted per principal (Authenticator::totp_*).

@@ -350,6 +350,17 @@ http::Response Api::redirect_to_https(const http::Request& req) const {
   return r;
 }
 
+// The field in which a route's cookie-authenticated caller proves its password again, or
+// nullptr. A stolen session alone cannot change the password, switch on a second factor (and
+// lock the owner out), or mint app passwords or API keys that outlive the session.
+static const char* reauth_field(const RouteSpec& spec) {
+  if (spec.handler == &Api::change_my_password) return "old_password";
+  if (spec.handler == &Api::begin_totp || spec.handler == &Api::create_my_app_password ||
+      spec.handler == &Api::create_api_key)
+    return "password";
+  return nullptr;
+}
+
 net::awaitable<http::Response> Api::serve_api(http::Request& req) {
   auto m = router_.match(req.method, req.path);
   if (m.kind == decltype(m)::NotFound) co_return http::problem(404, "not_found", "no such API resource: " + req.path);
@@ -363,8 +374,8 @@ net::awaitable<http::Response> Api::serve_api(http::Request& req) {
     auto r = co_await login(req);
     co_return r;
   }
-  if (spec.handler == &Api::change_my_password) {
-    auto r = co_await change_password_checked(req, spec, m.params);
+  if (reauth_field(spec)) {
+    auto r = co_await reauthenticated(req, spec, m.params);
     co_return r;
   }
   auto work = [&] { return dispatch(req, spec, m.params); };
@@ -372,41 +383,55 @@ net::awaitable<http::Response> Api::serve_api(http::Request& req) {
   co_return r;
 }
 
-net::awaitable<http::Response> Api::change_password_checked(http::Request& req, const RouteSpec& spec,
-                                                            const http::PathParams& params) {
+net::awaitable<http::Response> Api::reauthenticated(http::Request& req, const RouteSpec& spec,
+                                                    const http::PathParams& params) {
   struct Claim {
     std::optional<http::Response> refused;
-    std::string address, old_password;
+    bool needed = false;
+    Caller::Kind kind = Caller::Anonymous;
+    std::string name, password;
   };
+  const char* field = reauth_field(spec);
   std::time_t now = std::time(nullptr);
   auto who = [&]() -> Claim {
     try {
       Caller caller = authenticate(req, now);
       Call call{req, params, caller, now};
       check_access(call, spec);
+      if (!caller.via_cookie) return {};  // an API key: the handler decides
       json b = call.body();
-      return {std::nullopt, caller.actor.name, req_string(b, "old_password")};
+      return {std::nullopt, true, caller.kind, caller.name, req_string(b, field)};
     } catch (const ApiError& e) {
-      return {http::problem(e.status(), e.code(), e.what()), {}, {}};
-    } catch (const std::exception&) {
-      return {http::problem(503, "unavailable", "the directory is unavailable"), {}, {}};
+      return {http::problem(e.status(), e.code(), e.what()), false, Caller::Anonymous, {}, {}};
+    } catch (const std::exception& e) {
+      return {unavailable(e.what()), false, Caller::Anonymous, {}, {}};
     }
   };
   Claim claim = co_await s_.runtime.offload(who);
   if (claim.refused) co_return *claim.refused;
-  std::string ip = req.remote_ip;
-  auto wait = s_.authenticator.attempt_wait(ip, claim.address);
-  if (wait.count() > 0) co_await sleep_for(wait);
-  auto check = [&] { return s_.authenticator.check_web_password(claim.address, claim.old_password, ip); };
-  auto result = co_await s_.runtime.offload(check, net::Pool::login);
-  if (result.status == accounts::LoginResult::Unavailable)
-    co_return http::problem(503, "unavailable", "the directory is unavailable");
-  if (result.status != accounts::LoginResult::Ok) {
-    auto delay = s_.authenticator.failure_delay(ip, claim.address);
-    if (delay.count() > 0) co_await sleep_for(delay);
-    co_return http::problem(403, "forbidden", "the old password is wrong");
+  if (claim.needed) {
+    // A password guess like a login's: it waits its turn per account and address, runs on the
+    // login pool, and a wrong one is counted.
+    std::string ip = req.remote_ip;
+    auto wait = s_.authenticator.attempt_wait(ip, claim.name);
+    if (wait.count() > 0) co_await sleep_for(wait);
+    auto check = [&]() -> accounts::LoginResult::Status {
+      if (claim.kind == Caller::User)
+        return s_.authenticator.check_web_password(claim.name, claim.password, ip).status;
+      if (s_.authenticator.check_admin_login(claim.name, claim.password, ip)) return accounts::LoginResult::Ok;
+      s_.authenticator.note_failure(claim.name, ip);
+      return accounts::LoginResult::BadCredentials;
+    };
+    auto status = co_await s_.runtime.offload(check, net::Pool::login);
+    if (status == accounts::LoginResult::Unavailable) co_return unavailable("re-authentication: directory unavailable");
+    if (status != accounts::LoginResult::Ok) {
+      auto delay = s_.authenticator.failure_delay(ip, claim.name);
+      if (delay.count() > 0) co_await sleep_for(delay);
+      std::string message = std::string(field) == "old_password" ? "the old password is wrong" : "your password is wrong";
+      co_return http::problem(403, "forbidden", message);
+    }
+    s_.authenticator.note_success(claim.name, ip);
   }
-  s_.authenticator.note_success(claim.address, ip);
   auto work = [&] { return dispatch(req, spec, params); };
   auto r = co_await s_.runtime.offload(work);
   co_return r;

@@ -170,7 +170,13 @@ async function changePassword(page, cfg) {
 async function totp(page, cfg) {
   await login(page, cfg.base, cfg.admin, cfg.admin_password);
   await go(page, "My settings");
-  await page.getByRole("button", { name: "Set up two-factor login" }).click();
+  // Switching the second factor on asks for the password again.
+  const twoFactor = page.getByRole("region", { name: "Two-factor login" });
+  await field(twoFactor, "Current password").fill("not-" + cfg.admin_password);
+  await twoFactor.getByRole("button", { name: "Set up two-factor login" }).click();
+  await twoFactor.getByText(/password is wrong/i).waitFor();
+  await field(twoFactor, "Current password").fill(cfg.admin_password);
+  await twoFactor.getByRole("button", { name: "Set up two-factor login" }).click();
   const key = (await page.locator("code.secret").innerText()).replace(/\s+/g, "");
   check(/^[A-Z2-7]{16,}$/.test(key), `a base32 key is shown: ${key}`);
   await capture(page, cfg.artifacts, "totp-setup");
@@ -200,6 +206,7 @@ async function appPassword(page, cfg) {
   await login(page, cfg.base, cfg.user, cfg.password);
   await go(page, "App passwords");
   await field(page, "Name").fill(cfg.app_name);
+  await field(page, "Current password").fill(cfg.password);
   await page.getByRole("button", { name: "Create app password" }).click();
   const secret = (await page.locator("code.secret").innerText()).trim();
   check(secret.length >= 12, `an app password is shown: ${secret}`);

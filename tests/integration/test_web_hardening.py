@@ -309,3 +309,22 @@ def test_preferences_are_kept_per_login_and_validated(kurier, admin):
     assert_problem(*bot.get("/api/v1/me/preferences"), 403, "forbidden")
     # A CSRF token is needed like for every cookie write.
     assert_problem(*user.put("/api/v1/me/preferences", {"page_size": 20}, csrf=False), 403, "csrf_token_invalid")
+
+
+# ---- info: sensitive writes need the password again -------------------------------------------------
+
+def test_a_session_alone_cannot_switch_on_totp_or_mint_credentials(kurier, admin):
+    address = new_account(admin, new_domain(admin))
+    user = Api(kurier)
+    user.login(address, PASSWORD)
+    for path, body in [("/api/v1/totp", {}), ("/api/v1/me/app-passwords", {"name": "phone"})]:
+        assert_problem(*user.call("POST", path, body, reauth=False), 400, "invalid_input")
+        assert_problem(*user.post(path, {**body, "password": "not-the-password"}), 403, "forbidden")
+    assert user.get("/api/v1/totp")[1] == {"enabled": False, "pending": False}
+    assert user.get("/api/v1/me/app-passwords")[1]["items"] == []
+    assert user.post("/api/v1/me/app-passwords", {"name": "phone", "password": PASSWORD})[0] == 201
+    # An admin's API keys likewise; the wrong guesses were counted like login failures.
+    assert_problem(*admin.post("/api/v1/api-keys", {"name": "x", "role": "super-admin", "password": "nope-nope"}), 403, "forbidden")
+    assert admin.post("/api/v1/api-keys", {"name": "x", "role": "super-admin"})[0] == 201
+    assert f"auth.failed user={address} " in kurier.log_text() and "auth.failed user=admin " in kurier.log_text()
+    assert "not-the-password" not in kurier.log_text() and "nope-nope" not in kurier.log_text()

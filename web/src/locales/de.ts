@@ -211,6 +211,7 @@ export const de: Messages = {
 
   "self.password": "Passwort",
   "self.password_change": "Passwort ändern",
+  "reauth.hint": "Bestätigen Sie dies mit Ihrem Passwort.",
   "self.old_password": "Bisheriges Passwort",
   "self.new_password": "Neues Passwort",
   "self.new_password_hint": "Auch Mailprogramme brauchen dann das neue Passwort (oder ein App-Passwort).",

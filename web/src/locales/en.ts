@@ -210,6 +210,7 @@ export const en = {
 
   "self.password": "Password",
   "self.password_change": "Change password",
+  "reauth.hint": "Confirm this with your password.",
   "self.old_password": "Current password",
   "self.new_password": "New password",
   "self.new_password_hint": "Mail programs need the new password too (or an app password).",

@@ -153,9 +153,10 @@ async function appPasswordsPage(main: HTMLElement): Promise<void> {
   await refresh();
   main.append(section(t("apppw.title"), h("p", {}, t("apppw.intro")), box), section(t("apppw.create"), form({
     submit: "apppw.create",
-    fields: [{ name: "name", label: "apppw.name", required: true, hint: "apppw.name_hint", autocomplete: "off" }],
+    fields: [{ name: "name", label: "apppw.name", required: true, hint: "apppw.name_hint", autocomplete: "off" },
+      { name: "password", label: "self.old_password", type: "password", required: true, autocomplete: "current-password", hint: "reauth.hint" }],
     onSubmit: async (v) => {
-      const created = await post<{ password: string; name: string }>("me/app-passwords", { name: v.name });
+      const created = await post<{ password: string; name: string }>("me/app-passwords", { name: v.name, password: v.password });
       clear(shown);
       shown.append(h("div", { class: "secret-once", role: "status" },
         h("p", {}, t("apppw.shown_once", { name: created.name ?? String(v.name) })),
