@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <set>
 #include <utility>
 
@@ -197,6 +198,7 @@ void AdminService::remove_domain(const Actor& who, std::string_view name) {
   Domain d = domain_for(who, name);
   auto accounts = translate([&] { return dir_.list_accounts(d.id); });
   translate([&] { dir_.remove_domain(d.id); });
+  for (const auto& a : accounts) forget_account_credentials(a);
   if (hooks_.account_removed)
     for (const auto& a : accounts) hooks_.account_removed(a);
 }
@@ -237,6 +239,19 @@ void AdminService::check_quota(const Actor& who, const Domain& d, uint64_t quota
   }
 }
 
+// The caps that bind `who` in domain d: max accounts binds everybody, the total quota everybody
+// but a super-admin (who sets the ceilings, so may exceed them).
+static directory::AccountCaps caps_for(const Actor& who, const Domain& d) {
+  return {d.max_accounts, who.is_super() ? 0 : d.total_quota};
+}
+
+static void throw_cap(directory::CapCheck broken, const Domain& d) {
+  if (broken == directory::CapCheck::MaxAccounts)
+    throw Error(Error::Limit, "domain " + d.name + " has reached its limit of " + std::to_string(d.max_accounts) + " accounts");
+  if (broken == directory::CapCheck::TotalQuota)
+    throw Error(Error::Limit, "quota would exceed the total quota of " + format_size(d.total_quota) + " for " + d.name);
+}
+
 void AdminService::set_password(const Account& a, const std::string& password) {
   check_password_policy(password);
   auto c = make_credentials(password);
@@ -275,7 +290,10 @@ Account AdminService::add_user(const Actor& who, std::string_view address, const
   auto c = make_credentials(password);
   a.password_hash = c.hash;
   a.scram_secret = c.scram;
-  a.id = translate([&] { return dir_.add_account(a); });
+  // The checks above answer early; this one, in the insert's own transaction, holds against
+  // racing requests (review M3).
+  directory::CapCheck broken = translate([&] { return dir_.add_account_within(a, caps_for(who, d), a.id); });
+  throw_cap(broken, d);
   auto stored = *translate([&] { return dir_.account_by_id(a.id); });
   if (hooks_.account_created) hooks_.account_created(stored);
   return stored;
@@ -283,16 +301,24 @@ Account AdminService::add_user(const Actor& who, std::string_view address, const
 
 Account AdminService::set_user(const Actor& who, std::string_view address, const UserSettings& s) {
   Account a = account_for(who, address);
+  std::optional<Domain> d;
   if (s.quota) {
-    auto d = *translate([&] { return dir_.domain_by_id(a.domain_id); });
-    check_quota(who, d, *s.quota, a.quota);
+    d = translate([&] { return dir_.domain_by_id(a.domain_id); });
+    if (!d) throw Error(Error::NotFound, "no such domain of " + a.address);
+    check_quota(who, *d, *s.quota, a.quota);
     a.quota = *s.quota;
   }
   if (s.display_name) a.display_name = *s.display_name;
   if (s.enabled) a.enabled = *s.enabled;
   a.services = (a.services & ~s.disable_services) | s.enable_services;
   if (s.password) check_password_policy(*s.password);
-  translate([&] { dir_.update_account(a); });
+  if (d && caps_for(who, *d).total_quota) {
+    // The sum checked again in the update's own transaction (review M3).
+    directory::CapCheck broken = translate([&] { return dir_.update_account_within(a, caps_for(who, *d)); });
+    throw_cap(broken, *d);
+  } else {
+    translate([&] { dir_.update_account(a); });
+  }
   if (s.password) set_password(a, *s.password);
   return *translate([&] { return dir_.account_by_id(a.id); });
 }
@@ -308,6 +334,7 @@ std::vector<Account> AdminService::list_users(const Actor& who, std::optional<st
 void AdminService::remove_user(const Actor& who, std::string_view address) {
   Account a = account_for(who, address);
   translate([&] { dir_.remove_account(a.id); });
+  forget_account_credentials(a);
   if (hooks_.account_removed) hooks_.account_removed(a);
 }
 
@@ -315,7 +342,10 @@ void AdminService::remove_user(const Actor& who, std::string_view address) {
 
 // Follows alias edges from each target; reaching the source again means mail would circle
 // forever — unless the source is an account, where "source -> source" means "keep a copy".
-void AdminService::check_alias_loop(const std::string& source, const std::vector<std::string>& targets) {
+// Only the domains `who` manages are walked: another tenant's aliases are neither read nor
+// reported (review M5), and a loop through them is stopped at delivery (resolver depth limit,
+// 5.4.6), so a domain admin learns nothing of them.
+void AdminService::check_alias_loop(const Actor& who, const std::string& source, const std::vector<std::string>& targets) {
   bool source_is_account = translate([&] { return dir_.find_account_by_address(source).has_value(); });
   std::set<std::string> seen;
   std::vector<std::pair<std::string, int>> todo;
@@ -328,6 +358,9 @@ void AdminService::check_alias_loop(const std::string& source, const std::vector
       throw Error(Error::Invalid, "alias loop: " + source + " would deliver to itself");
     }
     if (depth > 20 || !seen.insert(addr).second) continue;
+    // A user walks its own domain's aliases, an admin those of its domains.
+    std::string domain = split_domain(addr);
+    if (who.role == Actor::User ? !iequals(domain, split_domain(who.name)) : !who.may_manage(domain)) continue;
     if (translate([&] { return dir_.find_account_by_address(addr).has_value(); })) continue;
     for (auto& next : translate([&] { return dir_.alias_targets(addr); })) todo.push_back({to_lower(next), depth + 1});
   }
@@ -365,7 +398,7 @@ Alias AdminService::add_alias(const Actor& who, std::string_view source_in, cons
   if (domain_alias && targets.size() != 1) throw Error(Error::Invalid, "a domain alias has exactly one @domain target");
   if (domain_wide && !domain_alias && std::any_of(targets.begin(), targets.end(), [](auto& t) { return t.front() == '@'; }))
     throw Error(Error::Invalid, "a catch-all cannot mix @domain and address targets");
-  if (!domain_wide) check_alias_loop(source, targets);
+  if (!domain_wide) check_alias_loop(who, source, targets);
   if (domain_alias && d.max_accounts) {
     // The seed's max accounts also capped the domain aliases pointing at a domain.
     auto aliases = translate([&] { return dir_.list_aliases(d.id); });
@@ -431,6 +464,23 @@ void AdminService::remove_admin(const Actor& who, std::string_view name) {
       throw Error(Error::Invalid, "cannot remove the last super-admin");
   }
   translate([&] { dir_.remove_admin(a->id); });
+  forget_admin_credentials(*a);
+}
+
+// API keys and the second factor point to their owner by name: they go with the admin, so an
+// admin made later under the same name inherits neither (review L2).
+void AdminService::forget_admin_credentials(const Admin& a) {
+  auto now = int64_t(std::time(nullptr));
+  for (const auto& k : translate([&] { return dir_.list_api_keys(); }))
+    if (iequals(k.owner, a.name) && !k.revoked_at) translate([&] { return dir_.revoke_api_key(k.id, now); });
+  translate([&] { dir_.remove_totp("admin:" + to_lower(a.name)); });
+  translate([&] { dir_.put_preferences("admin:" + std::to_string(a.id), ""); });
+}
+
+// The account's second factor (keyed "user:ADDRESS") and web preferences go with it (review L2).
+void AdminService::forget_account_credentials(const Account& a) {
+  translate([&] { dir_.remove_totp("user:" + to_lower(a.address)); });
+  translate([&] { dir_.put_preferences("user:" + std::to_string(a.id), ""); });
 }
 
 std::optional<Admin> AdminService::verify_admin(std::string_view name, std::string_view password) {
@@ -559,7 +609,7 @@ Forwarding AdminService::set_forwarding(const Actor& who, std::string_view addre
   }
   if (!targets.empty()) {
     if (f.keep_copy) targets.push_back(a.address);
-    check_alias_loop(a.address, targets);
+    check_alias_loop(who, a.address, targets);
   }
   translate([&] {
     dir_.remove_alias(a.address, std::nullopt);

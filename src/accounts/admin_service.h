@@ -143,8 +143,10 @@ class AdminService {
   // The account itself for its User, else account_for (an admin of its domain).
   directory::Account self_or_managed(const Actor& who, std::string_view address);
   void check_quota(const Actor& who, const directory::Domain& d, uint64_t quota, uint64_t previous);
-  void check_alias_loop(const std::string& source, const std::vector<std::string>& targets);
+  void check_alias_loop(const Actor& who, const std::string& source, const std::vector<std::string>& targets);
   void set_password(const directory::Account& a, const std::string& password);
+  void forget_admin_credentials(const directory::Admin& a);
+  void forget_account_credentials(const directory::Account& a);
 
   directory::Directory& dir_;
   Hooks hooks_;

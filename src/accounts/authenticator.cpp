@@ -182,12 +182,13 @@ std::optional<directory::Admin> Authenticator::check_admin_login(const std::stri
   bool ok = false;
   if (admin) {
     ok = auth::verify_password(password, admin->password_hash) && (admin->is_super || !admin->domains.empty());
+  } else {
+    // The same time for a name that is no admin, so timing does not tell admin names (review L1).
+    auth::verify_password(password, "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7");
   }
-  // An unknown admin name is not counted here: the caller goes on to try it as a mail user.
-  if (admin) {
-    if (!ok) record(false, name, client_ip);
-    metrics::login("web", ok);
-  }
+  // A failure is not counted here: the caller goes on to try the name as a mail user
+  // (check_web_password), which counts one failure for every name, admin or not (review L1).
+  if (ok) metrics::login("web", true);
   if (!ok) return std::nullopt;
   return admin;
 }

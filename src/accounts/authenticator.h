@@ -56,8 +56,10 @@ class Authenticator {
   LoginResult check_admin_for_user(const std::string& admin, const std::string& password, const std::string& user,
                                    directory::Service service, const std::string& client_ip);
   // A web admin login: the admin if the password matches and it may log in (a domain admin
-  // needs a domain), counted by the same throttle as mail logins. Like check_web_password, a
-  // success is not recorded here (note_success after the second factor).
+  // needs a domain). One password hash is computed whether or not the admin exists, and nothing
+  // is recorded: the caller tries a non-admin as a mail user with check_web_password, which
+  // counts the failure (once per attempt, whatever the name); a success is noted after the
+  // second factor (note_success).
   std::optional<directory::Admin> check_admin_login(const std::string& name, const std::string& password,
                                                     const std::string& client_ip);
   // SCRAM: the secret for login, if the account exists and may use the service.

@@ -44,6 +44,7 @@ struct Caller {
   std::string session_id;  // the cookie's value, for logout
   std::string csrf_token;
   std::string api_key_id;  // when authenticated by an API key
+  int64_t principal_id = 0;  // the session's admin or account id (cookie sessions)
   std::string ip;
   bool is_super() const { return kind == Admin && actor.role == accounts::Actor::SuperAdmin; }
 };
@@ -148,6 +149,9 @@ class Api : public http::Application {
   http::Response delete_my_sieve(Call& c);
   http::Response activate_my_sieve(Call& c);
 
+  http::Response get_my_preferences(Call& c);
+  http::Response put_my_preferences(Call& c);
+
   http::Response list_my_app_passwords(Call& c);
   http::Response create_my_app_password(Call& c);
   http::Response delete_my_app_password(Call& c);
@@ -168,6 +172,7 @@ class Api : public http::Application {
   http::Response get_openapi(Call& c);
 
  private:
+  net::awaitable<http::Response> route(http::Request& req);
   net::awaitable<http::Response> serve_api(http::Request& req);
   net::awaitable<http::Response> login(http::Request& req);
   net::awaitable<http::Response> serve_metrics(http::Request& req);
@@ -183,11 +188,12 @@ class Api : public http::Application {
     std::string code = "bad_credentials";
     bool needs_totp = false;  // the password was right and a confirmed second factor is on
   };
-  // PUT /api/v1/me/password: the old password is a password guess like a login's, so it is
-  // checked through the Authenticator (waits its turn per account and address, counts failures)
-  // on the login pool before the change is dispatched.
-  net::awaitable<http::Response> change_password_checked(http::Request& req, const RouteSpec& spec,
-                                                         const http::PathParams& params);
+  // Routes that need the caller's password again (PUT /me/password's old one; POST /totp,
+  // /me/app-passwords and /api-keys with a session): it is checked through the Authenticator
+  // (waits its turn per account and address, counts failures) on the login pool before the
+  // change is dispatched.
+  net::awaitable<http::Response> reauthenticated(http::Request& req, const RouteSpec& spec,
+                                                 const http::PathParams& params);
   // The first factor; records failures but never a success (see finish_login).
   LoginOutcome check_login(const std::string& username, const std::string& password, const std::string& ip);
   // The second factor's code, counted per principal (Authenticator::totp_*).
@@ -197,16 +203,24 @@ class Api : public http::Application {
   void guard_totp_code(const Caller& c, const std::string& principal);
   void count_totp_failure(const Caller& c, const std::string& principal);
   Caller authenticate_key(const std::string& key, std::time_t now, Caller c);
-  // The audit entry of a successful change (api/audit.cpp).
-  void audit(const Call& c, const RouteSpec& spec, const std::string& before, const http::Response& result);
+  // The audit entry of a successful change (api/audit.cpp); false when it could not be written.
+  bool audit(const Call& c, const RouteSpec& spec, const std::string& before, const http::Response& result);
   std::string audit_before(http::Request& req, const RouteSpec& spec, const http::PathParams& params, Caller& caller);
 
   // Self-service helpers.
   directory::Account my_account(const Call& c);
+  directory::Account my_sieve_account(const Call& c);
+  // The web login's stored preferences (an empty object when none), by its principal's id.
+  json my_preferences(const Caller& c);
+  // What GET/POST /api/v1/session answer about the caller, with its preferences.
+  json session_json(const Caller& c);
+  // Ends the sessions of a principal whose password somebody else reset, who was disabled or
+  // removed; the caller's own session survives its own password change, with the new stamp.
+  void end_sessions(const Caller& c, web::Principal::Kind kind, int64_t id);
 
   Services s_;
   bool plain_listener_;
-  web::SessionStore sessions_;
+  std::shared_ptr<web::SessionStore> sessions_;  // shared with the server's other listener
   http::Router<const RouteSpec*> router_;
 };
 

@@ -3,6 +3,9 @@
 #include "net/asio.h"  // first: it sets Boost.Asio's compile options
 
 #include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "accounts/authenticator.h"
 #include "api/api_impl.h"
@@ -25,7 +28,15 @@
 namespace kurier::api {
 namespace {
 
+// The session cookie's name. On https it carries the __Host- prefix (RFC 6265bis 4.1.3.2): the
+// browser then only accepts it Secure, with Path=/ and without Domain, so a sibling subdomain
+// cannot toss in a cookie of that name (review M6). Plain http (served only to loopback
+// clients) cannot set a Secure cookie, so there it goes by the bare name, and each scheme reads
+// only its own name.
 constexpr const char* kSessionCookie = "kurier_session";
+constexpr const char* kSecureSessionCookie = "__Host-kurier_session";
+
+const char* session_cookie_name(bool secure) { return secure ? kSecureSessionCookie : kSessionCookie; }
 
 using A = Access;
 // The one list of routes: the router is built from it and docs/openapi.json is checked against it.
@@ -92,10 +103,19 @@ const std::vector<RouteSpec> kRoutes = {
     {"PUT", "/api/v1/me/sieve/{name}", &Api::put_my_sieve, A::User},
     {"DELETE", "/api/v1/me/sieve/{name}", &Api::delete_my_sieve, A::User},
     {"POST", "/api/v1/me/sieve/{name}/activate", &Api::activate_my_sieve, A::User},
+    {"GET", "/api/v1/me/preferences", &Api::get_my_preferences, A::Anyone},
+    {"PUT", "/api/v1/me/preferences", &Api::put_my_preferences, A::Anyone},
     {"GET", "/api/v1/me/app-passwords", &Api::list_my_app_passwords, A::User},
     {"POST", "/api/v1/me/app-passwords", &Api::create_my_app_password, A::User},
     {"DELETE", "/api/v1/me/app-passwords/{id}", &Api::delete_my_app_password, A::User},
 };
+
+// The directory failed: the driver's text goes to the log, the client gets a fixed one (review
+// L8: no database internals in answers).
+http::Response unavailable(const std::string& detail) {
+  log::error("api.unavailable", {{"error", detail}});
+  return http::problem(503, "unavailable", "the directory is unavailable; try again later");
+}
 
 http::Response problem_for(const accounts::Error& e) {
   switch (e.kind()) {
@@ -104,7 +124,7 @@ http::Response problem_for(const accounts::Error& e) {
     case accounts::Error::Conflict: return http::problem(409, "conflict", e.what());
     case accounts::Error::Forbidden: return http::problem(403, "forbidden", e.what());
     case accounts::Error::Limit: return http::problem(409, "limit_exceeded", e.what());
-    case accounts::Error::Unavailable: return http::problem(503, "unavailable", e.what());
+    case accounts::Error::Unavailable: return unavailable(e.what());
   }
   return http::problem(500, "internal_error", e.what());
 }
@@ -122,7 +142,7 @@ std::string cookie_value(std::string_view header, std::string_view name) {
 std::string session_cookie(const std::string& value, long max_age, bool secure) {
   // RFC 6265 4.1; SameSite=Strict keeps the cookie off cross-site requests (CSRF defence in
   // depth beside the token).
-  return std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+  return std::string(session_cookie_name(secure)) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
          std::to_string(max_age) + (secure ? "; Secure" : "");
 }
 
@@ -131,14 +151,6 @@ net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   timer.expires_after(d);
   boost::system::error_code ec;
   co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-}
-
-json caller_json(const Caller& c, const config::Config& cfg) {
-  json j = {{"username", c.name},
-            {"role", c.kind == Caller::User ? "user" : c.is_super() ? "super-admin" : "domain-admin"},
-            {"quota_warning_percent", cfg.web.quota_warning_percent}};
-  if (c.kind == Caller::Admin && !c.is_super()) j["domains"] = c.actor.domains;
-  return j;
 }
 
 }  // namespace
@@ -251,23 +263,74 @@ PageRequest page_request(const http::Request& req) {
 
 // ---- the application ----
 
+// One session store for every application of one server (its http and https listeners each
+// get an Api; `kurier serve` builds both from the same Services): a logout, password change or
+// removal on one listener ends the session on the other too, and a session is the same on both.
+// The store lives while any application of the server does.
+static std::shared_ptr<web::SessionStore> shared_session_store(const Services& services) {
+  static std::mutex mutex;
+  static std::map<const accounts::AdminService*, std::weak_ptr<web::SessionStore>> stores;
+  std::lock_guard lock(mutex);
+  std::erase_if(stores, [](const auto& kv) { return kv.second.expired(); });
+  auto& slot = stores[&services.admin];
+  if (auto store = slot.lock()) return store;
+  auto store = std::make_shared<web::SessionStore>(
+      web::SessionSettings{std::chrono::hours(services.config.web.session_hours),
+                           std::chrono::seconds(services.config.web.session_idle_seconds), 100000});
+  slot = store;
+  return store;
+}
+
 Api::Api(Services services, bool plain_listener)
-    : s_(services),
-      plain_listener_(plain_listener),
-      sessions_(web::SessionSettings{std::chrono::hours(services.config.web.session_hours),
-                                     std::chrono::seconds(services.config.web.session_idle_seconds), 100000}) {
+    : s_(services), plain_listener_(plain_listener), sessions_(shared_session_store(services)) {
   for (const auto& r : kRoutes) router_.add(r.method, r.pattern, &r);
 }
 
 const std::vector<RouteSpec>& Api::routes() { return kRoutes; }
 
+// A request a trusted reverse proxy ([web] trusted_proxies) passed on: the client is the
+// right-most X-Forwarded-For entry that is not itself a trusted proxy (entries left of it are the
+// client's to invent), and X-Forwarded-Proto says whether the client used https. Without the
+// header the request is the proxy host's own (a local scraper of /metrics). False when the
+// header is present but unusable.
+static bool apply_forwarded(http::Request& req, const std::vector<std::string>& proxies) {
+  if (proxies.empty() || !smtp::ip_in_networks(req.remote_ip, proxies)) return true;
+  std::string forwarded_for;
+  for (auto [it, end] = req.headers.equal_range("X-Forwarded-For"); it != end; ++it)
+    forwarded_for += (forwarded_for.empty() ? "" : ",") + it->second;  // RFC 9110 5.3: one list
+  if (forwarded_for.empty()) return true;
+  auto hops = split(forwarded_for, ',');
+  std::string client;
+  for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
+    std::string ip(trim(*hop));
+    if (!smtp::ip_in_networks(ip, {ip})) return false;  // not an IP address
+    client = ip;
+    if (!smtp::ip_in_networks(ip, proxies)) break;
+  }
+  req.remote_ip = client;
+  req.loopback = smtp::ip_in_networks(client, {"127.0.0.0/8", "::1"});
+  req.tls = iequals(trim(req.header("X-Forwarded-Proto")), "https");
+  return true;
+}
+
 net::awaitable<http::Response> Api::handle(http::Request& req) {
+  bool direct_tls = req.tls;
+  if (!apply_forwarded(req, s_.config.web.trusted_proxies))
+    co_return http::problem(400, "bad_request", "X-Forwarded-For from the proxy is not a list of addresses");
+  auto r = co_await route(req);
+  // https the proxy terminated: the strict-transport answer the server adds for its own TLS.
+  if (req.tls && !direct_tls) r.set_header("Strict-Transport-Security", "max-age=31536000");
+  co_return r;
+}
+
+net::awaitable<http::Response> Api::route(http::Request& req) {
   if (req.path == "/metrics") {
     auto r = co_await serve_metrics(req);
     co_return r;
   }
-  // RFC 6797 7.2: plain http only redirects; loopback clients (tests, a local proxy) are served.
-  if (plain_listener_ && !req.loopback) co_return redirect_to_https(req);
+  // RFC 6797 7.2: plain http only redirects; loopback clients (tests, a local proxy) are served,
+  // and so are requests a trusted proxy received over https.
+  if (plain_listener_ && !req.tls && !req.loopback) co_return redirect_to_https(req);
   if (req.path.starts_with("/api/")) {
     auto r = co_await serve_api(req);
     co_return r;
@@ -287,6 +350,17 @@ http::Response Api::redirect_to_https(const http::Request& req) const {
   return r;
 }
 
+// The field in which a route's cookie-authenticated caller proves its password again, or
+// nullptr. A stolen session alone cannot change the password, switch on a second factor (and
+// lock the owner out), or mint app passwords or API keys that outlive the session.
+static const char* reauth_field(const RouteSpec& spec) {
+  if (spec.handler == &Api::change_my_password) return "old_password";
+  if (spec.handler == &Api::begin_totp || spec.handler == &Api::create_my_app_password ||
+      spec.handler == &Api::create_api_key)
+    return "password";
+  return nullptr;
+}
+
 net::awaitable<http::Response> Api::serve_api(http::Request& req) {
   auto m = router_.match(req.method, req.path);
   if (m.kind == decltype(m)::NotFound) co_return http::problem(404, "not_found", "no such API resource: " + req.path);
@@ -300,8 +374,8 @@ net::awaitable<http::Response> Api::serve_api(http::Request& req) {
     auto r = co_await login(req);
     co_return r;
   }
-  if (spec.handler == &Api::change_my_password) {
-    auto r = co_await change_password_checked(req, spec, m.params);
+  if (reauth_field(spec)) {
+    auto r = co_await reauthenticated(req, spec, m.params);
     co_return r;
   }
   auto work = [&] { return dispatch(req, spec, m.params); };
@@ -309,41 +383,55 @@ net::awaitable<http::Response> Api::serve_api(http::Request& req) {
   co_return r;
 }
 
-net::awaitable<http::Response> Api::change_password_checked(http::Request& req, const RouteSpec& spec,
-                                                            const http::PathParams& params) {
+net::awaitable<http::Response> Api::reauthenticated(http::Request& req, const RouteSpec& spec,
+                                                    const http::PathParams& params) {
   struct Claim {
     std::optional<http::Response> refused;
-    std::string address, old_password;
+    bool needed = false;
+    Caller::Kind kind = Caller::Anonymous;
+    std::string name, password;
   };
+  const char* field = reauth_field(spec);
   std::time_t now = std::time(nullptr);
   auto who = [&]() -> Claim {
     try {
       Caller caller = authenticate(req, now);
       Call call{req, params, caller, now};
       check_access(call, spec);
+      if (!caller.via_cookie) return {};  // an API key: the handler decides
       json b = call.body();
-      return {std::nullopt, caller.actor.name, req_string(b, "old_password")};
+      return {std::nullopt, true, caller.kind, caller.name, req_string(b, field)};
     } catch (const ApiError& e) {
-      return {http::problem(e.status(), e.code(), e.what()), {}, {}};
-    } catch (const std::exception&) {
-      return {http::problem(503, "unavailable", "the directory is unavailable"), {}, {}};
+      return {http::problem(e.status(), e.code(), e.what()), false, Caller::Anonymous, {}, {}};
+    } catch (const std::exception& e) {
+      return {unavailable(e.what()), false, Caller::Anonymous, {}, {}};
     }
   };
   Claim claim = co_await s_.runtime.offload(who);
   if (claim.refused) co_return *claim.refused;
-  std::string ip = req.remote_ip;
-  auto wait = s_.authenticator.attempt_wait(ip, claim.address);
-  if (wait.count() > 0) co_await sleep_for(wait);
-  auto check = [&] { return s_.authenticator.check_web_password(claim.address, claim.old_password, ip); };
-  auto result = co_await s_.runtime.offload(check, net::Pool::login);
-  if (result.status == accounts::LoginResult::Unavailable)
-    co_return http::problem(503, "unavailable", "the directory is unavailable");
-  if (result.status != accounts::LoginResult::Ok) {
-    auto delay = s_.authenticator.failure_delay(ip, claim.address);
-    if (delay.count() > 0) co_await sleep_for(delay);
-    co_return http::problem(403, "forbidden", "the old password is wrong");
+  if (claim.needed) {
+    // A password guess like a login's: it waits its turn per account and address, runs on the
+    // login pool, and a wrong one is counted.
+    std::string ip = req.remote_ip;
+    auto wait = s_.authenticator.attempt_wait(ip, claim.name);
+    if (wait.count() > 0) co_await sleep_for(wait);
+    auto check = [&]() -> accounts::LoginResult::Status {
+      if (claim.kind == Caller::User)
+        return s_.authenticator.check_web_password(claim.name, claim.password, ip).status;
+      if (s_.authenticator.check_admin_login(claim.name, claim.password, ip)) return accounts::LoginResult::Ok;
+      s_.authenticator.note_failure(claim.name, ip);
+      return accounts::LoginResult::BadCredentials;
+    };
+    auto status = co_await s_.runtime.offload(check, net::Pool::login);
+    if (status == accounts::LoginResult::Unavailable) co_return unavailable("re-authentication: directory unavailable");
+    if (status != accounts::LoginResult::Ok) {
+      auto delay = s_.authenticator.failure_delay(ip, claim.name);
+      if (delay.count() > 0) co_await sleep_for(delay);
+      std::string message = std::string(field) == "old_password" ? "the old password is wrong" : "your password is wrong";
+      co_return http::problem(403, "forbidden", message);
+    }
+    s_.authenticator.note_success(claim.name, ip);
   }
-  s_.authenticator.note_success(claim.address, ip);
   auto work = [&] { return dispatch(req, spec, params); };
   auto r = co_await s_.runtime.offload(work);
   co_return r;
@@ -359,7 +447,10 @@ http::Response Api::dispatch(http::Request& req, const RouteSpec& spec, const ht
     // A change: what it was before, the change, and its audit entry once it succeeded.
     std::string before = audit_before(req, spec, params, caller);
     http::Response r = (this->*spec.handler)(call);
-    if (r.status < 300) audit(call, spec, before, r);
+    // A change whose entry cannot be written is not answered as a plain success (review L6):
+    // the client learns that it was made but not recorded.
+    if (r.status < 300 && !audit(call, spec, before, r))
+      return http::problem(500, "audit_failed", "the change was made, but its audit entry could not be written");
     return r;
   } catch (const ApiError& e) {
     return http::problem(e.status(), e.code(), e.what());
@@ -368,9 +459,12 @@ http::Response Api::dispatch(http::Request& req, const RouteSpec& spec, const ht
       log::warn("api.forbidden", {{"method", req.method}, {"path", req.path}, {"ip", req.remote_ip}, {"reason", e.what()}});
     return problem_for(e);
   } catch (const directory::Error& e) {
-    return http::problem(e.kind() == directory::Error::NotFound ? 404 : e.kind() == directory::Error::Conflict ? 409 : 503,
-                         e.kind() == directory::Error::NotFound ? "not_found" : e.kind() == directory::Error::Conflict ? "conflict" : "unavailable",
-                         e.what());
+    switch (e.kind()) {
+      case directory::Error::NotFound: return http::problem(404, "not_found", e.what());
+      case directory::Error::Conflict: return http::problem(409, "conflict", e.what());
+      case directory::Error::Invalid: return http::problem(400, "invalid_input", e.what());
+      default: return unavailable(e.what());
+    }
   }
 }
 
@@ -384,9 +478,9 @@ Caller Api::authenticate(const http::Request& req, std::time_t now) {
       throw ApiError(401, "unauthenticated", "only Bearer API keys are accepted in Authorization");
     return authenticate_key(std::string(trim(std::string_view(authorization).substr(7))), now, c);
   }
-  std::string cookie = cookie_value(req.header("Cookie"), kSessionCookie);
+  std::string cookie = cookie_value(req.header("Cookie"), session_cookie_name(req.tls));
   if (!cookie.empty()) {
-    auto s = sessions_.find(cookie, now);
+    auto s = sessions_->find(cookie, now);
     if (s) {
       principal = s->principal;
       c.via_cookie = true;
@@ -395,25 +489,36 @@ Caller Api::authenticate(const http::Request& req, std::time_t now) {
     }
   }
   if (!principal) return c;
-  c.name = principal->name;
+  // The session is bound to the principal's id and to its password hash at login: removed,
+  // disabled, or its password reset by somebody else (here, through the CLI or another process)
+  // ends it for good, even when the same name is given to somebody else later (M2).
+  auto ended = [&] {
+    sessions_->remove(cookie);
+    return Caller{};
+  };
   if (principal->kind == web::Principal::Admin) {
     auto admin = s_.directory.find_admin(principal->name);
-    if (!admin) return Caller{};  // removed meanwhile
+    if (!admin || admin->id != principal->id || web::credential_stamp(admin->password_hash) != principal->stamp)
+      return ended();
     // A domain admin whose last domain went (deleted, or moved away) is nobody now: an empty
     // list never means "every domain".
     if (!admin->is_super && admin->domains.empty()) return Caller{};
     c.kind = Caller::Admin;
+    c.name = admin->name;
     c.actor.role = admin->is_super ? accounts::Actor::SuperAdmin : accounts::Actor::DomainAdmin;
     c.actor.name = admin->name;
     c.actor.domains = admin->domains;
   } else {
-    auto account = s_.directory.find_account_by_address(principal->name);
-    if (!account || !account->enabled) return Caller{};
+    auto account = s_.directory.account_by_id(principal->id);
+    if (!account || !account->enabled || web::credential_stamp(account->password_hash) != principal->stamp)
+      return ended();
     c.kind = Caller::User;
+    c.name = account->address;
     c.account_id = account->id;
     c.actor.role = accounts::Actor::User;
     c.actor.name = account->address;
   }
+  c.principal_id = principal->id;
   return c;
 }
 
@@ -473,13 +578,23 @@ void Api::check_access(const Call& c, const RouteSpec& spec) {
 Api::LoginOutcome Api::check_login(const std::string& username, const std::string& password, const std::string& ip) {
   LoginOutcome out;
   if (auto admin = s_.authenticator.check_admin_login(username, password, ip)) {
-    out.principal = web::Principal{web::Principal::Admin, admin->name};
-  } else if (username.find('@') != std::string::npos || s_.directory.find_account_by_login(username)) {
+    // The stamp of the hash as stored now (a login may just have upgraded an old hash).
+    if (auto stored = s_.directory.find_admin(admin->name))
+      out.principal = web::Principal{web::Principal::Admin, stored->id, stored->name,
+                                     web::credential_stamp(stored->password_hash)};
+  } else {
     // Not an admin: a mail user logging in for self-service, with the account's own password
-    // (never an app password: those are for mail clients only).
+    // (never an app password: those are for mail clients only). Every name that is not an
+    // admin goes this way, so each costs one more hash and counts one failure, known or not,
+    // and a disabled account answers like a wrong password (review L1: no name oracle).
     auto r = s_.authenticator.check_web_password(username, password, ip);
-    if (r.status == accounts::LoginResult::Ok) out.principal = web::Principal{web::Principal::User, r.account.address};
-    else if (r.status == accounts::LoginResult::Disabled) out.code = "account_disabled";
+    if (r.status == accounts::LoginResult::Ok) {
+      if (auto stored = s_.directory.account_by_id(r.account.id))
+        out.principal = web::Principal{web::Principal::User, stored->id, stored->address,
+                                       web::credential_stamp(stored->password_hash)};
+    } else if (r.status == accounts::LoginResult::Unavailable) {
+      out.code = "unavailable";
+    }
   }
   if (!out.principal) return out;
   auto secret = s_.directory.find_totp(totp_principal(*out.principal));
@@ -544,13 +659,14 @@ net::awaitable<http::Response> Api::login(http::Request& req) {
       }
     }
   }
+  if (!outcome.principal && outcome.code == "unavailable") co_return unavailable("login: directory unavailable");
   if (!outcome.principal) {
     auto delay = s_.authenticator.failure_delay(req.remote_ip, username);
     if (delay.count() > 0) co_await sleep_for(delay);
     co_return http::problem(401, outcome.code, "wrong username or password");
   }
   s_.authenticator.note_success(username, ip);
-  auto created = sessions_.create(*outcome.principal, std::time(nullptr));
+  auto created = sessions_->create(*outcome.principal, std::time(nullptr));
   log::info("web.login", {{"who", outcome.principal->name}, {"ip", req.remote_ip}});
   Caller c;
   try {
@@ -560,24 +676,41 @@ net::awaitable<http::Response> Api::login(http::Request& req) {
     auto lookup = [&] { return authenticate(probe, now); };
     c = co_await s_.runtime.offload(lookup);
   } catch (const std::exception& e) {
-    co_return http::problem(503, "unavailable", e.what());
+    co_return unavailable(e.what());
   }
-  json j = caller_json(c, s_.config);
+  json j = session_json(c);
   j["csrf_token"] = created.session.csrf_token;
   j["expires"] = created.session.expires;
   auto r = json_response(200, j);
-  r.set_header("Set-Cookie", session_cookie(created.id, long(sessions_.settings().lifetime.count()), req.tls));
+  r.set_header("Set-Cookie", session_cookie(created.id, long(sessions_->settings().lifetime.count()), req.tls));
   co_return r;
 }
 
 http::Response Api::get_session(Call& c) {
-  json j = caller_json(c.caller, s_.config);
+  json j = session_json(c.caller);
   if (c.caller.via_cookie) j["csrf_token"] = c.caller.csrf_token;
   return json_response(200, j);
 }
 
+void Api::end_sessions(const Caller& c, web::Principal::Kind kind, int64_t id) {
+  bool own = c.via_cookie && c.principal_id == id &&
+             (kind == web::Principal::User ? c.kind == Caller::User : c.kind == Caller::Admin);
+  if (!own) {
+    sessions_->remove_all(kind, id);
+    return;
+  }
+  sessions_->remove_all(kind, id, c.session_id);
+  std::string hash;
+  if (kind == web::Principal::User) {
+    if (auto a = s_.directory.account_by_id(id)) hash = a->password_hash;
+  } else if (auto a = s_.directory.find_admin(c.name)) {
+    hash = a->password_hash;
+  }
+  sessions_->restamp(c.session_id, web::credential_stamp(hash));
+}
+
 http::Response Api::delete_session(Call& c) {
-  if (c.caller.via_cookie) sessions_.remove(c.caller.session_id);
+  if (c.caller.via_cookie) sessions_->remove(c.caller.session_id);
   auto r = no_content();
   r.set_header("Set-Cookie", session_cookie("", 0, c.req.tls));
   return r;

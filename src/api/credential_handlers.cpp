@@ -40,7 +40,7 @@ std::string totp_principal(const web::Principal& p) {
 }
 
 std::string totp_principal(const Caller& c) {
-  return totp_principal(web::Principal{c.kind == Caller::User ? web::Principal::User : web::Principal::Admin, c.name});
+  return totp_principal(web::Principal{c.kind == Caller::User ? web::Principal::User : web::Principal::Admin, 0, c.name, {}});
 }
 
 // ---- app passwords ----
@@ -66,9 +66,18 @@ http::Response Api::delete_my_app_password(Call& c) {
 
 // ---- API keys ----
 
+// The keys a caller may see and revoke: its owner's (all, for a super-admin) — but a domain
+// key only those no wider than itself, so a narrow key cannot find or revoke wider ones.
+static bool within_callers_scope(const Caller& c, const directory::ApiKey& k) {
+  if (c.api_key_id.empty() || c.is_super()) return true;
+  if (k.is_super) return false;
+  return std::all_of(k.domains.begin(), k.domains.end(), [&](const std::string& d) { return c.actor.may_manage(d); });
+}
+
 http::Response Api::list_api_keys(Call& c) {
   json items = json::array();
-  for (const auto& k : s_.admin.list_api_keys(c.caller.actor)) items.push_back(api_key_json(k));
+  for (const auto& k : s_.admin.list_api_keys(c.caller.actor))
+    if (within_callers_scope(c.caller, k)) items.push_back(api_key_json(k));
   return json_response(200, {{"items", items}});
 }
 
@@ -88,7 +97,10 @@ http::Response Api::create_api_key(Call& c) {
 }
 
 http::Response Api::delete_api_key(Call& c) {
-  s_.admin.revoke_api_key(c.caller.actor, id_param(c), int64_t(c.now));
+  auto id = id_param(c);
+  for (const auto& k : s_.admin.list_api_keys(c.caller.actor))
+    if (k.id == id && !within_callers_scope(c.caller, k)) throw ApiError(404, "not_found", "no such API key: " + std::to_string(id));
+  s_.admin.revoke_api_key(c.caller.actor, id, int64_t(c.now));
   return no_content();
 }
 

@@ -193,8 +193,16 @@ http::Response Api::create_account(Call& c) {
   auto quota = opt_uint(b, "quota");
   auto display_name = opt_string(b, "display_name").value_or("");
   auto a = s_.admin.add_user(c.caller.actor, address, password, quota, display_name);
-  if (extra.enable_services || extra.disable_services || extra.enabled)
-    a = s_.admin.set_user(c.caller.actor, a.address, extra);
+  if (extra.enable_services || extra.disable_services || extra.enabled) {
+    // One change or none: an account whose switches could not be set is taken back, so no
+    // account exists without its audit entry (review L6).
+    try {
+      a = s_.admin.set_user(c.caller.actor, a.address, extra);
+    } catch (...) {
+      s_.admin.remove_user(c.caller.actor, a.address);
+      throw;
+    }
+  }
   auto r = json_response(201, account_json(a));
   r.set_header("Location", "/api/v1/accounts/" + a.address);
   return r;
@@ -215,11 +223,16 @@ http::Response Api::update_account(Call& c) {
   s.display_name = opt_string(b, "display_name");
   s.enabled = opt_bool(b, "enabled");
   service_switches(b, s);
-  return json_response(200, account_json(s_.admin.set_user(c.caller.actor, c.param("address"), s)));
+  auto a = s_.admin.set_user(c.caller.actor, c.param("address"), s);
+  // A reset password or a disabled account ends the account's web sessions (M2).
+  if (s.password || !a.enabled) end_sessions(c.caller, web::Principal::User, a.id);
+  return json_response(200, account_json(a));
 }
 
 http::Response Api::delete_account(Call& c) {
-  s_.admin.remove_user(c.caller.actor, c.param("address"));
+  auto a = s_.admin.show_user(c.caller.actor, c.param("address"));
+  s_.admin.remove_user(c.caller.actor, a.address);
+  sessions_->remove_all(web::Principal::User, a.id);
   return no_content();
 }
 
@@ -281,14 +294,15 @@ http::Response Api::update_admin(Call& c) {
   std::optional<std::vector<std::string>> domains;
   if (b.contains("domains")) domains = string_list(b, "domains");
   auto a = s_.admin.set_admin(c.caller.actor, c.param("name"), opt_string(b, "password"), domains);
-  if (opt_string(b, "password") || domains) sessions_.remove_all({web::Principal::Admin, a.name});
+  // Its domains are read again on every request; a new password ends its other sessions.
+  if (opt_string(b, "password")) end_sessions(c.caller, web::Principal::Admin, a.id);
   return json_response(200, admin_json(a));
 }
 
 http::Response Api::delete_admin(Call& c) {
-  std::string name = to_lower(c.param("name"));
-  s_.admin.remove_admin(c.caller.actor, name);
-  sessions_.remove_all({web::Principal::Admin, name});
+  auto admin = s_.admin.show_admin(c.caller.actor, c.param("name"));
+  s_.admin.remove_admin(c.caller.actor, admin.name);
+  sessions_->remove_all(web::Principal::Admin, admin.id);
   return no_content();
 }
 

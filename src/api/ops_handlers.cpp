@@ -112,11 +112,14 @@ http::Response Api::get_stats(Call& c) {
     aliases += s_.directory.list_aliases(d.id).size();
     per_domain.push_back({{"domain", d.name}, {"accounts", list.size()}, {"bytes", bytes}});
   }
-  json hours = json::array();
-  for (const auto& h : metrics::hourly(c.now, 48))
-    hours.push_back({{"hour", h.hour_start}, {"received", h.received}, {"sent", h.sent}, {"bounced", h.bounced}});
-  json j = {{"domains", domains.size()}, {"accounts", accounts}, {"aliases", aliases},
-            {"storage", per_domain},     {"hourly", hours}};
+  json j = {{"domains", domains.size()}, {"accounts", accounts}, {"aliases", aliases}, {"storage", per_domain}};
+  // The hourly counters are the whole server's traffic: a super-admin's to see, not a tenant's.
+  if (c.caller.is_super()) {
+    json hours = json::array();
+    for (const auto& h : metrics::hourly(c.now, 48))
+      hours.push_back({{"hour", h.hour_start}, {"received", h.received}, {"sent", h.sent}, {"bounced", h.bounced}});
+    j["hourly"] = hours;
+  }
   if (c.caller.is_super() && s_.spool) j["queue"] = s_.spool->list().size();
   return json_response(200, j);
 }

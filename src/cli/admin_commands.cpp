@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/resource_json.h"
+#include "cli/audit_commands.h"
 #include "cli/output.h"
 #include "common/strings.h"
 #include "dkim/key_store.h"
@@ -14,16 +15,31 @@ namespace kurier::cli {
 namespace {
 
 using accounts::Actor;
+using nlohmann::json;
+
+std::string domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : to_lower(address.substr(at + 1));
+}
+
+// GET /api/v1/accounts/{address}'s shape: the resource and its forwarding.
+json account_resource(Context& ctx, const directory::Account& a) {
+  json j = api::account_json(a);
+  j["forwarding"] = {{"targets", ctx.admin().forwarding(Actor::system(), a.address).targets}};
+  return j;
+}
+
+// The alias `source` as the API shows it, or null when it has no targets.
+json alias_resource(Context& ctx, const std::string& source) {
+  auto targets = ctx.directory().alias_targets(source);
+  if (targets.empty()) return nullptr;
+  return api::alias_json({source, targets});
+}
 
 uint64_t size_arg(const std::string& text, const char* what) {
   auto v = parse_size(text);
   if (!v) throw Failure(std::string("invalid ") + what + " '" + text + "': use bytes or a K/M/G suffix, e.g. 20M");
   return *v;
-}
-
-std::string domain_name_of(Context& ctx, int64_t domain_id) {
-  auto d = ctx.directory().domain_by_id(domain_id);
-  return d ? d->name : "";
 }
 
 // The domain's DKIM keys (made at `domain add`) as the TXT records to publish; none when DKIM
@@ -56,8 +72,7 @@ void show_domain(Context& ctx, const directory::Domain& d) {
 }
 
 void show_user(Context& ctx, const directory::Account& a) {
-  std::string domain = domain_name_of(ctx, a.domain_id);
-  if (ctx.json) return print_json(to_json(a, domain));
+  if (ctx.json) return print_json(account_resource(ctx, a));  // the API's shape
   print_fields({{"address", a.address},
                 {"login", a.login},
                 {"name", a.display_name},
@@ -112,6 +127,7 @@ void add_domain_commands(CLI::App& app, Context& ctx) {
   opts.attach(add);
   add->callback([&ctx, add] {
     auto d = ctx.admin().add_domain(Actor::system(), name, opts.settings(add));
+    audit_change(ctx, "POST /api/v1/domains", d.name, d.name, nullptr, api::domain_json(d));
     if (ctx.json) return show_domain(ctx, d);  // creates the DKIM keys too
     std::cout << "added domain " << d.name << "\n";
     for (const auto& r : dkim_records(ctx, d.name)) std::cout << "  publish: " << r.zone_line() << "\n";
@@ -121,7 +137,13 @@ void add_domain_commands(CLI::App& app, Context& ctx) {
   set->add_option("DOMAIN", name)->required();
   static DomainOptions set_opts;
   set_opts.attach(set);
-  set->callback([&ctx, set] { show_domain(ctx, ctx.admin().set_domain(Actor::system(), name, set_opts.settings(set))); });
+  set->callback([&ctx, set] {
+    auto settings = set_opts.settings(set);
+    auto before = ctx.admin().show_domain(Actor::system(), name);
+    auto d = ctx.admin().set_domain(Actor::system(), name, settings);
+    audit_change(ctx, "PATCH /api/v1/domains/{domain}", d.name, d.name, api::domain_json(before), api::domain_json(d));
+    show_domain(ctx, d);
+  });
 
   domain->add_subcommand("list", "list domains")->callback([&ctx] {
     auto all = ctx.admin().list_domains(Actor::system());
@@ -150,8 +172,10 @@ void add_domain_commands(CLI::App& app, Context& ctx) {
   auto* remove = domain->add_subcommand("remove", "remove a domain with its accounts, aliases and mail");
   remove->add_option("DOMAIN", name)->required();
   remove->callback([&ctx] {
+    auto before = ctx.admin().show_domain(Actor::system(), name);
     ctx.admin().remove_domain(Actor::system(), name);
-    if (!ctx.json) std::cout << "removed domain " << to_lower(name) << "\n";
+    audit_change(ctx, "DELETE /api/v1/domains/{domain}", before.name, before.name, api::domain_json(before), nullptr);
+    if (!ctx.json) std::cout << "removed domain " << before.name << "\n";
   });
 }
 
@@ -174,7 +198,8 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     if (add->count("--quota")) q = size_arg(quota, "quota");
     std::string pw = read_password(password_stdin, password_file);
     auto a = ctx.admin().add_user(Actor::system(), address, pw, q, display_name);
-    if (ctx.json) return print_json(to_json(a, domain_name_of(ctx, a.domain_id)));
+    audit_change(ctx, "POST /api/v1/accounts", a.address, domain_of(a.address), nullptr, api::account_json(a));
+    if (ctx.json) return print_json(api::account_json(a));  // POST /api/v1/accounts answers this
     std::cout << "added user " << a.address << " (login " << a.login << ")\n";
   });
 
@@ -204,7 +229,12 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     };
     s.disable_services = services(disable);
     s.enable_services = services(enable);
-    show_user(ctx, ctx.admin().set_user(Actor::system(), address, s));
+    auto before = account_resource(ctx, ctx.admin().show_user(Actor::system(), address));
+    auto a = ctx.admin().set_user(Actor::system(), address, s);
+    json after = account_resource(ctx, a);
+    audit_change(ctx, "PATCH /api/v1/accounts/{address}", a.address, domain_of(a.address), before, after);
+    if (ctx.json) return print_json(api::account_json(a));  // PATCH answers the resource
+    show_user(ctx, a);
   });
 
   static std::string list_domain;
@@ -216,7 +246,7 @@ void add_user_commands(CLI::App& app, Context& ctx) {
     auto all = ctx.admin().list_users(Actor::system(), dom);
     if (ctx.json) {
       auto arr = nlohmann::json::array();
-      for (const auto& a : all) arr.push_back(to_json(a, domain_name_of(ctx, a.domain_id)));
+      for (const auto& a : all) arr.push_back(api::account_json(a));  // the API's list items
       return print_json(arr);
     }
     std::vector<std::vector<std::string>> rows{{"ADDRESS", "LOGIN", "QUOTA", "ENABLED", "LAST LOGIN"}};
@@ -232,8 +262,11 @@ void add_user_commands(CLI::App& app, Context& ctx) {
   auto* remove = user->add_subcommand("remove", "remove an account with its mail, aliases and forwards");
   remove->add_option("ADDRESS", address)->required();
   remove->callback([&ctx] {
-    ctx.admin().remove_user(Actor::system(), address);
-    if (!ctx.json) std::cout << "removed user " << to_lower(address) << "\n";
+    auto a = ctx.admin().show_user(Actor::system(), address);
+    json before = account_resource(ctx, a);
+    ctx.admin().remove_user(Actor::system(), a.address);
+    audit_change(ctx, "DELETE /api/v1/accounts/{address}", a.address, domain_of(a.address), before, nullptr);
+    if (!ctx.json) std::cout << "removed user " << a.address << "\n";
   });
 }
 
@@ -246,8 +279,11 @@ void add_alias_commands(CLI::App& app, Context& ctx) {
   add->add_option("ADDRESS", source)->required();
   add->add_option("TARGET", targets)->required();
   add->callback([&ctx] {
+    json before = alias_resource(ctx, to_lower(trim(source)));
     auto a = ctx.admin().add_alias(Actor::system(), source, targets);
-    if (ctx.json) return print_json(to_json(a));
+    json after = api::alias_json(a);
+    audit_change(ctx, "POST /api/v1/aliases", a.source, domain_of(a.source), before, after);
+    if (ctx.json) return print_json(after);
     std::cout << a.source << " -> " << join(a.targets) << "\n";
   });
 
@@ -259,7 +295,7 @@ void add_alias_commands(CLI::App& app, Context& ctx) {
     auto all = ctx.admin().list_aliases(Actor::system(), dom);
     if (ctx.json) {
       auto arr = nlohmann::json::array();
-      for (const auto& a : all) arr.push_back(to_json(a));
+      for (const auto& a : all) arr.push_back(api::alias_json(a));
       return print_json(arr);
     }
     std::vector<std::vector<std::string>> rows{{"ALIAS", "TARGETS"}};
@@ -273,7 +309,10 @@ void add_alias_commands(CLI::App& app, Context& ctx) {
   remove->callback([&ctx] {
     std::optional<std::string> t;
     if (!target.empty()) t = target;
+    std::string src = to_lower(trim(source));
+    json before = alias_resource(ctx, src);
     ctx.admin().remove_alias(Actor::system(), source, t);
+    audit_change(ctx, "DELETE /api/v1/aliases/{source}", src, domain_of(src), before, alias_resource(ctx, src));
     if (!ctx.json) std::cout << "removed " << to_lower(source) << (t ? " -> " + *t : "") << "\n";
   });
 }
@@ -296,7 +335,8 @@ void add_admin_commands(CLI::App& app, Context& ctx) {
     if (!password_stdin && password_file.empty()) throw Failure("a password is required: --password-stdin or --password-file F");
     if (!is_super && domains.empty()) throw Failure("say --super or --domain DOMAIN...");
     auto a = ctx.admin().add_admin(Actor::system(), name, read_password(password_stdin, password_file), is_super, domains);
-    if (ctx.json) return print_json(to_json(a));
+    audit_change(ctx, "POST /api/v1/admins", a.name, "", nullptr, api::admin_json(a));
+    if (ctx.json) return print_json(api::admin_json(a));
     std::cout << "added " << (a.is_super ? "super-admin " : "domain admin ") << a.name << "\n";
   });
 
@@ -304,7 +344,7 @@ void add_admin_commands(CLI::App& app, Context& ctx) {
     auto all = ctx.admin().list_admins(Actor::system());
     if (ctx.json) {
       auto arr = nlohmann::json::array();
-      for (const auto& a : all) arr.push_back(to_json(a));
+      for (const auto& a : all) arr.push_back(api::admin_json(a));
       return print_json(arr);
     }
     std::vector<std::vector<std::string>> rows{{"NAME", "ROLE", "DOMAINS"}};
@@ -315,8 +355,10 @@ void add_admin_commands(CLI::App& app, Context& ctx) {
   auto* remove = admin->add_subcommand("remove", "remove an admin");
   remove->add_option("NAME", name)->required();
   remove->callback([&ctx] {
-    ctx.admin().remove_admin(Actor::system(), name);
-    if (!ctx.json) std::cout << "removed admin " << to_lower(name) << "\n";
+    auto before = ctx.admin().show_admin(Actor::system(), name);
+    ctx.admin().remove_admin(Actor::system(), before.name);
+    audit_change(ctx, "DELETE /api/v1/admins/{name}", before.name, "", api::admin_json(before), nullptr);
+    if (!ctx.json) std::cout << "removed admin " << before.name << "\n";
   });
 }
 

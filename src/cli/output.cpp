@@ -10,24 +10,6 @@
 
 namespace kurier::cli {
 
-nlohmann::json to_json(const directory::Account& a, const std::string& domain) {
-  return {{"address", a.address},
-          {"login", a.login},
-          {"domain", domain},
-          {"name", a.display_name},
-          {"quota", a.quota},
-          {"enabled", a.enabled},
-          {"services", split(directory::service_names(a.services), ' ')},
-          {"created_at", a.created_at},
-          {"last_login", a.last_login}};
-}
-
-nlohmann::json to_json(const directory::Alias& a) { return {{"source", a.source}, {"targets", a.targets}}; }
-
-nlohmann::json to_json(const directory::Admin& a) {
-  return {{"name", a.name}, {"role", a.is_super ? "super" : "domain"}, {"domains", a.domains}};
-}
-
 void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {

@@ -1,4 +1,5 @@
-// Printing directory records for humans (aligned text) or machines (--json).
+// Printing directory records for humans (aligned text) or machines (--json: the API's JSON of
+// each resource, from api/resource_json.h, so the CLI and the API cannot drift).
 #pragma once
 #include <string>
 #include <vector>
@@ -8,10 +9,6 @@
 #include "directory/directory.h"
 
 namespace kurier::cli {
-
-nlohmann::json to_json(const directory::Account& a, const std::string& domain);
-nlohmann::json to_json(const directory::Alias& a);
-nlohmann::json to_json(const directory::Admin& a);
 
 void print_json(const nlohmann::json& j);
 // Prints rows as columns separated by two spaces, the first row being the header.

@@ -158,6 +158,8 @@ struct Config {
   struct Web {
     // Clients allowed to read /metrics on the http(s) listeners (CIDR or address).
     std::vector<std::string> metrics_networks{"127.0.0.0/8", "::1"};
+    // Reverse proxies (CIDR or address) whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    std::vector<std::string> trusted_proxies;
     int session_hours = 12;           // a web login lasts at most this long
     int session_idle_seconds = 1800;   // and ends after this long without a request
     uint64_t max_body_size = 1024 * 1024;  // largest API request body

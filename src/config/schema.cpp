@@ -484,6 +484,9 @@ std::vector<Field> web_fields() {
   return {
       string_list("web", "metrics_networks", true, check_cidr, [](auto& c) -> auto& { return c.web.metrics_networks; },
                   "Client networks that may read /metrics on the http/https ports; empty: nobody."),
+      string_list("web", "trusted_proxies", true, check_cidr, [](auto& c) -> auto& { return c.web.trusted_proxies; },
+                  "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers name the client and "
+                  "its scheme; empty: none, the headers are ignored."),
       integer("web", "session_hours", 1, 24 * 30, [](auto& c) -> auto& { return c.web.session_hours; },
               "Hours a web login lasts at most."),
       integer("web", "session_idle_seconds", 5, 24 * 3600, [](auto& c) -> auto& { return c.web.session_idle_seconds; },

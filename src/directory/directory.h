@@ -133,6 +133,13 @@ struct AuditEntry {
   std::string after;   // JSON text, "" when removed
 };
 
+// The caps of a domain a write must keep (0 = none), and which one it would break.
+struct AccountCaps {
+  uint32_t max_accounts = 0;
+  uint64_t total_quota = 0;  // the sum of the domain's account quotas
+};
+enum class CapCheck { Ok, MaxAccounts, TotalQuota };
+
 class Error : public std::runtime_error {
  public:
   enum Kind { NotFound, Conflict, Invalid, Unavailable };
@@ -165,6 +172,12 @@ class Directory {
   virtual uint32_t count_accounts(int64_t domain_id) = 0;
   virtual uint64_t sum_account_quota(int64_t domain_id) = 0;
   virtual void update_account(const Account& a) = 0;
+  // add_account / update_account with the domain's caps checked in the same write transaction,
+  // so racing writers cannot both take the last account or the last bytes of quota. Nothing is
+  // written unless the answer is Ok (then `id` is the new account's). Directories that store no
+  // accounts keep the default, which refuses like their add_account does.
+  virtual CapCheck add_account_within(const Account& a, const AccountCaps& caps, int64_t& id);
+  virtual CapCheck update_account_within(const Account& a, const AccountCaps& caps);
   virtual void set_credentials(int64_t account_id, const std::string& hash, const std::string& scram) = 0;
   virtual void record_login(int64_t account_id, int64_t when) = 0;
   // Also aliases whose source is its address. Leaves a tombstone (removed_accounts()) whoever
@@ -234,9 +247,21 @@ class Directory {
   virtual std::vector<AuditEntry> list_audit(const std::optional<std::vector<std::string>>& domains, int64_t before_id,
                                              size_t limit) = 0;
 
+  // A web login's preferences (the UI's language, page size, ...) as a JSON object's text, by
+  // "admin:ID" or "user:ID"; put with "" removes them.
+  virtual std::optional<std::string> find_preferences(std::string_view principal) = 0;
+  virtual void put_preferences(std::string_view principal, const std::string& json) = 0;
+
   // A number that changes whenever any process changes the directory (caches compare it).
   virtual uint64_t version() = 0;
 };
+
+inline CapCheck Directory::add_account_within(const Account&, const AccountCaps&, int64_t&) {
+  throw Error(Error::Invalid, "this directory does not store accounts: its own application manages them");
+}
+inline CapCheck Directory::update_account_within(const Account&, const AccountCaps&) {
+  throw Error(Error::Invalid, "this directory does not store accounts: its own application manages them");
+}
 
 // Opens (creating and migrating as needed) the embedded SQLite directory at path.
 std::unique_ptr<Directory> open_sqlite(const std::string& path);

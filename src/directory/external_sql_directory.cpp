@@ -157,6 +157,8 @@ class ExternalSqlDirectory final : public Directory {
   void put_totp(const TotpSecret& t) override { local_->put_totp(t); }
   void remove_totp(std::string_view principal) override { local_->remove_totp(principal); }
   bool use_totp_step(std::string_view principal, int64_t step) override { return local_->use_totp_step(principal, step); }
+  std::optional<std::string> find_preferences(std::string_view p) override { return local_->find_preferences(p); }
+  void put_preferences(std::string_view p, const std::string& json) override { local_->put_preferences(p, json); }
   int64_t append_audit(const AuditEntry& e) override { return local_->append_audit(e); }
   std::vector<AuditEntry> list_audit(const std::optional<std::vector<std::string>>& domains, int64_t before_id, size_t limit) override {
     return local_->list_audit(domains, before_id, limit);

@@ -188,6 +188,14 @@ END)sql",
 ) {table})sql"},
         {"CREATE INDEX audit_log_domain ON audit_log(domain, id)"},
     },
+    // v6: the web UI's preferences of each login (language, page size, quota warning level).
+    {
+        {R"sql(CREATE TABLE web_preferences (
+  principal {key} NOT NULL PRIMARY KEY,
+  data {text} NOT NULL,
+  updated_at {int} NOT NULL
+) {table})sql"},
+    },
 };
 
 const std::string kDomainColumns =
@@ -403,6 +411,38 @@ class SqlDirectory final : public Directory {
                      "UPDATE accounts SET login=?, address=?, display_name=?, quota=?, enabled=?, services=? WHERE id=?",
                      a.login, a.address, a.display_name, a.quota, a.enabled, a.services, a.id);
       if (changed == 0) throw Error(Error::NotFound, "no such account: " + a.address);
+    });
+  }
+
+  CapCheck add_account_within(const Account& a, const AccountCaps& caps, int64_t& id) override {
+    return write([&](Connection& c) {
+      if (auto broken = check_caps(c, a.domain_id, caps, 1, a.quota, 0); broken != CapCheck::Ok) return broken;
+      try {
+        id = c.insert(
+            "INSERT INTO accounts (domain_id, login, address, display_name, password_hash, scram_secret, quota, "
+            "enabled, services, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            a.domain_id, a.login, a.address, a.display_name, a.password_hash, a.scram_secret, a.quota, a.enabled,
+            a.services, now());
+      } catch (const sqldb::Error& e) {
+        if (e.is_constraint()) throw Error(Error::Conflict, "account " + a.address + " already exists");
+        throw;
+      }
+      return CapCheck::Ok;
+    });
+  }
+
+  CapCheck update_account_within(const Account& a, const AccountCaps& caps) override {
+    return write([&](Connection& c) {
+      uint64_t previous = uint64_t(c.scalar("SELECT quota FROM accounts WHERE id = ?", a.id).value_or(0));
+      AccountCaps quota_only{0, caps.total_quota};
+      if (auto broken = check_caps(c, a.domain_id, quota_only, 0, a.quota, previous); broken != CapCheck::Ok)
+        return broken;
+      int64_t changed =
+          run_unique(c, "login or address already taken: " + a.address,
+                     "UPDATE accounts SET login=?, address=?, display_name=?, quota=?, enabled=?, services=? WHERE id=?",
+                     a.login, a.address, a.display_name, a.quota, a.enabled, a.services, a.id);
+      if (changed == 0) throw Error(Error::NotFound, "no such account: " + a.address);
+      return CapCheck::Ok;
     });
   }
 
@@ -629,6 +669,23 @@ class SqlDirectory final : public Directory {
     });
   }
 
+  // Inside a write transaction (serializable, or SQLite's one writer): would the domain break a
+  // cap with `more_accounts` more accounts and one account's quota going from `previous` to
+  // `quota`? Both counts are read in the transaction that then writes.
+  static CapCheck check_caps(Connection& c, int64_t domain_id, const AccountCaps& caps, uint32_t more_accounts,
+                             uint64_t quota, uint64_t previous) {
+    if (caps.max_accounts && more_accounts) {
+      auto n = uint64_t(c.scalar("SELECT count(*) FROM accounts WHERE domain_id = ?", domain_id).value_or(0));
+      if (n + more_accounts > caps.max_accounts) return CapCheck::MaxAccounts;
+    }
+    if (caps.total_quota) {
+      auto sum = uint64_t(c.scalar("SELECT coalesce(sum(quota), 0) FROM accounts WHERE domain_id = ?", domain_id)
+                              .value_or(0));
+      if (quota == 0 || sum - std::min(sum, previous) + quota > caps.total_quota) return CapCheck::TotalQuota;
+    }
+    return CapCheck::Ok;
+  }
+
   template <class F>
   auto write_unversioned(F&& fn) -> std::invoke_result_t<F, Connection&> {
     return unavailable_on_failure([&] { return pool_->write(fn); });
@@ -764,6 +821,26 @@ class SqlDirectory final : public Directory {
       c.run("INSERT INTO totp_secrets (principal, secret, confirmed, last_step) VALUES (?,?,?,?) "
             "{upsert principal|secret, confirmed, last_step}",
             t.principal, sqldb::Blob{t.secret}, t.confirmed, t.last_step);
+    });
+  }
+
+  std::optional<std::string> find_preferences(std::string_view principal) override {
+    return read([&](Connection& c) -> std::optional<std::string> {
+      auto st = c.query("SELECT data FROM web_preferences WHERE principal = ?", principal);
+      if (!st.step()) return std::nullopt;
+      return st.text(0);
+    });
+  }
+
+  void put_preferences(std::string_view principal, const std::string& json) override {
+    // Not a change caches care about: no version bump.
+    write_unversioned([&](Connection& c) {
+      if (json.empty()) {
+        c.run("DELETE FROM web_preferences WHERE principal = ?", principal);
+        return;
+      }
+      c.run("INSERT INTO web_preferences (principal, data, updated_at) VALUES (?,?,?) {upsert principal|data, updated_at}",
+            principal, json, now());
     });
   }
 

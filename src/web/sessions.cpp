@@ -46,9 +46,27 @@ void SessionStore::remove(std::string_view id) {
   sessions_.erase(key);
 }
 
-void SessionStore::remove_all(const Principal& principal) {
+void SessionStore::remove_all(Principal::Kind kind, int64_t id, std::string_view keep) {
+  std::string kept = keep.empty() ? std::string() : auth::token_hash(keep);
   std::lock_guard lock(mutex_);
-  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.principal == principal; });
+  std::erase_if(sessions_, [&](const auto& kv) {
+    return kv.first != kept && kv.second.principal.kind == kind && kv.second.principal.id == id;
+  });
+}
+
+bool SessionStore::restamp(std::string_view id, std::string stamp) {
+  std::string key = auth::token_hash(id);
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return false;
+  it->second.principal.stamp = std::move(stamp);
+  return true;
+}
+
+std::string credential_stamp(std::string_view password_hash) {
+  // A domain-separated digest: equal hashes give equal stamps, and the stamp reveals nothing
+  // a password cracker could use.
+  return auth::token_hash("kurier-session-stamp:" + std::string(password_hash));
 }
 
 size_t SessionStore::size() const {

@@ -10,17 +10,26 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace kurier::web {
 
-// Who a session or key acts as: an admin (by admin name) or a mail user (by account address).
+// Who a session acts as: an admin or a mail user, by the directory's id (an account's id is never
+// reused; a name can be given to somebody else after a delete). `stamp` fingerprints the
+// principal's password hash when the session began: a reset by anyone (API, CLI, another
+// process) changes the hash, and a session whose stamp no longer matches is over (M2).
 struct Principal {
   enum Kind { Admin, User };
   Kind kind = Admin;
-  std::string name;
-  bool operator==(const Principal&) const = default;
+  int64_t id = 0;
+  std::string name;   // admin name or account address, for display and logs only
+  std::string stamp;  // credential_stamp() of the password hash at login
+  bool same_principal(const Principal& o) const { return kind == o.kind && id == o.id; }
 };
+
+// The fingerprint of a stored password hash that a session keeps (never the hash itself).
+std::string credential_stamp(std::string_view password_hash);
 
 struct Session {
   Principal principal;
@@ -49,8 +58,11 @@ class SessionStore {
   // expired or idle too long (and then forgotten).
   std::optional<Session> find(std::string_view id, std::time_t now);
   void remove(std::string_view id);
-  // Ends every session of the principal (password changed, admin removed).
-  void remove_all(const Principal& principal);
+  // Ends every session of the principal (deleted, disabled, password reset by somebody else);
+  // `keep`: the cookie value of one session that stays (the user's own password change).
+  void remove_all(Principal::Kind kind, int64_t id, std::string_view keep = {});
+  // The session's principal now has a new password hash: its stamp follows (false when gone).
+  bool restamp(std::string_view id, std::string stamp);
   size_t size() const;
   const SessionSettings& settings() const { return settings_; }
 

@@ -170,7 +170,13 @@ async function changePassword(page, cfg) {
 async function totp(page, cfg) {
   await login(page, cfg.base, cfg.admin, cfg.admin_password);
   await go(page, "My settings");
-  await page.getByRole("button", { name: "Set up two-factor login" }).click();
+  // Switching the second factor on asks for the password again.
+  const twoFactor = page.getByRole("region", { name: "Two-factor login" });
+  await field(twoFactor, "Current password").fill("not-" + cfg.admin_password);
+  await twoFactor.getByRole("button", { name: "Set up two-factor login" }).click();
+  await twoFactor.getByText(/password is wrong/i).waitFor();
+  await field(twoFactor, "Current password").fill(cfg.admin_password);
+  await twoFactor.getByRole("button", { name: "Set up two-factor login" }).click();
   const key = (await page.locator("code.secret").innerText()).replace(/\s+/g, "");
   check(/^[A-Z2-7]{16,}$/.test(key), `a base32 key is shown: ${key}`);
   await capture(page, cfg.artifacts, "totp-setup");
@@ -200,6 +206,7 @@ async function appPassword(page, cfg) {
   await login(page, cfg.base, cfg.user, cfg.password);
   await go(page, "App passwords");
   await field(page, "Name").fill(cfg.app_name);
+  await field(page, "Current password").fill(cfg.password);
   await page.getByRole("button", { name: "Create app password" }).click();
   const secret = (await page.locator("code.secret").innerText()).trim();
   check(secret.length >= 12, `an app password is shown: ${secret}`);
@@ -248,7 +255,38 @@ async function germanLogin(page, cfg) {
   return {};
 }
 
+// An admin sets its language and rows per page under "My settings": the server keeps them.
+async function preferences(page, cfg) {
+  await login(page, cfg.base, cfg.admin, cfg.admin_password);
+  await go(page, "My settings");
+  const main = page.getByRole("main");
+  await field(main, "Rows per page").fill("10");
+  await main.getByLabel("Language", { exact: true }).selectOption("de");
+  await main.getByRole("button", { name: "Save" }).click();
+  await heading(page, "Meine Einstellungen").waitFor();
+  await capture(page, cfg.artifacts, "preferences-de");
+  return {};
+}
+
+// Another browser (nothing in its storage, an English locale): the admin's preferences come
+// with the login — German pages, 10 rows per page.
+async function preferencesFollow(page, cfg) {
+  await page.goto(cfg.base + "/");
+  await field(page, "User name or email address").fill(cfg.admin);
+  await field(page, "Password").fill(cfg.admin_password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Abmelden" }).waitFor();
+  check(await page.getAttribute("html", "lang") === "de", "the admin's language follows it");
+  await page.getByRole("navigation", { name: "Hauptnavigation" }).getByRole("link", { name: "Konten", exact: true }).click();
+  await heading(page, "Konten").waitFor();
+  await settle(page);
+  const rows = await page.getByRole("main").locator("table tbody tr").count();
+  check(await page.getByRole("button", { name: "Nächste Seite" }).isEnabled(), "more pages follow");
+  return { rows };
+}
+
 await run({
   "admin-setup": adminSetup, "domain-admin": domainAdmin, vacation, "change-password": changePassword,
   "german-login": germanLogin, "dns-check": dnsCheck, totp, "app-password": appPassword, "revoke-app-password": revokeAppPassword,
+  preferences, "preferences-follow": preferencesFollow,
 });

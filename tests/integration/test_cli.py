@@ -46,10 +46,10 @@ def test_user_round_trip(fresh_kurier):
           input="password-1\n")
     u = json.loads(k.cli("user", "show", "alice@example.test", "--json").stdout)
     assert u["address"] == "alice@example.test" and u["login"] == "alice@example.test"
-    assert u["quota"] == 5 << 20 and u["name"] == "Alice A" and u["enabled"] is True
+    assert u["quota"] == 5 << 20 and u["display_name"] == "Alice A" and u["enabled"] is True
     k.cli("user", "set", "alice@example.test", "--enabled", "no", "--disable", "pop3", "--quota", "1G")
     u = json.loads(k.cli("user", "show", "alice@example.test", "--json").stdout)
-    assert u["enabled"] is False and "pop3" not in u["services"] and u["quota"] == 1 << 30
+    assert u["enabled"] is False and u["services"]["pop3"] is False and u["quota"] == 1 << 30
     assert [x["address"] for x in json.loads(k.cli("user", "list", "example.test", "--json").stdout)] == [
         "alice@example.test"]
     k.cli("user", "remove", "alice@example.test")
@@ -89,10 +89,75 @@ def test_admin_round_trip(fresh_kurier):
     k = fresh_kurier
     k.cli("admin", "add", "delegate", "--password-stdin", "--domain", "example.test", input="password-1\n")
     admins = {a["name"]: a for a in json.loads(k.cli("admin", "list", "--json").stdout)}
-    assert admins["admin"]["role"] == "super"
-    assert admins["delegate"] == {"name": "delegate", "role": "domain", "domains": ["example.test"]}
+    assert admins["admin"]["super"] is True
+    assert admins["delegate"] == {"name": "delegate", "super": False, "domains": ["example.test"]}
     k.cli("admin", "remove", "delegate")
     assert "delegate" not in k.cli("admin", "list").stdout
+
+
+def test_json_is_the_apis_resource_json(fresh_kurier):
+    """`--json` prints each resource exactly as the API answers it (one shape, the API's)."""
+    from web_support import admin_api, q
+    k = fresh_kurier
+    k.cli("domain", "add", "shape.test", "--default-quota", "1M")
+    k.add_user("bob@shape.test")
+    k.cli("alias", "add", "info@shape.test", "bob@shape.test")
+    k.cli("admin", "add", "shaper", "--password-stdin", "--domain", "shape.test", input="password-1\n")
+    k.start()
+    api = admin_api(k)
+    cli = lambda *args: json.loads(k.cli(*args, "--json").stdout)
+    resource = lambda: api.get("/api/v1/accounts/" + q("bob@shape.test"))[1]
+    without = lambda j, *keys: {key: v for key, v in j.items() if key not in keys}
+    assert cli("user", "show", "bob@shape.test") == resource()
+    # List items as the API pages them (the API adds the mail store's usage_bytes, which the CLI
+    # does not open).
+    listed = [without(a, "usage_bytes") for a in api.get("/api/v1/accounts?domain=shape.test")[1]["items"]]
+    assert cli("user", "list", "shape.test") == listed == [without(resource(), "forwarding")]
+    assert cli("alias", "list", "shape.test") == api.get("/api/v1/aliases?domain=shape.test")[1]["items"]
+    assert cli("admin", "list") == api.get("/api/v1/admins")[1]["items"]
+    # A change prints what the API's PATCH answers: the resource.
+    assert cli("user", "set", "bob@shape.test", "--quota", "2M") == without(resource(), "forwarding")
+
+
+def test_cli_changes_are_audited(fresh_kurier):
+    """Every change the CLI makes is in the audit log, by cli:<unix user>, with no address."""
+    import pwd
+    import os
+    k = fresh_kurier
+    me = "cli:" + pwd.getpwuid(os.getuid()).pw_name
+    k.cli("domain", "add", "audit.test", "--max-accounts", "5")
+    k.cli("domain", "set", "audit.test", "--max-accounts", "6")
+    k.add_user("dora@audit.test")
+    k.cli("user", "set", "dora@audit.test", "--password-stdin", "--quota", "3M", input="secret-new-pw-9\n")
+    k.cli("alias", "add", "info@audit.test", "dora@audit.test")
+    k.cli("alias", "remove", "info@audit.test")
+    k.cli("admin", "add", "auditor", "--password-stdin", "--domain", "audit.test", input="secret-admin-pw\n")
+    k.cli("admin", "remove", "auditor")
+    k.cli("user", "remove", "dora@audit.test")
+    k.cli("domain", "remove", "audit.test")
+    # A refused change leaves no entry.
+    k.cli("user", "add", "x@nowhere.test", "--password-stdin", input="password-1\n", check=False)
+    text = k.cli("audit", "export").stdout
+    entries = [json.loads(line) for line in text.splitlines()]
+    mine = [e for e in entries if e["actor"] == me]
+    assert [e["action"] for e in reversed(mine)][-10:] == [
+        "POST /api/v1/domains", "PATCH /api/v1/domains/{domain}", "POST /api/v1/accounts",
+        "PATCH /api/v1/accounts/{address}", "POST /api/v1/aliases", "DELETE /api/v1/aliases/{source}",
+        "POST /api/v1/admins", "DELETE /api/v1/admins/{name}", "DELETE /api/v1/accounts/{address}",
+        "DELETE /api/v1/domains/{domain}"]
+    assert all(e["ip"] == "" and e["role"] == "system" for e in mine)
+    by_action = {e["action"]: e for e in mine}
+    patch = by_action["PATCH /api/v1/accounts/{address}"]
+    assert patch["object"] == "dora@audit.test" and patch["domain"] == "audit.test"
+    assert patch["before"]["quota"] != 3 << 20 and patch["after"]["quota"] == 3 << 20
+    assert by_action["PATCH /api/v1/domains/{domain}"]["after"]["max_accounts"] == 6
+    assert by_action["DELETE /api/v1/domains/{domain}"]["after"] is None
+    assert by_action["POST /api/v1/admins"]["domain"] == ""
+    assert "secret-new-pw-9" not in text and "secret-admin-pw" not in text and "password_hash" not in text
+    assert "x@nowhere.test" not in text
+    # The domain filter of the export and the API's view show the same entries.
+    assert [json.loads(l)["id"] for l in k.cli("audit", "export", "--domain", "audit.test").stdout.splitlines()] == \
+        [e["id"] for e in entries if e["domain"] == "audit.test"]
 
 
 BAD_INPUT = [

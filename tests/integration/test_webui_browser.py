@@ -207,3 +207,17 @@ def test_app_password_made_in_the_ui_works_for_imap_until_revoked_in_the_ui(kuri
     scenario("revoke-app-password", k, user=address, password=password, app_name="Phone")
     with pytest.raises(imaplib.IMAP4.error):
         imaplib.IMAP4(k.host, k.port("imap"), timeout=30).login(address, app_password)
+
+
+def test_preferences_are_kept_on_the_server_and_follow_the_admin_to_another_browser(kurier):
+    k = kurier
+    admin = unique("prefs")
+    k.cli("admin", "add", admin, "--super", "--password-stdin", input="prefs-admin-pass-1\n")
+    for _ in range(12):
+        k.add_user()
+    scenario("preferences", k, admin=admin, admin_password="prefs-admin-pass-1")
+    from web_support import Api
+    api = Api(k)
+    api.login(admin, "prefs-admin-pass-1")
+    assert api.get("/api/v1/me/preferences")[1] == {"language": "de", "page_size": 10, "quota_warning_percent": 90}
+    assert scenario("preferences-follow", k, admin=admin, admin_password="prefs-admin-pass-1") == {"rows": 10}

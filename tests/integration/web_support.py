@@ -6,6 +6,11 @@ import ssl
 import urllib.parse
 
 
+# Writes a session must confirm with the login's password (the server answers 400 without it,
+# 403 when wrong); like the UI, this client sends it unless a test passes reauth=False.
+REAUTH_PATHS = {"/api/v1/totp", "/api/v1/me/app-passwords", "/api/v1/api-keys"}
+
+
 class Api:
     def __init__(self, k, tls=False):
         self.k = k
@@ -14,6 +19,7 @@ class Api:
         self.csrf = None
         self.bearer = None
         self.conn = None
+        self.password = None  # of the login, re-entered for the writes that ask for it
 
     def _connect(self):
         if self.tls:
@@ -22,9 +28,12 @@ class Api:
             return http.client.HTTPSConnection(self.k.host, self.k.port("https"), context=ctx, timeout=30)
         return http.client.HTTPConnection(self.k.host, self.k.port("http"), timeout=30)
 
-    def raw(self, method, path, body=None, headers=None, csrf=True):
+    def raw(self, method, path, body=None, headers=None, csrf=True, reauth=True):
         """(status, headers dict lower-cased, body bytes) of one request; keeps the connection."""
         h = dict(headers or {})
+        if (method == "POST" and path in REAUTH_PATHS and isinstance(body, dict) and "password" not in body
+                and self.password and self.cookie and reauth):
+            body = {**body, "password": self.password}
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             h.setdefault("Content-Type", "application/json")
@@ -82,6 +91,7 @@ class Api:
         status, hdrs, data = self.raw("POST", "/api/v1/session", body)
         assert status == expect, (status, data)
         if status == 200:
+            self.password = password
             self.cookie = hdrs["set-cookie"].split(";")[0]
             self.csrf = json.loads(data)["csrf_token"]
             return json.loads(data)

@@ -133,15 +133,14 @@ function languagePicker(s: Session): HTMLElement {
   select.addEventListener("change", async () => {
     const l = supported(select.value)!;
     setLanguage(l);
-    localStorage.setItem("kurier.lang", l);
-    if (isAdmin(s)) await savePreferences({ language: l }).catch(() => false);
+    await savePreferences({ language: l }).catch(() => undefined);
     void render();
   });
   return h("span", { class: "lang" }, h("label", { for: id, class: "visually-hidden" }, t("nav.language")), select);
 }
 
 function applyLanguage(s: Session | null): void {
-  setLanguage(chooseLanguage(s?.language ?? localStorage.getItem("kurier.lang")));
+  setLanguage(chooseLanguage(s?.language ?? null));
 }
 
 async function doLogout(): Promise<void> {

@@ -1,7 +1,7 @@
 // Who is logged in: the session the server reports (POST/GET /api/v1/session), reduced to what
 // the UI needs to choose pages. The server enforces roles on every request; the UI only hides
 // what the role cannot use.
-import { get, post, del, patch, setCsrfToken, request, ApiError } from "./api";
+import { get, post, del, put, setCsrfToken, request } from "./api";
 
 export type Role = "super" | "domain_admin" | "user";
 
@@ -11,7 +11,19 @@ export interface Session {
   domains: string[];
   language: string | null;
   quotaWarningPercent: number;
+  pageSize: number;
+  preferences: Preferences;
 }
+
+// What the server keeps for each login (GET/PUT /api/v1/me/preferences): every browser of the
+// login gets the same, and nothing is kept in the browser itself.
+export interface Preferences {
+  language?: string;
+  page_size?: number;
+  quota_warning_percent?: number;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
 
 let current: Session | null = null;
 export const session = (): Session | null => current;
@@ -31,13 +43,28 @@ function fromServer(data: Record<string, unknown>): Session {
   const who = (data.user ?? data) as Record<string, unknown>;
   const token = data.csrf_token ?? data.csrf;
   if (typeof token === "string") setCsrfToken(token);
-  const warn = Number(localStorage.getItem("kurier.quotaWarn") ?? data.quota_warning_percent ?? who.quota_warning_percent ?? 80);
-  return {
+  const prefs = (typeof who.preferences === "object" && who.preferences ? who.preferences : {}) as Preferences;
+  return withPreferences({
     username: String(who.username ?? who.name ?? who.address ?? ""),
     role: roleOf(who.role),
     domains: Array.isArray(who.domains) ? (who.domains as string[]) : [],
-    language: typeof who.language === "string" && who.language ? who.language : null,
+    language: null,
+    quotaWarningPercent: Number(who.quota_warning_percent ?? 80),
+    pageSize: DEFAULT_PAGE_SIZE,
+    preferences: {},
+  }, prefs);
+}
+
+// The session with the login's preferences applied (the server's default where one is unset).
+function withPreferences(s: Session, prefs: Preferences): Session {
+  const warn = Number(prefs.quota_warning_percent ?? s.quotaWarningPercent);
+  const size = Number(prefs.page_size ?? DEFAULT_PAGE_SIZE);
+  return {
+    ...s,
+    preferences: prefs,
+    language: prefs.language ?? null,
     quotaWarningPercent: warn > 0 && warn <= 100 ? warn : 80,
+    pageSize: size >= 10 && size <= 200 ? size : DEFAULT_PAGE_SIZE,
   };
 }
 
@@ -74,20 +101,12 @@ export async function logout(): Promise<void> {
   try { await del("session"); } finally { current = null; setCsrfToken(""); }
 }
 
-// An admin's preferences: kept in this browser at once, and on the server (so every browser of
-// the admin gets them) where it offers PATCH /api/v1/me/preferences. True when the server kept them.
-export async function savePreferences(prefs: { language?: string; quota_warning_percent?: number }): Promise<boolean> {
-  if (prefs.language) localStorage.setItem("kurier.lang", prefs.language);
-  if (prefs.quota_warning_percent) localStorage.setItem("kurier.quotaWarn", String(prefs.quota_warning_percent));
-  if (current && prefs.language) current.language = prefs.language;
-  if (current && prefs.quota_warning_percent) current.quotaWarningPercent = prefs.quota_warning_percent;
-  try {
-    await patch("me/preferences", prefs);
-    return true;
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 403)) return false;
-    throw e;
-  }
+// Changes some of the login's preferences: the server keeps the whole set (PUT replaces it), so
+// the fields not named here are sent as they are. Throws the server's validation errors.
+export async function savePreferences(changes: Preferences): Promise<void> {
+  if (!current) return;
+  const stored = await put<Preferences>("me/preferences", { ...current.preferences, ...changes });
+  current = withPreferences(current, stored ?? {});
 }
 
 export { get, post };

@@ -88,6 +88,8 @@ class SwitchableDirectory final : public directory::Directory {
   KURIER_FWD(void, put_totp, (const directory::TotpSecret& t), (t))
   KURIER_FWD(void, remove_totp, (std::string_view p), (p))
   KURIER_FWD(bool, use_totp_step, (std::string_view p, int64_t s), (p, s))
+  KURIER_FWD(std::optional<std::string>, find_preferences, (std::string_view p), (p))
+  KURIER_FWD(void, put_preferences, (std::string_view p, const std::string& j), (p, j))
   KURIER_FWD(int64_t, append_audit, (const directory::AuditEntry& e), (e))
   KURIER_FWD(std::vector<directory::AuditEntry>, list_audit, (const std::optional<std::vector<std::string>>& d, int64_t b, size_t n), (d, b, n))
   KURIER_FWD(uint64_t, version, (), ())

@@ -211,6 +211,7 @@ export const de: Messages = {
 
   "self.password": "Passwort",
   "self.password_change": "Passwort ändern",
+  "reauth.hint": "Bestätigen Sie dies mit Ihrem Passwort.",
   "self.old_password": "Bisheriges Passwort",
   "self.new_password": "Neues Passwort",
   "self.new_password_hint": "Auch Mailprogramme brauchen dann das neue Passwort (oder ein App-Passwort).",
@@ -219,10 +220,12 @@ export const de: Messages = {
   "self.messages": "Nachrichten",
   "self.preferences": "Meine Einstellungen",
   "self.preferences_section": "Anzeige",
+  "self.page_size": "Zeilen pro Seite",
+  "self.page_size_hint": "Wie viele Konten, Domains oder Protokolleinträge eine Liste auf einmal zeigt.",
+  "self.page_size_range": "Geben Sie eine Zahl von 10 bis 200 ein.",
   "self.quota_warning": "Warnen ab Kontingent-Belegung von (%)",
   "self.quota_warning_hint": "Ab diesem Wert werden Kontingent-Balken in der Warnfarbe gezeigt.",
   "self.quota_warning_range": "Geben Sie eine Zahl von 1 bis 100 ein.",
-  "self.saved_in_browser": "In diesem Browser gespeichert.",
 
   "vacation.title": "Abwesenheitsnotiz",
   "vacation.intro": "Solange sie aktiv ist, erhalten Absender eine automatische Antwort, jeder Absender nur einmal in einigen Tagen.",

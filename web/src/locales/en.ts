@@ -210,6 +210,7 @@ export const en = {
 
   "self.password": "Password",
   "self.password_change": "Change password",
+  "reauth.hint": "Confirm this with your password.",
   "self.old_password": "Current password",
   "self.new_password": "New password",
   "self.new_password_hint": "Mail programs need the new password too (or an app password).",
@@ -218,10 +219,12 @@ export const en = {
   "self.messages": "Messages",
   "self.preferences": "My settings",
   "self.preferences_section": "Preferences",
+  "self.page_size": "Rows per page",
+  "self.page_size_hint": "How many accounts, domains or log entries a list shows at once.",
+  "self.page_size_range": "Enter a number from 10 to 200.",
   "self.quota_warning": "Warn at quota use of (%)",
   "self.quota_warning_hint": "Quota bars turn to the warning colour from this level on.",
   "self.quota_warning_range": "Enter a number from 1 to 100.",
-  "self.saved_in_browser": "Saved in this browser.",
 
   "vacation.title": "Vacation reply",
   "vacation.intro": "While it is on, senders get an automatic reply, each sender only once in a number of days.",

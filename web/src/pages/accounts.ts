@@ -35,7 +35,7 @@ export async function accountsPage({ main, query, session }: PageContext): Promi
   const domains = await list<{ name: string }>("domains", { limit: 1000 }).then((p) => p.items.map((d) => d.name), () => []);
   main.append(heading(domain ? t("accounts.title_domain", { domain }) : t("nav.accounts")),
     searchForm("accounts.search", q, "/accounts", { domain, domains }));
-  main.append(pagedList<Account>((after) => list<Account>("accounts", { q, domain: domain || undefined, limit: 50, after }), (items) =>
+  main.append(pagedList<Account>((after) => list<Account>("accounts", { q, domain: domain || undefined, limit: session.pageSize, after }), (items) =>
     table(t("nav.accounts"), [
       { label: "accounts.address", cell: (a) => link(accountPath(a.address), a.address) },
       { label: "accounts.display_name", cell: (a) => displayName(a) },

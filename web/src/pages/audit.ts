@@ -30,10 +30,10 @@ function change(before: unknown, after: unknown): HTMLElement {
   return h("ul", { class: "plain change" }, keys.map((k) => line(k, h("span", {}, ...arrow(b[k], a[k])))));
 }
 
-export async function auditPage({ main }: PageContext): Promise<void> {
+export async function auditPage({ main, session }: PageContext): Promise<void> {
   main.append(heading(t("nav.audit"),
     h("a", { href: "/api/v1/audit/export", download: "audit.jsonl", class: "button" }, t("audit.export"))));
-  main.append(pagedList<AuditEntry>((after) => list<AuditEntry>("audit", { limit: 50, after }), (items) =>
+  main.append(pagedList<AuditEntry>((after) => list<AuditEntry>("audit", { limit: session.pageSize, after }), (items) =>
     table(t("nav.audit"), [
       { label: "audit.when", cell: (e) => formatDate(e.time ?? e.at) },
       { label: "audit.who", cell: (e) => `${e.actor ?? "—"}${e.ip ? ` (${e.ip})` : ""}` },

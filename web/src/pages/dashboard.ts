@@ -32,15 +32,18 @@ export async function dashboardPage({ main }: PageContext): Promise<void> {
     counts.filter(([, n]) => n !== undefined).map(([label, n, href]) =>
       h("li", { class: "counter" }, link(href, h("span", { class: "counter-n" }, formatNumber(n)), h("span", { class: "counter-label" }, label))))));
 
-  const buckets = (stats.hourly ?? []).map((b) => ({
-    start: new Date(typeof b.hour === "number" ? b.hour * 1000 : (b.start ?? b.hour ?? 0)),
-    values: { received: b.received ?? 0, sent: b.sent ?? 0, bounced: b.bounced ?? 0 },
-  }));
-  main.append(section(t("dashboard.chart_title"), hourlyChart(t("dashboard.chart_title"), last48Hours(buckets), [
-    { key: "received", label: "dashboard.received", className: "s-received" },
-    { key: "sent", label: "dashboard.sent", className: "s-sent" },
-    { key: "bounced", label: "dashboard.bounced", className: "s-bounced" },
-  ])));
+  // The server's whole traffic: only a super-admin gets it (a domain admin sees no chart).
+  if (stats.hourly) {
+    const buckets = stats.hourly.map((b) => ({
+      start: new Date(typeof b.hour === "number" ? b.hour * 1000 : (b.start ?? b.hour ?? 0)),
+      values: { received: b.received ?? 0, sent: b.sent ?? 0, bounced: b.bounced ?? 0 },
+    }));
+    main.append(section(t("dashboard.chart_title"), hourlyChart(t("dashboard.chart_title"), last48Hours(buckets), [
+      { key: "received", label: "dashboard.received", className: "s-received" },
+      { key: "sent", label: "dashboard.sent", className: "s-sent" },
+      { key: "bounced", label: "dashboard.bounced", className: "s-bounced" },
+    ])));
+  }
 
   const storage = [...(stats.storage ?? [])].sort((a, b) => b.bytes - a.bytes);
   main.append(section(t("dashboard.storage"), table(t("dashboard.storage"), [

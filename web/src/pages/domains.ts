@@ -25,7 +25,7 @@ export interface Domain {
 export async function domainsPage({ main, query, session }: PageContext): Promise<void> {
   const q = query.get("q") ?? "";
   main.append(heading(t("nav.domains")), searchForm("domains.search", q, "/domains"));
-  main.append(pagedList<Domain>((after) => list<Domain>("domains", { q, limit: 50, after }), (items) =>
+  main.append(pagedList<Domain>((after) => list<Domain>("domains", { q, limit: session.pageSize, after }), (items) =>
     table(t("nav.domains"), [
       { label: "domains.name", cell: (d) => link(domainPath(d.name), d.name) },
       { label: "domains.max_accounts", cell: (d) => (d.max_accounts ? formatNumber(d.max_accounts) : t("quota.unlimited")), className: "num" },

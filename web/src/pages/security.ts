@@ -38,19 +38,20 @@ export async function totpSection(): Promise<HTMLElement> {
         },
       }));
     } else {
-      const start = h("button", { type: "button", class: "primary" }, t("totp.enable"));
-      start.addEventListener("click", () => void begin());
-      box.append(h("p", {}, badge(t("totp.off")), " ", t("totp.off_text")), start);
+      // Switching the second factor on needs the password again: a stolen session alone cannot
+      // lock the owner out.
+      box.append(h("p", {}, badge(t("totp.off")), " ", t("totp.off_text")), form({
+        submit: "totp.enable",
+        fields: [{ name: "password", label: "self.old_password", type: "password", required: true,
+          autocomplete: "current-password", hint: "reauth.hint" }],
+        onSubmit: async (v) => {
+          begin(await post<TotpBegin>("totp", { password: v.password }));
+          return "";
+        },
+      }));
     }
   }
-  async function begin(): Promise<void> {
-    let secret: TotpBegin;
-    try {
-      secret = await post<TotpBegin>("totp");
-    } catch (e) {
-      box.append(errorLine(e));
-      return;
-    }
+  function begin(secret: TotpBegin): void {
     const key = secret.secret;
     const uri = secret.uri ?? "";
     clear(box);
@@ -115,10 +116,11 @@ export async function apiKeysSection(session: Session): Promise<HTMLElement> {
       { name: "role", label: "admins.role", type: "select", value: roles[0].value, options: roles },
       { name: "domains", label: "admins.domains", type: "textarea", rows: 2, hint: "apikeys.domains_hint" },
       { name: "expires_days", label: "apikeys.expires_days", type: "number", min: 1, value: 90, hint: "apikeys.expires_hint" },
+      { name: "password", label: "self.old_password", type: "password", required: true, autocomplete: "current-password", hint: "reauth.hint" },
     ],
     onSubmit: async (v) => {
       const days = num(v.expires_days as string);
-      const body: Record<string, unknown> = { name: v.name, role: v.role, domains: splitList(v.domains) };
+      const body: Record<string, unknown> = { name: v.name, role: v.role, domains: splitList(v.domains), password: v.password };
       if (days) body.expires_at = Math.floor(Date.now() / 1000) + days * 86400;
       const created = await post<{ key: string; name: string }>("api-keys", body);
       clear(shown);

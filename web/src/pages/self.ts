@@ -153,9 +153,10 @@ async function appPasswordsPage(main: HTMLElement): Promise<void> {
   await refresh();
   main.append(section(t("apppw.title"), h("p", {}, t("apppw.intro")), box), section(t("apppw.create"), form({
     submit: "apppw.create",
-    fields: [{ name: "name", label: "apppw.name", required: true, hint: "apppw.name_hint", autocomplete: "off" }],
+    fields: [{ name: "name", label: "apppw.name", required: true, hint: "apppw.name_hint", autocomplete: "off" },
+      { name: "password", label: "self.old_password", type: "password", required: true, autocomplete: "current-password", hint: "reauth.hint" }],
     onSubmit: async (v) => {
-      const created = await post<{ password: string; name: string }>("me/app-passwords", { name: v.name });
+      const created = await post<{ password: string; name: string }>("me/app-passwords", { name: v.name, password: v.password });
       clear(shown);
       shown.append(h("div", { class: "secret-once", role: "status" },
         h("p", {}, t("apppw.shown_once", { name: created.name ?? String(v.name) })),
@@ -166,8 +167,9 @@ async function appPasswordsPage(main: HTMLElement): Promise<void> {
   }), shown));
 }
 
-// An admin's own preferences: the UI language (saved for the admin, so every browser gets it)
-// and the level at which quota bars turn to the warning colour.
+// An admin's own preferences, kept on the server for the login (every browser gets them): the
+// UI language, the rows per page of long lists and the level at which quota bars turn to the
+// warning colour.
 async function preferencesPage({ main, session }: PageContext): Promise<void> {
   main.append(heading(t("self.preferences")));
   main.append(section(t("self.preferences_section"), form({
@@ -175,19 +177,23 @@ async function preferencesPage({ main, session }: PageContext): Promise<void> {
     fields: [
       { name: "language", label: "nav.language", type: "select", value: session.language ?? currentLang(),
         options: languages.map((l) => ({ value: l.code, label: l.name })) },
+      { name: "page_size", label: "self.page_size", type: "number", min: 10, max: 200,
+        value: session.pageSize, hint: "self.page_size_hint" },
       { name: "quota_warning_percent", label: "self.quota_warning", type: "number", min: 1, max: 100,
         value: session.quotaWarningPercent, hint: "self.quota_warning_hint" },
     ],
     onSubmit: async (v) => {
       const language = supported(String(v.language)) ?? "en";
       const warn = Number(v.quota_warning_percent);
+      const pageSize = Number(v.page_size);
       if (!(warn >= 1 && warn <= 100)) throw new ApiError(400, "invalid_input", t("self.quota_warning_range"), [{ field: "quota_warning_percent", message: t("self.quota_warning_range") }]);
-      const onServer = await savePreferences({ language, quota_warning_percent: warn });
+      if (!(Number.isInteger(pageSize) && pageSize >= 10 && pageSize <= 200)) throw new ApiError(400, "invalid_input", t("self.page_size_range"), [{ field: "page_size", message: t("self.page_size_range") }]);
+      await savePreferences({ language, page_size: pageSize, quota_warning_percent: warn });
       if (language !== currentLang()) {
         setLanguage(language);
         if (currentSession()) navigate("/me", true);
       }
-      return t(onServer ? "form.saved" : "self.saved_in_browser");
+      return t("form.saved");
     },
   })));
   main.append(await totpSection(), await apiKeysSection(session));
