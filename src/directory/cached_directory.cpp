@@ -170,6 +170,19 @@ class CachedDirectory final : public Directory {
   bool revoke_api_key(int64_t id, int64_t when) override { return changing([&] { return inner_->revoke_api_key(id, when); }); }
   void put_totp(const TotpSecret& t) override { changing([&] { inner_->put_totp(t); }); }
   void remove_totp(std::string_view principal) override { changing([&] { inner_->remove_totp(principal); }); }
+  CapCheck add_account_within(const Account& a, const AccountCaps& caps, int64_t& id) override {
+    return changing([&] { return inner_->add_account_within(a, caps, id); });
+  }
+  CapCheck update_account_within(const Account& a, const AccountCaps& caps) override {
+    return changing([&] { return inner_->update_account_within(a, caps); });
+  }
+  // Preferences are read once per page load, never on a mail path: not worth caching.
+  std::optional<std::string> find_preferences(std::string_view principal) override {
+    return inner_->find_preferences(principal);
+  }
+  void put_preferences(std::string_view principal, const std::string& json) override {
+    changing([&] { inner_->put_preferences(principal, json); });
+  }
 
  private:
   struct Entry {

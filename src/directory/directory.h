@@ -174,10 +174,9 @@ class Directory {
   virtual void update_account(const Account& a) = 0;
   // add_account / update_account with the domain's caps checked in the same write transaction,
   // so racing writers cannot both take the last account or the last bytes of quota. Nothing is
-  // written unless the answer is Ok (then `id` is the new account's). Directories that store no
-  // accounts keep the default, which refuses like their add_account does.
-  virtual CapCheck add_account_within(const Account& a, const AccountCaps& caps, int64_t& id);
-  virtual CapCheck update_account_within(const Account& a, const AccountCaps& caps);
+  // written unless the answer is Ok (then `id` is the new account's).
+  virtual CapCheck add_account_within(const Account& a, const AccountCaps& caps, int64_t& id) = 0;
+  virtual CapCheck update_account_within(const Account& a, const AccountCaps& caps) = 0;
   virtual void set_credentials(int64_t account_id, const std::string& hash, const std::string& scram) = 0;
   virtual void record_login(int64_t account_id, int64_t when) = 0;
   // Also aliases whose source is its address. Leaves a tombstone (removed_accounts()) whoever
@@ -256,12 +255,6 @@ class Directory {
   virtual uint64_t version() = 0;
 };
 
-inline CapCheck Directory::add_account_within(const Account&, const AccountCaps&, int64_t&) {
-  throw Error(Error::Invalid, "this directory does not store accounts: its own application manages them");
-}
-inline CapCheck Directory::update_account_within(const Account&, const AccountCaps&) {
-  throw Error(Error::Invalid, "this directory does not store accounts: its own application manages them");
-}
 
 // Opens (creating and migrating as needed) the embedded SQLite directory at path.
 std::unique_ptr<Directory> open_sqlite(const std::string& path);

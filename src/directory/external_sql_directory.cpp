@@ -91,6 +91,8 @@ class ExternalSqlDirectory final : public Directory {
   uint64_t sum_account_quota(int64_t domain_id) override { return local_->sum_account_quota(domain_id); }
   int64_t add_account(const Account&) override { read_only(); }
   void update_account(const Account&) override { read_only(); }
+  CapCheck add_account_within(const Account&, const AccountCaps&, int64_t&) override { read_only(); }
+  CapCheck update_account_within(const Account&, const AccountCaps&) override { read_only(); }
   // A successful login with an old hash would store a new one: not in someone else's database.
   void set_credentials(int64_t, const std::string&, const std::string&) override {}
   void record_login(int64_t account_id, int64_t when) override { local_->record_login(account_id, when); }

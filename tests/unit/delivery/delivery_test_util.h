@@ -53,6 +53,8 @@ class SwitchableDirectory final : public directory::Directory {
   KURIER_FWD(uint32_t, count_accounts, (int64_t d), (d))
   KURIER_FWD(uint64_t, sum_account_quota, (int64_t d), (d))
   KURIER_FWD(void, update_account, (const directory::Account& a), (a))
+  KURIER_FWD(directory::CapCheck, add_account_within, (const directory::Account& a, const directory::AccountCaps& c, int64_t& id), (a, c, id))
+  KURIER_FWD(directory::CapCheck, update_account_within, (const directory::Account& a, const directory::AccountCaps& c), (a, c))
   KURIER_FWD(void, set_credentials, (int64_t id, const std::string& h, const std::string& s), (id, h, s))
   KURIER_FWD(void, record_login, (int64_t id, int64_t when), (id, when))
   KURIER_FWD(void, remove_account, (int64_t id), (id))
