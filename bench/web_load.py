@@ -53,6 +53,11 @@ class Http:
         payload = await self.reader.readexactly(length)
         if "set-cookie" in headers:
             self.cookie = headers["set-cookie"].split(";")[0]
+        if headers.get("connection", "").lower() == "close":
+            # The server ends a keep-alive connection after its request limit: open the next one,
+            # as a browser would (the session cookie goes on).
+            self.writer.close()
+            await self.connect()
         return status, payload
 
     async def login(self, user, password):
