@@ -483,8 +483,9 @@ class ModelSession:
         self.conn.close()
 
 
-def run(host, port, user, password, sessions=20, seconds=10.0, seed=None):
-    """Runs the random workload and returns the list of inconsistencies found (empty: pass)."""
+def run(host, port, user, password, sessions=20, seconds=10.0, seed=None, stats=None):
+    """Runs the random workload and returns the list of inconsistencies found (empty: pass).
+    stats, when given, gets "steps": how many random operations the sessions ran."""
     seed = seed if seed is not None else random.randrange(1 << 30)
     errors = [f"(seed {seed})"]
     ledger = RecentLedger()
@@ -501,19 +502,24 @@ def run(host, port, user, password, sessions=20, seconds=10.0, seed=None):
     deadline = time.monotonic() + seconds
     failures = []
 
-    def work(c):
+    steps = [0] * len(clients)
+
+    def work(i, c):
         try:
             while time.monotonic() < deadline:
                 c.step()
+                steps[i] += 1
         except Exception as e:  # a dropped connection or a parse failure is an inconsistency too
             failures.append(f"{c.name}: {type(e).__name__}: {e}")
 
-    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     errors.extend(failures)
+    if stats is not None:
+        stats["steps"] = sum(steps)
     truth = {}
     for box in MAILBOXES:
         setup.select(box)
@@ -557,7 +563,9 @@ if __name__ == "__main__":
     p.add_argument("--seconds", type=float, default=600)
     p.add_argument("--seed", type=int)
     a = p.parse_args()
-    found = run(a.host, a.port, a.user, a.password, a.sessions, a.seconds, a.seed)
+    stats = {}
+    found = run(a.host, a.port, a.user, a.password, a.sessions, a.seconds, a.seed, stats)
     print(summary(found) if found else "")
+    print(f"{stats.get('steps', 0)} operations by {a.sessions} sessions in {a.seconds:.0f} s")
     print(f"{max(0, len(found) - 1)} inconsistencies")
     raise SystemExit(1 if found else 0)
