@@ -16,7 +16,7 @@ import pytest
 
 from conftest import KURIER_BIN, wait_for
 from import_support import Cyrus, Dovecot, fetch_all, message
-from imap_support import login
+from imap_support import RawImap, login
 
 
 @pytest.fixture
@@ -244,11 +244,11 @@ def test_interrupted_import_resumes_without_duplicates(kurier, tmp_path):
 
 
 def test_a_session_that_selects_right_after_an_import_keeps_its_mailbox(kurier, tmp_path):
-    """An import gives the empty INBOX its source's UIDVALIDITY, and journals a reset for sessions
-    that had it selected. The server publishes the journal up to 200 ms later, so a session that
-    selects within that window already sees the new UIDVALIDITY: the late reset must not end it
-    with BYE (seen in CI as "The selected mailbox was deleted"). Several rounds, each selecting at
-    once after the import, so the window is hit."""
+    """An import gives the empty INBOX its source's UIDVALIDITY and journals a reset, which the
+    server publishes up to 200 ms later. A session that had the old INBOX selected is ended with
+    BYE; one that selected within that window already sees the new UIDVALIDITY, and the late
+    reset must not end it too (seen in CI as "The selected mailbox was deleted"). Several rounds,
+    each selecting at once after the import, so the window is hit."""
     for round_ in range(6):
         src = tmp_path / f"Maildir{round_}"
         make_maildir(src, 2)
@@ -257,12 +257,24 @@ def test_a_session_that_selects_right_after_an_import_keeps_its_mailbox(kurier, 
         (src / "dovecot-uidlist").write_text(f"3 V{uidvalidity} N3\n" +
                                              "".join(f"{n + 1} :{name}\n" for n, name in enumerate(names)))
         user = kurier.add_user()
+        before = RawImap(kurier, user=user)
+        assert before.command("s", b"SELECT INBOX")[1].startswith(b"s OK")
         m = kurier_imap(kurier, user)  # logged in before, so SELECT follows the import at once
         assert run_import(kurier, "maildir", str(src), "--to", user[0])["imported"] == 2
         typ, _ = m.select("INBOX")
         assert typ == "OK"
         assert int(m.untagged_responses["UIDVALIDITY"][-1]) == uidvalidity
-        time.sleep(0.4)  # the watcher has published the import's reset by now
+
+        def reset_published():  # the session that knew the old UIDVALIDITY is told BYE
+            before.send(b"n NOOP\r\n")
+            while True:
+                line = before.line()
+                if line.startswith(b"* BYE"):
+                    return True
+                if line.startswith(b"n "):
+                    return False
+
+        wait_for(reset_published, "the import's reset to reach the older session", timeout=10)
         typ, data = m.uid("FETCH", "1:*", "(UID FLAGS)")
         assert typ == "OK" and len([d for d in data if d]) == 2, data
         m.logout()
