@@ -255,7 +255,6 @@ class Directory {
   virtual uint64_t version() = 0;
 };
 
-
 // Opens (creating and migrating as needed) the embedded SQLite directory at path.
 std::unique_ptr<Directory> open_sqlite(const std::string& path);
 
