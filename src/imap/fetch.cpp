@@ -419,18 +419,18 @@ static net::awaitable<void> load_batch(Session& s, const FetchPlan& plan, FetchB
   std::vector<store::Uid> uids;
   for (uint32_t seq : batch.seqs) uids.push_back(s.selected_->view.uid_at(seq));
   store::UidSet set = store::uid_set_of(uids);
-  batch.metas = co_await s.offload([&] { return s.store().messages(id, set); });
+  batch.metas = s.read_in_place([&] { return s.store().messages(id, set); });
   // Issue 9 item 3: a message another session expunged, that this client has not been told
   // about, is still answered (the store keeps it while our subscription holds it).
   if (batch.metas.size() < uids.size()) {
     store::UidSet gone = store::uid_set_of(missing_uids(uids, batch.metas));
-    auto kept = co_await s.offload([&] { return s.store().expunged_messages(id, gone); });
+    auto kept = s.read_in_place([&] { return s.store().expunged_messages(id, gone); });
     for (auto& m : kept) batch.metas.push_back(std::move(m));
   }
   for (auto& m : batch.metas) batch.by_uid[m.uid] = &m;
   if (plan.sets_seen) co_await mark_seen(s, id, batch);
   if (plan.needs_structure) {
-    auto list = co_await s.offload([&] { return s.store().cached_structures(id, set); });
+    auto list = s.read_in_place([&] { return s.store().cached_structures(id, set); });
     for (auto& [uid, data] : list) batch.structures[uid] = std::move(data);
   }
 }

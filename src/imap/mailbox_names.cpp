@@ -49,7 +49,7 @@ net::awaitable<OpenedMailbox> Session::open_mailbox(std::string wire, MailboxUse
   store::AccountId acct = account_id();
   std::optional<store::MailboxInfo> info;
   try {
-    info = co_await offload([&] { return store().find_mailbox(acct, *name); });
+    info = read_in_place([&] { return store().find_mailbox(acct, *name); });
   } catch (const store::StoreError& e) {
     if (e.code() != store::StoreErrc::invalid_name) throw;
     out.refusal = invalid_name(e.what());

@@ -274,7 +274,7 @@ net::awaitable<Reply> Session::cmd_append(Command& cmd) {
   }
   uint64_t limit = co_await quota_limit();
   if (limit > 0) {
-    auto usage = co_await offload([&] { return store().quota_usage(acct); });
+    auto usage = read_in_place([&] { return store().quota_usage(acct); });
     if (usage.bytes + total > limit) co_return Reply::no("[OVERQUOTA] Quota exceeded");
   }
 

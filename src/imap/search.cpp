@@ -2,6 +2,7 @@
 // (RFC 5182), CONDSTORE's MODSEQ key (RFC 7162 3.1.5) and WITHIN's OLDER/YOUNGER (RFC 5032).
 // The matching itself is imap/search_program.h; it runs on the blocking pool, because reading
 // message bytes (mmap'd blobs) and decoding them may block and take long for a big mailbox.
+// Only a search of message rows alone in a small mailbox runs in place (kInPlaceMessages).
 // - Only CHARSET UTF-8 and US-ASCII are accepted (RFC 9051 6.4.4: else NO [BADCHARSET]).
 #include "imap/session_internal.h"
 
@@ -17,6 +18,10 @@ namespace kurier::imap {
 namespace {
 
 constexpr size_t kBatch = 1000;  // messages whose cached structures are held at once
+// A search that reads no message content, in a mailbox of at most this many messages, runs in
+// place on the I/O thread (Session::read_in_place): it reads the message rows, about what SEARCH
+// ALL answers. Others run on the blocking pool.
+constexpr size_t kInPlaceMessages = 1000;
 
 // Everything one SEARCH reads from the store and matches, off the I/O thread. Structures are
 // read in batches, so a big mailbox is never held in memory whole.
@@ -53,9 +58,12 @@ net::awaitable<Reply> Session::cmd_search(Command& cmd) {
   store::MailboxId id = selected_->info.id;
   // The session is suspended while the pool reads view and saved result: nothing changes them.
   const MailboxView& view = selected_->view;
-  auto hits = co_await offload([&] {
-    return search_mailbox(store(), s_.blob_store, id, a.program, view, saved_result_);
-  });
+  auto search = [&] { return search_mailbox(store(), s_.blob_store, id, a.program, view, saved_result_); };
+  std::vector<SearchHit> hits;
+  if (!search_needs_content(a.program) && view.size() <= kInPlaceMessages)
+    hits = read_in_place(search);
+  else
+    hits = co_await offload(search);
 
   // RFC 9051 6.4.4: an IMAP4rev2 session always gets ESEARCH responses.
   if (!a.esearch && !rev2_) {

@@ -122,7 +122,7 @@ void Session::report_expunged(const std::vector<store::Uid>& uids) {
 // UIDVALIDITY, so the session's state stays exact and it goes on, as with an in-process RENAME.)
 net::awaitable<bool> Session::selected_mailbox_still_valid() {
   store::MailboxId id = selected_->info.id;
-  auto now = co_await offload([&] { return store().mailbox(id); });
+  auto now = read_in_place([&] { return store().mailbox(id); });
   if (!selected_ || selected_->info.id != id) co_return false;
   bool same = now && !now->noselect && now->uidvalidity == selected_->info.uidvalidity;
   if (same) signal_->gone_mailbox = 0;
@@ -143,7 +143,7 @@ net::awaitable<void> Session::sync(bool allow_expunge, bool force) {
   signal_->dirty = false;
   store::MailboxId id = selected_->info.id;
   store::ModSeq since = selected_->synced_modseq;
-  store::Changes ch = co_await offload([&] { return store().changes_since(id, since); });
+  store::Changes ch = read_in_place([&] { return store().changes_since(id, since); });
   if (!selected_ || selected_->info.id != id) co_return;
   MailboxView& view = selected_->view;
 
@@ -245,7 +245,7 @@ net::awaitable<Reply> Session::cmd_select(Command& cmd) {
     // RFC 7162 3.2.5.2: what changed since the client's MODSEQ, without re-listing everything.
     const QresyncParams& q = *a.qresync;
     store::ModSeq since = q.modseq;
-    auto ch = co_await offload([&] { return store().changes_since(id, since); });
+    auto ch = read_in_place([&] { return store().changes_since(id, since); });
     std::vector<uint32_t> vanished;
     for (store::Uid u : ch.vanished) {
       if (q.known_uids && !q.known_uids->contains(u, std::max<uint32_t>(selected_->view.max_uid(), u)))
@@ -271,7 +271,7 @@ net::awaitable<void> Session::quota_alert(const store::MailboxInfo& info) {
   uint64_t limit = co_await quota_limit();
   if (limit == 0) co_return;
   store::AccountId acct = account_id();
-  auto usage = co_await offload([&] { return store().quota_usage(acct); });
+  auto usage = read_in_place([&] { return store().quota_usage(acct); });
   uint64_t percent = usage.bytes * 100 / limit;
   if (percent >= uint64_t(threshold))
     untagged("NO [ALERT] Mailbox is " + std::to_string(percent) + "% full (" + std::to_string(usage.bytes / 1024) +

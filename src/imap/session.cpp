@@ -15,9 +15,11 @@
 //   store's writer thread: it only posts to this session's strand and returns (change_hub.h).
 //   The session then asks the store what changed since synced_modseq (changes_since), so a lost
 //   or merged signal never loses an update and our own changes are not reported twice.
-// - Every store, blob-commit and directory call is blocking: it goes through Runtime::offload.
-//   So does SEARCH and LIST matching (search_program.h, mailbox_list.h). Only mmap'd blob reads
-//   for FETCH bodies happen on the I/O thread.
+// - Every store write, blob commit and directory call is blocking: it goes through
+//   Runtime::offload. So does SEARCH and LIST matching (search_program.h, mailbox_list.h). On
+//   the I/O thread run only reads whose cost is of the order of the response written from them
+//   (read_in_place: FETCH batches, changes since the last sync, one mailbox row) and mmap'd
+//   blob reads for FETCH bodies.
 // - Nothing is answered OK before it is durable: the store returns after fsync; APPEND commits
 //   the blob (fsync) before the message row (RFC 3501 6.3.11 "the message is appended").
 // - APPEND literals stream into a BlobWriter as they arrive; no message is held whole in memory.
@@ -114,7 +116,7 @@ net::awaitable<bool> Session::would_exceed_quota(uint64_t more_bytes) {
   uint64_t limit = co_await quota_limit();
   if (limit == 0) co_return false;
   store::AccountId acct = account_id();
-  auto usage = co_await offload([&] { return store().quota_usage(acct); });
+  auto usage = read_in_place([&] { return store().quota_usage(acct); });
   co_return usage.bytes + more_bytes > limit;
 }
 

@@ -147,6 +147,14 @@ class Session {
   store::MailStore& store() { return *s_.mail_store; }
   store::AccountId account_id() const { return store::AccountId(account_.id); }
   template <class F> auto offload(F f) { return s_.runtime.offload(std::move(f)); }
+  // A store read whose cost is of the order of the response the I/O thread writes from its
+  // result (a FETCH batch, the changes since the last sync, one mailbox row) runs right here, on
+  // this I/O thread's own read connection (SqliteMailStore::bind_reader_slot): from the page
+  // cache it takes microseconds, less than the two thread switches of an offload, which were
+  // a third of the CPU under load. Reads that scan a whole mailbox or more (SELECT's snapshot,
+  // LIST, STATUS, SEARCH of a big mailbox or of content) and every write or directory call
+  // still go through offload(). docs/ARCHITECTURE.md, "Reads on the I/O threads".
+  template <class F> auto read_in_place(F f) { return f(); }
   // ---- mailbox names (mailbox_names.cpp)
   // Wire mailbox name (modified UTF-7, or UTF-8 after ENABLE IMAP4rev2) -> store name.
   std::optional<std::string> decode_mailbox(std::string_view wire) const;

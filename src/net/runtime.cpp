@@ -11,6 +11,7 @@
 #include <atomic>
 #include <csignal>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -81,6 +82,16 @@ struct Runtime::Impl {
   std::unique_ptr<asio::signal_set> signals;
   std::function<void()> on_shutdown;
   std::function<void()> on_reload;
+  std::function<void(int)> on_io_thread_start;
+
+  // Names the thread (for top -H, perf and gdb; the first one is the process's main thread and
+  // keeps the process's name, which pidof and killall see) and runs the start hook, then the
+  // context.
+  void run_io_thread(int index) {
+    if (index > 0) pthread_setname_np(pthread_self(), ("kurier-io" + std::to_string(index)).c_str());
+    if (on_io_thread_start) on_io_thread_start(index);
+    contexts[size_t(index)]->run();
+  }
 
   Impl(int threads, int blocking_threads) : blocking(blocking_threads) {
     for (int i = 0; i < threads; ++i) {
@@ -125,10 +136,12 @@ void Runtime::join_pools() { impl_->join_pools(); }
 
 void Runtime::run() {
   std::vector<std::thread> workers;
-  for (int i = 1; i < threads_; ++i) workers.emplace_back([this, i] { impl_->contexts[size_t(i)]->run(); });
-  impl_->contexts[0]->run();
+  for (int i = 1; i < threads_; ++i) workers.emplace_back([this, i] { impl_->run_io_thread(i); });
+  impl_->run_io_thread(0);
   for (auto& t : workers) t.join();
 }
+
+void Runtime::on_io_thread_start(std::function<void(int)> hook) { impl_->on_io_thread_start = std::move(hook); }
 
 void Runtime::stop() {
   for (auto& w : impl_->work) w.reset();

@@ -51,6 +51,10 @@ class Runtime {
   // Runs each io_context on its own thread (the calling thread runs the first) and blocks
   // until stop() is called. Idle periods do not end it.
   void run();
+  // Called on each mail I/O thread, with its index (0 .. threads()-1), before it runs any
+  // handler: the store binds each to a read connection of its own (SqliteMailStore). Set it
+  // before run().
+  void on_io_thread_start(std::function<void(int)> hook);
   // Makes run() return; pending handlers are abandoned. Safe from any thread or a signal callback.
   void stop();
   bool stopped() const;

@@ -62,12 +62,21 @@ auto translating_sql_errors(F&& fn) -> decltype(fn()) {
 
 }  // namespace
 
+// The slot bind_reader_slot gave this thread (-1: none): see Options::thread_readers.
+thread_local int tls_reader_slot = -1;
+
 class SqliteMailStore::ReadLease {
  public:
-  ReadLease(SqliteMailStore& store, Database* db) : store_(store), db_(db) {}
+  // A pooled connection, returned to the pool at the end; or a thread's own (in_use set).
+  ReadLease(SqliteMailStore& store, Database* db, char* in_use = nullptr)
+      : store_(store), db_(db), in_use_(in_use) {}
   ReadLease(const ReadLease&) = delete;
   ReadLease& operator=(const ReadLease&) = delete;
   ~ReadLease() {
+    if (in_use_) {
+      *in_use_ = 0;
+      return;
+    }
     {
       std::lock_guard lock(store_.readers_mutex_);
       store_.idle_readers_.push_back(db_);
@@ -79,7 +88,10 @@ class SqliteMailStore::ReadLease {
  private:
   SqliteMailStore& store_;
   Database* db_;
+  char* in_use_;
 };
+
+void SqliteMailStore::bind_reader_slot(int slot) { tls_reader_slot = slot; }
 
 SqliteMailStore::SqliteMailStore(Options options, BlobStore& blobs)
     : options_(std::move(options)), blobs_(blobs) {
@@ -221,6 +233,9 @@ void SqliteMailStore::open_connections() {
     readers_.push_back(open_connection(options_.db_path, Database::Role::reader));
     idle_readers_.push_back(readers_.back().get());
   }
+  for (size_t i = 0; i < options_.thread_readers; ++i)
+    thread_readers_.push_back(open_connection(options_.db_path, Database::Role::reader));
+  thread_reader_in_use_.assign(options_.thread_readers, 0);
 }
 
 // The store's schema versions are rows of schema_migrations (sqlite_sql.h), not user_version.
@@ -266,6 +281,13 @@ void SqliteMailStore::release_expunged(Database& db) {
 }
 
 SqliteMailStore::ReadLease SqliteMailStore::read() {
+  // A bound thread reads on its own connection, unless a read is already running on it (a read
+  // that calls another one): that one takes a pooled connection like any other thread.
+  int slot = tls_reader_slot;
+  if (slot >= 0 && size_t(slot) < thread_readers_.size() && !thread_reader_in_use_[size_t(slot)]) {
+    thread_reader_in_use_[size_t(slot)] = 1;
+    return ReadLease(*this, thread_readers_[size_t(slot)].get(), &thread_reader_in_use_[size_t(slot)]);
+  }
   std::unique_lock lock(readers_mutex_);
   reader_returned_.wait(lock, [this] { return !idle_readers_.empty(); });
   Database* db = idle_readers_.back();

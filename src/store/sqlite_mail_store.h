@@ -47,6 +47,10 @@ class SqliteMailStore final : public MailStore {
   struct Options {
     std::filesystem::path db_path;  // e.g. DATA/store.db
     size_t read_connections = 4;
+    // Read connections of their own for threads that bind to a slot (bind_reader_slot): the
+    // server's I/O threads, which run small reads in place (docs/ARCHITECTURE.md, "Reads on
+    // the I/O threads"). Such a thread never waits for a pooled connection.
+    size_t thread_readers = 0;
     size_t max_batch = 256;         // writes per transaction; 1 disables group commit
     // A guest shares the store with the process that owns it (`kurier serve`; the CLI's
     // imports are guests): it leaves expunged messages and blob garbage to the owner, whose
@@ -117,6 +121,10 @@ class SqliteMailStore final : public MailStore {
   size_t publish_external_changes();
 
   ChangeHub& changes() override { return hub_; }
+  // Binds the calling thread to read slot `slot` (< Options::thread_readers) of every store:
+  // its reads use that slot's connection, never a pooled one. -1 unbinds.
+  static void bind_reader_slot(int slot);
+
   uint64_t write_batches() const;  // committed write transactions (for tests and metrics)
   // Test seam, set before the first write: called on the writer thread just before COMMIT; a
   // throw fails the batch as a failed COMMIT would (disk full, I/O error).
@@ -152,6 +160,10 @@ class SqliteMailStore final : public MailStore {
   std::unique_ptr<kurier::sql::Database> writer_db_;
   std::vector<std::unique_ptr<kurier::sql::Database>> readers_;
   std::vector<kurier::sql::Database*> idle_readers_;
+  // Options::thread_readers connections; slot i is only ever used by the thread bound to it,
+  // so neither the vector's entries nor the flags need a lock.
+  std::vector<std::unique_ptr<kurier::sql::Database>> thread_readers_;
+  std::vector<char> thread_reader_in_use_;
   std::mutex readers_mutex_;
   std::condition_variable reader_returned_;
   std::vector<BlobId> garbage_;   // writer thread only: blobs to unlink after this commit

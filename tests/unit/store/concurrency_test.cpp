@@ -156,5 +156,41 @@ TEST_F(StoreBenchmark, SnapshotOfLargeMailbox) {
   EXPECT_EQ(flagged.messages.size(), 100000u);
 }
 
+
+// The I/O threads' own read connections (Options::thread_readers, bind_reader_slot): a bound
+// thread sees every write committed before its read started, as a pooled reader does, while
+// other threads write and read beside it; a slot out of range falls back to the pool.
+TEST(ThreadReaders, BoundThreadsReadTheirOwnWritesBesideOtherThreads) {
+  testing::TempDir dir;
+  FileBlobStore blobs(dir.path() / "blobs");
+  SqliteMailStore::Options options;
+  options.db_path = dir.path() / "store.db";
+  options.read_connections = 1;
+  options.thread_readers = 2;
+  SqliteMailStore store(options, blobs);
+  auto box = store.create_default_mailboxes(AccountId(1)).front().id;
+  constexpr int kPerThread = 30;
+  std::atomic<int> mismatches{0};
+  auto work = [&](int slot) {
+    SqliteMailStore::bind_reader_slot(slot);
+    for (int i = 0; i < kPerThread; ++i) {
+      std::string content = "slot " + std::to_string(slot) + " message " + std::to_string(i);
+      NewMessage msg;
+      msg.blob = testing::write_blob(blobs, content);
+      msg.size = content.size();
+      Uid uid = store.append(box, msg, {}).uid;
+      auto metas = store.messages(box, UidSet{{uid, uid}});
+      if (metas.size() != 1 || metas[0].uid != uid) ++mismatches;
+      if (store.mailbox_status(box).uidnext <= uid) ++mismatches;
+    }
+    SqliteMailStore::bind_reader_slot(-1);
+  };
+  std::vector<std::thread> threads;
+  for (int slot : {0, 1, -1, 7}) threads.emplace_back(work, slot);  // 7: no such slot
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(store.mailbox_status(box).messages, uint32_t(4 * kPerThread));
+}
+
 }  // namespace
 }  // namespace kurier::store
