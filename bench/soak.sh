@@ -5,7 +5,9 @@
 # stacks: what a leak grows). The file-backed rest is the store's mmap of store.db and blobs,
 # page cache that grows with the mailboxes and that the kernel takes back under pressure. Prints
 # the samples and the anonymous memory's growth after the warm-up (the first WARMUP minutes,
-# default 5); the goal is flat within 5%.
+# default 5); the goal is flat within 5%. From the server's /metrics it also samples the heap in
+# use and SQLite's part of it: SQLite's page caches fill as the store grows, up to each
+# connection's cache_size, so "the rest" (heap in use minus SQLite) is where a leak would show.
 #   bench/soak.sh [MINUTES] [WARMUP]
 source "$(dirname "$0")/common.sh"
 minutes="${1:-60}"; warmup="${2:-5}"
@@ -30,6 +32,9 @@ deliveries() {  # one minute's worth: 10 senders x 20 messages over SMTP, 10 ove
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$KURIER_PID/status"; }
 anon_kib() { awk '/^RssAnon:/ { print $2 }' "/proc/$KURIER_PID/status"; }
+metric_kib() {  # NAME: a gauge of the server's /metrics, in KiB
+  curl -s "http://127.0.0.1:$((KURIER_OFFSET + 80))/metrics" | awk -v n="$1" '$1 == n { printf "%d", $2 / 1024 }'
+}
 
 load_pids=()
 "$BENCH_ROOT/build-release/imap_load" $((KURIER_OFFSET + 143)) "$KURIER_PASSWORD" --clients 10 --seconds $((minutes * 60)) \
@@ -38,24 +43,29 @@ load_pids+=($!)
 ( while true; do deliveries >/dev/null 2>&1; sleep 50; done ) &
 load_pids+=($!)
 
-samples=()
-printf 'minute  RSS (KiB)  anonymous (KiB)\n'
+samples=() rests=()
+printf 'minute  RSS (KiB)  anonymous (KiB)  heap in use (KiB)  SQLite (KiB)  the rest (KiB)\n'
 for m in $(seq 1 "$minutes"); do
   sleep 60
   kill -0 "$KURIER_PID" 2>/dev/null || { echo "kurier died at minute $m; see $WORK/kurier.log" >&2; exit 1; }
   samples+=("$(anon_kib)")
-  printf '%6d  %9d  %15d\n' "$m" "$(rss_kib)" "${samples[-1]}"
+  heap=$(metric_kib kurier_memory_heap_in_use_bytes); sqlite=$(metric_kib kurier_memory_sqlite_bytes)
+  rests+=("$((heap - sqlite))")
+  printf '%6d  %9d  %15d  %17d  %12d  %14d\n' "$m" "$(rss_kib)" "${samples[-1]}" "$heap" "$sqlite" "${rests[-1]}"
 done
 kill "${load_pids[@]}" 2>/dev/null || true
 wait "${load_pids[0]}" 2>/dev/null || true
 base=${samples[$((warmup - 1))]}
 last=${samples[-1]}
 peak=$(printf '%s\n' "${samples[@]:$warmup}" | sort -n | tail -1)
-python3 - "$base" "$last" "$peak" "$minutes" "$warmup" "$(cat "$WORK/soak-imap.txt" 2>/dev/null || echo '?')" <<'PY'
+rest_base=${rests[$((warmup - 1))]} rest_last=${rests[-1]}
+python3 - "$base" "$last" "$peak" "$minutes" "$warmup" "$(cat "$WORK/soak-imap.txt" 2>/dev/null || echo '?')" "$rest_base" "$rest_last" <<'PY'
 import sys
-base, last, peak, minutes, warmup, ops = sys.argv[1:]
-base, last, peak = int(base), int(last), int(peak)
+base, last, peak, minutes, warmup, ops, rest_base, rest_last = sys.argv[1:]
+base, last, peak, rest_base, rest_last = int(base), int(last), int(peak), int(rest_base), int(rest_last)
 growth = (last - base) / base * 100
+print(f"heap in use apart from SQLite's caches: {rest_base} KiB after the warm-up, {rest_last} KiB at the end "
+      f"({(rest_last - rest_base) / rest_base * 100:+.1f}%)")
 print(f"soak: {minutes} min, IMAP {ops} ops/s alongside SMTP+LMTP deliveries; anonymous memory after {warmup} "
       f"min warm-up {base} KiB, at the end {last} KiB (peak {peak}): growth {growth:+.1f}% (goal: within 5%)")
 PY

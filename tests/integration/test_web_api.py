@@ -199,6 +199,17 @@ def test_metrics_on_the_http_listener(kurier, admin):
                  "kurier_delivery_latency_seconds_bucket", "kurier_queue_messages", "kurier_store_bytes"):
         assert name in text, name
     assert 'kurier_logins_total{protocol="web",result="ok"}' in text
+    # The memory gauges bench/soak.sh samples: a running server has heap in use, SQLite's part
+    # of it is smaller, and all are plain byte counts.
+    values = {line.split()[0]: float(line.split()[1]) for line in text.splitlines()
+              if line.startswith("kurier_memory_")}
+    assert set(values) == {"kurier_memory_heap_in_use_bytes", "kurier_memory_heap_free_bytes",
+                           "kurier_memory_sqlite_bytes"}
+    assert values["kurier_memory_sqlite_bytes"] > 0
+    assert values["kurier_memory_heap_free_bytes"] >= 0
+    # glibc's counts; a sanitizer's allocator (the Debug build) replaces malloc and shows 0.
+    if values["kurier_memory_heap_in_use_bytes"] > 0:
+        assert values["kurier_memory_sqlite_bytes"] < values["kurier_memory_heap_in_use_bytes"]
 
 
 def test_metrics_refused_outside_the_configured_networks(fresh_kurier):
