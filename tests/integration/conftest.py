@@ -107,10 +107,22 @@ def _ports_free(offset):
     return True
 
 
+def _ephemeral_port_start():
+    try:
+        return int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def _free_offset():
+    """A port offset whose every port lies below the kernel's ephemeral range: a port in that
+    range may be taken at any moment by some client's outgoing connection (between the check here
+    and the server's bind), and a client connecting to a port that is not listening yet can get
+    a TCP self-connect, which looks like a server answering."""
     rng = random.Random(os.getpid() ^ time.time_ns())
+    highest = _ephemeral_port_start() - max(SERVICES.values()) - 1
     for _ in range(200):
-        offset = rng.randrange(20000, 55000, 100)
+        offset = rng.randrange(2000, highest, 100)
         if _ports_free(offset):
             return offset
     raise RuntimeError("no free port offset found")
