@@ -55,17 +55,27 @@ for m in $(seq 1 "$minutes"); do
 done
 kill "${load_pids[@]}" 2>/dev/null || true
 wait "${load_pids[0]}" 2>/dev/null || true
+# With the load gone (its sessions closed, their mailbox views freed) and one allocator trim
+# later, what stays is what a leak would have left behind.
+sleep 65
+idle_anon=$(anon_kib)
+idle_rest=$(( $(metric_kib kurier_memory_heap_in_use_bytes) - $(metric_kib kurier_memory_sqlite_bytes) ))
+printf '%6s  %9d  %15d  %17s  %12s  %14d\n' idle "$(rss_kib)" "$idle_anon" "" "" "$idle_rest"
 base=${samples[$((warmup - 1))]}
 last=${samples[-1]}
 peak=$(printf '%s\n' "${samples[@]:$warmup}" | sort -n | tail -1)
 rest_base=${rests[$((warmup - 1))]} rest_last=${rests[-1]}
-python3 - "$base" "$last" "$peak" "$minutes" "$warmup" "$(cat "$WORK/soak-imap.txt" 2>/dev/null || echo '?')" "$rest_base" "$rest_last" <<'PY'
+python3 - "$base" "$last" "$peak" "$minutes" "$warmup" "$(cat "$WORK/soak-imap.txt" 2>/dev/null || echo '?')" \
+  "$rest_base" "$rest_last" "$idle_rest" "$idle_anon" <<'PY'
 import sys
-base, last, peak, minutes, warmup, ops, rest_base, rest_last = sys.argv[1:]
-base, last, peak, rest_base, rest_last = int(base), int(last), int(peak), int(rest_base), int(rest_last)
+base, last, peak, minutes, warmup, ops, rest_base, rest_last, idle_rest, idle_anon = sys.argv[1:]
+base, last, peak, rest_base, rest_last, idle_rest, idle_anon = map(
+    int, (base, last, peak, rest_base, rest_last, idle_rest, idle_anon))
 growth = (last - base) / base * 100
 print(f"heap in use apart from SQLite's caches: {rest_base} KiB after the warm-up, {rest_last} KiB at the end "
-      f"({(rest_last - rest_base) / rest_base * 100:+.1f}%)")
+      f"({(rest_last - rest_base) / rest_base * 100:+.1f}%; it holds the sessions' views of mailboxes that "
+      f"grew all along), {idle_rest} KiB once the load stopped ({(idle_rest - rest_base) / rest_base * 100:+.1f}% "
+      f"against the warm-up); anonymous memory then {idle_anon} KiB")
 print(f"soak: {minutes} min, IMAP {ops} ops/s alongside SMTP+LMTP deliveries; anonymous memory after {warmup} "
       f"min warm-up {base} KiB, at the end {last} KiB (peak {peak}): growth {growth:+.1f}% (goal: within 5%)")
 PY
