@@ -16,7 +16,8 @@
 //   The session then asks the store what changed since synced_modseq (changes_since), so a lost
 //   or merged signal never loses an update and our own changes are not reported twice.
 // - Every store write, blob commit and directory call is blocking: it goes through
-//   Runtime::offload. So does SEARCH and LIST matching (search_program.h, mailbox_list.h). On
+//   Runtime::offload. So does LIST matching (mailbox_list.h), and SEARCH (search_program.h)
+//   unless it reads message rows alone in a small mailbox. On
 //   the I/O thread run only reads whose cost is of the order of the response written from them
 //   (read_in_place: FETCH batches, changes since the last sync, one mailbox row) and mmap'd
 //   blob reads for FETCH bodies.

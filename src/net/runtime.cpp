@@ -169,6 +169,22 @@ void Runtime::handle_signals(std::function<void()> on_shutdown, std::function<vo
   impl_->wait_for_signal();
 }
 
+awaitable<void> Runtime::repeat_offloaded(std::chrono::seconds interval, std::function<void()> work,
+                                          const char* failure_event) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopped()) {
+    timer.expires_after(interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || stopped()) break;
+    try {
+      co_await offload(work);
+    } catch (const std::exception& e) {
+      log::warn(failure_event, {{"error", e.what()}});
+    }
+  }
+}
+
 void Runtime::spawn(awaitable<void> task) {
   asio::co_spawn(asio::make_strand(next_context()), std::move(task), [](std::exception_ptr e) {
     if (!e) return;

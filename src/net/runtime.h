@@ -16,6 +16,7 @@
 // (SCHED_IDLE did, under a full mail load).
 #pragma once
 #include <exception>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -84,6 +85,12 @@ class Runtime {
   // rethrown in the coroutine.
   template <class F>
   awaitable<std::invoke_result_t<F&>> offload(F f, Pool pool = Pool::blocking);
+
+  // Runs work() on the blocking pool every `interval` until the runtime stops (spawn it). An
+  // exception is logged as warning `failure_event` with its text, and work runs again at the
+  // next interval.
+  awaitable<void> repeat_offloaded(std::chrono::seconds interval, std::function<void()> work,
+                                   const char* failure_event);
 
  private:
   // Runs work on the pool; resumes on the awaiting coroutine's executor; rethrows work's exception.

@@ -1,8 +1,6 @@
 // AccountReaper: see account_reaper.h.
 #include "server/account_reaper.h"
 
-#include "net/asio.h"  // first: it sets Boost.Asio's compile options
-
 #include <algorithm>
 #include <chrono>
 #include <set>
@@ -45,19 +43,8 @@ size_t AccountReaper::purge() {
 }
 
 net::awaitable<void> AccountReaper::run(net::Runtime& runtime, int interval_seconds) {
-  auto executor = co_await boost::asio::this_coro::executor;
-  boost::asio::steady_timer timer(executor);
-  while (!runtime.stopped()) {
-    timer.expires_after(std::chrono::seconds(interval_seconds));
-    boost::system::error_code ec;
-    co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    if (ec || runtime.stopped()) break;
-    try {
-      co_await runtime.offload([this] { return purge(); });
-    } catch (const std::exception& e) {
-      log::warn("store.purge_failed", {{"error", e.what()}});  // retried at the next interval
-    }
-  }
+  // A failed purge is retried at the next interval.
+  return runtime.repeat_offloaded(std::chrono::seconds(interval_seconds), [this] { purge(); }, "store.purge_failed");
 }
 
 }  // namespace kurier::server

@@ -147,25 +147,13 @@ void limit_allocator_arenas() {
   mallopt(M_ARENA_MAX, int(std::max(2u, std::thread::hardware_concurrency())));
 }
 
-// glibc gives each thread that allocates its own arena and keeps what is freed there for reuse.
-// A burst of deliveries spread over the blocking pool, the group-commit writer and the I/O
-// threads leaves megabytes free in a dozen arenas that no later burst may need: the soak
-// (bench/soak.sh) saw anonymous memory double in 50 minutes, and malloc_trim(0) gave all of it
-// back. So the server hands free memory back to the kernel once a minute; the call walks the
-// arenas in well under a millisecond, on the blocking pool so that no session waits for it.
-constexpr int kAllocatorTrimIntervalSeconds = 60;
-
-net::awaitable<void> trim_allocator_periodically(net::Runtime& runtime) {
-  auto executor = co_await boost::asio::this_coro::executor;
-  boost::asio::steady_timer timer(executor);
-  while (!runtime.stopped()) {
-    timer.expires_after(std::chrono::seconds(kAllocatorTrimIntervalSeconds));
-    boost::system::error_code ec;
-    co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    if (ec || runtime.stopped()) break;
-    co_await runtime.offload([] { return malloc_trim(0); });
-  }
-}
+// glibc keeps what is freed in its arenas for reuse. A burst of deliveries spread over the
+// blocking pool, the group-commit writer and the I/O threads leaves megabytes free that no later
+// burst may need: the soak (bench/soak.sh) saw anonymous memory double in 50 minutes, and
+// malloc_trim(0) gave all of it back. So the server hands free memory back to the kernel once a
+// minute; the call walks the arenas in well under a millisecond, on the blocking pool so that no
+// session waits for it.
+constexpr std::chrono::seconds kAllocatorTrimInterval{60};
 
 // [srs] enabled: the codec with the secret from DATA/srs.secret (made at first start).
 std::optional<srs::Codec> open_srs(const config::Config& c) {
@@ -252,7 +240,7 @@ int serve(const config::Config& c) {
     outbound.start(runtime);
     runtime.spawn(reaper.run(runtime, kPurgeIntervalSeconds));
     runtime.spawn(sweep_orphan_blobs(runtime, mail_store, std::time(nullptr)));
-    runtime.spawn(trim_allocator_periodically(runtime));
+    runtime.spawn(runtime.repeat_offloaded(kAllocatorTrimInterval, [] { malloc_trim(0); }, "memory.trim_failed"));
     log::info("ready", {{"hostname", c.hostname}, {"threads", runtime.threads()}, {"data_dir", c.data_dir.string()}});
     runtime.run();
     // Offloaded jobs may still be running (a delivery waiting for its group commit): the stores

@@ -156,7 +156,6 @@ TEST_F(StoreBenchmark, SnapshotOfLargeMailbox) {
   EXPECT_EQ(flagged.messages.size(), 100000u);
 }
 
-
 // The I/O threads' own read connections (Options::thread_readers, bind_reader_slot): a bound
 // thread sees every write committed before its read started, as a pooled reader does, while
 // other threads write and read beside it; a slot out of range falls back to the pool.
